@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// The only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
+import { commands } from "./registry.js";
+import { CliError, parseCommandArgs, type Command, type CommandIO } from "./command.js";
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "plmscale — train compute-optimal protein language models",
+    "",
+    "Usage: plmscale <command> [options]   (every command takes --help and --json)",
+    "",
+    "Commands:",
+    ...lines,
+  ].join("\n");
+}
+
+/** Longest command name that prefixes argv wins ("data prepare" before "data"). */
+export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  let best: { cmd: Command; rest: string[] } | undefined;
+  for (const cmd of commands) {
+    const words = cmd.name.split(" ");
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.cmd.name.split(" ").length)) {
+      best = { cmd, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    console.log(topHelp());
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = commands.filter((c) => c.name.startsWith(argv[0] + " "));
+    if (group.length) {
+      console.error(`'${argv.join(" ")}' needs a subcommand:\n` + group.map((c) => `  ${c.name}  ${c.summary}`).join("\n"));
+    } else {
+      console.error(`unknown command '${argv[0]}'. Run 'plmscale --help'.`);
+    }
+    return 2;
+  }
+  const { cmd, rest } = found;
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error("\ninterrupted: finishing the current step (Ctrl-C again to quit now)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args.values.help) {
+      console.log(cmd.help);
+      return 0;
+    }
+    const json = args.values.json === true;
+    const io: CommandIO = {
+      out: (l) => process.stdout.write(l + "\n"),
+      err: (l) => process.stderr.write(l + "\n"),
+      json,
+      signal: controller.signal,
+    };
+    const result = await cmd.run(args, io);
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    else if (cmd.human) cmd.human(result, io);
+    else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    return controller.signal.aborted ? 130 : 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      console.error(`plmscale ${cmd.name}: ${e.message}`);
+      return e.code;
+    }
+    console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+import { realpathSync } from "node:fs";
+const entryReal = process.argv[1] ? realpathSync(process.argv[1]) : "";
+if (isEntry || entryReal === new URL(import.meta.url).pathname) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
