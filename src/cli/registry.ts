@@ -1,5 +1,7 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { fitCommand } from "./commands/fit.js";
+import { planCommand } from "./commands/plan.js";
 
-export const commands: Command<any>[] = [versionCommand];
+export const commands: Command<any>[] = [versionCommand, fitCommand, planCommand];
