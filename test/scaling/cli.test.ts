@@ -76,6 +76,7 @@ test("plan error paths", async () => {
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--mfu", "2", "--gpu", "h100"], /mfu/, 2);
   await fails(planCommand, ["--like", "gpt-4"], /unknown model/, 2);
   await fails(planCommand, ["--like", "progen2-large"], /--tokens/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--tokens", "1e9"], /--tokens goes with --like/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "nope"], /unknown preset/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "released-clm"], /is for CLM/);
   await fails(planCommand, ["--objective", "clm", "--flops", "1e20", "--joint"], /--objective mlm/, 2);
@@ -97,8 +98,9 @@ test("fit parametric: JSON names and human output", async () => {
   const f = (r as unknown as { fit: Record<string, unknown> }).fit;
   for (const k of ["E", "A", "B", "alpha", "beta", "objective", "a", "b", "kN", "kD", "ci"]) assert.ok(k in f, k);
   assert.ok(Math.abs((f.alpha as number) - 0.34) < 0.03);
-  const { out } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "0"]);
+  const { out } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "0", "--at", "1e22"]);
   assert.match(out.join("\n"), /objective \(summed Huber\)/);
+  assert.match(out.join("\n"), /optimum at C = 1\.000e\+22: N = /);
 });
 
 test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objectives; missing file", async () => {

@@ -85,6 +85,7 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   const given = ["flops", "pf-days", "gpu-hours", "like"].filter((k) => optStr(args, k) !== undefined);
   if (given.length !== 1) throw new CliError("give exactly one budget: --flops, --pf-days, --gpu-hours or --like", 2);
   const from = given[0] as PlanResult["budget"]["from"];
+  if (from !== "like" && optStr(args, "tokens") !== undefined) throw new CliError("--tokens goes with --like", 2);
   let objective = objectiveArg;
   let C: number;
   let like: PlanResult["budget"]["like"];
