@@ -196,7 +196,9 @@ export function parseCurves(text: string, fileName: string): LossCurve[] {
   const table = isJsonl(text, fileName) ? jsonlObjects(text, fileName) : csvObjects(text, fileName);
   const byRun = new Map<string, LossCurve>();
   for (const { line, f } of table) {
-    const run = String(f.run ?? f.name ?? "run");
+    const id = f.run ?? f.name;
+    if (id === undefined || id === "") throw new RunsTableError(fileName, line, "run", "missing (loss curves need a run column naming each run; a runs table of final losses is not a set of curves)");
+    const run = String(id);
     const flops = numberCell(f.flops ?? f.C, fileName, line, "flops");
     const loss = numberCell(f.loss ?? f.valLoss ?? f.trainLoss, fileName, line, "loss");
     if (flops === undefined) throw new RunsTableError(fileName, line, "flops", "missing");
