@@ -169,9 +169,9 @@ export const planCommand = defineCommand<PlanResult>({
   },
   human(r, io) {
     const e = (x: number, p = 3) => x.toExponential(p);
-    const big = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(1)}k`);
+    const big = (x: number) => (x >= 1e12 ? `${(x / 1e12).toFixed(2)}T` : x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(1)}k`);
     const like = r.budget.like ? ` — the budget of ${r.budget.like.name} (${big(r.budget.like.N)} params × ${big(r.budget.like.D)} tokens)` : "";
-    io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toFixed(1)} PF-days)${like}`);
+    io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toPrecision(3)} PF-days)${like}`);
     io.out(`  law: ${r.preset.name} — ${r.preset.source}`);
     io.out(`  N_opt = ${big(r.N)} non-embedding parameters   D_opt = ${big(r.D)} tokens   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
     if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
