@@ -8,7 +8,7 @@ import { parametricOptimum, type ParametricFit, type ParametricLaw } from "../..
 import { optimalAllocation } from "../../scaling/presets.js";
 import type { Preset } from "../../scaling/presets.js";
 import { readCurves, readRunsTable, RunsTableError, type Objective, type RunRow } from "../../scaling/runs-table.js";
-import { fitTransferLaw, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
+import { fitTransferLaw, isTransferRun, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
 
 type Method = "isoflop" | "parametric" | "envelope" | "transfer";
 /** the fitted law's compute-optimal point at a budget (--at C) */
@@ -151,7 +151,7 @@ export const fitCommand = defineCommand<FitResult>({
         law = { E: l.E, A: l.A, B: l.B, alpha: l.alpha, beta: l.beta };
         lawSource = lawFile;
       } else {
-        const scratch = mlmRows.filter((r) => { const i = r.extra.init; return i === undefined || i === "" || i === "scratch" || i === "none" || i === "null"; });
+        const scratch = mlmRows.filter((r) => !isTransferRun(r));
         if (scratch.length < 5) throw new CliError(`only ${scratch.length} from-scratch MLM runs to fit the scratch law (need ≥ 5): pass --law FILE`, 1);
         law = await fitParametricParallel(scratch, { bootstrap: 0 });
         lawSource = `parametric fit of ${scratch.length} from-scratch MLM runs`;
