@@ -41,6 +41,12 @@ test("plan --like esm2-3b --json: ≈10.7B parameters with a shape and growth fa
   assert.equal(p.budget.like!.name, "esm2-3b");
   assert.ok(p.growthPer10x.N > 5 && p.growthPer10x.N < 6.5);
   assert.deepEqual(out, [], "--json leaves printing to main");
+  assert.ok(!p.warnings.some((w) => /approximate budget/.test(w)));
+  const { r: r15 } = await run(planCommand, ["--like", "esm2-15b", "--json"]);
+  assert.ok((r15 as PlanResult).warnings.some((w) => /approximate budget: ESM-2 15B/.test(w)));
+  const { r: r15t } = await run(planCommand, ["--like", "esm2-15b", "--tokens", "9e11", "--json"]);
+  assert.equal((r15t as PlanResult).C, 6 * (r15t as PlanResult).budget.like!.N * 9e11);
+  assert.ok(!(r15t as PlanResult).warnings.some((w) => /approximate budget/.test(w)));
 });
 
 test("plan human output; --gpu-hours budget; --emit writes a config", async () => {

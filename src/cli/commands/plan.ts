@@ -12,7 +12,7 @@ import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } fr
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
 
 export interface PlanResult extends Plan {
-  budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string } };
+  budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string; approximate?: string } };
   joint?: JointPlan;
   emitted?: string;
 }
@@ -103,7 +103,7 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
     try { r = budgetFlops(b, optNum(args, "tokens")); } catch (e) { throw new CliError((e as Error).message, 2); }
     C = r.C;
     objective ??= b.objective;
-    like = { name: b.name, N: b.N, D: r.D, source: b.source };
+    like = { name: b.name, N: b.N, D: r.D, source: b.source, ...(b.approximate && optNum(args, "tokens") === undefined ? { approximate: b.approximate } : {}) };
   }
   if (!(C > 0)) throw new CliError("the compute budget must be positive", 2);
   if (objective === undefined) throw new CliError("missing --objective clm|mlm", 2);
@@ -140,6 +140,7 @@ export const planCommand = defineCommand<PlanResult>({
       });
     } catch (e) { throw new CliError((e as Error).message, 1); }
     const result: PlanResult = { ...plan, budget };
+    if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
     if (flag(args, "joint") || optStr(args, "clm-fraction") !== undefined) {
       if (objective !== "mlm") throw new CliError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
       let transferLaw: TransferLaw | undefined;
