@@ -24,6 +24,7 @@ export interface FastaRecord {
 }
 
 export class FastaFormatError extends Error {
+  /** byteOffset: 0-based offset in the uncompressed text (-1 when not applicable) */
   constructor(readonly file: string, readonly line: number, readonly byteOffset: number, what: string) {
     super(`${file}: line ${line} (byte ${byteOffset}): ${what}`);
     this.name = "FastaFormatError";
