@@ -31,6 +31,15 @@ function sh(cmd: string): number {
   return (performance.now() - t) / 1000;
 }
 
+/** wall and CPU (user + sys) seconds of a shell command; CPU time is the fair figure on a loaded machine */
+function timed(cmd: string): { seconds: number; cpu: number } {
+  const t = performance.now();
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time (${cmd})`], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const [u, s] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return { seconds: (performance.now() - t) / 1000, cpu: u! + s! };
+}
+
 async function ensureFasta(): Promise<{ gz: string; plain: string }> {
   const plain = join(cache, "swissprot-bpo.fasta"), gz = plain + ".gz";
   if (!existsSync(gz)) {
@@ -41,8 +50,9 @@ async function ensureFasta(): Promise<{ gz: string; plain: string }> {
   return { gz, plain };
 }
 
-async function ingest(path: string): Promise<{ seconds: number; records: number; residues: number; distinct: number }> {
+async function ingest(path: string): Promise<{ seconds: number; cpu: number; records: number; residues: number; distinct: number }> {
   const t = performance.now();
+  const c0 = process.cpuUsage();
   const d = new Deduper({ tmpDir: join(cache, "dedup") });
   let id = 0, residues = 0, distinct = 0;
   const r = await scanFasta({ name: path, path }, (rec) => {
@@ -51,7 +61,8 @@ async function ingest(path: string): Promise<{ seconds: number; records: number;
     if (d.add(contentHash(rec.residues), id++)) distinct++;
   });
   d.finish(id);
-  return { seconds: (performance.now() - t) / 1000, records: r.records, residues, distinct };
+  const c = process.cpuUsage(c0); // all threads of this process, zlib's included
+  return { seconds: (performance.now() - t) / 1000, cpu: (c.user + c.system) / 1e6, records: r.records, residues, distinct };
 }
 
 function bestOf<T extends { seconds: number }>(xs: T[]): T {
@@ -115,18 +126,20 @@ async function main() {
   const { gz, plain } = await ensureFasta();
   res.input = { gz: statSync(gz).size, plain: statSync(plain).size };
   // 1. ingest vs zcat / cat (best of 2 each, interleaved)
-  const zc: { seconds: number }[] = [], ct: { seconds: number }[] = [], ig: Awaited<ReturnType<typeof ingest>>[] = [], ip: Awaited<ReturnType<typeof ingest>>[] = [];
+  const zc: { seconds: number; cpu: number }[] = [], ct: { seconds: number; cpu: number }[] = [], ig: Awaited<ReturnType<typeof ingest>>[] = [], ip: Awaited<ReturnType<typeof ingest>>[] = [];
   for (let k = 0; k < 2; k++) {
-    zc.push({ seconds: sh(`zcat ${gz} > /dev/null`) });
+    zc.push(timed(`zcat ${gz} > /dev/null`));
     ig.push(await ingest(gz));
-    ct.push({ seconds: sh(`cat ${plain} > /dev/null`) });
+    ct.push(timed(`cat ${plain} > /dev/null`));
     ip.push(await ingest(plain));
   }
   const z = bestOf(zc), g = bestOf(ig), c = bestOf(ct), p = bestOf(ip);
   res.ingest = {
     records: g.records, residues: g.residues, distinct: g.distinct,
     zcatSeconds: z.seconds, ingestGzSeconds: g.seconds, ratioVsZcat: z.seconds / g.seconds,
+    zcatCpu: z.cpu, ingestGzCpu: g.cpu, cpuRatioVsZcat: z.cpu / g.cpu,
     catSeconds: c.seconds, ingestPlainSeconds: p.seconds, ratioVsCat: c.seconds / p.seconds,
+    ingestPlainCpu: p.cpu, loadAverage: (await import("node:os")).loadavg()[0],
     plainMBps: res.input && (statSync(plain).size / 2 ** 20) / p.seconds,
   };
   console.error(JSON.stringify(res.ingest));

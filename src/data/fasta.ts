@@ -15,7 +15,8 @@ export interface FastaRecord {
   id: string;
   /** full header line (without '>') */
   header: string;
-  /** residue token ids (ESM-2 ids 4..28); a view valid only during the callback — copy to keep */
+  /** residue token ids (ESM-2 ids 4..28); a view valid only during the callback — copy to keep.
+   * The record object itself is reused between callbacks: read what you need inside the callback. */
   residues: Uint8Array;
   /** 1-based line number of the header */
   line: number;
@@ -110,14 +111,34 @@ export async function scanFasta(
   let bad: FastaRecord["bad"] = null;
   let nonWsSeen = false;
 
+  // header text is decoded only when a consumer reads `id`/`header` (most ingest paths never do)
+  let headerBytes: Buffer = Buffer.alloc(0);
+  let headerText: string | null = null;
+  const headerString = () => (headerText ??= headerBytes.toString("latin1").trim());
+  const rec = {
+    get id() {
+      const h = headerString();
+      const sp = h.search(/\s/);
+      return sp < 0 ? h : h.slice(0, sp);
+    },
+    get header() {
+      return headerString();
+    },
+    residues: seq.subarray(0, 0),
+    line: 0,
+    bad: null as FastaRecord["bad"],
+  };
   const finish = () => {
     if (!haveRecord) return;
-    const header = (headerParts.length === 1 ? headerParts[0]! : Buffer.concat(headerParts)).toString("latin1").trim();
+    headerBytes = headerParts.length === 1 ? headerParts[0]! : Buffer.concat(headerParts);
+    headerText = null;
     let b = bad;
     if (!b && len === 0) b = { reason: "empty", detail: "no residues" };
     records++;
-    const sp = header.search(/\s/);
-    const more = onRecord({ id: sp < 0 ? header : header.slice(0, sp), header, residues: seq.subarray(0, len), line: headerLine, bad: b });
+    rec.residues = seq.subarray(0, len);
+    rec.line = headerLine;
+    rec.bad = b;
+    const more = onRecord(rec);
     len = 0;
     bad = null;
     sawStar = false;
