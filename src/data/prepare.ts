@@ -141,9 +141,12 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     for (let si = 0; si < opts.sources.length; si++) {
       const spec = opts.sources[si]!;
       const m = per[si]!;
+      // progress is cumulative over a source's inputs (bytes; the total only when every input is a file)
+      const sizes = spec.inputs.map((i) => (i.path ? statSync(i.path).size : undefined));
+      const total = sizes.every((x) => x !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
+      let before = 0;
       for (const input of spec.inputs) {
         if (opts.maxRecords !== undefined && m.read >= opts.maxRecords) break;
-        const total = input.path ? statSync(input.path).size : undefined;
         let lastReport = 0;
         const r = await scanFasta(input, (rec) => {
           if (spec.accept && !spec.accept(rec)) return true;
@@ -169,11 +172,12 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
           hash: opts.hashInputs,
           onProgress: (b) => {
             const now = Date.now();
-            if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: b, total, unit: "bytes" }); }
+            if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: before + b, total, unit: "bytes", message: input.name }); }
           },
         });
         m.inputs.push({ name: input.path ? basename(input.path) : input.name, bytes: r.rawBytes, sha256: r.sha256 });
-        progress({ phase: "ingest", source: spec.name, done: r.rawBytes, total: total ?? r.rawBytes, unit: "bytes" });
+        before += r.rawBytes;
+        progress({ phase: "ingest", source: spec.name, done: before, total, unit: "bytes", message: input.name });
       }
     }
     staging.close();
@@ -206,9 +210,11 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
       }, () => drain(ws));
       await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
       progress({ phase: "cluster", done: 0, total: distinct, unit: "sequences", message: `mmseqs easy-linclust (${mmVersion})` });
+      const tc = Date.now();
+      const beat = setInterval(() => progress({ phase: "cluster", done: 0, total: distinct, unit: "sequences", message: `mmseqs easy-linclust running for ${Math.round((Date.now() - tc) / 1000)} s` }), 10_000);
       const tsv = await runLinclust(fasta, join(tmp, "clu"), join(tmp, "mmseqs-tmp"), {
         identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length),
-      }, opts.signal);
+      }, opts.signal).finally(() => clearInterval(beat));
       const parsed = await parseClusterTsv(tsv, records);
       cluster.set(parsed.cluster);
       reps = parsed.reps;

@@ -104,6 +104,11 @@ Example:
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
       if (e.phase === "done") return progress.stop();
+      if (e.phase === "cluster" && e.message) {
+        // mmseqs reports no progress of its own: show what runs and for how long
+        progress.stop();
+        return io.err(`cluster: ${e.message}`);
+      }
       const label = e.phase === "ingest" ? `ingest ${e.source}` : e.phase;
       progress.update({ label, done: e.done, total: e.total, unit: e.unit });
     };
