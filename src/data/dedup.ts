@@ -18,7 +18,7 @@ export function contentHash(residues: Uint8Array): Buffer {
 const W = 5; // words per slot: 4 hash words + record id
 
 export interface DedupOptions {
-  /** in-memory table budget (default 512 MB ≈ 16M distinct sequences) */
+  /** in-memory table budget (default 512 MB: a 2^24-slot table of 335 MB holding up to 10M distinct sequences) */
   memoryMB?: number;
   /** directory for sorted runs (disk path) */
   tmpDir: string;

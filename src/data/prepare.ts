@@ -109,9 +109,10 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   if (opts.sources.length > 255) throw new PrepareError("at most 255 sources");
   const out = opts.out;
   if (existsSync(join(out, "manifest.json")) && !opts.force) throw new PrepareError(`${out} already holds a corpus; pass --force to rebuild it`);
-  if (existsSync(out) && !existsSync(join(out, "manifest.json")) && !opts.force) {
+  if (existsSync(out) && !existsSync(join(out, "manifest.json"))) {
+    // --force replaces a corpus, never an arbitrary directory
     const { readdirSync } = await import("node:fs");
-    if (readdirSync(out).length > 0) throw new PrepareError(`${out} exists, is not empty and is not a corpus; choose another --out or pass --force`);
+    if (readdirSync(out).length > 0) throw new PrepareError(`${out} exists, is not empty and is not a corpus; choose another --out`);
   }
   let method: "mmseqs" | "none" = "none";
   let mmVersion: string | null = null;
