@@ -47,6 +47,7 @@ test("data prepare + data stats: counts, and the unigram entropy equals one comp
   assert.ok(Math.abs(s.unigramEntropyNats - H) < 1e-9, `${s.unigramEntropyNats} vs ${H}`);
   assert.equal(s.total.train.sequences, 2962);
   assert.equal(s.lengths.histogram.reduce((a, h) => a + h.count, 0), 2962);
+  assert.equal(s.lengths.histogram.at(-1)!.upTo, null);
   assert.ok(Math.abs(Object.values(s.composition).reduce((a, b) => a + b, 0) - 1) < 1e-9);
 });
 

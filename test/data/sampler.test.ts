@@ -8,6 +8,7 @@ import { Permutation } from "../../src/data/rng.js";
 import { evalBatches } from "../../src/data/evaluate.js";
 import { BatchPrefetcher } from "../../src/data/prefetch.js";
 import { mmseqsVersion } from "../../src/data/cluster.js";
+import { sampleSources } from "../../src/data/samples.js";
 import { CLS, EOS, PAD, MASK, IGNORE, encodeResidues } from "../../src/data/tokenizer.js";
 import type { Batch } from "../../src/data/batch.js";
 import { tmp, writeFasta, randomProtein, SWISSPROT_SAMPLE, MGNIFY } from "./helpers.js";
@@ -24,6 +25,7 @@ before(async () => {
     ],
   });
   corpus = openCorpus(dir);
+  assert.deepEqual(sampleSources({ swissprot: 0.7, mgnify: 0.3 }).map((s) => [s.name, s.weight, s.inputs[0]!.path]), [["swissprot", 0.7, SWISSPROT_SAMPLE], ["mgnify", 0.3, MGNIFY]]);
 });
 
 const base: SamplerOptions = { split: "train", objective: "clm", context: 256, rows: 4, seed: 7 };
