@@ -4,7 +4,7 @@
 // (4) assign each cluster to a split; re-read staging sequentially into per-(source, split) shards + indexes;
 // (5) write the manifest last, then rename the build directory into place. An interrupted build leaves only
 // `OUT.partial/` (never a manifest), which the next run removes and rebuilds.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync, createWriteStream } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync, createWriteStream } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { cpus } from "node:os";
 import { scanFasta, FastaFormatError, type FastaSource, type FastaRecord, type BadReason } from "./fasta.js";
@@ -285,7 +285,13 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     for (const a of (await opts.attach?.()) ?? []) {
       const dest = join(partial, a.as);
       mkdirSync(dirname(dest), { recursive: true });
-      renameSync(a.path, dest);
+      try {
+        renameSync(a.path, dest);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+        copyFileSync(a.path, dest); // temp dir on another filesystem
+        rmSync(a.path, { force: true });
+      }
       files.push({ path: a.as, bytes: statSync(dest).size, sha256: sha256File(dest) });
     }
     for (const m of per) {
