@@ -3,5 +3,15 @@ import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
+import { dataPrepareCommand } from "./commands/data-prepare.js";
+import { dataStatsCommand } from "./commands/data-stats.js";
+import { dataFetchCommand } from "./commands/data-fetch.js";
 
-export const commands: Command<any>[] = [versionCommand, fitCommand, planCommand];
+export const commands: Command<any>[] = [
+  dataPrepareCommand,
+  dataStatsCommand,
+  dataFetchCommand,
+  fitCommand,
+  planCommand,
+  versionCommand,
+];
