@@ -1,0 +1,95 @@
+// One measurement of bench:engine in this process (spawned by bench/engine.ts so that allocator settings,
+// which apply at addon load, can differ between runs). Prints one JSON line.
+// Usage: node dist/bench/engine-worker.js overhead|step N THREADS
+import * as torch from "../src/torch/index.js";
+import { F, nn, tidy, AdamW, clipGradNorm, type Tensor } from "../src/torch/index.js";
+
+class Block extends nn.Module {
+  readonly ln1: nn.LayerNorm;
+  readonly ln2: nn.LayerNorm;
+  readonly qkv: nn.Linear;
+  readonly o: nn.Linear;
+  readonly up: nn.Linear;
+  readonly down: nn.Linear;
+  constructor(readonly d: number, readonly h: number, readonly f: number) {
+    super();
+    this.ln1 = this.registerModule("ln1", new nn.LayerNorm(d));
+    this.ln2 = this.registerModule("ln2", new nn.LayerNorm(d));
+    this.qkv = this.registerModule("qkv", new nn.Linear(d, 3 * d));
+    this.o = this.registerModule("o", new nn.Linear(d, d));
+    this.up = this.registerModule("up", new nn.Linear(d, f));
+    this.down = this.registerModule("down", new nn.Linear(f, d));
+  }
+  forward(x: Tensor): Tensor {
+    const [B, T, D] = x.shape as [number, number, number];
+    const qkv = this.qkv.forward(this.ln1.forward(x)).view(B, T, 3, this.h, D / this.h).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
+    const [q, k, v] = [qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)];
+    const a = F.scaledDotProductAttention(q, k, v, { causal: true }).transpose(1, 2).reshape(B, T, D); // [B, T, D]
+    const x1 = x.add(this.o.forward(a));
+    return x1.add(this.down.forward(F.gelu(this.up.forward(this.ln2.forward(x1))))); // [B, T, D]
+  }
+}
+
+class Model extends nn.Module {
+  readonly emb = this.registerModule("emb", new nn.Embedding(33, 256));
+  readonly blocks = this.registerModule("blocks", new nn.ModuleList([0, 1, 2, 3].map(() => new Block(256, 8, 1024))));
+  readonly ln = this.registerModule("ln", new nn.LayerNorm(256));
+  readonly head = this.registerModule("head", new nn.Linear(256, 33));
+  forward(ids: Tensor): Tensor {
+    let x = this.emb.forward(ids); // [B, T, D]
+    for (const b of this.blocks) x = b.forward(x);
+    return this.head.forward(this.ln.forward(x)); // [B, T, V]
+  }
+}
+
+const [mode, nText, threadsText] = process.argv.slice(2);
+const n = Number(nText), threads = Number(threadsText);
+torch.setNumThreads(threads);
+torch.manualSeed(0);
+
+if (mode === "overhead") {
+  const a = torch.ones([1]), b = torch.ones([1]);
+  for (let i = 0; i < 1000; i++) a.add(b).dispose();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) a.add(b).dispose(); // the Python peer frees by refcount; we dispose
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  let rawUs = 0;
+  {
+    const add = torch.opId("add", "Tensor");
+    const { native } = await import("../src/torch/native.js");
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) native.release(native.callOp(add, a.handle, b.handle));
+    rawUs = Number(process.hrtime.bigint() - t1) / 1e3 / n;
+  }
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < n / 10; i++) tidy(() => { a.add(b); });
+  const tidyUs = Number(process.hrtime.bigint() - t2) / 1e3 / (n / 10);
+  console.log(JSON.stringify({ usPerCall: us, rawUsPerCall: rawUs, tidyUsPerCall: tidyUs }));
+} else {
+  const B = 16, T = 256;
+  const model = new Model();
+  const opt = new AdamW(model.parameters(), { lr: 1e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.01 });
+  const ids = torch.randint(0, 33, [B, T]);
+  const target = torch.randint(0, 33, [B * T]);
+  const step = () =>
+    tidy(() => {
+      const logits = model.forward(ids).view(B * T, -1);
+      const loss = F.crossEntropy(logits, target, { ignoreIndex: -100 });
+      loss.backward();
+      clipGradNorm(model.parameters(), 1);
+      opt.step();
+      opt.zeroGrad();
+      return loss.item();
+    });
+  step(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    step();
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((x, y) => x - y);
+  const med = times[Math.floor(times.length / 2)]!;
+  console.log(JSON.stringify({ stepSeconds: med, tokensPerSecond: (B * T) / med, steps: n, params: model.numParameters(),
+    attention: F.attentionImpl(), optimizer: opt.impl, mallocTuned: torch.buildInfo().mallocTuned }));
+}
