@@ -47,24 +47,29 @@ const n = Number(nText), threads = Number(threadsText);
 torch.setNumThreads(threads);
 torch.manualSeed(0);
 
+/** CPU seconds (user + system, all threads) of this process: robust to other load on a shared machine. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 if (mode === "overhead") {
   const a = torch.ones([1]), b = torch.ones([1]);
-  for (let i = 0; i < 1000; i++) a.add(b).dispose();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) a.add(b).dispose(); // the Python peer frees by refcount; we dispose
-  const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-  let rawUs = 0;
-  {
-    const add = torch.opId("add", "Tensor");
-    const { native } = await import("../src/torch/native.js");
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) native.release(native.callOp(add, a.handle, b.handle));
-    rawUs = Number(process.hrtime.bigint() - t1) / 1e3 / n;
-  }
-  // the training-step path: ops inside one scope per step (here 1000 ops per scope), released at scope end
-  const t2 = process.hrtime.bigint();
+  const { native } = await import("../src/torch/native.js");
+  const add = torch.opId("add", "Tensor");
+  for (let i = 0; i < 2000; i++) native.release(native.callOp(add, a.handle, b.handle));
+  // 1. the training-step path: ops inside one scope per step (1000 ops per scope), released at scope end
+  let c0 = cpuSeconds();
   for (let i = 0; i < n / 1000; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });
-  const scopedUs = Number(process.hrtime.bigint() - t2) / 1e3 / n;
+  const scopedUs = ((cpuSeconds() - c0) * 1e6) / n;
+  // 2. the raw addon call (handle in, handle out, released)
+  c0 = cpuSeconds();
+  for (let i = 0; i < n; i++) native.release(native.callOp(add, a.handle, b.handle));
+  const rawUs = ((cpuSeconds() - c0) * 1e6) / n;
+  // 3. top level: each result gets a GC backstop, then is disposed (Python frees by refcount)
+  c0 = cpuSeconds();
+  for (let i = 0; i < n; i++) a.add(b).dispose();
+  const us = ((cpuSeconds() - c0) * 1e6) / n;
   console.log(JSON.stringify({ usPerCall: us, rawUsPerCall: rawUs, scopedUsPerCall: scopedUs }));
 } else {
   const B = 16, T = 256;
@@ -83,14 +88,16 @@ if (mode === "overhead") {
       return loss.item();
     });
   step(); // warm-up
-  const times: number[] = [];
+  const times: number[] = [], cpu: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuSeconds();
     step();
     times.push((performance.now() - t0) / 1000);
+    cpu.push(cpuSeconds() - c0);
   }
-  times.sort((x, y) => x - y);
-  const med = times[Math.floor(times.length / 2)]!;
-  console.log(JSON.stringify({ stepSeconds: med, tokensPerSecond: (B * T) / med, steps: n, params: model.numParameters(),
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const med = median(times), cmed = median(cpu);
+  console.log(JSON.stringify({ stepSeconds: med, tokensPerSecond: (B * T) / med, cpuSeconds: cmed, tokensPerCpuSecond: (B * T) / cmed,
+    steps: n, params: model.numParameters(),
     attention: F.attentionImpl(), optimizer: opt.impl, mallocTuned: torch.buildInfo().mallocTuned }));
 }

@@ -61,21 +61,22 @@ function main(): void {
     }
   }
   const ov = (p: Peer) => best(overhead.get(p)!, "usPerCall", false);
-  const st = (p: Peer) => best(step.get(p)!, "tokensPerSecond", true);
+  const st = (p: Peer) => best(step.get(p)!, "tokensPerCpuSecond", true);
   const tsT = st("plmscale (tuned malloc)"), tsD = st("plmscale (default malloc)");
   const pyD = st("PyTorch (default malloc)"), pyT = st("PyTorch (tuned malloc)");
   const f = (x: unknown, d = 2) => Number(x).toFixed(d);
   const rows = names.map((p) => {
     const o = ov(p), s = st(p);
     const scoped = o.scopedUsPerCall !== undefined ? f(o.scopedUsPerCall) : "–";
-    return `| ${p} | ${f(o.usPerCall)} | ${scoped} | ${f(s.stepSeconds, 3)} | ${f(s.tokensPerSecond, 0)} |`;
+    return `| ${p} | ${f(o.usPerCall)} | ${scoped} | ${f(s.cpuSeconds, 2)} | ${f(s.tokensPerCpuSecond, 0)} | ${f(s.stepSeconds, 2)} | ${f(s.tokensPerSecond, 0)} |`;
   });
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const section = [
     "## bench:engine",
     "",
     "Method: `npm run bench:engine` (bench/engine.ts) spawns one process per measurement and alternates the peers",
-    "over rounds; the best round of each peer is reported (the machine may be shared). (a) per-call overhead:",
+    "over rounds; the best round of each peer is reported. Times are **CPU time** of the process (user + system, all",
+    "threads): on a shared machine wall time swung 2× between identical runs, CPU time far less. (a) per-call overhead:",
     "`aten::add` of two 1-element float tensors, freed after each call (plmscale: `a.add(b).dispose()` at top level;",
     "'in scope': the same op inside `tidy`, released at scope end — the training-step path; Python: `torch.add(a, b)`).",
     "(b) one training step of a 4-layer pre-LN transformer stack (d=256, 8 heads, FFN 1024 GELU, vocab 33, seq 256,",
@@ -86,13 +87,13 @@ function main(): void {
     `Run ${date} UTC on ${cpus()[0]?.model ?? "?"} (${availableParallelism()} cores), ${threads} intra-op thread(s),`,
     `libtorch ${torchVersion} (Debian), ${rounds} rounds × ${steps} steps, attention: ${tsT.attention}, optimizer: ${tsT.optimizer}.`,
     "",
-    "| peer | µs/call (top level) | µs/call (in scope) | step s | tokens/s |",
-    "|---|---|---|---|---|",
+    "| peer | µs/call (top level) | µs/call (in scope) | step CPU s | tokens/CPU s | step wall s | tokens/s (wall) |",
+    "|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    `Ratios: step throughput plmscale/PyTorch = **${f(Number(tsT.tokensPerSecond) / Number(pyD.tokensPerSecond))}×** (plmscale tuned vs PyTorch default),`,
-    `${f(Number(tsD.tokensPerSecond) / Number(pyD.tokensPerSecond))}× (both default malloc), ${f(Number(tsT.tokensPerSecond) / Number(pyT.tokensPerSecond))}× (both tuned);`,
-    `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerSecond) / Number(tsD.tokensPerSecond))}×.`,
+    `Ratios (tokens per CPU second): step throughput plmscale/PyTorch = **${f(Number(tsT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×** (plmscale tuned vs PyTorch default),`,
+    `${f(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}× (both default malloc), ${f(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond))}× (both tuned);`,
+    `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerCpuSecond) / Number(tsD.tokensPerCpuSecond))}×, for PyTorch: ${f(Number(pyT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×.`,
     `Per-call overhead plmscale/PyTorch: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× at top level,`,
     `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× in scope.`,
     "",
