@@ -79,8 +79,9 @@ if (mode === "overhead") {
   const target = torch.randint(0, 33, [B * T]);
   const step = () =>
     tidy(() => {
-      const logits = model.forward(ids).view(B * T, -1);
-      const loss = F.crossEntropy(logits, target, { ignoreIndex: -100 });
+      // forward in its own scope: only the loss survives, so activations are freed as backward consumes them
+      // (as Python's refcounting does) instead of staying alive until the end of the step
+      const loss = tidy(() => F.crossEntropy(model.forward(ids).view(B * T, -1), target, { ignoreIndex: -100 }));
       loss.backward();
       clipGradNorm(model.parameters(), 1);
       opt.step();
