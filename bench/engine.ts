@@ -68,10 +68,10 @@ function main(): void {
   const st = (p: Peer) => best(step.get(p)!, "tokensPerCpuSecond", true);
   const tsT = st("plmscale (tuned malloc)"), tsD = st("plmscale (default malloc)");
   const pyD = st("PyTorch (default malloc)"), pyT = st("PyTorch (tuned malloc)");
+  const f = (x: unknown, d = 2) => Number(x).toFixed(d);
   const tcRatio = TCMALLOC
     ? `With tcmalloc (LD_PRELOAD ${TCMALLOC}) on both sides: plmscale/PyTorch = **${f(Number(st("plmscale (tcmalloc)").tokensPerCpuSecond) / Number(st("PyTorch (tcmalloc)").tokensPerCpuSecond))}×** per CPU second, ${f(Number(st("plmscale (tcmalloc)").tokensPerSecond) / Number(st("PyTorch (tcmalloc)").tokensPerSecond))}× wall.`
     : "tcmalloc not installed: no tcmalloc rows.";
-  const f = (x: unknown, d = 2) => Number(x).toFixed(d);
   const rows = names.map((p) => {
     const o = ov(p), s = st(p);
     const scoped = o.scopedUsPerCall !== undefined ? f(o.scopedUsPerCall) : "–";
