@@ -6,6 +6,7 @@ import { planCommand } from "./commands/plan.js";
 import { dataPrepareCommand } from "./commands/data-prepare.js";
 import { dataStatsCommand } from "./commands/data-stats.js";
 import { dataFetchCommand } from "./commands/data-fetch.js";
+import { doctorCommand } from "./commands/doctor.js";
 
 export const commands: Command<any>[] = [
   dataPrepareCommand,
@@ -13,5 +14,6 @@ export const commands: Command<any>[] = [
   dataFetchCommand,
   fitCommand,
   planCommand,
+  doctorCommand,
   versionCommand,
 ];
