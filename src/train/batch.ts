@@ -174,3 +174,18 @@ export function fixedBatches(source: BatchSource, tokens: number, rows: number, 
   for (let left = Math.round(tokens / context); left > 0; left -= rows) out.push(source.next(Math.min(rows, left)));
   return out;
 }
+
+/** Rows [start, start+rows) of a batch as a batch of its own (micro-batches for gradient accumulation). */
+export function sliceRows(b: Batch, start: number, rows: number): Batch {
+  const T = b.context, lo = start * T, hi = (start + rows) * T;
+  const target = b.target.subarray(lo, hi), segment = b.segment.subarray(lo, hi);
+  let real = 0, loss = 0;
+  for (let i = 0; i < segment.length; i++) {
+    if (segment[i]! >= 0) real++;
+    if (target[i] !== IGNORE) loss++;
+  }
+  return {
+    rows, context: T, input: b.input.subarray(lo, hi), target, position: b.position.subarray(lo, hi), segment,
+    realTokens: real, lossTokens: loss, sources: {},
+  };
+}
