@@ -1,7 +1,10 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { dataPrepareCommand } from "./commands/data-prepare.js";
+import { dataStatsCommand } from "./commands/data-stats.js";
+import { dataFetchCommand } from "./commands/data-fetch.js";
 import { trainCommand } from "./commands/train.js";
 import { transferCommand } from "./commands/transfer.js";
 
-export const commands: Command<any>[] = [versionCommand, trainCommand, transferCommand];
+export const commands: Command<any>[] = [versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand];
