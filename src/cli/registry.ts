@@ -6,5 +6,9 @@ import { dataStatsCommand } from "./commands/data-stats.js";
 import { dataFetchCommand } from "./commands/data-fetch.js";
 import { trainCommand } from "./commands/train.js";
 import { transferCommand } from "./commands/transfer.js";
+import { fitCommand } from "./commands/fit.js";
+import { planCommand } from "./commands/plan.js";
 
-export const commands: Command<any>[] = [versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand];
+export const commands: Command<any>[] = [
+  versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand, fitCommand, planCommand,
+];
