@@ -6,9 +6,12 @@ import { dataStatsCommand } from "./commands/data-stats.js";
 import { dataFetchCommand } from "./commands/data-fetch.js";
 import { trainCommand } from "./commands/train.js";
 import { transferCommand } from "./commands/transfer.js";
+import { scoreCommand } from "./commands/score.js";
+import { embedCommand } from "./commands/embed.js";
+import { generateCommand } from "./commands/generate.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
 
 export const commands: Command<any>[] = [
-  versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand, fitCommand, planCommand,
+  versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand, scoreCommand, embedCommand, generateCommand, fitCommand, planCommand,
 ];

@@ -16,23 +16,32 @@ export class DataError extends Error {
   }
 }
 
-/** Sequences of a FASTA file (optionally gzipped), headers dropped. */
-export function readFastaSequences(path: string): string[] {
+/** Records of a FASTA file (optionally gzipped): id = first word of the header. */
+export function readFastaRecords(path: string): { id: string; seq: string }[] {
   let buf = readFileSync(path);
   if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  const out: string[] = [];
-  let cur: string[] = [];
+  const out: { id: string; seq: string }[] = [];
+  let id: string | null = null, cur: string[] = [];
+  const flush = () => {
+    if (id !== null || cur.length) out.push({ id: id ?? `seq${out.length + 1}`, seq: cur.join("").replace(/\*$/, "") });
+  };
   for (const line of buf.toString("utf8").split("\n")) {
     if (line.startsWith(">")) {
-      if (cur.length) out.push(cur.join(""));
+      flush();
+      id = line.slice(1).trim().split(/\s+/)[0] || `seq${out.length + 1}`;
       cur = [];
     } else {
       const s = line.trim();
       if (s) cur.push(s);
     }
   }
-  if (cur.length) out.push(cur.join(""));
-  return out;
+  flush();
+  return out.filter((r) => r.seq.length > 0);
+}
+
+/** Sequences of a FASTA file (optionally gzipped), headers dropped. */
+export function readFastaSequences(path: string): string[] {
+  return readFastaRecords(path).map((r) => r.seq);
 }
 
 /** Deterministic held-out split: about `fraction` of records, chosen by a hash of their index. */

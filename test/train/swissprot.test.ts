@@ -17,7 +17,7 @@ const FASTA = fileURLToPath(new URL("../../../test/fixtures/swissprot-sample.fas
 test("Swiss-Prot sample: validation loss falls below the unigram entropy", { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "plm-sp-"));
   const config = configFromFlags({
-    objective: "clm", shape: "3,128,4", tokens: 600_000, context: 128, batchTokens: 4096, microRows: 32, lr: 3e-3, warmup: 0.05,
+    objective: "clm", shape: "2,128,2", tokens: 600_000, context: 128, batchTokens: 2048, microRows: 16, lr: 5e-3, warmup: 0.03,
     threads: 1, data: FASTA, evalEvery: 0, evalTokens: 32_768, checkpointEvery: 0,
   });
   const r = await train(config, { out: join(dir, "run"), quiet: true });
@@ -27,7 +27,7 @@ test("Swiss-Prot sample: validation loss falls below the unigram entropy", { tim
   const counts = new Float64Array(33).fill(1); // add-one smoothing
   for (const s of trainSeqs) for (const id of encodeProtein(s).subarray(1)) counts[id]!++;
   const total = counts.reduce((a, b) => a + b, 0);
-  const { validation } = openData({ ...config, microBatchRows: 32 }, 32);
+  const { validation } = openData({ ...config, microBatchRows: 16 }, 16);
   let ce = 0, n = 0;
   for (const b of validation) for (const t of b.target) if (t !== IGNORE) (ce -= Math.log(counts[t]! / total)), n++;
   const unigram = ce / n;
