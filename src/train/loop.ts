@@ -8,9 +8,10 @@ import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
-import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
+import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "./batch.js";
+import { trainStep, decayGroups } from "./step.js";
 import { openData, type OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
@@ -75,13 +76,6 @@ export function evaluate(model: ProteinLM, batches: Batch[], device: string, mic
     model.train(wasTraining);
   }
   return count > 0 ? sum / count : NaN;
-}
-
-function decayGroups(model: ProteinLM, weightDecay: number): { params: torch.Tensor[]; weightDecay: number }[] {
-  // decay matrices (incl. the tied embedding), not biases or LayerNorm parameters (as nanoGPT / most LM recipes)
-  const decay: torch.Tensor[] = [], none: torch.Tensor[] = [];
-  for (const [, p] of model.namedParameters()) (p.ndim >= 2 ? decay : none).push(p);
-  return [{ params: decay, weightDecay }, { params: none, weightDecay: 0 }];
 }
 
 /** Train (or resume) a run; returns result.json's content. */
@@ -189,32 +183,13 @@ async function runLoop(
       const lr = lrAt(config.lr, step, budget.steps);
       opt.lr = lr;
       torch.manualSeed(mixSeed(config.seed, step, 0x5eed)); // dropout etc. identical after a resume
-      let lossSum = 0;
-      const denom = Math.max(1, batch.lossTokens);
-      let r0 = 0;
-      for (const mr of microBatches(rows, micro)) {
-        const mb = sliceRows(batch, r0, mr);
-        r0 += mr;
-        if (mb.lossTokens === 0) continue;
-        lossSum += torch.tidy(() => {
-          const { inputs, target } = batchTensors(mb, device, model.causal);
-          const fwd = () => model.lossSum(inputs, target);
-          const l = device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
-          const scaled = l.div(denom);
-          scaled.backward();
-          return l.item();
-        });
-      }
-      if (worldSize > 1 && opts.allReduce) {
-        torch.tidy(() => opts.allReduce!(params.map((p) => p.grad).filter((g): g is torch.Tensor => g !== null)));
-      }
-      const gradNorm = torch.clipGradNorm(params, config.optimizer.clip > 0 ? config.optimizer.clip : Infinity);
-      opt.step();
-      opt.zeroGrad();
+      const { loss: stepLoss, gradNorm } = trainStep(model, opt, params, batch, {
+        microRows: micro, device, clip: config.optimizer.clip, allReduce: worldSize > 1 ? opts.allReduce : undefined,
+      });
       step++;
       tokens += rows * T;
       stepsThisProcess++;
-      lastTrainLoss = lossSum / denom;
+      lastTrainLoss = stepLoss;
       if (!Number.isFinite(lastTrainLoss)) throw new TrainError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
 
       const last = step === budget.steps;
