@@ -195,7 +195,7 @@ def timed(step, batches, warmup, iters):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="8M,35M,150M,650M")
-    ap.add_argument("--seqs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".gpu", "swissprot.txt"))
+    ap.add_argument("--seqs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "swissprot-sample.fasta.gz"))
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--budget", type=float, default=240, help="seconds; remaining configurations are skipped after it")
@@ -205,8 +205,21 @@ def main():
     g = torch.Generator().manual_seed(0)
     seqs = []
     if os.path.exists(a.seqs):
-        seqs = [l.strip() for l in open(a.seqs) if l.strip() and not l.startswith(">")]
+        import gzip
+        opener = gzip.open if a.seqs.endswith(".gz") else open
+        cur = []
+        with opener(a.seqs, "rt") as f:
+            for line in f:
+                if line.startswith(">"):
+                    if cur:
+                        seqs.append("".join(cur))
+                    cur = []
+                elif line.strip():
+                    cur.append(line.strip())
+        if cur:
+            seqs.append("".join(cur))
         random.Random(0).shuffle(seqs)
+    log(f"{len(seqs)} Swiss-Prot sequences")
     res = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "seq": T, "peakFlops": PEAK, "results": []}
     try:
         import transformers
