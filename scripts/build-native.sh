@@ -59,14 +59,18 @@ echo "build-native: compiling addon ($FLAVOUR)"
 start=$(date +%s)
 pids=()
 objs=()
+# Objects are reused when newer than their source, the shared header, this script and the flavour stamp.
+[ "$(cat "$STAMP" 2>/dev/null)" = "$FLAVOUR" ] || rm -f "$OUT"/*.o
 for f in "$SRC"/*.cc; do
   o=$OUT/$(basename "${f%.cc}").o
   objs+=("$o")
-  g++ "${CXXFLAGS[@]}" -c "$f" -o "$o" &
-  pids+=($!)
+  if [ -n "${PLMSCALE_FORCE_BUILD:-}" ] || [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$SRC/common.h" -nt "$o" ] || [ scripts/build-native.sh -nt "$o" ]; then
+    g++ "${CXXFLAGS[@]}" -c "$f" -o "$o" &
+    pids+=($!)
+  fi
 done
 fail=0
-for p in "${pids[@]}"; do wait "$p" || fail=1; done
+for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || fail=1; done
 [ $fail = 0 ] || { echo "build-native: compilation failed" >&2; exit 1; }
 g++ "${objs[@]}" -o "$TARGET.tmp" "${LDFLAGS[@]}" "${LIBS[@]}" -Wl,--as-needed
 mv "$TARGET.tmp" "$TARGET"

@@ -119,6 +119,15 @@ void for_each(napi_env env, napi_value v, const ArgInfo& a, F&& f) {
 }
 
 c10::IValue convert(napi_env env, napi_value v, const ArgInfo& a) {
+  if (a.kind == Kind::Tensor) {
+    // fast path: a tensor handle is a number; anything else falls through to the checks below
+    double d;
+    if (napi_get_value_double(env, v, &d) == napi_ok) {
+      int64_t h = static_cast<int64_t>(d);
+      if (!valid(h)) bad_arg(a, "tensor was disposed (use after dispose)");
+      return lookup(h);
+    }
+  }
   napi_valuetype vt = type_of(env, v);
   if (vt == napi_undefined) {
     if (a.has_default) return a.default_value;
@@ -276,13 +285,15 @@ napi_value CallOp(napi_env env, napi_callback_info info) {
   return guard(env, "", [&]() -> napi_value {
     NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
     if (argc < 1) throw JsError("expected an operator id");
+    if (argc > kMaxArgs + 1) throw JsError("callOp takes at most " + std::to_string(kMaxArgs) + " operator arguments");
     op = &entry(get_int(env, argv[0], "operator id"));
+    // one stack reused across calls (no allocation per call); callOp is not re-entrant from JS
+    static torch::jit::Stack stack;
     try {
       size_t given = argc - 1, n = op->args.size();
       if (given > n)
         throw JsError("takes " + std::to_string(n) + " arguments but " + std::to_string(given) + " were given");
-      torch::jit::Stack stack;
-      stack.reserve(std::max(n, op->ret_is_mutable_alias.size()));
+      stack.clear();
       napi_value undefined = nullptr;
       for (size_t i = 0; i < n; ++i) {
         if (i < given) stack.push_back(convert(env, argv[i + 1], op->args[i]));
@@ -295,17 +306,25 @@ napi_value CallOp(napi_env env, napi_callback_info info) {
       const auto& mut = op->ret_is_mutable_alias;
       size_t nret = stack.size();
       if (nret == 0) return undef(env);
-      if (nret == 1) return mut[0] ? undef(env) : from_ivalue(env, stack[0]);
+      if (nret == 1) {
+        napi_value r = (!mut.empty() && mut[0]) ? undef(env) : from_ivalue(env, stack[0]);
+        stack.clear();  // drop our references now, not at the next call
+        return r;
+      }
       napi_value arr;
       NAPI_CALL(env, napi_create_array_with_length(env, nret, &arr));
       for (size_t i = 0; i < nret; ++i)
         NAPI_CALL(env, napi_set_element(env, arr, i, (i < mut.size() && mut[i]) ? undef(env) : from_ivalue(env, stack[i])));
+      stack.clear();
       return arr;
     } catch (const JsError& e) {
+      stack.clear();
       throw JsError(op->name + ": " + e.what());
     } catch (const c10::Error& e) {
+      stack.clear();
       throw JsError(op->name + ": " + e.what_without_backtrace());
     } catch (const std::exception& e) {
+      stack.clear();
       throw JsError(op->name + ": " + e.what());
     }
   });

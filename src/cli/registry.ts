@@ -1,6 +1,7 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { dataPrepareCommand } from "./commands/data-prepare.js";
 import { dataStatsCommand } from "./commands/data-stats.js";
 import { dataFetchCommand } from "./commands/data-fetch.js";
@@ -13,5 +14,6 @@ import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
 
 export const commands: Command<any>[] = [
-  versionCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand, scoreCommand, embedCommand, generateCommand, fitCommand, planCommand,
+  versionCommand, doctorCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand,
+  scoreCommand, embedCommand, generateCommand, fitCommand, planCommand,
 ];

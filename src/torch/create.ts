@@ -95,7 +95,9 @@ export function tensor(data: TypedArray | Nested, shape?: number[] | TensorOptio
     const inferred = inferShape(data);
     flattenInto(data, flat, inferred, 0);
     dims = (shape as number[] | undefined) ?? inferred;
-    const want = opts?.dtype ?? (typeof (Array.isArray(data) ? flat : data) === "boolean" ? "bool" : "float32");
+    let leaf: Nested = data;
+    while (Array.isArray(leaf)) leaf = leaf[0] as Nested;
+    const want = opts?.dtype ?? (typeof leaf === "boolean" ? "bool" : "float32");
     stored = want === "float16" || want === "bfloat16" ? "float32" : want;
     arr = toTypedArray(flat, stored);
   }

@@ -82,11 +82,17 @@ export interface AttentionOptions {
   scale?: number;
 }
 
-export type AttentionImpl = "fused" | "composite";
+export type AttentionImpl = "fused" | "fused-1.13" | "composite";
 
-/** Which implementation F.scaledDotProductAttention uses on this libtorch ("fused" = aten::scaled_dot_product_attention). */
+/**
+ * Which implementation F.scaledDotProductAttention uses on this libtorch, by probing schemas:
+ * "fused" = aten::scaled_dot_product_attention (PyTorch ≥ 2.0); "fused-1.13" = 1.13's private
+ * aten::_scaled_dot_product_attention (one boxed call, no `scale` argument); else the TS composite.
+ */
 export function attentionImpl(): AttentionImpl {
-  return hasOp("scaled_dot_product_attention") ? "fused" : "composite";
+  if (hasOp("scaled_dot_product_attention")) return "fused";
+  if (hasOp("_scaled_dot_product_attention")) return "fused-1.13";
+  return "composite";
 }
 
 /**
@@ -94,9 +100,16 @@ export function attentionImpl(): AttentionImpl {
  * Uses the fused schema when this libtorch has it (PyTorch ≥ 2.0), else the composite below.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
-  if (attentionImpl() === "fused") {
-    if (opts.mask && opts.causal) return compositeAttention(q, k, v, opts);  // the fused op rejects mask + is_causal
-    return new Tensor(O.sdpa(q.handle, k.handle, v.handle, opts.mask ? opts.mask.handle : null, opts.dropout ?? 0, opts.causal ?? false, opts.scale ?? null));
+  const impl = attentionImpl();
+  const mask = opts.mask ? opts.mask.handle : null;
+  if (opts.mask && opts.causal) return compositeAttention(q, k, v, opts); // fused ops reject mask + is_causal
+  if (impl === "fused") {
+    return new Tensor(O.sdpa(q.handle, k.handle, v.handle, mask, opts.dropout ?? 0, opts.causal ?? false, opts.scale ?? null));
+  }
+  if (impl === "fused-1.13" && opts.scale === undefined) {
+    const [out, weights] = O.sdpa113(q.handle, k.handle, v.handle, mask, opts.dropout ?? 0, false, opts.causal ?? false) as [number, number | null];
+    if (weights !== null) new Tensor(weights).dispose(); // need_attn_weights=false: normally undefined (null)
+    return new Tensor(out);
   }
   return compositeAttention(q, k, v, opts);
 }

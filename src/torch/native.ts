@@ -15,6 +15,8 @@ export interface NativeAddon {
   /** [dtypeCode, deviceType, deviceIndex, requiresGrad] */
   meta(h: number): [number, string, number, boolean];
   item(h: number): number | boolean;
+  /** release handle h when obj is garbage-collected (leak backstop) */
+  track(obj: object, h: number): void;
   resolveOp(name: string, overload: string): number;
   schemaOf(id: number): string;
   callOp(id: number, ...args: unknown[]): any;

@@ -162,7 +162,7 @@ export class Embedding extends Module {
   constructor(readonly numEmbeddings: number, readonly dim: number, readonly paddingIdx = -1, opts: ParamOptions = {}) {
     super();
     const w = normal_(empty([numEmbeddings, dim], opts), 0, 1);
-    if (paddingIdx >= 0) tidy(() => w.select(0, paddingIdx).zero_());
+    if (paddingIdx >= 0) tidy(() => { w.select(0, paddingIdx).zero_(); });
     this.weight = this.registerParameter("weight", w);
   }
   forward(ids: Tensor): Tensor {
