@@ -21,7 +21,14 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 1), T = 512;
 const SHAPE = { layers: 6, dModel: 320, heads: 20 };
 const PY = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 
-function ours(objective: Objective, batch: Batch): { tokensPerSecond: number; losses: number[] } {
+interface Side {
+  tokensPerSecond: number;
+  /** tokens per CPU-second of the whole process (robust when other processes share the cores) */
+  tokensPerCpuSecond: number;
+  losses: number[];
+}
+
+function ours(objective: Objective, batch: Batch): Side {
   torch.setNumThreads(THREADS);
   torch.manualSeed(0);
   const cfg: ModelConfig = { ...SHAPE, ffn: 4 * SHAPE.dModel, vocab: 33, context: T, activation: "gelu", bias: true, dropout: 0 };
@@ -30,15 +37,15 @@ function ours(objective: Objective, batch: Batch): { tokensPerSecond: number; lo
   const params = model.parameters();
   const step = () => trainStep(model, opt, params, batch, { microRows: ROWS, device: "cpu", clip: 1 }).loss;
   step(); // warm-up
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   const losses = Array.from({ length: STEPS }, step);
-  const secs = (performance.now() - t0) / 1000;
+  const secs = (performance.now() - t0) / 1000, cu = process.cpuUsage(c0);
   opt.dispose();
   model.dispose();
-  return { tokensPerSecond: (ROWS * T * STEPS) / secs, losses };
+  return { tokensPerSecond: (ROWS * T * STEPS) / secs, tokensPerCpuSecond: (ROWS * T * STEPS) / ((cu.user + cu.system) / 1e6), losses };
 }
 
-function peer(objective: Objective, file: string): { tokensPerSecond: number; losses: number[]; torch: string } {
+function peer(objective: Objective, file: string): Side & { torch: string } {
   const out = execFileSync(PY, [join(root, "bench", "train_peer.py"), "--batch", file, "--layers", String(SHAPE.layers), "--d", String(SHAPE.dModel),
     "--heads", String(SHAPE.heads), "--steps", String(STEPS), "--warmup", "1", "--threads", String(THREADS)], { encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").pop()!);
@@ -51,16 +58,17 @@ for (const objective of ["mlm", "clm"] as const) {
   const batch = new MemoryBatcher(seqs, { objective, context: T, maskProb: 0.15, seed: 1 }).next(ROWS);
   const file = join(dir, `${objective}.json`);
   writeFileSync(file, JSON.stringify({ objective, rows: batch.rows, context: T, input: [...batch.input], target: [...batch.target], position: [...batch.position], segment: [...batch.segment] }));
-  // alternate order (ours, peer, peer, ours) and keep each side's best, so load drift hits both
-  const o1 = ours(objective, batch), p1 = peer(objective, file), p2 = peer(objective, file), o2 = ours(objective, batch);
-  const o = Math.max(o1.tokensPerSecond, o2.tokensPerSecond), p = Math.max(p1.tokensPerSecond, p2.tokensPerSecond);
+  // alternate which side goes first, so slow drift of the machine's load does not favour one side
+  const [o, p] = objective === "mlm" ? [ours(objective, batch), peer(objective, file)] : (([q, w]) => [w, q] as const)([peer(objective, file), ours(objective, batch)]);
   const r = {
     objective, shape: `${SHAPE.layers}x${SHAPE.dModel}h${SHAPE.heads}`, seq: T, rows: ROWS, threads: THREADS, realTokens: batch.realTokens,
-    plmscaleTokensPerSecond: Math.round(o), pytorchTokensPerSecond: Math.round(p), ratio: +(o / p).toFixed(3),
-    firstLoss: { plmscale: o1.losses[0], pytorch: p1.losses[0] }, torch: p1.torch,
+    plmscale: { wall: Math.round(o.tokensPerSecond), cpu: Math.round(o.tokensPerCpuSecond) },
+    pytorch: { wall: Math.round(p.tokensPerSecond), cpu: Math.round(p.tokensPerCpuSecond) },
+    ratioCpu: +(o.tokensPerCpuSecond / p.tokensPerCpuSecond).toFixed(3), ratioWall: +(o.tokensPerSecond / p.tokensPerSecond).toFixed(3),
+    firstLoss: { plmscale: o.losses[0], pytorch: p.losses[0] }, torch: (p as Side & { torch: string }).torch, malloc: process.env.PLMSCALE_MALLOC ?? "tuned",
   };
   results.push(r);
-  console.error(`${objective}: plmscale ${r.plmscaleTokensPerSecond} tok/s, PyTorch ${r.pytorchTokensPerSecond} tok/s, ratio ${r.ratio}`);
+  console.error(`${objective}: plmscale ${r.plmscale.cpu} tok/CPU-s (${r.plmscale.wall} tok/s wall), PyTorch ${r.pytorch.cpu} (${r.pytorch.wall}), ratio ${r.ratioCpu} (wall ${r.ratioWall})`);
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ bench: "train", results }, null, 1));

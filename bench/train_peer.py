@@ -29,9 +29,9 @@ opt = make_optimizer(model)
 causal = b["objective"] == "clm"
 for _ in range(a.warmup):
     train_step(model, opt, batch, causal, a.micro)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 losses = [train_step(model, opt, batch, causal, a.micro) for _ in range(a.steps)]
-dt = time.perf_counter() - t0
-print(json.dumps({"impl": "pytorch", "objective": b["objective"], "tokensPerSecond": B * T * a.steps / dt,
+dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"impl": "pytorch", "objective": b["objective"], "tokensPerSecond": B * T * a.steps / dt, "tokensPerCpuSecond": B * T * a.steps / cpu,
                   "secondsPerStep": dt / a.steps, "losses": losses, "threads": torch.get_num_threads(),
                   "torch": torch.__version__}))
