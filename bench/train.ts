@@ -20,6 +20,10 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 2), STEPS = Number(process.env.BEN
 const THREADS = Number(process.env.BENCH_THREADS ?? 1), T = 512;
 const SHAPE = { layers: 6, dModel: 320, heads: 20 };
 const PY = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
+// BENCH_PEER_MALLOC=tuned gives the Python peer the same glibc malloc thresholds the addon sets for plmscale
+// (mmap threshold 32 MiB, trim threshold 1 GiB; src/torch/README.md), isolating the framework overhead.
+const peerTuned = process.env.BENCH_PEER_MALLOC === "tuned";
+const peerEnv = peerTuned ? { ...process.env, MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(1024 ** 3) } : process.env;
 
 interface Side {
   tokensPerSecond: number;
@@ -47,7 +51,7 @@ function ours(objective: Objective, batch: Batch): Side {
 
 function peer(objective: Objective, file: string): Side & { torch: string } {
   const out = execFileSync(PY, [join(root, "bench", "train_peer.py"), "--batch", file, "--layers", String(SHAPE.layers), "--d", String(SHAPE.dModel),
-    "--heads", String(SHAPE.heads), "--steps", String(STEPS), "--warmup", "1", "--threads", String(THREADS)], { encoding: "utf8" });
+    "--heads", String(SHAPE.heads), "--steps", String(STEPS), "--warmup", "1", "--threads", String(THREADS)], { encoding: "utf8", env: peerEnv });
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
@@ -65,7 +69,7 @@ for (const objective of ["mlm", "clm"] as const) {
     plmscale: { wall: Math.round(o.tokensPerSecond), cpu: Math.round(o.tokensPerCpuSecond) },
     pytorch: { wall: Math.round(p.tokensPerSecond), cpu: Math.round(p.tokensPerCpuSecond) },
     ratioCpu: +(o.tokensPerCpuSecond / p.tokensPerCpuSecond).toFixed(3), ratioWall: +(o.tokensPerSecond / p.tokensPerSecond).toFixed(3),
-    firstLoss: { plmscale: o.losses[0], pytorch: p.losses[0] }, torch: (p as Side & { torch: string }).torch, malloc: process.env.PLMSCALE_MALLOC ?? "tuned",
+    firstLoss: { plmscale: o.losses[0], pytorch: p.losses[0] }, torch: (p as Side & { torch: string }).torch, malloc: process.env.PLMSCALE_MALLOC ?? "tuned", peerMalloc: peerTuned ? "tuned" : "default",
   };
   results.push(r);
   console.error(`${objective}: plmscale ${r.plmscale.cpu} tok/CPU-s (${r.plmscale.wall} tok/s wall), PyTorch ${r.pytorch.cpu} (${r.pytorch.wall}), ratio ${r.ratioCpu} (wall ${r.ratioWall})`);

@@ -118,13 +118,14 @@ Example:
   },
 });
 
-/** Expected failures (bad config, missing data, corrupt run) become a CliError; bugs keep their stack. */
+/** Expected failures (bad config, missing data, corrupt run, interruption) become a CliError; bugs keep their stack. */
 export function asCliError(e: unknown): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof ConfigError) return new CliError(e.message, 2);
-  if (e instanceof Error && (e as NodeJS.ErrnoException).code === undefined && /^(TrainError|ConfigError)$/.test(e.name)) {
-    return new CliError(e.message, 1);
+  if (e instanceof Error && e.name === "TrainError") {
+    const code = (e as Error & { code?: unknown }).code;
+    return new CliError(e.message, typeof code === "number" ? code : 1);
   }
-  if (e instanceof Error && (e as NodeJS.ErrnoException).code) return new CliError(e.message, 1);
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new CliError(e.message, 1);
   return e;
 }
