@@ -1,0 +1,92 @@
+// plmscale's side of the GPU benchmark (bench/gpu-train.sh runs it after bench/gpu-train.py, on the device
+// machine, with the addon built against that machine's CUDA PyTorch). For ESM-2 8M/35M/150M/650M shapes at
+// seq 1024: (a) synthetic full-context rows (one sequence per row: unmasked fused attention), tokens/s and
+// MFU; (b) packed Swiss-Prot rows (block-diagonal mask), non-padding tokens/s. bf16 autocast, fused AdamW.
+// Prints one JSON document on stdout. Env: SIZES, WARMUP, ITERS, BUDGET (seconds, then sizes are skipped).
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import * as torch from "../src/torch/index.js";
+import { createModel } from "../src/model/index.js";
+import { MemoryBatcher, type Batch } from "../src/train/batch.js";
+import { readFastaSequences } from "../src/train/data-source.js";
+import { trainStep, decayGroups } from "../src/train/step.js";
+import { nonEmbeddingParams } from "../src/scaling/shape.js";
+import type { ModelConfig } from "../src/train/config.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const SHAPES: Record<string, [number, number, number]> = { "8M": [6, 320, 20], "35M": [12, 480, 20], "150M": [30, 640, 20], "650M": [33, 1280, 20] };
+const ROWS: Record<string, number> = { "8M": 32, "35M": 32, "150M": 16, "650M": 8 }; // as bench/gpu-train.py
+const T = 1024, PEAK = 989e12;
+const sizes = (process.env.SIZES ?? "8M,35M,150M,650M").split(",");
+const WARMUP = Number(process.env.WARMUP ?? 3), ITERS = Number(process.env.ITERS ?? 10), BUDGET = Number(process.env.BUDGET ?? 150);
+
+function synthetic(rows: number, seed: number): Batch {
+  // one sequence per row filling the context; MLM-style 15% targets
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const n = rows * T, input = new Int32Array(n), target = new Int32Array(n).fill(-100), position = new Int32Array(n), segment = new Int32Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const t = i % T;
+    input[i] = t === 0 ? 0 : t === T - 1 ? 2 : 4 + Math.floor(rnd() * 20);
+    position[i] = t;
+    if (t > 0 && t < T - 1 && rnd() < 0.15) (target[i] = input[i]!), (input[i] = 32), loss++;
+  }
+  return { rows, context: T, input, target, position, segment, realTokens: n, lossTokens: loss, sources: {} };
+}
+
+const t0 = performance.now();
+const out: Record<string, unknown> = { impl: "plmscale", torch: torch.buildInfo(), cuda: torch.cuda.isAvailable(), results: [] as unknown[] };
+const results = out.results as Record<string, unknown>[];
+const seqs = readFastaSequences(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"));
+for (const size of sizes) {
+  const [layers, dModel, heads] = SHAPES[size]!;
+  const rows = ROWS[size]!;
+  const cfg: ModelConfig = { layers, dModel, heads, ffn: 4 * dModel, vocab: 33, context: T, activation: "gelu", bias: true, dropout: 0 };
+  const N = nonEmbeddingParams(cfg);
+  for (const mode of ["synthetic", "swissprot"] as const) {
+    const r: Record<string, unknown> = { size, impl: "plmscale", mode, N, rows };
+    if ((performance.now() - t0) / 1000 > BUDGET) {
+      results.push({ ...r, skipped: "time budget" });
+      continue;
+    }
+    let model: ReturnType<typeof createModel> | null = null, opt: torch.AdamW | null = null;
+    try {
+      torch.manualSeed(0);
+      model = createModel("mlm", cfg, "cuda");
+      model.computeDtype = "bfloat16";
+      opt = new torch.AdamW(decayGroups(model, 0.01), { lr: 6e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8 });
+      const params = model.parameters();
+      const src = new MemoryBatcher(seqs, { objective: "mlm", context: T, maskProb: 0.15, seed: 1 });
+      const batches = mode === "synthetic" ? [synthetic(rows, 1), synthetic(rows, 2)] : [0, 1, 2, 3].map(() => src.next(rows));
+      const step = (b: Batch) => trainStep(model!, opt!, params, b, { microRows: rows, device: "cuda", clip: 1 });
+      for (let i = 0; i < WARMUP; i++) step(batches[i % batches.length]!);
+      torch.cuda.synchronize();
+      const s0 = performance.now();
+      let real = 0;
+      for (let i = 0; i < ITERS; i++) {
+        const b = batches[i % batches.length]!;
+        step(b);
+        real += b.realTokens;
+      }
+      torch.cuda.synchronize();
+      const tps = real / ((performance.now() - s0) / 1000);
+      Object.assign(r, { tokensPerSecond: tps, mfu: (6 * N * tps) / PEAK, paddingFraction: 1 - batches.reduce((a, b) => a + b.realTokens, 0) / (batches.length * rows * T) });
+      const mem = torch.cuda.memoryStats(0, true) as unknown;
+      r.memory = mem;
+      console.error(`${size} plmscale ${mode}: ${Math.round(tps).toLocaleString()} tok/s, MFU ${((6 * N * tps) / PEAK * 100).toFixed(1)}%`);
+    } catch (e) {
+      r.error = String((e as Error).message ?? e).slice(0, 500);
+      console.error(`${size} plmscale ${mode}: FAILED ${r.error}`);
+    } finally {
+      opt?.dispose();
+      model?.dispose();
+      try {
+        torch.cuda.emptyCache();
+      } catch { /* CPU build */ }
+    }
+    results.push(r);
+  }
+}
+out.wallSeconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify(out, null, 1));
