@@ -68,6 +68,9 @@ napi_value CudaMemoryStats(napi_env env, napi_callback_info info) {
 #ifdef PLMSCALE_CUDA
     if (!torch::cuda::is_available()) throw JsError("CUDA is not available");
     auto idx = static_cast<c10::DeviceIndex>(dev);
+    if (dev < 0 || dev >= static_cast<int64_t>(torch::cuda::device_count())) throw JsError("no CUDA device " + std::to_string(dev));
+    // the caching allocator sets up its per-device tables on first use; before that getDeviceStats rejects the index
+    (void)at::empty({1}, at::TensorOptions().device(at::Device(at::kCUDA, idx)));
     auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(idx);
     napi_value o;
     NAPI_CALL(env, napi_create_object(env, &o));

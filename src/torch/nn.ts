@@ -122,6 +122,10 @@ export class Module {
         if (param) moved.requiresGrad_(true);
         t.dispose();
         m.set(n, moved);
+        // typed fields (Linear.weight, …) hold the old wrapper: point them at the moved tensor
+        for (const k of Object.keys(this)) {
+          if ((this as Record<string, unknown>)[k] === t) (this as Record<string, unknown>)[k] = moved;
+        }
       }
     };
     move(this._params, true);

@@ -93,6 +93,9 @@ export class AdamW {
           const ps = H(g.params), ms = H(g.m), vs = H(g.v), gs = grads.map((x) => x.handle);
           const lr = this.lr * g.lrScale;
           if (this.impl === "fused") {
+            // PyTorch's _fused_adamw wrapper increments the step counters before the kernel, which reads
+            // them for bias correction (1 − β^t); the kernel itself never does. Without this, t = 0 → NaN.
+            O.addS(H(g.steps), 1);
             O.fused(ps, gs, ms, vs, [], H(g.steps), lr, this.beta1, this.beta2, g.weightDecay, this.eps, false, false, null, null);
             continue;
           }

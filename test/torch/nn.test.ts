@@ -125,3 +125,13 @@ test("a tiny model learns: loss goes down with AdamW + clipping + cross entropy 
   assert.ok(losses.at(-1)! < losses[0]! * 0.2, `loss ${losses[0]} → ${losses.at(-1)}`);
   for (const x of [model, head, opt, ids, target]) x.dispose();
 });
+
+test("Module.to moves typed fields too: forward works after a dtype/device move", () => {
+  const lin = new nn.Linear(3, 2);
+  lin.to("float64");
+  assert.equal(lin.weight.dtype, "float64");
+  assert.equal(lin.parameters()[0], lin.weight);
+  const y = tidy(() => lin.forward(tensor([1, 2, 3], [1, 3], { dtype: "float64" })).toArray());
+  assert.equal(y.length, 2);
+  for (const p of lin.parameters()) p.dispose();
+});
