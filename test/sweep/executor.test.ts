@@ -33,6 +33,12 @@ function makeSweep(modes: string[]): { dir: string; log: string } {
   return { dir, log };
 }
 
+/** Poll until the slow fake trainer has written its first checkpoint (its SIGINT handler is then installed). */
+function whenCheckpointed(dir: string, id: string, fn: () => void): void {
+  const f = join(dir, "runs", id, "checkpoints", "step-1.safetensors");
+  const t = setInterval(() => { if (existsSync(f)) { clearInterval(t); fn(); } }, 20);
+}
+
 const calls = (log: string) => readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
 
 test("pool runs every point, then a second invocation skips finished runs", async () => {
@@ -82,7 +88,7 @@ test("abort interrupts a running child cleanly; the next invocation resumes from
   const ac = new AbortController();
   const s = await executeSweep(dir, {
     workers: 1, child, signal: ac.signal, killGraceMs: 5000,
-    onEvent: (e) => { if (e.kind === "start" && e.point.index === 0) setTimeout(() => ac.abort(), 300); },
+    onEvent: (e) => { if (e.kind === "start" && e.point.index === 0) whenCheckpointed(dir, e.point.id, () => ac.abort()); },
   });
   assert.equal(s.aborted, true);
   assert.equal(s.interrupted, 1);
@@ -102,10 +108,10 @@ test("a child killed from outside counts as a failed try and is retried (resumin
     child,
     onEvent: (e) => {
       if (e.kind !== "start" || e.attempt !== 1) return;
-      setTimeout(() => {
+      whenCheckpointed(dir, e.point.id, () => {
         const m = readJson<{ pid: number }>(join(dir, "runs", "clm-C1e12-N0", "running.json"));
         process.kill(m.pid, "SIGKILL");
-      }, 300);
+      });
     },
   });
   assert.equal(s.done, 1);

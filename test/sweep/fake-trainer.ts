@@ -40,8 +40,8 @@ if (mode === "always-fail") { console.error("boom: out of memory (simulated)"); 
 if (mode === "slow") {
   if (resume) done();
   mkdirSync(join(dir, "checkpoints"), { recursive: true });
-  writeFileSync(join(dir, "checkpoints", "step-1.safetensors"), "x");
   process.on("SIGINT", () => { writeFileSync(join(dir, "checkpoints", "step-2.safetensors"), "x"); process.exit(130); });
+  writeFileSync(join(dir, "checkpoints", "step-1.safetensors"), "x");
   console.log("ready");
   setTimeout(() => process.exit(9), 60000);
 }
