@@ -4,20 +4,20 @@
 // forwards one SIGINT to each child so the trainer can checkpoint, escalates to SIGKILL after a grace period,
 // and marks those runs interrupted, not failed.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
-  ensureDir, hasCheckpoint, readDesign, readJson, removeIfExists, runDir, runFiles, STATUS_FILE, sweepStatus,
-  writeJsonAtomic, type FailureRecord, type RunningMarker,
+  ensureDir, hasCheckpoint, pointPaths, readDesign, readJson, removeIfExists, STATUS_FILE, sweepStatus,
+  writeJsonAtomic, type FailureRecord, type PointPaths, type RunningMarker,
 } from "./layout.js";
+import { join } from "node:path";
 import { estimateEta, progressLine } from "./progress.js";
 import type { SweepPoint } from "./types.js";
-import { join } from "node:path";
 
 export interface ChildContext {
   point: SweepPoint;
-  dir: string;
+  paths: PointPaths;
   /** true when a checkpoint exists and the run should continue from it */
   resume: boolean;
   attempt: number;
@@ -30,10 +30,10 @@ export interface ChildSpec {
 }
 export type ChildFactory = (ctx: ChildContext) => ChildSpec;
 
-/** `plmscale train --config RUN/config.json --out RUN --json`, or `plmscale train --resume RUN --json`. */
-export const trainChild: ChildFactory = ({ dir, resume }) => {
+/** `plmscale train --config SWEEP/configs/ID.json --out RUN --json`, or `plmscale train --resume RUN --json`. */
+export const trainChild: ChildFactory = ({ paths, resume }) => {
   const main = fileURLToPath(new URL("../cli/main.js", import.meta.url));
-  const args = resume ? [main, "train", "--resume", dir, "--json"] : [main, "train", "--config", runFiles.config(dir), "--out", dir, "--json"];
+  const args = resume ? [main, "train", "--resume", paths.run, "--json"] : [main, "train", "--config", paths.planned, "--out", paths.run, "--json"];
   return { command: process.execPath, args };
 };
 
@@ -81,10 +81,10 @@ export interface ExecSummary {
 
 const TAIL = 2000;
 
-/** Set threads/device in a fresh run's config.json (a resumed run keeps what its checkpoint was made with). */
-function applyOverrides(dir: string, o: ExecOptions): void {
+/** Set threads/device in a fresh run's planned config (a resumed run keeps what its checkpoint was made with). */
+function applyOverrides(pp: PointPaths, o: ExecOptions): void {
   if (o.threads === undefined && o.device === undefined) return;
-  const path = runFiles.config(dir);
+  const path = pp.planned;
   if (!existsSync(path)) return;
   const cfg = readJson<Record<string, unknown>>(path);
   if (o.threads !== undefined) cfg.threads = o.threads;
@@ -101,9 +101,9 @@ interface ChildExit {
   tail: string;
 }
 
-function runChild(spec: ChildSpec, dir: string, o: ExecOptions, attempt: number): Promise<ChildExit> {
+function runChild(spec: ChildSpec, pp: PointPaths, o: ExecOptions, attempt: number): Promise<ChildExit> {
   return new Promise((resolve) => {
-    const log = createWriteStream(runFiles.log(dir), { flags: "a" });
+    const log = createWriteStream(pp.log, { flags: "a" });
     log.write(`\n=== attempt ${attempt} ${new Date().toISOString()}: ${spec.command} ${spec.args.join(" ")}\n`);
     const env: Record<string, string | undefined> = { ...process.env, ...spec.env };
     if (o.threads !== undefined) env.OMP_NUM_THREADS = String(o.threads);
@@ -118,7 +118,7 @@ function runChild(spec: ChildSpec, dir: string, o: ExecOptions, attempt: number)
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     const marker: RunningMarker = { pid: child.pid ?? -1, host: hostname(), startedAt: new Date().toISOString(), attempt };
-    writeJsonAtomic(runFiles.running(dir), marker);
+    writeJsonAtomic(pp.running, marker);
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       try { child.kill("SIGINT"); } catch { /* already gone */ }
@@ -129,7 +129,7 @@ function runChild(spec: ChildSpec, dir: string, o: ExecOptions, attempt: number)
     const finish = (code: number | null, signal: string | null) => {
       if (killTimer) clearTimeout(killTimer);
       o.signal?.removeEventListener("abort", onAbort);
-      removeIfExists(runFiles.running(dir));
+      removeIfExists(pp.running);
       log.end(`=== exit code=${code} signal=${signal}\n`, () => resolve({ code, signal, tail }));
     };
     child.on("error", (e) => { tail += `\nspawn failed: ${e.message}`; finish(null, null); });
@@ -138,27 +138,31 @@ function runChild(spec: ChildSpec, dir: string, o: ExecOptions, attempt: number)
 }
 
 async function runPoint(sweepDir: string, p: SweepPoint, o: ExecOptions, emit: (e: ExecEvent) => void, counts: () => string): Promise<{ outcome: RunOutcome; error?: string }> {
-  const dir = runDir(sweepDir, p);
-  ensureDir(dir);
+  const pp = pointPaths(sweepDir, p);
+  ensureDir(pp.state);
   const maxAttempts = o.maxAttempts ?? 2;
   let error = "";
   let last: ChildExit | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (o.signal?.aborted) return { outcome: "interrupted" };
-    removeIfExists(runFiles.failure(dir));
-    const resume = hasCheckpoint(dir);
-    if (!resume) applyOverrides(dir, o);
-    const spec = (o.child ?? trainChild)({ point: p, dir, resume, attempt, threads: o.threads });
+    removeIfExists(pp.failure);
+    const resume = hasCheckpoint(pp);
+    if (!resume) {
+      // nothing to continue from: a half-created run directory would make `train --out` refuse
+      rmSync(pp.run, { recursive: true, force: true });
+      applyOverrides(pp, o);
+    }
+    const spec = (o.child ?? trainChild)({ point: p, paths: pp, resume, attempt, threads: o.threads });
     emit({ kind: "start", point: p, attempt, line: `start ${p.id}${resume ? " (resume)" : ""}${attempt > 1 ? ` attempt ${attempt}` : ""}; ${counts()}` });
-    last = await runChild(spec, dir, o, attempt);
-    if (existsSync(runFiles.result(dir))) return { outcome: "done" };
+    last = await runChild(spec, pp, o, attempt);
+    if (existsSync(pp.result)) return { outcome: "done" };
     if (o.signal?.aborted) return { outcome: "interrupted" };
     const why = last.signal ? `killed by ${last.signal}` : `exit code ${last.code}`;
     error = `${why} without result.json; last output:\n${last.tail.trim()}`;
     if (attempt < maxAttempts) emit({ kind: "retry", point: p, attempt, error, line: `retry ${p.id}: ${why}` });
   }
   const rec: FailureRecord = { attempts: maxAttempts, exitCode: last?.code ?? null, signal: last?.signal ?? null, error, at: new Date().toISOString() };
-  writeJsonAtomic(runFiles.failure(dir), rec);
+  writeJsonAtomic(pp.failure, rec);
   return { outcome: "failed", error };
 }
 

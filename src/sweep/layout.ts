@@ -27,19 +27,29 @@ export function readDesign(sweepDir: string): SweepDesign {
   return d;
 }
 
-export function runDir(sweepDir: string, p: Pick<SweepPoint, "id">): string {
-  return join(sweepDir, "runs", p.id);
+/**
+ * Paths of one point. The run directory belongs to the trainer (`train --out` refuses a non-empty one), so the
+ * planned config and the executor's own files live beside it: SWEEP/configs/<id>.json, SWEEP/state/<id>.*.
+ */
+export function pointPaths(sweepDir: string, p: Pick<SweepPoint, "id">) {
+  const run = join(sweepDir, "runs", p.id);
+  const state = join(sweepDir, "state");
+  return {
+    run,
+    /** resolved config written by the trainer */
+    config: join(run, "config.json"),
+    result: join(run, "result.json"),
+    metrics: join(run, "metrics.jsonl"),
+    checkpoints: join(run, "checkpoints"),
+    /** the config the design planned (input to `train --config`) */
+    planned: join(sweepDir, "configs", `${p.id}.json`),
+    state,
+    log: join(state, `${p.id}.log`),
+    running: join(state, `${p.id}.running.json`),
+    failure: join(state, `${p.id}.failure.json`),
+  };
 }
-
-export const runFiles = {
-  config: (dir: string) => join(dir, "config.json"),
-  result: (dir: string) => join(dir, "result.json"),
-  metrics: (dir: string) => join(dir, "metrics.jsonl"),
-  checkpoints: (dir: string) => join(dir, "checkpoints"),
-  failure: (dir: string) => join(dir, "failure.json"),
-  running: (dir: string) => join(dir, "running.json"),
-  log: (dir: string) => join(dir, "train.log"),
-};
+export type PointPaths = ReturnType<typeof pointPaths>;
 
 /** Written when an executor gives up on a run (after its retry); removed when a later try starts. */
 export interface FailureRecord {
@@ -58,8 +68,8 @@ export interface RunningMarker {
   attempt: number;
 }
 
-export function hasCheckpoint(dir: string): boolean {
-  const c = runFiles.checkpoints(dir);
+export function hasCheckpoint(pp: PointPaths): boolean {
+  const c = pp.checkpoints;
   if (!existsSync(c) || !statSync(c).isDirectory()) return false;
   return readdirSync(c).some((f) => !f.includes(".tmp"));
 }
@@ -79,21 +89,21 @@ export function markerLive(m: RunningMarker): boolean {
 }
 
 export function runStatus(sweepDir: string, p: SweepPoint): RunStatus {
-  const dir = runDir(sweepDir, p);
+  const pp = pointPaths(sweepDir, p);
   const base = { index: p.index, id: p.id };
-  if (existsSync(runFiles.result(dir))) {
-    const r = readJson<{ loss?: number; wallSeconds?: number }>(runFiles.result(dir));
+  if (existsSync(pp.result)) {
+    const r = readJson<{ loss?: number; wallSeconds?: number }>(pp.result);
     return { ...base, state: "done", attempts: 0, loss: r.loss, wallSeconds: r.wallSeconds };
   }
-  if (existsSync(runFiles.running(dir))) {
-    const m = readJson<RunningMarker>(runFiles.running(dir));
+  if (existsSync(pp.running)) {
+    const m = readJson<RunningMarker>(pp.running);
     if (markerLive(m)) return { ...base, state: "running", attempts: m.attempt };
   }
-  if (existsSync(runFiles.failure(dir))) {
-    const f = readJson<FailureRecord>(runFiles.failure(dir));
+  if (existsSync(pp.failure)) {
+    const f = readJson<FailureRecord>(pp.failure);
     return { ...base, state: "failed", attempts: f.attempts, error: f.error };
   }
-  const state: RunState = hasCheckpoint(dir) ? "interrupted" : "pending";
+  const state: RunState = hasCheckpoint(pp) ? "interrupted" : "pending";
   return { ...base, state, attempts: 0 };
 }
 

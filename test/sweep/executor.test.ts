@@ -9,9 +9,9 @@ import type { SweepDesign, SweepPoint } from "../../src/sweep/types.js";
 import { writeFakeTrainer } from "./fake-trainer.js";
 
 const fake = writeFakeTrainer();
-const child: ChildFactory = ({ dir, resume }) => ({
+const child: ChildFactory = ({ paths, resume }) => ({
   command: process.execPath,
-  args: resume ? [fake, "--resume", dir] : [fake, "--config", join(dir, "config.json"), "--out", dir],
+  args: resume ? [fake, "--resume", paths.run] : [fake, "--config", paths.planned, "--out", paths.run],
 });
 
 function makeSweep(modes: string[]): { dir: string; log: string } {
@@ -23,9 +23,8 @@ function makeSweep(modes: string[]): { dir: string; log: string } {
   const design = { format: "plmscale-sweep", version: 1, points, objectives: ["clm"], budgets: [1e12] } as unknown as SweepDesign;
   writeJsonAtomic(join(dir, "sweep.json"), design);
   modes.forEach((m, i) => {
-    const rd = join(dir, "runs", points[i]!.id);
-    mkdirSync(rd, { recursive: true });
-    writeJsonAtomic(join(rd, "config.json"), { objective: "clm", tokens: points[i]!.D, threads: 2, fake: m, fakeN: points[i]!.N, fakeLoss: 3 - i * 0.1 });
+    mkdirSync(join(dir, "configs"), { recursive: true });
+    writeJsonAtomic(join(dir, "configs", `${points[i]!.id}.json`), { objective: "clm", tokens: points[i]!.D, threads: 2, fake: m, fakeN: points[i]!.N, fakeLoss: 3 - i * 0.1 });
   });
   const log = join(dir, "calls.log");
   writeFileSync(log, "");
@@ -49,7 +48,7 @@ test("pool runs every point, then a second invocation skips finished runs", asyn
   assert.equal(s.failed, 0);
   assert.equal(calls(log).length, 4);
   assert.ok(calls(log).every((l) => l.endsWith("threads=1")), "OMP_NUM_THREADS set per run");
-  assert.equal(readJson<{ threads: number }>(join(dir, "runs", "clm-C1e12-N0", "config.json")).threads, 1);
+  assert.equal(readJson<{ threads: number }>(join(dir, "configs", "clm-C1e12-N0.json")).threads, 1);
   assert.ok(lines.some((l) => /4\/4 done, 0 running, 0 failed/.test(l)), lines.join("\n"));
   const again = await executeSweep(dir, { workers: 2, child });
   assert.equal(again.ran, 0);
@@ -67,7 +66,7 @@ test("a failing run is retried once; a run failing twice is recorded and the swe
   assert.equal(s.failed, 1);
   assert.equal(calls(log).filter((l) => l.startsWith("clm-C1e12-N0")).length, 2, "fail-once tried twice");
   assert.equal(calls(log).filter((l) => l.startsWith("clm-C1e12-N1")).length, 2, "always-fail tried exactly twice");
-  const f = readJson<{ error: string; attempts: number }>(join(dir, "runs", "clm-C1e12-N1", "failure.json"));
+  const f = readJson<{ error: string; attempts: number }>(join(dir, "state", "clm-C1e12-N1.failure.json"));
   assert.match(f.error, /exit code 3/);
   assert.match(f.error, /out of memory \(simulated\)/);
   assert.equal(f.attempts, 2);
@@ -95,7 +94,7 @@ test("abort interrupts a running child cleanly; the next invocation resumes from
   assert.equal(s.done, 0, "no new run starts after abort");
   const rd = join(dir, "runs", "clm-C1e12-N0");
   assert.ok(existsSync(join(rd, "checkpoints", "step-2.safetensors")), "child received SIGINT and saved");
-  assert.ok(!existsSync(join(rd, "failure.json")), "an interrupted run is not a failure");
+  assert.ok(!existsSync(join(dir, "state", "clm-C1e12-N0.failure.json")), "an interrupted run is not a failure");
   assert.equal(sweepStatus(dir).runs[0]!.state, "interrupted");
   const r = await executeSweep(dir, { workers: 1, child });
   assert.equal(r.done, 2);
@@ -109,7 +108,7 @@ test("a child killed from outside counts as a failed try and is retried (resumin
     onEvent: (e) => {
       if (e.kind !== "start" || e.attempt !== 1) return;
       whenCheckpointed(dir, e.point.id, () => {
-        const m = readJson<{ pid: number }>(join(dir, "runs", "clm-C1e12-N0", "running.json"));
+        const m = readJson<{ pid: number }>(join(dir, "state", "clm-C1e12-N0.running.json"));
         process.kill(m.pid, "SIGKILL");
       });
     },

@@ -1,7 +1,7 @@
 // A small real child program standing in for `plmscale train` in executor tests. Written to a temp file and
 // run with node. Behaviour per run comes from RUN/config.json's "fake" field:
 //   "ok"         write metrics + result.json and exit 0
-//   "fail-once"  exit 1 on the first try, succeed on the next
+//   "fail-once"  exit 1 on the first try (after creating the run directory), succeed on the next
 //   "always-fail" exit 3 with a message on stderr
 //   "slow"       write a checkpoint, then wait; on SIGINT save and exit 130; a resumed run finishes at once
 // Every invocation appends "<id> <fresh|resume>" to $FAKE_LOG.
@@ -16,7 +16,11 @@ import { join, basename } from "node:path";
 const a = process.argv.slice(2);
 const resume = a[0] === "--resume";
 const dir = resume ? a[1] : a[a.indexOf("--out") + 1];
-const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+const cfgPath = resume ? join(dir, "config.json") : a[a.indexOf("--config") + 1];
+if (!resume && existsSync(join(dir, "config.json"))) { console.error(dir + " already holds a run"); process.exit(4); }
+const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
+mkdirSync(dir, { recursive: true });
+if (!resume) writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
 appendFileSync(process.env.FAKE_LOG, basename(dir) + " " + (resume ? "resume" : "fresh") + " threads=" + (process.env.OMP_NUM_THREADS ?? "-") + "\n");
 const done = () => {
   appendFileSync(join(dir, "metrics.jsonl"), JSON.stringify({ step: 1, tokens: cfg.tokens / 2, trainLoss: 3.0, valLoss: 3.1 }) + "\n");
@@ -30,7 +34,7 @@ const done = () => {
 const mode = cfg.fake ?? "ok";
 if (mode === "ok") done();
 if (mode === "fail-once") {
-  const m = join(dir, "tried");
+  const m = join(dir, "..", basename(dir) + ".tried");
   if (existsSync(m)) done();
   writeFileSync(m, "1");
   console.error("simulated crash on first try");
