@@ -121,3 +121,12 @@ export function ensureDir(dir: string): void {
 export function removeIfExists(path: string): void {
   rmSync(path, { force: true });
 }
+
+/** Create SWEEP/sweep.json and SWEEP/configs/<id>.json; refuses a directory that already holds a sweep. */
+export function writeSweep(sweepDir: string, design: SweepDesign, configFor: (p: SweepPoint) => unknown): void {
+  if (existsSync(join(sweepDir, DESIGN_FILE))) throw new Error(`${sweepDir} already holds a sweep (${DESIGN_FILE}); choose another --out`);
+  ensureDir(join(sweepDir, "configs"));
+  ensureDir(join(sweepDir, "runs"));
+  for (const p of design.points) writeJsonAtomic(pointPaths(sweepDir, p).planned, configFor(p));
+  writeJsonAtomic(join(sweepDir, DESIGN_FILE), design);
+}

@@ -20,8 +20,8 @@ export interface SweepPoint {
   shape: ModelShape;
   /** peak learning rate (falls with size) */
   lr: number;
-  /** planned passes over the training split's unique tokens (NaN when the corpus size is unknown) */
-  epochs: number;
+  /** planned passes over the training split's unique tokens (null when the corpus size is unknown) */
+  epochs: number | null;
 }
 
 export interface SweepDesign {
@@ -32,8 +32,8 @@ export interface SweepDesign {
   budgets: number[];
   /** where the per-budget size centre came from ("preset cheng2024-clm", "fit FILE", …) */
   centreSource: Record<string, string>;
-  /** half-width of the size range in decades of N */
-  spanDecades: number;
+  /** half-width of the size range in decades of N (null for explicit sizes) */
+  spanDecades: number | null;
   sizesPerBudget: number;
   corpus: string;
   /** unique training tokens in the corpus (from its manifest), when known */
