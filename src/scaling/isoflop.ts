@@ -1,0 +1,162 @@
+// IsoFLOP profiles (Chinchilla approach 2): per budget, a parabola of loss in ln N; its minimum gives
+// (N_opt, D_opt = C/(6·N_opt), L_opt); then power laws N_opt = kN·C^a, D_opt = kD·C^b, L_opt = kL·(C/cRef)^γ
+// by least squares in log space, with a bootstrap (runs resampled within each budget) for intervals.
+import { fitParabola, fitPowerLaw, percentileInterval, type Interval } from "./regress.js";
+import { makeRng, substreamSeed } from "./rng.js";
+import type { RunRow } from "./runs-table.js";
+
+export interface IsoflopOptions {
+  /** runs whose C lie within this relative distance of a group's first C share a budget (default 0.1) */
+  budgetTolerance?: number;
+  /** bootstrap resamples (default 0) */
+  bootstrap?: number;
+  seed?: number;
+  level?: number;
+  /** reference compute of the loss law (default 8.64e19 FLOPs = 1 PF-day, as the released fits) */
+  cRef?: number;
+}
+
+export interface BudgetMinimum {
+  /** the budget in FLOPs (geometric mean of the group's C, or its `budget` column when that is a FLOP count) */
+  C: number;
+  runs: number;
+  /** tried sizes */
+  minN: number;
+  maxN: number;
+  N: number;
+  D: number;
+  L: number;
+  /** parabola in x = ln N: loss = c0 + c1·x + c2·x² */
+  parabola: { c0: number; c1: number; c2: number };
+  /** used in the power-law fits (false for a parabola that opens downward) */
+  used: boolean;
+  warnings: string[];
+}
+
+export type IsoflopKey = "a" | "b" | "kN" | "kD" | "gamma" | "kL";
+
+export interface IsoflopFit {
+  a: number;
+  b: number;
+  kN: number;
+  kD: number;
+  kL: number;
+  gamma: number;
+  cRef: number;
+  /** r² of the log-space line fits */
+  r2: { N: number; D: number; L: number };
+  minima: BudgetMinimum[];
+  warnings: string[];
+  runs: number;
+  ci?: Record<IsoflopKey, Interval>;
+  bootstrap?: { resamples: number; failed: number; seed: number; level: number };
+}
+
+/** Group runs into compute budgets: an explicit numeric `budget` column wins; otherwise C within a tolerance. */
+export function groupByBudget(rows: readonly RunRow[], tolerance = 0.1): RunRow[][] {
+  const explicit = rows.every((r) => r.extra.budget !== undefined && r.extra.budget !== "");
+  if (explicit) {
+    const m = new Map<string, RunRow[]>();
+    for (const r of rows) {
+      const k = String(r.extra.budget);
+      if (!m.has(k)) m.set(k, []);
+      m.get(k)!.push(r);
+    }
+    return [...m.values()].sort((p, q) => p[0]!.C - q[0]!.C);
+  }
+  const sorted = [...rows].sort((p, q) => p.C - q.C);
+  const groups: RunRow[][] = [];
+  for (const r of sorted) {
+    const g = groups[groups.length - 1];
+    if (g && r.C <= g[0]!.C * (1 + tolerance)) g.push(r);
+    else groups.push([r]);
+  }
+  return groups;
+}
+
+function geomean(xs: number[]): number {
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+/** Fit one budget's parabola and locate its minimum, with warnings for edges and downward parabolas. */
+export function budgetMinimum(group: readonly RunRow[]): BudgetMinimum {
+  const C = geomean(group.map((r) => r.C));
+  const xs = group.map((r) => Math.log(r.N));
+  const distinct = new Set(xs.map((x) => x.toFixed(9))).size;
+  const fmt = (x: number) => x.toExponential(2);
+  if (distinct < 3) {
+    throw new Error(`budget C≈${fmt(C)}: needs at least 3 distinct model sizes for a parabola, has ${distinct}`);
+  }
+  const p = fitParabola(xs, group.map((r) => r.loss));
+  const minX = Math.min(...xs), maxX = Math.max(...xs);
+  const warnings: string[] = [];
+  let used = true;
+  let x: number;
+  if (!(p.c2 > 0)) {
+    warnings.push(`budget C≈${fmt(C)}: the parabola opens downward (no minimum); budget left out of the power-law fit`);
+    used = false;
+    // report the best observed run instead
+    let best = 0;
+    group.forEach((r, i) => { if (r.loss < group[best]!.loss) best = i; });
+    x = xs[best]!;
+  } else {
+    x = -p.c1 / (2 * p.c2);
+    if (x < minX || x > maxX) {
+      warnings.push(`budget C≈${fmt(C)}: the minimum N≈${fmt(Math.exp(x))} lies beyond the sizes tried (${fmt(Math.exp(minX))}..${fmt(Math.exp(maxX))}); extend the grid`);
+    } else {
+      let best = 0;
+      group.forEach((r, i) => { if (r.loss < group[best]!.loss) best = i; });
+      if (xs[best] === minX || xs[best] === maxX) {
+        warnings.push(`budget C≈${fmt(C)}: the lowest loss is at the ${xs[best] === minX ? "smallest" : "largest"} size tried; the minimum sits at the grid edge`);
+      }
+    }
+  }
+  const N = Math.exp(x);
+  return {
+    C, runs: group.length, minN: Math.exp(minX), maxN: Math.exp(maxX),
+    N, D: C / (6 * N), L: p.c0 + p.c1 * x + p.c2 * x * x,
+    parabola: p, used, warnings,
+  };
+}
+
+/** Power laws through the usable minima. */
+function lawsFrom(minima: readonly BudgetMinimum[], cRef: number) {
+  const use = minima.filter((m) => m.used);
+  if (use.length < 2) throw new Error(`IsoFLOP fit needs at least 2 budgets with a minimum, has ${use.length}`);
+  const C = use.map((m) => m.C);
+  const n = fitPowerLaw(C, use.map((m) => m.N));
+  const d = fitPowerLaw(C, use.map((m) => m.D));
+  const l = fitPowerLaw(C.map((c) => c / cRef), use.map((m) => m.L));
+  return { a: n.exponent, kN: n.k, b: d.exponent, kD: d.k, gamma: l.exponent, kL: l.k, r2: { N: n.r2, D: d.r2, L: l.r2 } };
+}
+
+export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): IsoflopFit {
+  const cRef = opts.cRef ?? 8.64e19;
+  const groups = groupByBudget(rows, opts.budgetTolerance);
+  const minima = groups.map(budgetMinimum);
+  const laws = lawsFrom(minima, cRef);
+  const warnings = minima.flatMap((m) => m.warnings);
+  if (minima.filter((m) => m.used).length < 3) warnings.push("fewer than 3 budgets: the power laws are poorly determined");
+  const fit: IsoflopFit = { ...laws, cRef, minima, warnings, runs: rows.length };
+  const resamples = opts.bootstrap ?? 0;
+  if (resamples > 0) {
+    const seed = opts.seed ?? 0, level = opts.level ?? 0.95;
+    const cols: Record<IsoflopKey, number[]> = { a: [], b: [], kN: [], kD: [], gamma: [], kL: [] };
+    let failed = 0;
+    for (let i = 0; i < resamples; i++) {
+      const rng = makeRng(substreamSeed(seed, i));
+      try {
+        const ms = groups.map((g) => budgetMinimum(g.map(() => g[rng.int(g.length)]!)));
+        const l = lawsFrom(ms, cRef);
+        for (const k of Object.keys(cols) as IsoflopKey[]) cols[k].push(l[k]);
+      } catch {
+        failed++; // a resample with < 3 distinct sizes in some budget
+      }
+    }
+    const ci = {} as Record<IsoflopKey, Interval>;
+    for (const k of Object.keys(cols) as IsoflopKey[]) ci[k] = percentileInterval(cols[k], level);
+    fit.ci = ci;
+    fit.bootstrap = { resamples, failed, seed, level };
+  }
+  return fit;
+}
