@@ -1,5 +1,17 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { sweepDesignCommand } from "./commands/sweep-design.js";
+import { sweepRunCommand } from "./commands/sweep-run.js";
+import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
+import { sweepStatusCommand } from "./commands/sweep-status.js";
+import { sweepFitCommand } from "./commands/sweep-fit.js";
 
-export const commands: Command<any>[] = [versionCommand];
+export const commands: Command<any>[] = [
+  versionCommand,
+  sweepDesignCommand,
+  sweepRunCommand,
+  sweepRunOneCommand,
+  sweepStatusCommand,
+  sweepFitCommand,
+];

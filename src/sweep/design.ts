@@ -77,12 +77,16 @@ export function logSpaced(centre: number, span: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => centre * 10 ** (-span + (2 * span * i) / (n - 1)));
 }
 
+/** The smallest model shapeFor builds (1 layer, d = 32): about 14k non-embedding parameters. */
+export const MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads: 2, ffn: 128 });
+
 /** Concrete shapes for target sizes (exact N), dropping duplicates that round to the same shape. */
 function shapesFor(targets: number[]): { shape: ModelShape; N: number }[] {
   const seen = new Set<string>();
   const out: { shape: ModelShape; N: number }[] = [];
   for (const t of targets) {
-    const shape = shapeFor(t);
+    // 10% tolerance on N leaves small models room for a sensible depth/width (exact N is recorded anyway)
+    const shape = shapeFor(Math.max(t, MIN_N), { tolerance: 0.1 });
     const key = `${shape.layers}x${shape.dModel}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -105,7 +109,11 @@ export function designSweep(x: DesignInput): SweepDesign {
   const warnings: string[] = [];
   for (const objective of x.objectives) {
     for (const C of budgets) {
-      const targets = x.sizes ?? logSpaced(x.centre(objective, C), span, k);
+      const centre = x.centre(objective, C);
+      const targets = x.sizes ?? logSpaced(centre, span, k);
+      if (!x.sizes && targets[0]! < MIN_N) {
+        warnings.push(`${objective} C=${formatBudget(C)}: the predicted optimum N≈${formatParams(centre)} (${x.centreSource[objective] ?? "centre"}) puts sizes below the smallest model (${formatParams(MIN_N)}); they were raised to it — give --sizes or a centre from your own fit`);
+      }
       const shapes = shapesFor(targets);
       if (shapes.length < 3) warnings.push(`${objective} C=${formatBudget(C)}: only ${shapes.length} distinct model shapes — a parabola needs at least 3`);
       for (const { shape, N } of shapes) {
