@@ -6,6 +6,7 @@ import { sweepRunCommand } from "./commands/sweep-run.js";
 import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
 import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
+import { reportCommand } from "./commands/report.js";
 
 export const commands: Command<any>[] = [
   versionCommand,
@@ -14,4 +15,5 @@ export const commands: Command<any>[] = [
   sweepRunOneCommand,
   sweepStatusCommand,
   sweepFitCommand,
+  reportCommand,
 ];
