@@ -1,6 +1,8 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { fitCommand } from "./commands/fit.js";
+import { planCommand } from "./commands/plan.js";
 import { sweepDesignCommand } from "./commands/sweep-design.js";
 import { sweepRunCommand } from "./commands/sweep-run.js";
 import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
@@ -10,6 +12,8 @@ import { reportCommand } from "./commands/report.js";
 
 export const commands: Command<any>[] = [
   versionCommand,
+  fitCommand,
+  planCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,

@@ -60,15 +60,32 @@ export function fitEnvelope(curves: readonly LossCurve[], opts: EnvelopeOptions 
     if (best) envelope.push(best);
   }
   const warnings: string[] = [];
-  const L = fitPowerLaw(envelope.map((p) => p.C / cRef), envelope.map((p) => p.loss));
+  // Split the envelope into stretches owned by one run. The first and last stretch are cut off by the ends of
+  // the covered range (not by a better run), so they are left out of the fits when enough stretches remain.
+  const stretches: EnvelopePoint[][] = [];
+  for (const p of envelope) {
+    const last = stretches[stretches.length - 1];
+    if (last && last[0]!.run === p.run) last.push(p); else stretches.push([p]);
+  }
+  let inner = stretches.slice(1, -1);
+  if (inner.length < 2) {
+    inner = stretches;
+    warnings.push("fewer than 4 runs take turns on the envelope: its ends (cut by the range, not by a better run) are included");
+  }
+  const pts = inner.flat();
+  const L = fitPowerLaw(pts.map((p) => p.C / cRef), pts.map((p) => p.loss));
   const fit: EnvelopeFit = {
     gamma: L.exponent, kL: L.k, cRef, envelope, warnings, runs: usable.length,
     frontierRuns: [...new Set(envelope.map((p) => p.run))],
   };
-  const withN = envelope.filter((p) => p.N !== undefined);
-  if (withN.length === envelope.length && new Set(withN.map((p) => p.N)).size >= 2) {
-    const n = fitPowerLaw(withN.map((p) => p.C), withN.map((p) => p.N!));
-    const d = fitPowerLaw(withN.map((p) => p.C), withN.map((p) => p.D!));
+  // each run on the frontier speaks for the compute at the geometric centre of its stretch (approach 1)
+  const centres = inner.filter((st) => st[0]!.N !== undefined).map((st) => {
+    const C = Math.sqrt(st[0]!.C * st[st.length - 1]!.C);
+    return { C, N: st[0]!.N!, D: C / (6 * st[0]!.N!) };
+  });
+  if (centres.length === inner.length && new Set(centres.map((p) => p.N)).size >= 2) {
+    const n = fitPowerLaw(centres.map((p) => p.C), centres.map((p) => p.N));
+    const d = fitPowerLaw(centres.map((p) => p.C), centres.map((p) => p.D));
     Object.assign(fit, { a: n.exponent, kN: n.k, b: d.exponent, kD: d.k });
   } else {
     warnings.push("N_opt law not fitted: the envelope needs runs with known N and at least 2 distinct sizes on it");

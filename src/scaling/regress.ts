@@ -51,10 +51,11 @@ export function fitParabola(x: readonly number[], y: readonly number[]): { c0: n
 /** Solve a 3×3 linear system by Gaussian elimination with partial pivoting. */
 export function solve3(A: number[][], b: number[]): [number, number, number] {
   const M = A.map((r, i) => [...r, b[i]!]);
+  const scale = Math.max(...A.flat().map(Math.abs));
   for (let c = 0; c < 3; c++) {
     let p = c;
     for (let r = c + 1; r < 3; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
-    if (Math.abs(M[p]![c]!) < 1e-300) throw new RangeError("solve3: singular system (need three distinct x)");
+    if (!(Math.abs(M[p]![c]!) > 1e-12 * scale)) throw new RangeError("solve3: singular system (need three distinct x)");
     [M[c], M[p]] = [M[p]!, M[c]!];
     for (let r = c + 1; r < 3; r++) {
       const f = M[r]![c]! / M[c]![c]!;

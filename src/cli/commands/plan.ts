@@ -1,0 +1,199 @@
+// plmscale plan: which protein LM to train for a compute budget (and data), with a train config to emit.
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CliError, defineCommand, flag, optNum, optStr, type ParsedArgs } from "../command.js";
+import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
+import type { ParametricLaw } from "../../scaling/parametric.js";
+import { planModel, type Plan } from "../../scaling/planner.js";
+import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
+import type { Objective } from "../../scaling/runs-table.js";
+import { trainConfigFor } from "../../scaling/train-config.js";
+import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
+import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
+
+export interface PlanResult extends Plan {
+  budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string } };
+  joint?: JointPlan;
+  emitted?: string;
+}
+
+const HELP = `Usage: plmscale plan --objective clm|mlm (--flops C | --pf-days P | --gpu-hours H --gpu G | --like MODEL) [options]
+
+Compute-optimal model for a budget: N_opt, D_opt and expected loss from a scaling law (default: the released
+fits of Cheng et al. 2024), a concrete shape whose exact non-embedding parameter count is close to N_opt,
+FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a config for 'plmscale train'.
+
+Budget (one of):
+  --flops C              FLOPs (C = 6·N·D), e.g. 1e21
+  --pf-days P            petaFLOP/s-days (1 PF-day = 8.64e19 FLOPs)
+  --gpu-hours H          GPU-hours on --gpu at --mfu
+  --like MODEL           a published model's budget 6·N·D: ${Object.keys(NAMED_BUDGETS).join(", ")}
+  --tokens D             with --like: override (or supply) the model's training tokens
+
+Options:
+  --objective clm|mlm    the objective (default with --like: the model's own)
+  --preset NAME|FILE     ${Object.keys(PRESETS).join(", ")}, or a saved fit (plmscale fit --save-preset)
+  --gpu NAME             ${Object.keys(GPUS).join(", ")} (peak dense bf16) for time estimates
+  --mfu M                model-FLOPs utilisation, 0..1 (default 0.4)
+  --gpus K               GPUs in parallel for wall-clock (default 1)
+  --unique-tokens U      unique tokens in your corpus (epochs, effective data under repetition)
+  --corpus DIR|FILE      a corpus directory or manifest.json: unique tokens from its training split
+  --context T            context length (default 1024)
+  --joint                MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost
+  --clm-fraction F       share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})
+  --transfer-law FILE    JSON of 'plmscale fit --method transfer --json' to predict the transfer gain
+  --emit FILE            write a train config (docs/CONTRACTS.md) for 'plmscale train --config FILE'
+  --device cpu|cuda      emitted device (default cuda); --dtype float32|bfloat16 (default bfloat16)
+  --json                 machine-readable output
+
+Examples:
+  plmscale plan --objective mlm --like esm2-3b
+  plmscale plan --objective clm --gpu-hours 10000 --gpu h100 --mfu 0.4 --emit clm.json`;
+
+function loadPreset(spec: string | undefined, objective: Objective): Preset {
+  if (spec === undefined) return defaultPreset(objective);
+  if (PRESETS[spec]) return presetByName(spec);
+  if (existsSync(spec)) {
+    try { return presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec); }
+    catch (e) { throw new CliError((e as Error).message, 1); }
+  }
+  throw new CliError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
+}
+
+/** Unique training tokens from a corpus manifest (tolerant of the layouts the data layer may write). */
+export function manifestTokens(m: Record<string, any>): number | undefined {
+  const candidates = [m.splits?.train?.tokens, m.train?.tokens, m.trainTokens, m.tokens?.train, m.uniqueTokens, m.totalTokens, m.tokens];
+  for (const c of candidates) if (typeof c === "number" && c > 0) return c;
+  const sources = m.sources;
+  const list = Array.isArray(sources) ? sources : sources && typeof sources === "object" ? Object.values(sources) : [];
+  const sum = list.reduce((s: number, x: any) => s + (typeof x?.tokens === "number" ? x.tokens : 0), 0);
+  return sum > 0 ? sum : undefined;
+}
+
+function corpusTokens(path: string): number {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, "manifest.json") : path;
+  if (!existsSync(file)) throw new CliError(`--corpus: no manifest at ${file}`, 1);
+  let m: Record<string, unknown>;
+  try { m = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>; }
+  catch (e) { throw new CliError(`--corpus: ${file} is not JSON (${(e as Error).message})`, 1); }
+  const t = manifestTokens(m);
+  if (t === undefined) throw new CliError(`--corpus: found no token count in ${file}; pass --unique-tokens`, 1);
+  return t;
+}
+
+function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
+  const given = ["flops", "pf-days", "gpu-hours", "like"].filter((k) => optStr(args, k) !== undefined);
+  if (given.length !== 1) throw new CliError("give exactly one budget: --flops, --pf-days, --gpu-hours or --like", 2);
+  const from = given[0] as PlanResult["budget"]["from"];
+  let objective = objectiveArg;
+  let C: number;
+  let like: PlanResult["budget"]["like"];
+  if (from === "flops") C = optNum(args, "flops")!;
+  else if (from === "pf-days") C = pfDaysToFlops(optNum(args, "pf-days")!);
+  else if (from === "gpu-hours") {
+    const gpu = optStr(args, "gpu");
+    if (!gpu) throw new CliError("--gpu-hours needs --gpu", 2);
+    try { C = gpuHoursToFlops(optNum(args, "gpu-hours")!, gpu, optNum(args, "mfu") ?? 0.4); }
+    catch (e) { throw new CliError((e as Error).message, 2); }
+  } else {
+    let b;
+    try { b = namedBudget(optStr(args, "like")!); } catch (e) { throw new CliError((e as Error).message, 2); }
+    let r;
+    try { r = budgetFlops(b, optNum(args, "tokens")); } catch (e) { throw new CliError((e as Error).message, 2); }
+    C = r.C;
+    objective ??= b.objective;
+    like = { name: b.name, N: b.N, D: r.D, source: b.source };
+  }
+  if (!(C > 0)) throw new CliError("the compute budget must be positive", 2);
+  if (objective === undefined) throw new CliError("missing --objective clm|mlm", 2);
+  if (objective !== "clm" && objective !== "mlm") throw new CliError(`--objective must be clm or mlm, got '${objective}'`, 2);
+  return { C, objective: objective as Objective, budget: { from, ...(like ? { like } : {}) } };
+}
+
+export const planCommand = defineCommand<PlanResult>({
+  name: "plan",
+  summary: "plan a compute-optimal protein LM for a budget (size, tokens, shape, GPU time, config)",
+  help: HELP,
+  options: {
+    objective: { type: "string" }, flops: { type: "string" }, "pf-days": { type: "string" }, "gpu-hours": { type: "string" },
+    like: { type: "string" }, tokens: { type: "string" }, preset: { type: "string" }, gpu: { type: "string" },
+    mfu: { type: "string" }, gpus: { type: "string" }, "unique-tokens": { type: "string" }, corpus: { type: "string" },
+    context: { type: "string" }, joint: { type: "boolean" }, "clm-fraction": { type: "string" },
+    "transfer-law": { type: "string" }, emit: { type: "string" }, device: { type: "string" }, dtype: { type: "string" },
+  },
+  async run(args) {
+    const { C, objective, budget } = resolveBudget(args, optStr(args, "objective"));
+    const preset = loadPreset(optStr(args, "preset"), objective);
+    const gpu = optStr(args, "gpu");
+    if (gpu && !GPUS[gpu.toLowerCase()]) throw new CliError(`unknown GPU '${gpu}' (known: ${Object.keys(GPUS).join(", ")})`, 2);
+    const mfu = optNum(args, "mfu");
+    if (mfu !== undefined && !(mfu > 0 && mfu <= 1)) throw new CliError("--mfu must be in (0, 1]", 2);
+    const corpus = optStr(args, "corpus");
+    const uniqueTokens = optNum(args, "unique-tokens") ?? (corpus ? corpusTokens(corpus) : undefined);
+    let plan: Plan;
+    try {
+      plan = planModel({
+        objective, C, preset, context: optNum(args, "context") ?? 1024,
+        ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus: optNum(args, "gpus") ?? 1,
+        ...(uniqueTokens !== undefined ? { uniqueTokens } : {}),
+      });
+    } catch (e) { throw new CliError((e as Error).message, 1); }
+    const result: PlanResult = { ...plan, budget };
+    if (flag(args, "joint") || optStr(args, "clm-fraction") !== undefined) {
+      if (objective !== "mlm") throw new CliError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
+      let transferLaw: TransferLaw | undefined;
+      let mlmLaw: ParametricLaw | undefined;
+      const tl = optStr(args, "transfer-law");
+      if (tl) {
+        const j = JSON.parse(readFileSync(tl, "utf8")) as { fit?: TransferLaw; law?: ParametricLaw };
+        if (!j.fit) throw new CliError(`--transfer-law ${tl}: no fitted law in it (needs 'fit' from plmscale fit --method transfer --json)`, 1);
+        transferLaw = j.fit;
+        mlmLaw = j.law;
+      }
+      try {
+        result.joint = planJoint(C, plan.N, optNum(args, "clm-fraction") ?? CLM_FRACTION_GUIDANCE.default, { ...(transferLaw ? { transferLaw } : {}), ...(mlmLaw ? { mlmLaw } : {}) });
+      } catch (e) { throw new CliError((e as Error).message, 2); }
+    }
+    const emit = optStr(args, "emit");
+    if (emit) {
+      const device = optStr(args, "device") ?? "cuda";
+      const dtype = optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16");
+      if (device !== "cpu" && device !== "cuda") throw new CliError("--device must be cpu or cuda", 2);
+      if (dtype !== "float32" && dtype !== "bfloat16") throw new CliError("--dtype must be float32 or bfloat16", 2);
+      const cfg = trainConfigFor(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) });
+      writeFileSync(emit, JSON.stringify(cfg, null, 2) + "\n");
+      result.emitted = emit;
+    }
+    return result;
+  },
+  human(r, io) {
+    const e = (x: number, p = 3) => x.toExponential(p);
+    const big = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(1)}k`);
+    const like = r.budget.like ? ` — the budget of ${r.budget.like.name} (${big(r.budget.like.N)} params × ${big(r.budget.like.D)} tokens)` : "";
+    io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toFixed(1)} PF-days)${like}`);
+    io.out(`  law: ${r.preset.name} — ${r.preset.source}`);
+    io.out(`  N_opt = ${big(r.N)} non-embedding parameters   D_opt = ${big(r.D)} tokens   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
+    if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
+    if (Math.abs(r.computeConsistency - 1) > 0.02) io.out(`  note: 6·N_opt·D_opt = ${r.computeConsistency.toFixed(2)}×C (the law's N and D are separate power-law fits)`);
+    const s = r.shape;
+    io.out(`  shape: ${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn} → N = ${s.N.toLocaleString("en-US")} (${(s.relError * 100).toFixed(1)}% from N_opt), ${s.Ntotal.toLocaleString("en-US")} with embeddings`);
+    io.out(`  FLOPs/token: 6N = ${e(r.flopsPerToken.sixN)}, with attention (context ${r.training.context}) = ${e(r.flopsPerToken.withAttention)}; run total ${e(r.fullerC)}`);
+    io.out(`  ×10 compute → N ×${r.growthPer10x.N.toFixed(2)}, D ×${r.growthPer10x.D.toFixed(2)}`);
+    io.out(`  training: peak LR ${r.training.peakLr.toExponential(2)}, ${r.training.batchTokens.toLocaleString("en-US")} tokens/step, ${r.training.steps.toLocaleString("en-US")} steps`);
+    if (r.time) io.out(`  time: ${r.time.gpuHours.toFixed(0)} GPU-hours = ${r.time.gpuDays.toFixed(1)} GPU-days on ${r.time.gpuLabel} at ${(r.time.mfu * 100).toFixed(0)}% MFU; ${r.time.wallDays.toFixed(1)} days on ${r.time.gpus} GPU(s)`);
+    if (r.data) io.out(`  data: ${r.data.epochs.toFixed(2)} epochs of ${big(r.data.uniqueTokens)} unique tokens; effective ${big(r.data.effectiveTokens)} (${(r.data.effectiveFraction * 100).toFixed(0)}%)`);
+    if (r.joint) {
+      const j = r.joint;
+      io.out(`  joint: CLM ${(j.clmFraction * 100).toFixed(0)}% = ${e(j.clm.C)} FLOPs (${big(j.clm.D)} tokens), then MLM ${e(j.mlm.C)} FLOPs (${big(j.mlm.D)} tokens), same shape`);
+      if (j.effectiveMlmTokens) io.out(`         effective MLM tokens with transfer ≈ ${big(j.effectiveMlmTokens)}`);
+      if (j.predictedLoss) io.out(`         predicted MLM loss: ${j.predictedLoss.transfer.toFixed(3)} with transfer vs ${j.predictedLoss.scratch.toFixed(3)} from scratch`);
+      io.out(`         CLM+MLM pair: ${e(j.pairCost.transfer)} FLOPs via transfer vs ${e(j.pairCost.scratch)} for two from scratch (${(j.pairCost.saving * 100).toFixed(0)}% less)`);
+      for (const n of j.notes) io.out(`         note: ${n}`);
+    }
+    for (const w of r.warnings) io.out(`warning: ${w}`);
+    if (r.emitted) io.out(`wrote train config: ${r.emitted}`);
+  },
+});
+
+// The law's optimum for a budget, re-exported for scripts that want numbers without the CLI.
+export { optimalAllocation };

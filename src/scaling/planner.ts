@@ -1,0 +1,96 @@
+// The compute planner: a budget (FLOPs, GPU-hours, or a published model's) → N_opt, D_opt, expected loss,
+// a concrete shape, FLOPs per token, time on GPUs, data epochs, and the ×10-compute growth factors.
+import { dataLimits, type DataLimits } from "./data-limits.js";
+import { batchTokensFor, peakLrFor } from "./lr.js";
+import { growthFactors, optimalAllocation, type Preset } from "./presets.js";
+import type { Objective } from "./runs-table.js";
+import { flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
+import { flopsToGpuHours, flopsToPfDays, GPUS } from "./units.js";
+
+export interface PlanInput {
+  objective: Objective;
+  /** compute budget in FLOPs (C = 6·N·D) */
+  C: number;
+  preset: Preset;
+  context?: number;
+  /** for time estimates */
+  gpu?: string;
+  mfu?: number;
+  gpus?: number;
+  /** unique tokens of the user's corpus, for data limits */
+  uniqueTokens?: number;
+}
+
+export interface Plan {
+  objective: Objective;
+  C: number;
+  pfDays: number;
+  preset: { name: string; source: string };
+  /** the law's optimum */
+  N: number;
+  D: number;
+  /** expected final validation loss (nats/token) when the law has a loss term */
+  L?: number;
+  tokensPerParam: number;
+  /** 6·N_opt·D_opt / C: the released fits are separate power laws, so this is not exactly 1 */
+  computeConsistency: number;
+  shape: ModelShape & { N: number; Ntotal: number; relError: number };
+  flopsPerToken: { sixN: number; withAttention: number };
+  /** training FLOPs of the concrete shape over D tokens with the fuller count */
+  fullerC: number;
+  growthPer10x: { N: number; D: number };
+  training: { peakLr: number; batchTokens: number; steps: number; context: number };
+  time?: { gpu: string; gpuLabel: string; mfu: number; gpus: number; gpuHours: number; gpuDays: number; wallDays: number };
+  data?: DataLimits;
+  warnings: string[];
+}
+
+export function planModel(input: PlanInput): Plan {
+  const { C, preset } = input;
+  if (!(C > 0) || !Number.isFinite(C)) throw new RangeError(`compute budget must be positive FLOPs, got ${C}`);
+  if (preset.objective !== input.objective) {
+    throw new Error(`preset ${preset.name} is for ${preset.objective.toUpperCase()}, not ${input.objective.toUpperCase()}`);
+  }
+  const context = input.context ?? 1024;
+  const opt = optimalAllocation(preset.law, C);
+  const shape = shapeFor(opt.N);
+  const Ns = nonEmbeddingParams(shape);
+  const fpt = flopsPerToken(shape, context);
+  const batchTokens = batchTokensFor(Ns, opt.D, context);
+  const warnings: string[] = [];
+  const relError = Ns / opt.N - 1;
+  if (Math.abs(relError) > 0.05) warnings.push(`the nearest shape has N=${Ns.toExponential(3)}, ${(relError * 100).toFixed(1)}% from N_opt`);
+  if (opt.N < 1e5) warnings.push("N_opt is below 100k parameters: the laws were fitted from 3.5M parameters up; this is an extrapolation");
+  if (opt.N > 2e10) warnings.push("N_opt is above the largest model the laws were fitted on (10.7B); this is an extrapolation");
+  const plan: Plan = {
+    objective: input.objective,
+    C,
+    pfDays: flopsToPfDays(C),
+    preset: { name: preset.name, source: preset.source },
+    N: opt.N,
+    D: opt.D,
+    ...(opt.L !== undefined ? { L: opt.L } : {}),
+    tokensPerParam: opt.D / opt.N,
+    computeConsistency: (6 * opt.N * opt.D) / C,
+    shape: { ...shape, N: Ns, Ntotal: totalParams(shape), relError },
+    flopsPerToken: fpt,
+    fullerC: fpt.withAttention * opt.D,
+    growthPer10x: growthFactors(preset.law, 10),
+    training: { peakLr: peakLrFor(Ns), batchTokens, steps: Math.ceil(opt.D / batchTokens), context },
+    warnings,
+  };
+  if (input.gpu) {
+    const mfu = input.mfu ?? 0.4;
+    const gpus = input.gpus ?? 1;
+    const gpuHours = flopsToGpuHours(plan.fullerC, input.gpu, mfu);
+    plan.time = {
+      gpu: input.gpu.toLowerCase(), gpuLabel: GPUS[input.gpu.toLowerCase()]!.label, mfu, gpus,
+      gpuHours, gpuDays: gpuHours / 24, wallDays: gpuHours / 24 / gpus,
+    };
+  }
+  if (input.uniqueTokens !== undefined) {
+    plan.data = dataLimits(opt.D, input.uniqueTokens, input.objective);
+    warnings.push(...plan.data.warnings);
+  }
+  return plan;
+}

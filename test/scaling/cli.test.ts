@@ -1,0 +1,119 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CliError, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { fitCommand } from "../../src/cli/commands/fit.js";
+import { planCommand, type PlanResult } from "../../src/cli/commands/plan.js";
+import { syntheticIsoflop } from "../../src/scaling/synthetic.js";
+
+function io(json = true) {
+  const out: string[] = [], err: string[] = [];
+  const c: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l), json, signal: new AbortController().signal };
+  return { io: c, out, err };
+}
+async function run<R>(cmd: Command<R>, argv: string[]) {
+  const h = io(argv.includes("--json"));
+  const r = await cmd.run(parseCommandArgs(cmd as Command, argv), h.io);
+  if (!h.io.json) cmd.human?.(r, h.io);
+  return { r, ...h };
+}
+async function fails(cmd: Command, argv: string[], re: RegExp, code?: number) {
+  await assert.rejects(run(cmd, argv), (e: unknown) => {
+    assert.ok(e instanceof CliError, String(e));
+    assert.match(e.message, re);
+    if (code !== undefined) assert.equal(e.code, code);
+    return true;
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), "plmscale-cli-"));
+const law = { E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28 };
+const csv = join(dir, "runs.csv");
+writeFileSync(csv, "objective,N,D,C,loss,budget\n" + syntheticIsoflop({ law, sigma: 0.003, seed: 2 }).map((r) => `mlm,${r.N},${r.D},${r.C},${r.loss},${r.extra.budget}`).join("\n") + "\n");
+
+test("plan --like esm2-3b --json: ≈10.7B parameters with a shape and growth factors", async () => {
+  const { r, out } = await run(planCommand, ["--like", "esm2-3b", "--json"]);
+  const p = r as PlanResult;
+  assert.equal(p.objective, "mlm");
+  assert.ok(p.N > 10.2e9 && p.N < 11.2e9);
+  assert.equal(p.budget.like!.name, "esm2-3b");
+  assert.ok(p.growthPer10x.N > 5 && p.growthPer10x.N < 6.5);
+  assert.deepEqual(out, [], "--json leaves printing to main");
+});
+
+test("plan human output; --gpu-hours budget; --emit writes a config", async () => {
+  const cfg = join(dir, "train.json");
+  const { out } = await run(planCommand, ["--objective", "clm", "--gpu-hours", "1000", "--gpu", "a100", "--mfu", "0.4", "--unique-tokens", "1e9", "--emit", cfg]);
+  const text = out.join("\n");
+  assert.match(text, /CLM plan for C = 4\.493e\+20 FLOPs/);
+  assert.match(text, /shape: \d+ layers/);
+  assert.match(text, /×10 compute → N ×3\.61, D ×2\.67/);
+  assert.match(text, /epochs/);
+  const c = JSON.parse(readFileSync(cfg, "utf8"));
+  assert.equal(c.objective, "clm");
+  assert.equal(c.dtype, "bfloat16");
+});
+
+test("plan --joint and --corpus manifest", async () => {
+  const manifest = join(dir, "manifest.json");
+  writeFileSync(manifest, JSON.stringify({ sources: [{ name: "a", tokens: 2e9 }, { name: "b", tokens: 1e9 }] }));
+  const { r } = await run(planCommand, ["--objective", "mlm", "--flops", "1e20", "--joint", "--corpus", manifest, "--json"]);
+  const p = r as PlanResult;
+  assert.equal(p.data!.uniqueTokens, 3e9);
+  assert.equal(p.joint!.clmFraction, 0.15);
+});
+
+test("plan error paths", async () => {
+  await fails(planCommand, ["--objective", "mlm"], /exactly one budget/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--like", "esm2-3b"], /exactly one budget/, 2);
+  await fails(planCommand, ["--flops", "1e20"], /missing --objective/, 2);
+  await fails(planCommand, ["--objective", "t5", "--flops", "1e20"], /clm or mlm/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops=-1"], /positive|not a number/);
+  await fails(planCommand, ["--objective", "mlm", "--gpu-hours", "10"], /needs --gpu/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--gpu", "tpu9"], /unknown GPU/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--mfu", "2", "--gpu", "h100"], /mfu/, 2);
+  await fails(planCommand, ["--like", "gpt-4"], /unknown model/, 2);
+  await fails(planCommand, ["--like", "progen2-large"], /--tokens/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "nope"], /unknown preset/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "released-clm"], /is for CLM/);
+  await fails(planCommand, ["--objective", "clm", "--flops", "1e20", "--joint"], /--objective mlm/, 2);
+});
+
+test("fit isoflop --save-preset, then plan --preset FILE uses it", async () => {
+  const preset = join(dir, "mine.json");
+  const { r } = await run(fitCommand, ["--runs", csv, "--method", "isoflop", "--bootstrap", "50", "--save-preset", preset, "--json"]);
+  const f = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "isoflop" }>;
+  assert.ok(Math.abs(f.fit.a - 0.4516) < 0.015);
+  assert.equal(f.fit.minima.length, 9);
+  assert.ok(f.fit.ci!.a.lo < f.fit.a && f.fit.a < f.fit.ci!.a.hi);
+  const { r: p } = await run(planCommand, ["--objective", "mlm", "--flops", "1e21", "--preset", preset, "--json"]);
+  assert.ok(Math.abs((p as PlanResult).N / (f.fit.kN * 1e21 ** f.fit.a) - 1) < 1e-12);
+});
+
+test("fit parametric: JSON names and human output", async () => {
+  const { r } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "20", "--workers", "2", "--json"]);
+  const f = (r as unknown as { fit: Record<string, unknown> }).fit;
+  for (const k of ["E", "A", "B", "alpha", "beta", "objective", "a", "b", "kN", "kD", "ci"]) assert.ok(k in f, k);
+  assert.ok(Math.abs((f.alpha as number) - 0.34) < 0.03);
+  const { out } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "0"]);
+  assert.match(out.join("\n"), /objective \(summed Huber\)/);
+});
+
+test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objectives; missing file", async () => {
+  const badCsv = join(dir, "bad.csv");
+  writeFileSync(badCsv, readFileSync(csv, "utf8") + "mlm,abc,1e9,,2.5,0\nxyz,1e6,1e9,,2.5,0\n");
+  await fails(fitCommand, ["--runs", badCsv], /bad\.csv:119: column 'N': 'abc' is not a number.*--skip-bad/);
+  const h = io(true);
+  const r = await fitCommand.run(parseCommandArgs(fitCommand as Command, ["--runs", badCsv, "--skip-bad", "--bootstrap", "0"]), h.io);
+  assert.equal(r.skipped, 2);
+  assert.match(h.err[0]!, /skipped 2 bad row/);
+  const mixed = join(dir, "mixed.csv");
+  writeFileSync(mixed, "objective,N,D,loss\nmlm,1e6,1e9,2\nclm,1e6,1e9,2\n");
+  await fails(fitCommand, ["--runs", mixed], /both clm and mlm/, 2);
+  await fails(fitCommand, ["--runs", mixed, "--objective", "mlm"], /3 distinct model sizes/);
+  await fails(fitCommand, ["--runs", join(dir, "nope.csv")], /no such file/);
+  await fails(fitCommand, ["--runs", csv, "--method", "magic"], /--method/, 2);
+  await fails(fitCommand, ["--runs", csv, "--method", "transfer"], /no transfer pairs/);
+});
