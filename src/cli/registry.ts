@@ -1,6 +1,9 @@
 // Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
 import type { Command } from "./command.js";
 import { versionCommand } from "./commands/version.js";
+import { dataPrepareCommand } from "./commands/data-prepare.js";
+import { dataStatsCommand } from "./commands/data-stats.js";
+import { dataFetchCommand } from "./commands/data-fetch.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
 import { sweepDesignCommand } from "./commands/sweep-design.js";
@@ -12,6 +15,9 @@ import { reportCommand } from "./commands/report.js";
 
 export const commands: Command<any>[] = [
   versionCommand,
+  dataPrepareCommand,
+  dataStatsCommand,
+  dataFetchCommand,
   fitCommand,
   planCommand,
   sweepDesignCommand,

@@ -1,0 +1,112 @@
+// Cluster-aware splits. MMseqs2 `easy-linclust` (linear-time clustering; the tool UniRef and ESM use at
+// billion-sequence scale) groups the distinct sequences; every cluster goes wholly to train, valid or test by
+// a seeded hash of its representative's content, so no valid/test sequence shares a cluster with training.
+// Without mmseqs the fallback makes every distinct sequence its own cluster: that guarantees only that no
+// exact duplicate crosses splits (homologues may), and the manifest says so.
+import { spawn, spawnSync } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+
+export type Split = "train" | "valid" | "test";
+export const SPLITS: readonly Split[] = ["train", "valid", "test"];
+export const SPLIT_CODE: Record<Split, number> = { train: 0, valid: 1, test: 2 };
+
+export interface ClusterParams {
+  identity: number; // --min-seq-id, default 0.5
+  coverage: number; // -c, default 0.8
+  threads: number;
+}
+
+/** mmseqs version string, or null when the binary is absent. */
+export function mmseqsVersion(bin = process.env.PLMSCALE_MMSEQS ?? "mmseqs"): string | null {
+  const r = spawnSync(bin, ["version"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) return null;
+  return r.stdout.trim();
+}
+
+/** Run `mmseqs easy-linclust fasta prefix tmp`; resolves to the path of the cluster TSV (rep \t member). */
+export function runLinclust(fasta: string, prefix: string, tmp: string, p: ClusterParams, signal?: AbortSignal,
+  bin = process.env.PLMSCALE_MMSEQS ?? "mmseqs"): Promise<string> {
+  const args = ["easy-linclust", fasta, prefix, tmp, "--min-seq-id", String(p.identity), "-c", String(p.coverage),
+    "--threads", String(p.threads), "-v", "1"];
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], signal });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(`${prefix}_cluster.tsv`);
+      else reject(new Error(`mmseqs ${args.join(" ")} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`));
+    });
+  });
+}
+
+/**
+ * Parse a cluster TSV whose names are decimal record ids; returns cluster index per record
+ * (dense 0..K-1 in order of first appearance of the representative), -1 for records not listed.
+ */
+export async function parseClusterTsv(path: string, records: number): Promise<{ cluster: Int32Array; reps: number[] }> {
+  const cluster = new Int32Array(records).fill(-1);
+  const repIndex = new Map<number, number>();
+  const reps: number[] = [];
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let line = 0;
+  for await (const l of rl) {
+    line++;
+    if (!l) continue;
+    const tab = l.indexOf("\t");
+    const rep = Number(l.slice(0, tab)), mem = Number(l.slice(tab + 1));
+    if (tab < 0 || !Number.isInteger(rep) || !Number.isInteger(mem) || mem < 0 || mem >= records || rep < 0 || rep >= records) {
+      throw new Error(`${path}:${line}: malformed cluster line '${l.slice(0, 80)}'`);
+    }
+    let c = repIndex.get(rep);
+    if (c === undefined) {
+      c = reps.length;
+      repIndex.set(rep, c);
+      reps.push(rep);
+    }
+    cluster[mem] = c;
+  }
+  return { cluster, reps };
+}
+
+/** splitmix32-style mixer: a well-distributed u32 from two u32s. */
+export function mix32(a: number, b: number): number {
+  let h = (a ^ Math.imul(b, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Split of a cluster from its representative's 32-bit content hash (stable across runs and input order). */
+export function splitOf(repHash: number, seed: number, validFraction: number, testFraction: number): Split {
+  const u = mix32(repHash, mix32(seed >>> 0, 0x5eed)) / 2 ** 32;
+  if (u < validFraction) return "valid";
+  if (u < validFraction + testFraction) return "test";
+  return "train";
+}
+
+export interface ClusterSizeStats {
+  clusters: number;
+  singletons: number;
+  largest: number;
+  mean: number;
+  /** clusters by size bucket */
+  histogram: Record<string, number>;
+}
+
+export function clusterSizeStats(sizes: ArrayLike<number>): ClusterSizeStats {
+  const buckets: [string, number][] = [["1", 1], ["2-4", 4], ["5-16", 16], ["17-64", 64], ["65-256", 256], [">256", Infinity]];
+  const histogram: Record<string, number> = Object.fromEntries(buckets.map(([k]) => [k, 0]));
+  let largest = 0, total = 0, singletons = 0, clusters = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    const s = sizes[i]!;
+    if (s === 0) continue;
+    clusters++;
+    total += s;
+    if (s === 1) singletons++;
+    largest = Math.max(largest, s);
+    histogram[buckets.find(([, hi]) => s <= hi)![0]]!++;
+  }
+  return { clusters, singletons, largest, mean: clusters ? total / clusters : 0, histogram };
+}

@@ -1,0 +1,203 @@
+// Streaming FASTA reader: plain or gzip (detected by magic bytes), constant memory, validated against the
+// protein alphabet while scanning bytes. Bad *records* are reported to the caller with a reason; a malformed
+// *file* (binary data, sequence before any header, empty, truncated gzip) throws FastaFormatError naming the
+// file and the line / byte offset.
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { RESIDUE_CODE } from "./tokenizer.js";
+
+export type BadReason = "empty" | "invalid-char" | "internal-stop";
+
+export interface FastaRecord {
+  /** first word of the header line (without '>') */
+  id: string;
+  /** full header line (without '>') */
+  header: string;
+  /** residue token ids (ESM-2 ids 4..28); a view valid only during the callback — copy to keep */
+  residues: Uint8Array;
+  /** 1-based line number of the header */
+  line: number;
+  /** null for a valid record */
+  bad: null | { reason: BadReason; detail: string };
+}
+
+export class FastaFormatError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly byteOffset: number, what: string) {
+    super(`${file}: line ${line} (byte ${byteOffset}): ${what}`);
+    this.name = "FastaFormatError";
+  }
+}
+
+export interface FastaSource {
+  /** name used in error messages */
+  name: string;
+  /** a file path (plain or .gz, detected by content) or an already open byte stream */
+  path?: string;
+  stream?: Readable;
+  /** opened lazily when the scan starts (e.g. a child process's stdout) */
+  open?: () => Readable;
+}
+
+export interface ScanResult {
+  records: number;
+  bytes: number;
+  lines: number;
+  /** sha256 of the bytes as read (compressed bytes for .gz) */
+  sha256: string;
+  /** raw (compressed) bytes read */
+  rawBytes: number;
+  /** true when onRecord returned false and the scan stopped early */
+  stopped: boolean;
+}
+
+const NL = 10, CR = 13, SP = 32, TAB = 9, GT = 62, STAR = 42;
+
+/** Open a path as a byte stream, transparently gunzipping when the file starts with 1f 8b. */
+async function openMaybeGzip(path: string): Promise<{ stream: Readable; raw: Readable; gz: boolean }> {
+  const fh = await import("node:fs/promises").then((m) => m.open(path, "r"));
+  const head = Buffer.alloc(2);
+  try {
+    await fh.read(head, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gz = createGunzip({ chunkSize: 1 << 18 });
+    raw.on("error", (e) => gz.destroy(e));
+    return { stream: raw.pipe(gz), raw, gz: true };
+  }
+  return { stream: raw, raw, gz: false };
+}
+
+/**
+ * Scan a FASTA source and call `onRecord` synchronously for every record (valid or bad).
+ * `onProgress(compressedBytesRead)` is called per chunk.
+ */
+export async function scanFasta(
+  src: FastaSource,
+  onRecord: (r: FastaRecord) => void | boolean,
+  opts: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+): Promise<ScanResult> {
+  let stream: Readable;
+  let raw: Readable;
+  let gz = false;
+  if (src.stream) stream = raw = src.stream;
+  else if (src.open) stream = raw = src.open();
+  else if (src.path) ({ stream, raw, gz } = await openMaybeGzip(src.path));
+  else throw new Error("scanFasta: a path, stream or open() is required");
+  const file = src.name;
+  const sha = createHash("sha256");
+  let rawBytes = 0;
+  if (gz) raw.on("data", (d: Buffer) => { sha.update(d); rawBytes += d.length; });
+  let stopped = false;
+
+  let seq = new Uint8Array(1 << 16);
+  let len = 0;
+  let inHeader = false;
+  let lineStart = true;
+  let headerParts: Buffer[] = [];
+  let haveRecord = false;
+  let line = 1;
+  let headerLine = 0;
+  let offset = 0; // uncompressed byte offset of the chunk start
+  let records = 0;
+  let sawStar = false;
+  let bad: FastaRecord["bad"] = null;
+  let nonWsSeen = false;
+
+  const finish = () => {
+    if (!haveRecord) return;
+    const header = Buffer.concat(headerParts).toString("latin1").trim();
+    let b = bad;
+    if (!b && len === 0) b = { reason: "empty", detail: "no residues" };
+    records++;
+    const sp = header.search(/\s/);
+    const more = onRecord({ id: sp < 0 ? header : header.slice(0, sp), header, residues: seq.subarray(0, len), line: headerLine, bad: b });
+    len = 0;
+    bad = null;
+    sawStar = false;
+    headerParts = [];
+    haveRecord = false;
+    if (more === false) stopped = true;
+  };
+
+  const compressedBytes = () => (gz ? rawBytes : offset);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (opts.signal?.aborted) throw new Error("aborted");
+      const n = chunk.length;
+      if (!gz) { sha.update(chunk); rawBytes += n; }
+      let hStart = inHeader ? 0 : -1;
+      if (len + n > seq.length) {
+        const grown = new Uint8Array(Math.max(seq.length * 2, len + n));
+        grown.set(seq.subarray(0, len));
+        seq = grown;
+      }
+      for (let i = 0; i < n; i++) {
+        const c = chunk[i]!;
+        if (inHeader) {
+          if (c === NL) {
+            headerParts.push(chunk.subarray(hStart, i));
+            inHeader = false;
+            lineStart = true;
+            line++;
+          } else if ((c < SP && c !== TAB && c !== CR) || c === 127) {
+            throw new FastaFormatError(file, line, offset + i, `binary data (byte 0x${c.toString(16).padStart(2, "0")}) in a header`);
+          }
+          continue;
+        }
+        const code = RESIDUE_CODE[c]!;
+        if (code >= 0) {
+          if (!haveRecord) throw new FastaFormatError(file, line, offset + i, "sequence data before any '>' header");
+          if (sawStar && !bad) bad = { reason: "internal-stop", detail: `'*' before residue ${len + 1}` };
+          seq[len++] = code;
+          lineStart = false;
+        } else if (c === NL) {
+          line++;
+          lineStart = true;
+        } else if (c === GT && lineStart) {
+          finish();
+          if (stopped) break;
+          haveRecord = true;
+          nonWsSeen = true;
+          inHeader = true;
+          headerLine = line;
+          hStart = i + 1;
+        } else if (c === CR || c === SP || c === TAB) {
+          // whitespace inside sequence lines is ignored
+        } else if (c < SP || c >= 127) {
+          throw new FastaFormatError(file, line, offset + i, `binary data (byte 0x${c.toString(16).padStart(2, "0")}); not a FASTA text file`);
+        } else {
+          if (!haveRecord) throw new FastaFormatError(file, line, offset + i, "sequence data before any '>' header");
+          if (c === STAR) sawStar = true;
+          else if (!bad) bad = { reason: "invalid-char", detail: `'${String.fromCharCode(c)}' at residue ${len + 1}` };
+          lineStart = false;
+        }
+      }
+      if (stopped) {
+        stream.destroy();
+        raw.destroy();
+        break;
+      }
+      if (inHeader) headerParts.push(Buffer.from(chunk.subarray(hStart, n)));
+      offset += n;
+      opts.onProgress?.(compressedBytes());
+    }
+  } catch (e) {
+    if (e instanceof FastaFormatError) {
+      stream.destroy();
+      throw e;
+    }
+    const msg = (e as Error).message;
+    if ((e as NodeJS.ErrnoException).code?.startsWith("Z_") || /unexpected end of file|incorrect header|invalid/.test(msg)) {
+      throw new FastaFormatError(file, line, offset, `corrupt or truncated gzip stream after ${compressedBytes()} compressed bytes (${msg})`);
+    }
+    throw e;
+  }
+  if (!stopped) finish();
+  if (!nonWsSeen) throw new FastaFormatError(file, line, offset, offset === 0 ? "empty file" : "no FASTA records ('>' headers) found");
+  return { records, bytes: offset, lines: line, sha256: sha.digest("hex"), rawBytes, stopped };
+}

@@ -1,0 +1,14 @@
+// Public API of the data layer (used by train/, sweep/, eval/ and the CLI). Pure TS + I/O; never imports torch.
+export { VOCAB, VOCAB_SIZE, CLS, PAD, EOS, UNK, MASK, IGNORE, VOCAB_ID, encode, encodeResidues, decode } from "./tokenizer.js";
+export { scanFasta, FastaFormatError, type FastaRecord, type FastaSource, type BadReason } from "./fasta.js";
+export { Deduper, contentHash } from "./dedup.js";
+export { SPLITS, mmseqsVersion, type Split } from "./cluster.js";
+export { prepareCorpus, PrepareError, type PrepareOptions, type SourceSpec, type ProgressEvent } from "./prepare.js";
+export { swissprotPreset, swissprotAvailable, PresetError } from "./swissprot.js";
+export { openCorpus, Corpus, CorpusFormatError, type SourceSplit } from "./corpus.js";
+export type { CorpusManifest, SourceManifest } from "./manifest.js";
+export { Sampler, type SamplerOptions, type SamplerState, type SourceProgress } from "./sampler.js";
+export { BatchPrefetcher } from "./prefetch.js";
+export { evalBatches, type EvalOptions } from "./evaluate.js";
+export { type Batch, type Objective } from "./batch.js";
+export { corpusStats, type CorpusStats } from "./stats.js";
