@@ -1,5 +1,74 @@
 #!/usr/bin/env bash
-# Builds the Node-API addon (native/) against libtorch. Replaced by the engine's build once native/ has sources.
+# Builds the Node-API addon native/build/plmscale.node with g++ (no node-gyp), one object per source in
+# parallel, and only when a source, header or this script is newer than the output (setup.sh calls it every time).
+#   default:         Debian libtorch-dev (1.13, CPU) from /usr/include + /usr/lib
+#   LIBTORCH=<dir>:  a PyTorch install (…/site-packages/torch); CUDA parts when libtorch_cuda.so is there
+#   (no LIBTORCH, no Debian libtorch, but `python3 -c "import torch"` works): that PyTorch
+#   NODE_INCLUDE=<dir>: Node headers (default: /usr/include/node, else the running node's include/node)
+#   PLMSCALE_FORCE_BUILD=1: rebuild even when up to date
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ls native/*.cc >/dev/null 2>&1 || { echo "build-native: no native sources yet"; exit 0; }
+SRC=native/src
+OUT=native/build
+TARGET=$OUT/plmscale.node
+mkdir -p "$OUT"
+
+if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/torch.h ]; then
+  for py in python3 /usr/bin/python3; do
+    if d=$("$py" -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>/dev/null); then LIBTORCH=$d; break; fi
+  done
+  [ -n "${LIBTORCH:-}" ] || { echo "build-native: no libtorch found (install libtorch-dev or set LIBTORCH=<dir>)" >&2; exit 1; }
+fi
+
+NODE_INC=${NODE_INCLUDE:-}
+if [ -z "$NODE_INC" ]; then
+  if [ -f /usr/include/node/node_api.h ]; then NODE_INC=/usr/include/node
+  else NODE_INC=$(dirname "$(dirname "$(command -v node)")")/include/node; fi
+fi
+[ -f "$NODE_INC/node_api.h" ] || { echo "build-native: node_api.h not found (set NODE_INCLUDE)" >&2; exit 1; }
+
+CXXFLAGS=(-std=c++17 -O2 -fPIC -D_GLIBCXX_USE_CXX11_ABI=1 -DNODE_GYP_MODULE_NAME=plmscale -Wall -Wno-unused-parameter
+          -I"$NODE_INC")
+LDFLAGS=(-shared -Wl,--no-as-needed)
+if [ -n "${LIBTORCH:-}" ]; then
+  CXXFLAGS+=(-I"$LIBTORCH/include" -I"$LIBTORCH/include/torch/csrc/api/include")
+  LDFLAGS+=(-L"$LIBTORCH/lib" -Wl,-rpath,"$LIBTORCH/lib")
+  LIBS=(-ltorch -ltorch_cpu -lc10)
+  if [ -f "$LIBTORCH/lib/libtorch_cuda.so" ]; then
+    CUDA_INC=${CUDA_HOME:-/usr/local/cuda}/include
+    CXXFLAGS+=(-DPLMSCALE_CUDA)
+    [ -d "$CUDA_INC" ] && CXXFLAGS+=(-I"$CUDA_INC")
+    # pip's nvidia-* wheels carry the CUDA headers too
+    for d in "$LIBTORCH"/../nvidia/*/include "$LIBTORCH"/../nvidia/cu*/include; do [ -d "$d" ] && CXXFLAGS+=(-I"$d"); done
+    LIBS+=(-ltorch_cuda -lc10_cuda)
+  fi
+  FLAVOUR="LIBTORCH=$LIBTORCH"
+else
+  CXXFLAGS+=(-I/usr/include/torch/csrc/api/include)
+  LIBS=(-ltorch -ltorch_cpu -lc10)
+  FLAVOUR="debian"
+fi
+# Rebuild when the flavour changes (stamp) or any input is newer than the output.
+STAMP=$OUT/flavour
+if [ -z "${PLMSCALE_FORCE_BUILD:-}" ] && [ -f "$TARGET" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$FLAVOUR" ]; then
+  newer=$(find "$SRC" scripts/build-native.sh -newer "$TARGET" | head -1)
+  if [ -z "$newer" ]; then echo "build-native: up to date ($FLAVOUR)"; exit 0; fi
+fi
+
+echo "build-native: compiling addon ($FLAVOUR)"
+start=$(date +%s)
+pids=()
+objs=()
+for f in "$SRC"/*.cc; do
+  o=$OUT/$(basename "${f%.cc}").o
+  objs+=("$o")
+  g++ "${CXXFLAGS[@]}" -c "$f" -o "$o" &
+  pids+=($!)
+done
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+[ $fail = 0 ] || { echo "build-native: compilation failed" >&2; exit 1; }
+g++ "${objs[@]}" -o "$TARGET.tmp" "${LDFLAGS[@]}" "${LIBS[@]}" -Wl,--as-needed
+mv "$TARGET.tmp" "$TARGET"
+echo "$FLAVOUR" > "$STAMP"
+echo "build-native: built $TARGET in $(( $(date +%s) - start ))s"

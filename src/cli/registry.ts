@@ -6,6 +6,8 @@ import { dataStatsCommand } from "./commands/data-stats.js";
 import { dataFetchCommand } from "./commands/data-fetch.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
+import { trainCommand } from "./commands/train.js";
+import { transferCommand } from "./commands/transfer.js";
 import { sweepDesignCommand } from "./commands/sweep-design.js";
 import { sweepRunCommand } from "./commands/sweep-run.js";
 import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
@@ -20,6 +22,8 @@ export const commands: Command<any>[] = [
   dataFetchCommand,
   fitCommand,
   planCommand,
+  trainCommand,
+  transferCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,

@@ -1,0 +1,97 @@
+// The pre-LayerNorm transformer block shared by the MLM encoder and the CLM decoder (ESM-2's layout):
+//   x ← x + Wo·Attn(RoPE(q), RoPE(k), v),  [q k v] = Wqkv·LN₁(x)
+//   x ← x + W₂·act(W₁·LN₂(x))               act = GELU, or SwiGLU (W₁ then holds gate and value halves)
+// q, k and v come from one fused projection (one matmul instead of three); export to Hugging Face's
+// separate query/key/value splits it (src/model/hf-names.ts). Attention goes through the engine's
+// scaledDotProductAttention: the fused kernel where the libtorch has it, a composite otherwise.
+import { F, nn, Tensor, tidy } from "../torch/index.js";
+import { applyRotary, type RotaryTables } from "./rotary.js";
+
+export interface BlockShape {
+  dModel: number;
+  heads: number;
+  ffn: number;
+  activation: "gelu" | "swiglu";
+  bias: boolean;
+  dropout: number;
+  /** where the parameters are created */
+  device: string;
+}
+
+export class Attention extends nn.Module {
+  readonly qkv: nn.Linear;
+  readonly out: nn.Linear;
+  constructor(readonly s: BlockShape) {
+    super();
+    this.qkv = this.registerModule("qkv", new nn.Linear(s.dModel, 3 * s.dModel, s.bias, { device: s.device }));
+    this.out = this.registerModule("out", new nn.Linear(s.dModel, s.dModel, s.bias, { device: s.device }));
+  }
+
+  /** x [B, T, D] → [B, T, D] */
+  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean): Tensor {
+    return tidy(() => {
+      const [B, T, D] = x.shape as [number, number, number];
+      const H = this.s.heads, Dh = D / H;
+      const qkv = this.qkv.forward(x).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
+      const q = applyRotary(qkv.select(0, 0), rope); // [B, H, T, Dh]
+      const k = applyRotary(qkv.select(0, 1), rope);
+      const v = qkv.select(0, 2);
+      const p = this.training ? this.s.dropout : 0;
+      // a mask already encodes causality for packed rows; unmasked rows use the kernel's causal flag
+      const a = F.scaledDotProductAttention(q, k, v, { mask, causal: causal && !mask, dropout: p }); // [B, H, T, Dh]
+      const merged = a.transpose(1, 2).reshape(B, T, D); // [B, T, D]
+      return this.out.forward(merged);
+    });
+  }
+}
+
+export class FeedForward extends nn.Module {
+  readonly fc1: nn.Linear;
+  readonly fc2: nn.Linear;
+  constructor(readonly s: BlockShape) {
+    super();
+    const inner = s.activation === "swiglu" ? 2 * s.ffn : s.ffn;
+    this.fc1 = this.registerModule("fc1", new nn.Linear(s.dModel, inner, s.bias, { device: s.device }));
+    this.fc2 = this.registerModule("fc2", new nn.Linear(s.ffn, s.dModel, s.bias, { device: s.device }));
+  }
+
+  /** x [B, T, D] → [B, T, D] */
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      const h = this.fc1.forward(x); // [B, T, F] or [B, T, 2F]
+      let act: Tensor;
+      if (this.s.activation === "swiglu") {
+        const [gate, value] = h.chunk(2, -1) as [Tensor, Tensor]; // [B, T, F] each
+        act = F.silu(gate).mul(value);
+      } else act = F.gelu(h);
+      return this.fc2.forward(act);
+    });
+  }
+}
+
+export class Block extends nn.Module {
+  readonly ln1: nn.LayerNorm;
+  readonly attn: Attention;
+  readonly ln2: nn.LayerNorm;
+  readonly ffn: FeedForward;
+  constructor(readonly s: BlockShape) {
+    super();
+    this.ln1 = this.registerModule("ln1", new nn.LayerNorm(s.dModel, 1e-5, true, true, { device: s.device }));
+    this.attn = this.registerModule("attn", new Attention(s));
+    this.ln2 = this.registerModule("ln2", new nn.LayerNorm(s.dModel, 1e-5, true, true, { device: s.device }));
+    this.ffn = this.registerModule("ffn", new FeedForward(s));
+  }
+
+  /** x [B, T, D] → [B, T, D] */
+  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean): Tensor {
+    return tidy(() => {
+      const p = this.training ? this.s.dropout : 0;
+      let a = this.attn.forward(this.ln1.forward(x), rope, mask, causal);
+      if (p > 0) a = F.dropout(a, p, true);
+      const h = x.add(a); // [B, T, D]
+      let f = this.ffn.forward(this.ln2.forward(h));
+      if (p > 0) f = F.dropout(f, p, true);
+      return h.add(f);
+    });
+  }
+}

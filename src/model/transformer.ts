@@ -1,0 +1,111 @@
+// The trunk both families share: token embedding → pre-LN blocks → final LayerNorm → LM head
+// (dense → GELU → LayerNorm → decoder tied to the embedding, plus a bias). ESM-2's layout; the CLM uses the
+// same modules with a causal mask, so every weight maps one to one between objectives (transfer).
+//
+// Parameter names (dotted, as in checkpoints):
+//   embed.weight [V, D]                       (tied with the decoder)
+//   layers.{i}.ln1.{weight,bias}, layers.{i}.attn.qkv.{weight [3D, D], bias}, layers.{i}.attn.out.{weight,bias}
+//   layers.{i}.ln2.{weight,bias}, layers.{i}.ffn.fc1.{weight [F, D], bias}, layers.{i}.ffn.fc2.{weight [D, F], bias}
+//   final_norm.{weight,bias}, head.dense.{weight,bias}, head.norm.{weight,bias}, head.bias [V]
+// Init (as Hugging Face EsmPreTrainedModel._init_weights): every matrix and the embedding N(0, 0.02), the
+// padding row of the embedding 0, biases 0, LayerNorm weights 1.
+import { F, nn, Tensor, tidy, noGrad, normal_, zeros } from "../torch/index.js";
+import { Block } from "./block.js";
+import { rotaryTables } from "./rotary.js";
+import type { ModelConfig } from "../train/config.js";
+
+export const PAD_ID = 1;
+
+export interface ModelInputs {
+  input: Tensor; // [B, T] int64 token ids
+  position: Tensor; // [B, T] int64 positions within each sequence
+  mask: Tensor | null; // [B, 1, T, T] bool, or null for rows that hold one sequence each
+}
+
+class LmHead extends nn.Module {
+  readonly dense: nn.Linear;
+  readonly norm: nn.LayerNorm;
+  readonly bias: Tensor;
+  constructor(d: number, vocab: number, device: string) {
+    super();
+    this.dense = this.registerModule("dense", new nn.Linear(d, d, true, { device }));
+    this.norm = this.registerModule("norm", new nn.LayerNorm(d, 1e-5, true, true, { device }));
+    this.bias = this.registerParameter("bias", zeros([vocab], { device }));
+  }
+  /** h [B, T, D] → logits [B, T, V] */
+  forward(h: Tensor, embedWeight: Tensor): Tensor {
+    return tidy(() => F.linear(this.norm.forward(F.gelu(this.dense.forward(h))), embedWeight, this.bias));
+  }
+}
+
+export class ProteinLM extends nn.Module {
+  readonly embed: nn.Embedding;
+  readonly layers: nn.ModuleList<Block>;
+  readonly final_norm: nn.LayerNorm;
+  readonly head: LmHead;
+  /** dtype of the rotary tables: bfloat16 under CUDA autocast so q/k stay in bf16 */
+  computeDtype: "float32" | "bfloat16" = "float32";
+
+  constructor(readonly cfg: ModelConfig, readonly causal: boolean, readonly device = "cpu") {
+    super();
+    const d = cfg.dModel;
+    this.embed = this.registerModule("embed", new nn.Embedding(cfg.vocab, d, PAD_ID, { device }));
+    const blocks: Block[] = [];
+    for (let i = 0; i < cfg.layers; i++) {
+      blocks.push(new Block({ dModel: d, heads: cfg.heads, ffn: cfg.ffn, activation: cfg.activation, bias: cfg.bias, dropout: cfg.dropout, device }));
+    }
+    this.layers = this.registerModule("layers", new nn.ModuleList(blocks));
+    this.final_norm = this.registerModule("final_norm", new nn.LayerNorm(d, 1e-5, true, true, { device }));
+    this.head = this.registerModule("head", new LmHead(d, cfg.vocab, device));
+    this.initWeights();
+  }
+
+  /** ESM-2 / HF init (see the header). Uses the global RNG: seed with manualSeed first. */
+  initWeights(): void {
+    noGrad(() =>
+      tidy(() => {
+        for (const [name, p] of this.namedParameters()) {
+          if (p.ndim === 2) normal_(p, 0, 0.02);
+          else if (name.endsWith("bias")) p.zero_();
+        }
+        this.embed.weight.select(0, PAD_ID).zero_();
+      }),
+    );
+  }
+
+  /** Final hidden states after the final LayerNorm: [B, T, D] (embeddings for inference). */
+  hidden(x: ModelInputs): Tensor {
+    return tidy(() => {
+      const Dh = this.cfg.dModel / this.cfg.heads;
+      const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
+      let h = this.embed.forward(x.input); // [B, T, D]
+      if (this.training && this.cfg.dropout > 0) h = F.dropout(h, this.cfg.dropout, true);
+      for (const block of this.layers) {
+        const next = block.forward(h, rope, x.mask, this.causal);
+        h.dispose(); // activations the graph needs stay alive inside libtorch
+        h = next;
+      }
+      return this.final_norm.forward(h);
+    });
+  }
+
+  /** Logits [B, T, V]. */
+  forward(x: ModelInputs): Tensor {
+    return tidy(() => this.head.forward(this.hidden(x), this.embed.weight));
+  }
+
+  /** Summed cross entropy over positions whose target is not −100 (target [B*T] int64). */
+  lossSum(x: ModelInputs, target: Tensor): Tensor {
+    return tidy(() => {
+      const logits = this.forward(x); // [B, T, V]
+      const V = this.cfg.vocab;
+      return F.crossEntropy(logits.reshape(-1, V).to("float32"), target, { reduction: "sum", ignoreIndex: -100 });
+    });
+  }
+
+  /** Non-embedding parameters N (the paper's convention): all but the tied embedding and the decoder bias.
+   *  Construct on the target device (`device` argument): nn.Module.to() swaps tensors behind the typed fields. */
+  nonEmbeddingParams(): number {
+    return this.numParameters() - this.embed.weight.numel - this.head.bias.numel;
+  }
+}

@@ -1,0 +1,12 @@
+// Public API of the tensor engine. `import * as torch from "../torch/index.js"` then torch.tensor, torch.F, torch.nn…
+export { Tensor, type Scalar, type TensorOrScalar } from "./tensor.js";
+export * from "./create.js";
+export { tidy, keep, dispose, liveTensorCount, scopeDepth } from "./scope.js";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
+export { hasOp, op, opId, callOp, schemaOf } from "./ops.js";
+export { setNumThreads, getNumThreads, manualSeed, cuda, autocast, buildInfo } from "./device.js";
+export { type DType, isFloating } from "./dtype.js";
+export * as F from "./functional.js";
+export * as nn from "./nn.js";
+export { AdamW, clipGradNorm, type AdamWOptions } from "./optim.js";
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from "./safetensors.js";

@@ -1,0 +1,126 @@
+// Memory scopes. The JS garbage collector cannot see native (or GPU) memory, so tensors are released
+// deterministically: `tidy(fn)` disposes every tensor created inside fn except those it returns (which move to
+// the enclosing scope) and those passed to `keep`. Tensors created outside any scope, and kept ones, are left
+// to the caller (`dispose()`, `using`) with a FinalizationRegistry only as a backstop for leaks.
+//
+// Scopes and `await`: a scope is a synchronous region. tidy() rejects a callback that returns a Promise,
+// because tensors created after an await would land in whatever scope is current at that time. In async code,
+// run each synchronous step in its own tidy() (one per training step) and keep() what crosses awaits.
+import { native } from "./native.js";
+
+/** Base of objects owning a native tensor handle. */
+export abstract class NativeHandle {
+  /** the addon handle; stays set after dispose so a later use reports "use after dispose" */
+  readonly handle: number;
+  /** true after dispose() */
+  disposed = false;
+  /** escaped all scopes via keep() */
+  kept = false;
+
+  constructor(handle: number) {
+    this.handle = handle;
+    if (current) current.push(this);
+    else backstop.register(this, handle, this);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    native.release(this.handle);
+    backstop.unregister(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+// Releases handles whose JS wrapper was garbage-collected without dispose() (a leak, but not a crash).
+const backstop = new FinalizationRegistry<number>((h) => native.release(h));
+
+let current: NativeHandle[] | null = null;
+let depth = 0;
+
+/** Number of nested tidy() scopes currently open. */
+export function scopeDepth(): number {
+  return depth;
+}
+
+/** Walk a tidy() result: tensors directly, or inside arrays, Maps, Sets and plain objects. */
+function collect(value: unknown, out: Set<NativeHandle>, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof NativeHandle) {
+    out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collect(v, out, seen);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collect(v, out, seen);
+  } else if (value instanceof Set) {
+    for (const v of value) collect(v, out, seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, seen);
+  }
+}
+
+/**
+ * Run fn; dispose every tensor created inside except the ones reachable from its result (moved to the
+ * enclosing scope) and kept ones. On an exception everything created inside is disposed.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: NativeHandle[] = [];
+  const parent = current;
+  current = scope;
+  depth++;
+  let result: T | undefined;
+  let ok = false;
+  try {
+    result = fn();
+    if (result instanceof Promise) {
+      throw new TypeError("tidy() needs a synchronous function (scopes do not span await; see src/torch/scope.ts)");
+    }
+    ok = true;
+  } finally {
+    current = parent;
+    depth--;
+    const survivors = new Set<NativeHandle>();
+    if (ok) collect(result, survivors);
+    for (const t of scope) {
+      if (t.disposed) continue;
+      if (survivors.has(t)) adopt(t);
+      else if (!t.kept) t.dispose();
+    }
+  }
+  return result as T;
+}
+
+/** Move a handle into the current scope (or to the backstop at top level). */
+function adopt(t: NativeHandle): void {
+  if (current) current.push(t);
+  else backstop.register(t, t.handle, t);
+}
+
+/** Let t (or every tensor in an array/object) outlive all enclosing scopes; the caller disposes it. */
+export function keep<T>(value: T): T {
+  const found = new Set<NativeHandle>();
+  collect(value, found);
+  for (const t of found) {
+    if (!t.kept) {
+      t.kept = true;
+      backstop.register(t, t.handle, t);
+    }
+  }
+  return value;
+}
+
+/** Dispose tensors (directly, or inside arrays / objects). */
+export function dispose(value: unknown): void {
+  const found = new Set<NativeHandle>();
+  collect(value, found);
+  for (const t of found) t.dispose();
+}
+
+/** Number of native tensor handles alive in the addon. */
+export function liveTensorCount(): number {
+  return native.liveTensorCount();
+}

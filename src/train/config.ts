@@ -1,0 +1,205 @@
+// The train config (docs/CONTRACTS.md "Train config"): parsing, validation and defaults.
+// Unknown keys are rejected with their dotted path; missing keys take the documented defaults.
+// Pure: no tensors, no I/O.
+
+export type Objective = "mlm" | "clm";
+
+export interface ModelConfig {
+  layers: number;
+  dModel: number;
+  heads: number;
+  ffn: number;
+  vocab: number;
+  context: number;
+  activation: "gelu" | "swiglu";
+  bias: boolean;
+  dropout: number;
+}
+
+export interface TrainConfig {
+  objective: Objective;
+  model: ModelConfig;
+  /** training-token budget D; the run stops exactly there (rounded to whole rows of `context`) */
+  tokens: number;
+  /** tokens per optimizer step (rows × context); gradient accumulation reaches it */
+  batchTokens: number;
+  /** rows of `context` per forward pass */
+  microBatchRows: number;
+  lr: { peak: number; warmupFraction: number; minRatio: number };
+  optimizer: { beta1: number; beta2: number; eps: number; weightDecay: number; clip: number };
+  data: { corpus: string; seed: number; maskProb: number; sourceWeights: Record<string, number> };
+  eval: { everySteps: number; tokens: number };
+  checkpoint: { everySteps: number; keep: number };
+  device: "cpu" | "cuda";
+  dtype: "float32" | "bfloat16";
+  threads: number;
+  seed: number;
+  init: { from: string; objective: Objective } | null;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Defaults for everything except the model shape, budget and corpus (those come from the user or a planner). */
+export function defaultConfig(): TrainConfig {
+  return {
+    objective: "mlm",
+    model: { layers: 6, dModel: 320, heads: 20, ffn: 1280, vocab: 33, context: 1024, activation: "gelu", bias: true, dropout: 0 },
+    tokens: 2e6,
+    batchTokens: 16384,
+    microBatchRows: 0, // 0 = derive
+    lr: { peak: 0, warmupFraction: 0.01, minRatio: 0.1 }, // peak 0 = by size (peakLrFor)
+    optimizer: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clip: 1.0 },
+    data: { corpus: "", seed: 0, maskProb: 0.15, sourceWeights: {} },
+    eval: { everySteps: 100, tokens: 65536 },
+    checkpoint: { everySteps: 200, keep: 2 },
+    device: "cpu",
+    dtype: "float32",
+    threads: 0, // 0 = libtorch's default
+    seed: 0,
+    init: null,
+  };
+}
+
+type Kind = "number" | "int" | "string" | "boolean" | "record" | { enum: readonly string[] };
+type Schema = { [k: string]: Kind | Schema };
+
+const SCHEMA: Schema = {
+  objective: { enum: ["mlm", "clm"] },
+  model: {
+    layers: "int", dModel: "int", heads: "int", ffn: "int", vocab: "int", context: "int",
+    activation: { enum: ["gelu", "swiglu"] }, bias: "boolean", dropout: "number",
+  },
+  tokens: "number",
+  batchTokens: "int",
+  microBatchRows: "int",
+  lr: { peak: "number", warmupFraction: "number", minRatio: "number" },
+  optimizer: { beta1: "number", beta2: "number", eps: "number", weightDecay: "number", clip: "number" },
+  data: { corpus: "string", seed: "int", maskProb: "number", sourceWeights: "record" },
+  eval: { everySteps: "int", tokens: "number" },
+  checkpoint: { everySteps: "int", keep: "int" },
+  device: { enum: ["cpu", "cuda"] },
+  dtype: { enum: ["float32", "bfloat16"] },
+  threads: "int",
+  seed: "int",
+  init: { from: "string", objective: { enum: ["mlm", "clm"] } },
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkLeaf(path: string, kind: Kind, v: unknown): unknown {
+  if (typeof kind === "object") {
+    if (typeof v !== "string" || !kind.enum.includes(v)) throw new ConfigError(`${path}: expected one of ${kind.enum.join("|")}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  switch (kind) {
+    case "number":
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(`${path}: expected a number, got ${JSON.stringify(v)}`);
+      return v;
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new ConfigError(`${path}: expected an integer, got ${JSON.stringify(v)}`);
+      return v;
+    case "string":
+      if (typeof v !== "string") throw new ConfigError(`${path}: expected a string, got ${JSON.stringify(v)}`);
+      return v;
+    case "boolean":
+      if (typeof v !== "boolean") throw new ConfigError(`${path}: expected true or false, got ${JSON.stringify(v)}`);
+      return v;
+    case "record": {
+      if (!isPlainObject(v)) throw new ConfigError(`${path}: expected an object of numbers`);
+      for (const [k, x] of Object.entries(v)) checkLeaf(`${path}.${k}`, "number", x);
+      return { ...v };
+    }
+  }
+}
+
+/** Overlay `input` on `base` following `schema`; unknown keys and wrong types throw ConfigError naming the key. */
+function merge(path: string, schema: Schema, base: Record<string, unknown>, input: unknown): Record<string, unknown> {
+  if (!isPlainObject(input)) throw new ConfigError(`${path || "config"}: expected an object`);
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(input)) {
+    const p = path ? `${path}.${k}` : k;
+    const kind = schema[k];
+    if (kind === undefined) throw new ConfigError(`unknown key '${p}'`);
+    if (p === "init" && v === null) {
+      out[k] = null;
+      continue;
+    }
+    if (typeof kind === "object" && !("enum" in kind)) {
+      const b = (base[k] ?? {}) as Record<string, unknown>;
+      out[k] = merge(p, kind as Schema, b, v);
+    } else {
+      out[k] = checkLeaf(p, kind as Kind, v);
+    }
+  }
+  return out;
+}
+
+function require(cond: boolean, msg: string): void {
+  if (!cond) throw new ConfigError(msg);
+}
+
+/** Parse and validate a config object (from JSON), filling defaults. Derived fields are filled by `resolveConfig`. */
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const c = merge("", SCHEMA, defaultConfig() as unknown as Record<string, unknown>, input) as unknown as TrainConfig;
+  if (c.init) {
+    require(typeof c.init.from === "string" && c.init.from.length > 0, "init.from: expected a run directory or checkpoint path");
+    if (!c.init.objective) c.init = { ...c.init, objective: "clm" };
+  }
+  validate(c);
+  return c;
+}
+
+export function validate(c: TrainConfig): void {
+  const m = c.model;
+  for (const k of ["layers", "dModel", "heads", "ffn", "vocab", "context"] as const) require(m[k] > 0, `model.${k}: must be positive`);
+  require(m.dModel % m.heads === 0, `model.dModel (${m.dModel}) must be divisible by model.heads (${m.heads})`);
+  require((m.dModel / m.heads) % 2 === 0, `model.dModel / model.heads must be even (rotary embeddings rotate pairs)`);
+  require(m.dropout >= 0 && m.dropout < 1, "model.dropout: must be in [0, 1)");
+  require(c.tokens > 0, "tokens: must be positive");
+  require(c.batchTokens >= m.context, `batchTokens (${c.batchTokens}) must be at least model.context (${m.context})`);
+  require(c.batchTokens % m.context === 0, `batchTokens (${c.batchTokens}) must be a multiple of model.context (${m.context})`);
+  require(c.microBatchRows >= 0, "microBatchRows: must be >= 0 (0 = derive)");
+  require(c.lr.peak >= 0, "lr.peak: must be >= 0 (0 = by model size)");
+  require(c.lr.warmupFraction >= 0 && c.lr.warmupFraction < 1, "lr.warmupFraction: must be in [0, 1)");
+  require(c.lr.minRatio >= 0 && c.lr.minRatio <= 1, "lr.minRatio: must be in [0, 1]");
+  const o = c.optimizer;
+  require(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "optimizer.beta1/beta2: must be in [0, 1)");
+  require(o.eps > 0, "optimizer.eps: must be positive");
+  require(o.weightDecay >= 0, "optimizer.weightDecay: must be >= 0");
+  require(o.clip >= 0, "optimizer.clip: must be >= 0 (0 = no clipping)");
+  require(c.data.maskProb > 0 && c.data.maskProb < 1, "data.maskProb: must be in (0, 1)");
+  require(c.eval.everySteps >= 0 && c.eval.tokens >= 0, "eval.everySteps/eval.tokens: must be >= 0");
+  require(c.checkpoint.everySteps >= 0 && c.checkpoint.keep >= 1, "checkpoint.everySteps >= 0 and checkpoint.keep >= 1");
+  require(c.threads >= 0, "threads: must be >= 0");
+}
+
+/** Rows of `context` per optimizer step. */
+export function rowsPerStep(c: TrainConfig): number {
+  return c.batchTokens / c.model.context;
+}
+
+/**
+ * Fill derived fields: the token budget rounded to whole rows (so the run can stop exactly there),
+ * micro-batch rows (default: the whole step on CUDA, ≤ 4096 tokens per pass on CPU) and the peak LR by size.
+ */
+export function resolveConfig(c: TrainConfig, peakLrFor: (nonEmbedding: number) => number, nonEmbedding: number): TrainConfig {
+  const r: TrainConfig = structuredClone(c);
+  const T = r.model.context;
+  r.tokens = Math.max(T, Math.round(r.tokens / T) * T);
+  const R = rowsPerStep(r);
+  if (r.microBatchRows === 0) {
+    r.microBatchRows = r.device === "cuda" ? Math.min(R, Math.max(1, Math.floor(65536 / T))) : Math.min(R, Math.max(1, Math.floor(4096 / T)));
+  }
+  r.microBatchRows = Math.min(r.microBatchRows, R);
+  if (r.lr.peak === 0) r.lr.peak = peakLrFor(nonEmbedding);
+  if (r.device === "cpu" && r.dtype === "bfloat16") throw new ConfigError("dtype bfloat16 is for device cuda; use float32 on cpu");
+  validate(r);
+  return r;
+}

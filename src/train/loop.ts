@@ -1,0 +1,271 @@
+// The training loop: one plain function. Per optimizer step: draw the step's rows from the sampler, split
+// them into micro-batches whose gradients accumulate (each micro-batch's summed loss divided by the step's
+// loss tokens, so the gradient is exactly the whole batch's), average across ranks, clip, AdamW, schedule.
+// One tidy scope per micro-batch, one per optimizer update. Evaluation every K steps and at the end;
+// checkpoints every K steps and at the end; result.json last. See docs/TRAINING.md.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as torch from "../torch/index.js";
+import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
+import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
+import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
+import { peakLrFor } from "./peak-lr.js";
+import { sliceRows, type Batch } from "./batch.js";
+import { openData, type OpenedData } from "./data-source.js";
+import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
+import {
+  appendMetrics, createRunDir, readJson, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
+} from "./rundir.js";
+import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
+import { progressSink, type ProgressSink } from "./progress.js";
+import { mixSeed } from "./rng.js";
+import { flopsPerToken } from "../scaling/shape.js";
+
+export const PEAK_FLOPS_CUDA = 989e12; // H100 dense bf16, for MFU
+
+export class TrainError extends Error {
+  constructor(message: string, readonly code = 1) {
+    super(message);
+    this.name = "TrainError";
+  }
+}
+
+export interface TrainOptions {
+  /** the run directory */
+  out: string;
+  /** continue the run in `out` from its newest good checkpoint (config = its config.json) */
+  resume?: boolean;
+  /** raised on Ctrl-C: the current step finishes, a checkpoint is written, TrainError(code 130) */
+  signal?: AbortSignal;
+  /** messages (stderr) */
+  log?: (line: string) => void;
+  quiet?: boolean;
+  progress?: ProgressSink;
+  /** data-parallel hook (the DDP issue): average gradients across `worldSize` ranks in place */
+  worldSize?: number;
+  rank?: number;
+  allReduce?: (grads: torch.Tensor[]) => void;
+  /** tests: stop after this many steps of this process, as if killed (no checkpoint, no result) */
+  stopAfterSteps?: number;
+  /** tests: batches from here instead of config.data */
+  data?: (c: TrainConfig, evalRows: number) => OpenedData;
+}
+
+/** Mean loss per loss token over fixed batches, without gradients. */
+export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number): number {
+  const wasTraining = model.training;
+  model.eval();
+  let sum = 0, count = 0;
+  try {
+    torch.noGrad(() => {
+      for (const b of batches) {
+        for (let r = 0; r < b.rows; r += microRows) {
+          const mb = sliceRows(b, r, Math.min(microRows, b.rows - r));
+          if (mb.lossTokens === 0) continue;
+          sum += torch.tidy(() => {
+            const { inputs, target } = batchTensors(mb, device, model.causal);
+            const run = () => model.lossSum(inputs, target).item();
+            return device.startsWith("cuda") ? torch.autocast(run, "bfloat16") : run();
+          });
+          count += mb.lossTokens;
+        }
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return count > 0 ? sum / count : NaN;
+}
+
+function decayGroups(model: ProteinLM, weightDecay: number): { params: torch.Tensor[]; weightDecay: number }[] {
+  // decay matrices (incl. the tied embedding), not biases or LayerNorm parameters (as nanoGPT / most LM recipes)
+  const decay: torch.Tensor[] = [], none: torch.Tensor[] = [];
+  for (const [, p] of model.namedParameters()) (p.ndim >= 2 ? decay : none).push(p);
+  return [{ params: decay, weightDecay }, { params: none, weightDecay: 0 }];
+}
+
+/** Train (or resume) a run; returns result.json's content. */
+export async function train(input: TrainConfig | null, opts: TrainOptions): Promise<RunResult> {
+  const log = opts.log ?? (() => {});
+  const paths = runPaths(opts.out);
+  let config: TrainConfig;
+  if (opts.resume) {
+    if (existsSync(paths.result)) {
+      log(`${opts.out} has already finished (result.json exists); nothing to do`);
+      return readJson<RunResult>(paths.result, "result.json");
+    }
+    config = parseTrainConfig(readJson(paths.config, "config.json"));
+  } else {
+    if (!input) throw new TrainError("train: a config is needed unless resuming");
+    config = input;
+  }
+  const device = config.device;
+  if (device === "cuda" && !torch.cuda.isAvailable()) throw new TrainError("device cuda requested but this libtorch build has no usable CUDA");
+  if (config.threads > 0) torch.setNumThreads(config.threads);
+
+  // the model first (its size sets the default peak LR), seeded so init is reproducible
+  torch.manualSeed(config.seed);
+  const model = createModel(config.objective, config.model, device);
+  if (device === "cuda") model.computeDtype = "bfloat16";
+  const N = model.nonEmbeddingParams();
+  const Ntotal = model.numParameters();
+  try {
+    if (!opts.resume) {
+      config = resolveConfig(config, peakLrFor, N);
+      try {
+        createRunDir(opts.out, config);
+      } catch (e) {
+        throw new TrainError((e as Error).message, 2);
+      }
+    }
+    return await runLoop(config, model, N, Ntotal, paths, opts, log);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runLoop(
+  config: TrainConfig, model: ProteinLM, N: number, Ntotal: number, paths: RunPaths, opts: TrainOptions, log: (l: string) => void,
+): Promise<RunResult> {
+  const device = config.device;
+  const T = config.model.context;
+  const micro = config.microBatchRows;
+  const budget = budgetFor(config.tokens, config.batchTokens, T);
+  const data = (opts.data ?? openData)(config, micro);
+  log(`data: ${data.describe}`);
+  const worldSize = opts.worldSize ?? 1;
+
+  const params = model.parameters();
+  const opt = new torch.AdamW(decayGroups(model, config.optimizer.weightDecay), {
+    lr: 0, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps,
+  });
+
+  let step = 0, tokens = 0, elapsedBefore = 0, lastTrainLoss = NaN;
+  let init: RunResult["init"] = null;
+  const resumeFrom = opts.resume ? latestGoodCheckpoint(paths.checkpoints, (m) => log(m)) : null;
+  try {
+    if (resumeFrom) {
+      const st = readState(resumeFrom.dir);
+      loadModelWeights(resumeFrom.dir, model);
+      loadOptimizerState(resumeFrom.dir, opt, device);
+      data.train.restore(st.sampler);
+      step = st.step, tokens = st.tokens, elapsedBefore = st.elapsed, lastTrainLoss = st.trainLoss;
+      truncateMetrics(paths, step);
+      log(`resuming ${paths.root} from ${resumeFrom.dir} (step ${step}/${budget.steps})`);
+    } else if (opts.resume) {
+      truncateMetrics(paths, 0);
+      log(`no usable checkpoint in ${paths.checkpoints}; starting ${paths.root} from step 0`);
+    }
+    if (config.init) {
+      const src = resolveSourceCheckpoint(config.init.from, log);
+      const st = readState(src.dir);
+      if (!resumeFrom) {
+        loadModelWeights(src.dir, model);
+        log(`initialised from ${config.init.objective} checkpoint ${src.dir} (step ${st.step}, ${st.tokens} tokens)`);
+      }
+      init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };
+    }
+
+    const sink = opts.progress ?? (opts.quiet ? null : progressSink((s) => process.stderr.write(s), process.stderr.isTTY === true));
+    const t0 = performance.now();
+    const tokens0 = tokens;
+    let stepsThisProcess = 0;
+    let lastVal: number | undefined;
+    const fpt = flopsPerToken(config.model, T).sixN;
+
+    const saveCheckpoint = () => {
+      const state: TrainState = {
+        step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+        trainLoss: lastTrainLoss, objective: config.objective, N,
+      };
+      writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, model, opt, state, config));
+      pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
+    };
+
+    model.train();
+    while (step < budget.steps) {
+      const rows = rowsInStep(budget, step);
+      const batch = data.train.next(rows);
+      const lr = lrAt(config.lr, step, budget.steps);
+      opt.lr = lr;
+      torch.manualSeed(mixSeed(config.seed, step, 0x5eed)); // dropout etc. identical after a resume
+      let lossSum = 0;
+      const denom = Math.max(1, batch.lossTokens);
+      let r0 = 0;
+      for (const mr of microBatches(rows, micro)) {
+        const mb = sliceRows(batch, r0, mr);
+        r0 += mr;
+        if (mb.lossTokens === 0) continue;
+        lossSum += torch.tidy(() => {
+          const { inputs, target } = batchTensors(mb, device, model.causal);
+          const fwd = () => model.lossSum(inputs, target);
+          const l = device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
+          const scaled = l.div(denom);
+          scaled.backward();
+          return l.item();
+        });
+      }
+      if (worldSize > 1 && opts.allReduce) {
+        torch.tidy(() => opts.allReduce!(params.map((p) => p.grad).filter((g): g is torch.Tensor => g !== null)));
+      }
+      const gradNorm = torch.clipGradNorm(params, config.optimizer.clip > 0 ? config.optimizer.clip : Infinity);
+      opt.step();
+      opt.zeroGrad();
+      step++;
+      tokens += rows * T;
+      stepsThisProcess++;
+      lastTrainLoss = lossSum / denom;
+      if (!Number.isFinite(lastTrainLoss)) throw new TrainError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
+
+      const last = step === budget.steps;
+      const ev = config.eval.everySteps;
+      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro) : undefined;
+      const secs = (performance.now() - t0) / 1000;
+      const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
+      appendMetrics(paths, {
+        step, tokens, flops: flops6ND(N, tokens), trainLoss: lastTrainLoss, ...(lastVal !== undefined ? { valLoss: lastVal } : {}),
+        lr, gradNorm, tokensPerSecond: tps, ...(device === "cuda" ? { mfu: (fpt * tps) / PEAK_FLOPS_CUDA } : {}), time: elapsedBefore + secs,
+      });
+      sink?.update({
+        step, steps: budget.steps, tokens, totalTokens: budget.totalRows * T, trainLoss: lastTrainLoss, valLoss: lastVal, lr,
+        tokensPerSecond: tps, elapsedSeconds: secs,
+      });
+      if (opts.stopAfterSteps !== undefined && stepsThisProcess >= opts.stopAfterSteps && !last) {
+        sink?.done();
+        throw new TrainError(`stopped after ${stepsThisProcess} steps (test hook)`, 137);
+      }
+      const ce = config.checkpoint.everySteps;
+      if (last || (ce > 0 && step % ce === 0)) saveCheckpoint();
+      if (opts.signal?.aborted && !last) {
+        if (!(ce > 0 && step % ce === 0)) saveCheckpoint();
+        sink?.done();
+        throw new TrainError(`interrupted at step ${step}/${budget.steps}; continue with: plmscale train --resume ${paths.root}`, 130);
+      }
+      await new Promise((res) => setImmediate(res)); // let signals and I/O run between steps
+    }
+    sink?.done();
+
+    const secs = (performance.now() - t0) / 1000;
+    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro);
+    const D = budget.totalRows * T;
+    const result: RunResult = {
+      objective: config.objective, N, Ntotal, D, C: flops6ND(N, D), Cfull: flopsPerToken(config.model, T).withAttention * D,
+      loss: valLoss, valLoss, trainLoss: lastTrainLoss, steps: budget.steps, wallSeconds: elapsedBefore + secs,
+      tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
+      shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
+      device, init, version: packageVersion(),
+    };
+    writeResult(paths, result);
+    return result;
+  } finally {
+    opt.dispose();
+  }
+}
+
+function packageVersion(): string {
+  try {
+    return (readJson<{ version: string }>(join(new URL("../../../package.json", import.meta.url).pathname), "package.json")).version;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,109 @@
+// The run directory (docs/CONTRACTS.md "Runs"): config.json (resolved), metrics.jsonl, checkpoints/,
+// result.json (written last, atomically: "finished" means result.json exists).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic.js";
+import type { TrainConfig } from "./config.js";
+
+export interface RunPaths {
+  root: string;
+  config: string;
+  metrics: string;
+  checkpoints: string;
+  result: string;
+}
+
+export function runPaths(root: string): RunPaths {
+  return {
+    root,
+    config: join(root, "config.json"),
+    metrics: join(root, "metrics.jsonl"),
+    checkpoints: join(root, "checkpoints"),
+    result: join(root, "result.json"),
+  };
+}
+
+/** One metrics.jsonl line. */
+export interface MetricsLine {
+  step: number;
+  tokens: number;
+  flops: number;
+  trainLoss: number;
+  valLoss?: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  mfu?: number;
+  time: number;
+}
+
+/** result.json (docs/CONTRACTS.md). */
+export interface RunResult {
+  objective: "mlm" | "clm";
+  N: number;
+  Ntotal: number;
+  D: number;
+  C: number;
+  /** C with attention FLOPs (the fuller count) */
+  Cfull: number;
+  loss: number;
+  valLoss: number;
+  trainLoss: number;
+  steps: number;
+  wallSeconds: number;
+  tokensPerSecond: number;
+  shape: { layers: number; dModel: number; heads: number; ffn: number };
+  device: string;
+  init: { from: string; checkpoint: string; objective: string; step: number; tokens: number; flops: number; N: number } | null;
+  version: string;
+}
+
+/** Create a fresh run directory; refuses one that already holds a run. */
+export function createRunDir(root: string, config: TrainConfig): RunPaths {
+  const p = runPaths(root);
+  if (existsSync(p.config) || existsSync(p.result)) {
+    throw new Error(`${root} already holds a run (use --resume ${root} to continue it, or choose another --out)`);
+  }
+  if (existsSync(root) && readdirSync(root).length > 0) throw new Error(`${root} exists and is not empty`);
+  mkdirSync(p.checkpoints, { recursive: true });
+  writeJsonAtomic(p.config, config);
+  return p;
+}
+
+export function readJson<T>(path: string, what: string): T {
+  if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch (e) {
+    throw new Error(`${what} is not valid JSON: ${path} (${(e as Error).message})`);
+  }
+}
+
+export function appendMetrics(p: RunPaths, line: MetricsLine): void {
+  appendFileSync(p.metrics, JSON.stringify(line) + "\n");
+}
+
+export function readMetrics(p: RunPaths): MetricsLine[] {
+  if (!existsSync(p.metrics)) return [];
+  const out: MetricsLine[] = [];
+  for (const l of readFileSync(p.metrics, "utf8").split("\n")) {
+    if (!l.trim()) continue;
+    try {
+      out.push(JSON.parse(l) as MetricsLine);
+    } catch {
+      // a line torn by a kill mid-append: dropped
+    }
+  }
+  return out;
+}
+
+/** On resume: keep metrics up to and including `step` (later lines are redone), rewriting the file atomically. */
+export function truncateMetrics(p: RunPaths, step: number): MetricsLine[] {
+  const kept = readMetrics(p).filter((m) => m.step <= step);
+  writeFileAtomic(p.metrics, kept.map((m) => JSON.stringify(m) + "\n").join(""));
+  return kept;
+}
+
+export function writeResult(p: RunPaths, r: RunResult): void {
+  writeJsonAtomic(p.result, r);
+}

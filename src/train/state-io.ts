@@ -1,0 +1,70 @@
+// Saving and loading the tensor parts of a checkpoint (model weights, AdamW moments) as safetensors, and
+// locating the source checkpoint of a transfer. The directory protocol itself is in checkpoint.ts.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { encodeSafetensors, loadSafetensors, dispose, type AdamW, type Tensor } from "../torch/index.js";
+import type { ProteinLM } from "../model/index.js";
+import { checkCheckpoint, latestGoodCheckpoint, type CheckpointInfo } from "./checkpoint.js";
+import type { TrainConfig } from "./config.js";
+
+export const MODEL_FILE = "model.safetensors";
+export const OPTIMIZER_FILE = "optimizer.safetensors";
+export const STATE_FILE = "state.json";
+
+/** Everything but tensors needed to continue a run exactly. */
+export interface TrainState {
+  /** optimizer steps completed */
+  step: number;
+  tokens: number;
+  flops: number;
+  /** the sampler's state after the last completed step */
+  sampler: unknown;
+  /** wall seconds spent in earlier processes of this run */
+  elapsed: number;
+  trainLoss: number;
+  objective: string;
+  N: number;
+}
+
+/** Write model, optimizer and state files into a (temporary) checkpoint directory. */
+export function writeTrainFiles(dir: string, model: ProteinLM, opt: AdamW, state: TrainState, config: TrainConfig): void {
+  const meta = { config: JSON.stringify(config), format: "plmscale-1" };
+  writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(model.stateDict(), meta));
+  writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
+  writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
+}
+
+export function readState(dir: string): TrainState {
+  return JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as TrainState;
+}
+
+/** Load weights into `model` (names and shapes must match exactly). */
+export function loadModelWeights(dir: string, model: ProteinLM): void {
+  const { tensors } = loadSafetensors(join(dir, MODEL_FILE), { device: model.device });
+  try {
+    model.loadStateDict(tensors, true);
+  } finally {
+    dispose([...tensors.values()] as Tensor[]);
+  }
+}
+
+export function loadOptimizerState(dir: string, opt: AdamW, device: string): void {
+  const { tensors, metadata } = loadSafetensors(join(dir, OPTIMIZER_FILE), { device });
+  try {
+    opt.loadStateTensors(tensors, Number(metadata.stepCount ?? 0));
+  } finally {
+    dispose([...tensors.values()] as Tensor[]);
+  }
+}
+
+/** A transfer source: a run directory (its newest good checkpoint) or a checkpoint directory. */
+export function resolveSourceCheckpoint(from: string, warn: (m: string) => void): CheckpointInfo {
+  if (existsSync(join(from, "checkpoints"))) {
+    const c = latestGoodCheckpoint(join(from, "checkpoints"), warn);
+    if (!c) throw Object.assign(new Error(`${from} has no usable checkpoint`), { name: "TrainError" });
+    return c;
+  }
+  const why = checkCheckpoint(from);
+  if (why !== null) throw Object.assign(new Error(`${from} is not a usable checkpoint: ${why}`), { name: "TrainError" });
+  return { step: readState(from).step, dir: from };
+}

@@ -1,0 +1,120 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../../src/torch/index.js";
+import { createModel, batchTensors } from "../../src/model/index.js";
+import { packBatch, encodeProtein, IGNORE, type Batch } from "../../src/train/batch.js";
+import { Rng } from "../../src/train/rng.js";
+import { segmentMaskData } from "../../src/model/mask.js";
+import { nonEmbeddingParams, totalParams } from "../../src/scaling/shape.js";
+import type { ModelConfig } from "../../src/train/config.js";
+
+const CFG: ModelConfig = { layers: 2, dModel: 32, heads: 4, ffn: 64, vocab: 33, context: 24, activation: "gelu", bias: true, dropout: 0 };
+
+function oneRow(ids: number[], T: number): Batch {
+  const n = T;
+  const input = new Int32Array(n).fill(1), position = new Int32Array(n), segment = new Int32Array(n).fill(-1);
+  ids.forEach((id, i) => ((input[i] = id), (position[i] = i), (segment[i] = 0)));
+  return { rows: 1, context: T, input, target: new Int32Array(n).fill(IGNORE), position, segment, realTokens: ids.length, lossTokens: 0, sources: {} };
+}
+
+function logitsOf(model: ReturnType<typeof createModel>, b: Batch): Float32Array {
+  return torch.noGrad(() => torch.tidy(() => model.forward(batchTensors(b, "cpu", model.causal).inputs).data() as Float32Array));
+}
+
+test("parameter counts match src/scaling/shape.ts (N excludes the tied embedding and decoder bias)", () => {
+  torch.manualSeed(0);
+  const m = createModel("mlm", CFG);
+  assert.equal(m.nonEmbeddingParams(), nonEmbeddingParams(CFG));
+  assert.equal(m.numParameters(), totalParams(CFG));
+  m.dispose();
+});
+
+test("CLM: logits at position t do not change when tokens after t change; MLM's do", () => {
+  torch.manualSeed(1);
+  const T = 20;
+  const ids = Array.from({ length: T }, (_, i) => 4 + ((i * 7) % 20));
+  const changed = ids.slice();
+  for (let i = 12; i < T; i++) changed[i] = 4 + ((changed[i]! + 5) % 20);
+  for (const objective of ["clm", "mlm"] as const) {
+    const m = createModel(objective, { ...CFG, context: T });
+    const a = logitsOf(m, oneRow(ids, T)), b = logitsOf(m, oneRow(changed, T));
+    const V = 33;
+    let maxBefore = 0;
+    for (let i = 0; i < 12 * V; i++) maxBefore = Math.max(maxBefore, Math.abs(a[i]! - b[i]!));
+    if (objective === "clm") assert.ok(maxBefore < 1e-5, `CLM leaked future tokens: ${maxBefore}`);
+    else assert.ok(maxBefore > 1e-4, "MLM should see the whole sequence");
+    m.dispose();
+  }
+});
+
+test("MLM loss counts masked positions only", () => {
+  torch.manualSeed(2);
+  const m = createModel("mlm", { ...CFG, context: 32 });
+  const seqs = ["MKTAYIAKQRQISFVKSHFSRQ", "LLGACDEFGHIK"].map(encodeProtein);
+  const { batch } = packBatch(seqs, 2, { objective: "mlm", context: 32, maskProb: 0.3 }, new Rng(9));
+  assert.ok(batch.lossTokens > 0 && batch.lossTokens < batch.realTokens);
+  const { loss, manual } = torch.noGrad(() =>
+    torch.tidy(() => {
+      const { inputs, target } = batchTensors(batch, "cpu", false);
+      const loss = m.lossSum(inputs, target).item();
+      const logp = m.forward(inputs).logSoftmax(-1).data() as Float32Array; // [B*T*V]
+      let manual = 0;
+      for (let t = 0; t < batch.target.length; t++) if (batch.target[t] !== IGNORE) manual -= logp[t * 33 + batch.target[t]!]!;
+      return { loss, manual };
+    }),
+  );
+  assert.ok(Math.abs(loss - manual) < 1e-3 * Math.abs(manual), `${loss} vs ${manual}`);
+  m.dispose();
+});
+
+test("packed rows give the same per-sequence logits as one sequence per row (both objectives)", () => {
+  torch.manualSeed(3);
+  const T = 32;
+  const seqs = ["MKTAYIAKQRQ", "LLGACDE", "WYVHHK"].map(encodeProtein);
+  const { batch: packed } = packBatch(seqs, 1, { objective: "clm", context: T, maskProb: 0.15 }, new Rng(1));
+  assert.equal(Math.max(...packed.segment), 2); // all three in one row
+  for (const objective of ["clm", "mlm"] as const) {
+    const m = createModel(objective, { ...CFG, context: T });
+    const lp = logitsOf(m, packed);
+    let off = 0;
+    for (const s of seqs) {
+      const alone = logitsOf(m, oneRow([...s], T));
+      for (let i = 0; i < s.length * 33; i++) {
+        assert.ok(Math.abs(lp[off * 33 + i]! - alone[i]!) < 1e-4, `${objective}: sequence at ${off} differs at ${i}`);
+      }
+      off += s.length;
+    }
+    m.dispose();
+  }
+});
+
+test("segment mask: block diagonal, causal within blocks, padding only to itself", () => {
+  const seg = new Int32Array([0, 0, 1, 1, 1, -1]);
+  const full = segmentMaskData(seg, 1, 6, false), causal = segmentMaskData(seg, 1, 6, true);
+  const row = (m: Uint8Array, i: number) => [...m.subarray(i * 6, i * 6 + 6)].join("");
+  assert.equal(row(full, 0), "110000");
+  assert.equal(row(full, 3), "001110");
+  assert.equal(row(causal, 3), "001100");
+  assert.equal(row(causal, 2), "001000");
+  assert.equal(row(full, 5), "000001");
+});
+
+test("forward/backward leaves no tensors behind", () => {
+  torch.manualSeed(4);
+  const m = createModel("clm", CFG);
+  const { batch } = packBatch(["MKTAYIAK", "LLG"].map(encodeProtein), 2, { objective: "clm", context: 24, maskProb: 0.15 }, new Rng(1));
+  const step = () =>
+    torch.tidy(() => {
+      const { inputs, target } = batchTensors(batch, "cpu", true);
+      m.lossSum(inputs, target).backward();
+    });
+  step();
+  m.zeroGrad();
+  const before = torch.liveTensorCount();
+  for (let i = 0; i < 3; i++) {
+    step();
+    m.zeroGrad();
+  }
+  assert.equal(torch.liveTensorCount(), before);
+  m.dispose();
+});
