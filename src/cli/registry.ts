@@ -14,6 +14,7 @@ import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
 import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
 import { reportCommand } from "./commands/report.js";
+import { demoCommand } from "./commands/demo.js";
 
 export const commands: Command<any>[] = [
   versionCommand,
@@ -30,4 +31,5 @@ export const commands: Command<any>[] = [
   sweepStatusCommand,
   sweepFitCommand,
   reportCommand,
+  demoCommand,
 ];

@@ -32,14 +32,14 @@ export function centreFromFit(objective: Objective, path: string): Centre {
 }
 
 /**
- * Unique tokens in the corpus's training split, read from its manifest; null when unknown. Accepts the
- * shapes a manifest may reasonably take: splits.train.tokens, splits.train.uniqueTokens, trainTokens, tokens.
+ * Unique tokens in the corpus's training split (summed over sources), from its manifest.json
+ * (src/data/manifest.ts: sources[].splits.train.tokens); null when there is no manifest or no such count.
  */
 export function corpusTrainTokens(corpusDir: string): number | null {
   const path = join(corpusDir, "manifest.json");
   if (!existsSync(path)) return null;
-  const m = JSON.parse(readFileSync(path, "utf8")) as Record<string, any>;
-  const candidates = [m.splits?.train?.uniqueTokens, m.splits?.train?.tokens, m.trainTokens, m.tokens?.train, m.tokens];
-  for (const c of candidates) if (typeof c === "number" && c > 0) return c;
-  return null;
+  const m = JSON.parse(readFileSync(path, "utf8")) as { sources?: { splits?: { train?: { tokens?: number } } }[] };
+  const counts = (m.sources ?? []).map((s) => s.splits?.train?.tokens);
+  if (counts.length === 0 || counts.some((c) => typeof c !== "number")) return null;
+  return (counts as number[]).reduce((a, c) => a + c, 0);
 }

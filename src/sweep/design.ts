@@ -110,9 +110,12 @@ export function designSweep(x: DesignInput): SweepDesign {
   for (const objective of x.objectives) {
     for (const C of budgets) {
       const centre = x.centre(objective, C);
-      const targets = x.sizes ?? logSpaced(centre, span, k);
-      if (!x.sizes && targets[0]! < MIN_N) {
-        warnings.push(`${objective} C=${formatBudget(C)}: the predicted optimum N≈${formatParams(centre)} (${x.centreSource[objective] ?? "centre"}) puts sizes below the smallest model (${formatParams(MIN_N)}); they were raised to it — give --sizes or a centre from your own fit`);
+      // a range reaching below the smallest model is shifted up so that it starts there (keeping its width)
+      const lowest = centre * 10 ** -span;
+      const shifted = lowest < MIN_N ? centre * (MIN_N / lowest) : centre;
+      const targets = x.sizes ?? logSpaced(shifted, span, k);
+      if (!x.sizes && shifted !== centre) {
+        warnings.push(`${objective} C=${formatBudget(C)}: the predicted optimum N≈${formatParams(centre)} (${x.centreSource[objective] ?? "centre"}) puts sizes below the smallest model (${formatParams(MIN_N)}); the range was shifted up to start there, so the minimum may sit at its lower edge`);
       }
       const shapes = shapesFor(targets);
       if (shapes.length < 3) warnings.push(`${objective} C=${formatBudget(C)}: only ${shapes.length} distinct model shapes — a parabola needs at least 3`);
