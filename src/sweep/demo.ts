@@ -70,7 +70,7 @@ export function runPlmscale(args: string[], o: { signal?: AbortSignal; log?: (l:
 }
 
 export const QUICK_TRAIN: Partial<TrainDefaults> = { context: 128, batchTokens: 2048, evalTokens: 8192 };
-export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 8192, evalTokens: 32768 };
+export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 4096, evalTokens: 16384 };
 
 /** Calibrate seconds per token on this machine: a short run at a small and a larger size, per objective. */
 async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaults>, threads: number, o: DemoOptions): Promise<SpeedModel> {

@@ -78,7 +78,23 @@ export function logSpaced(centre: number, span: number, n: number): number[] {
 }
 
 /** The smallest model shapeFor builds (1 layer, d = 32): about 14k non-embedding parameters. */
-export const MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads: 2, ffn: 128 });
+export const SHAPEFOR_MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads: 2, ffn: 128 });
+
+/**
+ * Below shapeFor's range, CPU-sized sweeps (the demo) need still smaller models: width 16 with one head of 16
+ * and 1–3 layers (3.6k, 6.9k, 10.2k parameters). On two CPU cores the compute-optimal size at 1e10–1e11 FLOPs
+ * lies down here.
+ */
+export const TINY_SHAPES: ModelShape[] = [1, 2, 3].map((layers) => ({ layers, dModel: 16, heads: 1, ffn: 64 }));
+export const MIN_N = nonEmbeddingParams(TINY_SHAPES[0]!);
+
+function shapeForAnySize(target: number): ModelShape {
+  if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1 });
+  const candidates = [...TINY_SHAPES, { layers: 1, dModel: 32, heads: 2, ffn: 128 }];
+  let best = candidates[0]!;
+  for (const c of candidates) if (Math.abs(Math.log(nonEmbeddingParams(c) / target)) < Math.abs(Math.log(nonEmbeddingParams(best) / target))) best = c;
+  return best;
+}
 
 /** Concrete shapes for target sizes (exact N), dropping duplicates that round to the same shape. */
 function shapesFor(targets: number[]): { shape: ModelShape; N: number }[] {
@@ -86,7 +102,7 @@ function shapesFor(targets: number[]): { shape: ModelShape; N: number }[] {
   const out: { shape: ModelShape; N: number }[] = [];
   for (const t of targets) {
     // 10% tolerance on N leaves small models room for a sensible depth/width (exact N is recorded anyway)
-    const shape = shapeFor(Math.max(t, MIN_N), { tolerance: 0.1 });
+    const shape = shapeForAnySize(Math.max(t, MIN_N));
     const key = `${shape.layers}x${shape.dModel}`;
     if (seen.has(key)) continue;
     seen.add(key);
