@@ -185,6 +185,9 @@ export async function executeSweep(sweepDir: string, o: ExecOptions = {}): Promi
       emit({ kind: "skip", point: p, line: `skip ${p.id} (${s.state})` });
     } else queue.push(p);
   }
+  // smallest budgets first, objectives interleaved: an interrupted or partial sweep still has whole
+  // low-budget IsoFLOP profiles for every objective
+  queue.sort((a, b) => a.C - b.C || a.objective.localeCompare(b.objective) || a.index - b.index);
   const live = new Set<SweepPoint>();
   const pendingC = () => [...queue, ...live].map((p) => p.C);
   const counts = () => {
