@@ -44,6 +44,8 @@ export interface PrepareOptions {
   threads?: number;
   dedupMemoryMB?: number;
   forceDiskDedup?: boolean;
+  /** record sha256 of every input file in the manifest (costs about as much time as parsing) */
+  hashInputs?: boolean;
   /** stop each source after this many records read */
   maxRecords?: number;
   /** residues per shard file before a new one starts (default 2^28) */
@@ -164,6 +166,7 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
           return more;
         }, {
           signal: opts.signal,
+          hash: opts.hashInputs,
           onProgress: (b) => {
             const now = Date.now();
             if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: b, total, unit: "bytes" }); }
