@@ -1,19 +1,11 @@
-// The Batch layout shared with src/data's sampler (docs/CONTRACTS.md "Batches") and the source interface
-// the training loop draws from. The in-memory packer below produces the same layout from a list of
+// The source interface the training loop draws Batches from (layout: docs/CONTRACTS.md "Batches",
+// src/data/batch.ts). The in-memory packer below produces the same layout from a list of
 // sequences; the loop uses it for tests and for FASTA inputs, and src/data's corpus sampler for corpora.
 import { Rng } from "./rng.js";
+import { CLS, PAD, EOS, UNK, MASK, IGNORE, encode, decode } from "../data/tokenizer.js";
+import type { Batch } from "../data/batch.js";
 
-export interface Batch {
-  rows: number;
-  context: number;
-  input: Int32Array;
-  target: Int32Array;
-  position: Int32Array;
-  segment: Int32Array;
-  realTokens: number;
-  lossTokens: number;
-  sources: Record<string, number>;
-}
+export type { Batch };
 
 /** Where training batches come from: a stream whose state can be saved and restored exactly. */
 export interface BatchSource {
@@ -22,30 +14,18 @@ export interface BatchSource {
   restore(state: unknown): void;
 }
 
-// ESM-2 ids (docs/CONTRACTS.md "Tokens")
-export const CLS = 0, PAD = 1, EOS = 2, UNK = 3, MASK = 32, IGNORE = -100;
-const VOCAB = ["<cls>", "<pad>", "<eos>", "<unk>", "L", "A", "G", "V", "S", "E", "R", "T", "I", "D", "P", "K", "Q", "N",
-  "F", "Y", "M", "H", "W", "C", "X", "B", "U", "Z", "O", ".", "-", "<null_1>", "<mask>"];
-const ID = new Map<string, number>(VOCAB.map((t, i) => [t, i]));
+export { CLS, PAD, EOS, UNK, MASK, IGNORE };
 /** the 20 standard amino acids' ids (MLM's random replacement draws from these) */
-const STANDARD = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+const STANDARD = Array.from({ length: 20 }, (_, i) => 4 + i);
 
-/** `<cls> residues <eos>` as ids; unknown letters map to <unk>. */
+/** `<cls> residues <eos>` as ids (src/data's tokenizer). */
 export function encodeProtein(seq: string): Int32Array {
-  const out = new Int32Array(seq.length + 2);
-  out[0] = CLS;
-  for (let i = 0; i < seq.length; i++) out[i + 1] = ID.get(seq[i]!.toUpperCase()) ?? UNK;
-  out[seq.length + 1] = EOS;
-  return out;
+  return encode(seq);
 }
 
+/** Residue letters of ids (specials dropped). */
 export function decodeProtein(ids: ArrayLike<number>): string {
-  let s = "";
-  for (let i = 0; i < ids.length; i++) {
-    const t = VOCAB[ids[i]!];
-    if (t && t.length === 1) s += t;
-  }
-  return s;
+  return decode(ids, true);
 }
 
 export interface PackOptions {

@@ -1,11 +1,13 @@
-// Where the trainer gets its batches: a FASTA file (read into memory, split train/validation by a hash of
-// the record's position) or a corpus directory from `plmscale data prepare` (src/data's sampler).
+// Where the trainer gets its batches: a corpus directory from `plmscale data prepare` (src/data's Sampler on
+// the train split, fixed evalBatches on the valid split) or a FASTA file (read into memory, split
+// train/validation by a hash of the record's position, packed by the in-memory batcher).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { MemoryBatcher, fixedBatches, type Batch, type BatchSource } from "./batch.js";
 import { mixSeed } from "./rng.js";
 import type { TrainConfig } from "./config.js";
+import { openCorpus, Sampler, evalBatches, type SamplerState } from "../data/index.js";
 
 export class DataError extends Error {
   constructor(message: string) {
@@ -48,12 +50,44 @@ export interface OpenedData {
   describe: string;
 }
 
-export type CorpusOpener = (c: TrainConfig, evalRows: number) => OpenedData;
-let corpusOpener: CorpusOpener | null = null;
+/** Batches of any number of rows from src/data's Sampler (built with one row per draw; rows concatenated). */
+export class CorpusBatchSource implements BatchSource {
+  constructor(private readonly sampler: Sampler) {}
+  next(rows: number): Batch {
+    const parts = Array.from({ length: rows }, () => this.sampler.next());
+    const T = parts[0]!.context, n = rows * T;
+    const b: Batch = {
+      rows, context: T, input: new Int32Array(n), target: new Int32Array(n), position: new Int32Array(n), segment: new Int32Array(n),
+      realTokens: 0, lossTokens: 0, sources: {},
+    };
+    parts.forEach((p, r) => {
+      b.input.set(p.input, r * T), b.target.set(p.target, r * T), b.position.set(p.position, r * T), b.segment.set(p.segment, r * T);
+      b.realTokens += p.realTokens, b.lossTokens += p.lossTokens;
+      for (const [k, v] of Object.entries(p.sources)) b.sources[k] = (b.sources[k] ?? 0) + v;
+    });
+    return b;
+  }
+  state(): unknown {
+    return this.sampler.state();
+  }
+  restore(state: unknown): void {
+    this.sampler.restore(state as SamplerState);
+  }
+}
 
-/** src/data registers its corpus sampler here (kept as a hook so train/ runs without it for FASTA input). */
-export function registerCorpusOpener(fn: CorpusOpener): void {
-  corpusOpener = fn;
+function openCorpusData(c: TrainConfig, evalRows: number): OpenedData {
+  let corpus;
+  try {
+    corpus = openCorpus(c.data.corpus);
+  } catch (e) {
+    throw new DataError(`cannot open corpus ${c.data.corpus}: ${(e as Error).message}`);
+  }
+  const weights = Object.keys(c.data.sourceWeights).length ? c.data.sourceWeights : undefined;
+  const common = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb, sourceWeights: weights };
+  const sampler = new Sampler(corpus, { ...common, split: "train", rows: 1, seed: c.data.seed });
+  const validation = evalBatches(corpus, "valid", { ...common, rows: evalRows, maxTokens: c.eval.tokens, seed: mixSeed(c.data.seed, 0x7a1) });
+  if (validation.length === 0) throw new DataError(`corpus ${c.data.corpus} has no validation sequences`);
+  return { train: new CorpusBatchSource(sampler), validation, describe: `corpus ${c.data.corpus} (${validation.length} validation batches)` };
 }
 
 export function openData(c: TrainConfig, evalRows: number): OpenedData {
@@ -61,8 +95,7 @@ export function openData(c: TrainConfig, evalRows: number): OpenedData {
   if (!p || !existsSync(p)) throw new DataError(`training data not found: '${p}' (give --data CORPUS_DIR or a FASTA file)`);
   if (statSync(p).isDirectory()) {
     if (!existsSync(join(p, "manifest.json"))) throw new DataError(`${p} is not a corpus (no manifest.json); build one with 'plmscale data prepare'`);
-    if (!corpusOpener) throw new DataError(`corpus directories need src/data's sampler, which is not available in this build`);
-    return corpusOpener(c, evalRows);
+    return openCorpusData(c, evalRows);
   }
   const seqs = readFastaSequences(p);
   if (seqs.length < 2) throw new DataError(`${p}: found ${seqs.length} sequences; need at least 2 (one held out)`);

@@ -9,7 +9,7 @@ import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
 import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
-import { peakLrFor } from "./peak-lr.js";
+import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "./batch.js";
 import { openData, type OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";

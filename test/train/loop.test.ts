@@ -12,7 +12,7 @@ import { readMetrics, runPaths } from "../../src/train/rundir.js";
 import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { createModel } from "../../src/model/index.js";
 import { loadModelWeights, loadOptimizerState, writeTrainFiles } from "../../src/train/state-io.js";
-import { peakLrFor } from "../../src/train/peak-lr.js";
+import { peakLrFor } from "../../src/scaling/lr.js";
 
 const EIGHT = ["MKTAYIAKQRQISFVKSHFSRQ", "LLGACDEFGHIKLMNPQ", "WYVHHKKTTSSAAGG", "MENDLQRSTVWYACDE",
   "PPGGSSLLKKRRTTAA", "MVLSPADKTNVKAAWG", "GLSDGEWQQVLNVWGK", "AQRFYCDNKWQLHPTE"];

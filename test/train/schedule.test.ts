@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lrAt, warmupSteps, budgetFor, rowsInStep, microBatches, flops6ND } from "../../src/train/schedule.js";
-import { peakLrFor } from "../../src/train/peak-lr.js";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 
@@ -41,11 +40,4 @@ test("budget: the last step takes the remainder so the run stops exactly at D", 
 
 test("compute: C = 6·N·D, ESM-2 8M at 1B tokens", () => {
   assert.equal(flops6ND(7_501_760, 1e9), 4.501056e16);
-});
-
-test("peak LR by size: 6e-4 small, 3e-4 at >= 1B, log-linear between", () => {
-  close(peakLrFor(5e6), 6e-4);
-  close(peakLrFor(1e8), 4.5e-4);
-  close(peakLrFor(3e9), 3e-4);
-  assert.throws(() => peakLrFor(0));
 });
