@@ -103,8 +103,8 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     }
     blocks.push({ kind: "charts", svgs });
     blocks.push({ kind: "p", html: "Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws). Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point." });
-    if (x.isoflop) {
-      blocks.push({ kind: "table", head: ["budget C", "runs", "sizes tried", "N_opt", "D_opt", "L_opt", "loss spread", "notes"], rows: x.isoflop.minima.map((m) => {
+    if (x.profiles.length) {
+      blocks.push({ kind: "table", head: ["budget C", "runs", "sizes tried", "N_opt", "D_opt", "L_opt", "loss spread", "notes"], rows: x.profiles.map((m) => {
         const b = x.budgets.find((q) => Math.abs(q.C / m.C - 1) < 0.2);
         return [sci(m.C), String(m.runs), `${sci(m.minN)} … ${sci(m.maxN)}`, sci(m.N), sci(m.D), e3(m.L), b ? b.spread.toFixed(4) : "—", esc(m.warnings.join("; ") || (m.used ? "" : "not used"))];
       }) });

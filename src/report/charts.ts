@@ -18,7 +18,7 @@ export function isoflopSpec(o: ObjectiveFit, runs: RunRecord[]): VlSpec {
   const pts = runs.map((r) => ({ N: r.N, loss: r.loss, budget: fmtC(r.budget), id: r.id }));
   const curves: object[] = [];
   const minima: object[] = [];
-  for (const m of o.isoflop?.minima ?? []) {
+  for (const m of o.isoflop?.minima ?? o.profiles ?? []) {
     const { c0, c1, c2 } = m.parabola;
     for (const N of sample(m.minN / 1.4, m.maxN * 1.4, 40)) {
       const x = Math.log(N);

@@ -72,10 +72,14 @@ export function runPlmscale(args: string[], o: { signal?: AbortSignal; log?: (l:
 export const QUICK_TRAIN: Partial<TrainDefaults> = { context: 128, batchTokens: 2048, evalTokens: 8192 };
 export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 4096, evalTokens: 16384 };
 
-/** Calibrate seconds per token on this machine: a short run at a small and a larger size, per objective. */
-async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaults>, threads: number, o: DemoOptions): Promise<SpeedModel> {
+/**
+ * Calibrate seconds per token on this machine: short runs at a small and a larger size, per objective, run
+ * `workers` at a time so that they compete for the cores as the sweep's runs will.
+ */
+async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaults>, threads: number, workers: number, o: DemoOptions): Promise<SpeedModel> {
   const pts: { N: number; tokensPerSecond: number }[] = [];
-  for (const [objective, params] of [["clm", "20k"], ["clm", "150k"], ["mlm", "20k"], ["mlm", "150k"]] as const) {
+  const jobs = [["clm", "20k"], ["mlm", "20k"], ["clm", "150k"], ["mlm", "150k"]] as const;
+  const one = async ([objective, params]: (typeof jobs)[number]) => {
     const out = join(dir, `${objective}-${params}`);
     rmSync(out, { recursive: true, force: true });
     const r = (await runPlmscale([
@@ -85,7 +89,8 @@ async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaul
     ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
     o.log(`  calibration ${objective} N=${r.N}: ${Math.round(r.tokensPerSecond)} tokens/s`);
     pts.push({ N: r.N, tokensPerSecond: r.tokensPerSecond });
-  }
+  };
+  for (let i = 0; i < jobs.length; i += workers) await Promise.all(jobs.slice(i, i + workers).map(one));
   return speedFromMeasurements(pts);
 }
 
@@ -127,7 +132,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       perBudget = 4;
       if (!budgets) {
         o.log(`[demo] measuring training speed (4 short runs)`);
-        speed = await calibrate(join(o.out, "calibration"), corpus, train, threads, o);
+        speed = await calibrate(join(o.out, "calibration"), corpus, train, threads, workers, o);
         const targetSeconds = Math.max(60, (o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - 90);
         const g = demoGrid({ speed, workers, targetSeconds, spanDecades: span, sizesPerBudget: perBudget, design: { corpus, uniqueTrainTokens: unique, train } });
         budgets = g.budgets;

@@ -3,8 +3,8 @@
 // edges, curves too flat to locate a minimum). The result is SWEEP/fit.json, which `report` renders.
 import { existsSync, readFileSync } from "node:fs";
 import {
-  fitEnvelope, fitIsoflop, fitParametric, groupByBudget, PRESETS,
-  type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
+  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, PRESETS,
+  type BudgetMinimum, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
 } from "../scaling/index.js";
 import { pointPaths, readDesign, readJson, sweepStatus } from "./layout.js";
 import type { Objective, SweepDesign } from "./types.js";
@@ -31,6 +31,8 @@ export interface ObjectiveFit {
   planned: number;
   failed: number;
   budgets: BudgetCheck[];
+  /** per-budget parabolas and minima (also when the power laws could not be fitted) */
+  profiles: BudgetMinimum[];
   isoflop: IsoflopFit | null;
   parametric: ParametricFit | null;
   envelope: EnvelopeFit | null;
@@ -116,7 +118,7 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   const planned = design.points.filter((p) => p.objective === objective).length;
   const warnings: string[] = [];
   const flatNats = o.flatNats ?? 0.01;
-  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, warnings };
+  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, warnings };
   if (rows.length < planned) warnings.push(`${objective}: ${rows.length} of ${planned} planned runs finished${failed ? ` (${failed} failed)` : ""}; the fit uses what is there`);
   if (rows.length === 0) return res;
   res.budgets = budgetChecks(rows, flatNats);
@@ -127,14 +129,18 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   const flatCount = res.budgets.filter((b) => b.flat).length;
   res.tooFlat = flatCount > res.budgets.length / 2;
   if (res.tooFlat) warnings.push(`${objective}: ${flatCount} of ${res.budgets.length} budgets are flat; its fitted exponents are not meaningful — raise the budgets so the curves bend`);
-  const usable = groupByBudget(rows).filter((g) => new Set(g.map((r) => r.N)).size >= 3).flat();
+  const groups = groupByBudget(rows).filter((g) => new Set(g.map((r) => r.N)).size >= 3);
+  const usable = groups.flat();
+  res.profiles = groups.map((g) => budgetMinimum(g));
   try {
     res.isoflop = fitIsoflop(usable, { bootstrap: o.bootstrap ?? 200, seed: o.seed ?? 0 });
+    res.profiles = res.isoflop.minima;
     warnings.push(...res.isoflop.warnings.map((w) => `${objective} IsoFLOP: ${w}`));
     if (res.isoflop.ci && res.isoflop.ci.a.hi - res.isoflop.ci.a.lo > 0.5) {
       warnings.push(`${objective} IsoFLOP: the 95% interval of a is ${res.isoflop.ci.a.lo.toFixed(2)}..${res.isoflop.ci.a.hi.toFixed(2)} — poorly constrained`);
     }
   } catch (e) {
+    warnings.push(...res.profiles.flatMap((m) => m.warnings.map((w) => `${objective} IsoFLOP: ${w}`)));
     warnings.push(`${objective} IsoFLOP fit failed: ${(e as Error).message}`);
   }
   try {

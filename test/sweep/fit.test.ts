@@ -41,4 +41,8 @@ test("fit warns about flat curves, missing runs and failures instead of overclai
   assert.ok(clm!.warnings.some((w) => /11 of 12 planned runs finished \(1 failed\)/.test(w)), clm!.warnings.join("\n"));
   assert.ok(mlm!.warnings.some((w) => /11 of 12 planned runs finished/.test(w)));
   assert.equal(clm!.tooFlat, false);
+  // per-budget parabolas are kept (and their warnings reported) even when the power laws cannot be fitted
+  assert.equal(mlm!.isoflop, null);
+  assert.equal(mlm!.profiles.length, 3);
+  assert.ok(mlm!.warnings.some((w) => /mlm IsoFLOP: budget C≈/.test(w)), mlm!.warnings.join("\n"));
 });
