@@ -46,6 +46,7 @@ test("sweep status, emit slurm, fit and report on a finished synthetic sweep", a
   assert.ok(st.out.some((l) => /failed .*simulated/.test(l)), st.out.join("\n"));
   const em = await run(sweepRunCommand, [s.dir, "--emit", "slurm", "--partition", "gpu", "--gpus-per-run", "1", "--time", "00:30:00"]);
   const script = readFileSync(em.r.emitted!, "utf8");
+  assert.ok(existsSync(join(s.dir, "state")), "the --output directory exists before sbatch");
   assert.match(script, /^#SBATCH --array=2,5$/m, "only unfinished runs are submitted");
   assert.match(script, /sweep run-one .* "\$SLURM_ARRAY_TASK_ID" --threads "\$OMP_NUM_THREADS" --device cuda$/m);
   const fit = await run(sweepFitCommand, [s.dir, "--bootstrap", "20"]);

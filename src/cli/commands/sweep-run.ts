@@ -1,4 +1,4 @@
-import { writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError, defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
@@ -86,6 +86,7 @@ Examples:
         cpusPerRun: optNum(args, "cpus-per-run"), indices: left,
       });
       const path = resolve(str(args, "script", join(dir, "sweep.sbatch")));
+      mkdirSync(join(dir, "state"), { recursive: true }); // Slurm does not create the --output directory
       writeFileSync(path, script);
       chmodSync(path, 0o755);
       return { sweep: dir, emitted: path, counts: st.counts };
