@@ -46,7 +46,6 @@ test("sweep status, emit slurm, fit and report on a finished synthetic sweep", a
   assert.ok(st.out.some((l) => /failed .*simulated/.test(l)), st.out.join("\n"));
   const em = await run(sweepRunCommand, [s.dir, "--emit", "slurm", "--partition", "gpu", "--gpus-per-run", "1", "--time", "00:30:00"]);
   const script = readFileSync(em.r.emitted!, "utf8");
-  assert.ok(existsSync(join(s.dir, "state")), "the --output directory exists before sbatch");
   assert.match(script, /^#SBATCH --array=2,5$/m, "only unfinished runs are submitted");
   assert.match(script, /sweep run-one .* "\$SLURM_ARRAY_TASK_ID" --threads "\$OMP_NUM_THREADS" --device cuda$/m);
   const fit = await run(sweepFitCommand, [s.dir, "--bootstrap", "20"]);
@@ -55,6 +54,15 @@ test("sweep status, emit slurm, fit and report on a finished synthetic sweep", a
   const rep = await run(reportCommand, [s.dir, "--out", join(s.dir, "r.html"), "--budget", "1e20"]);
   assert.ok(rep.r.bytes > 50_000);
   assert.match(readFileSync(join(s.dir, "r.html"), "utf8"), /Plan for a budget of 1\.00e\+20 FLOPs/);
+});
+
+test("emit slurm creates the job's --output directory and refuses a finished sweep", async () => {
+  const s = syntheticSweep({ skip: [0] });
+  assert.ok(!existsSync(join(s.dir, "state")));
+  await run(sweepRunCommand, [s.dir, "--emit", "slurm"]);
+  assert.ok(existsSync(join(s.dir, "state")), "Slurm does not create it");
+  const done = syntheticSweep();
+  await assert.rejects(run(sweepRunCommand, [done.dir, "--emit", "slurm"]), (e) => e instanceof CliError && /nothing to submit/.test(e.message));
 });
 
 test("run-one checks its index; run refuses a directory that is not a sweep", async () => {
