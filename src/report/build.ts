@@ -18,14 +18,16 @@ export interface ReportOptions {
   title?: string;
 }
 
-const e3 = (x: number) => x.toFixed(3);
-const sci = (x: number) => x.toExponential(2);
+// JSON turns NaN (e.g. a bootstrap bound with too few usable resamples) into null: show "?"
+const ok = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
+const e3 = (x: number | null | undefined) => (ok(x) ? x.toFixed(3) : "?");
+const sci = (x: number | null | undefined) => (ok(x) ? x.toExponential(2) : "?");
 const ci = (v: number, i?: { lo: number; hi: number }) => `${e3(v)}${i ? ` <small>[${e3(i.lo)}, ${e3(i.hi)}]</small>` : ""}`;
 
 function summaryRow(o: ObjectiveFit, paper: { a: number; b: number }): string[] {
   const iso = o.isoflop, par = o.parametric;
   const used = iso ? iso.minima.filter((m) => m.used).length : 0;
-  const status = o.tooFlat ? `<span class="bad">too flat to fit</span>` : !iso ? `<span class="bad">no IsoFLOP fit</span>` : o.warnings.length ? `<span class="bad">see warnings</span>` : `<span class="ok">ok</span>`;
+  const status = o.unreliable ? `<span class="bad">not meaningful: ${esc(o.unreliable)}</span>` : !iso ? `<span class="bad">no IsoFLOP fit</span>` : o.warnings.length ? `<span class="bad">see warnings</span>` : `<span class="ok">ok</span>`;
   return [
     o.objective.toUpperCase(), `${o.runs} / ${o.planned}`, `${used} of ${o.budgets.length}`,
     iso ? ci(iso.a, iso.ci?.a) : "—", iso ? ci(iso.b, iso.ci?.b) : "—",
@@ -93,6 +95,7 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     const r = runs.filter((q) => q.objective === x.objective);
     blocks.push({ kind: "h2", text: `${P}: IsoFLOP profiles and fitted laws` });
     if (x.tooFlat) blocks.push({ kind: "p", html: `<span class="bad">The ${P} curves are too flat across the sizes tried to locate minima; the laws below are not meaningful. Raise the budgets so the curves bend.</span>` });
+    else if (x.unreliable) blocks.push({ kind: "p", html: `<span class="bad">${P}: ${esc(x.unreliable)}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
     if (r.length === 0) { blocks.push({ kind: "p", html: "No finished runs." }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];
     if (x.isoflop) {

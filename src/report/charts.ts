@@ -24,7 +24,7 @@ export function isoflopSpec(o: ObjectiveFit, runs: RunRecord[]): VlSpec {
       const x = Math.log(N);
       curves.push({ N, loss: c0 + c1 * x + c2 * x * x, budget: fmtC(m.C) });
     }
-    if (m.used) minima.push({ N: m.N, loss: m.L, budget: fmtC(m.C) });
+    if (m.used && m.N >= m.minN / 1.4 && m.N <= m.maxN * 1.4) minima.push({ N: m.N, loss: m.L, budget: fmtC(m.C) });
   }
   const lo = Math.min(...pts.map((p) => p.loss)), hi = Math.max(...pts.map((p) => p.loss));
   const pad = Math.max(0.01, (hi - lo) * 0.15);

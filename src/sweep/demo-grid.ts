@@ -44,9 +44,9 @@ export interface DemoGridInput {
   /** half-width of each budget's size range in decades (default 0.5) */
   spanDecades?: number;
   /**
-   * the centre of each budget's sizes: N = sqrt(C / (6·r)), i.e. r training tokens per parameter
-   * (default 50: protein LMs want more tokens per parameter than Chinchilla's ~20 at small scale; the released
-   * CLM fit gives D/N ≈ 700 at 1e12 FLOPs when extrapolated)
+   * the centre of each budget's sizes: N = sqrt(C / (6·r)), i.e. r training tokens per parameter (default 700).
+   * Measured on 2 CPU cores at 1e11–1e12 FLOPs (docs/SWEEPS.md): the lowest losses came from the smallest
+   * models tried, at 400–950 tokens per parameter, far above Chinchilla's ~20.
    */
   tokensPerParam?: number;
   /** passed through to the design */
@@ -63,7 +63,7 @@ export interface DemoGrid {
 }
 
 function estimate(x: DemoGridInput, c0: number) {
-  const ratio = x.ratio ?? 3, nb = x.budgets ?? 3, r = x.tokensPerParam ?? 50;
+  const ratio = x.ratio ?? 3, nb = x.budgets ?? 3, r = x.tokensPerParam ?? 700;
   const budgets = Array.from({ length: nb }, (_, i) => c0 * ratio ** i);
   const centre = (C: number) => Math.sqrt(C / (6 * r));
   const d = designSweep({

@@ -139,11 +139,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         centre = g.centre;
         estimated = g.estimatedSeconds;
         o.log(`[demo] budgets ${budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs; estimated training time ${Math.round(g.estimatedSeconds)} s with ${workers} worker(s)`);
-      } else centre = (C) => Math.sqrt(C / (6 * 50));
+      } else centre = (C) => Math.sqrt(C / (6 * 700));
     }
     const design = designSweep({
       objectives: ["clm", "mlm"], budgets, centre: (_obj, C) => centre(C),
-      centreSource: { clm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·50)) (50 tokens per parameter)", mlm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·50)) (50 tokens per parameter)" },
+      centreSource: { clm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)", mlm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)" },
       spanDecades: span, sizesPerBudget: perBudget, corpus, uniqueTrainTokens: unique, train, minSteps: o.quick ? 5 : 20,
     });
     writeSweep(sweep, design, (p) => trainConfigFor(design, p));

@@ -38,6 +38,10 @@ export interface ObjectiveFit {
   envelope: EnvelopeFit | null;
   /** true when most budgets are too flat for their minima to mean anything */
   tooFlat: boolean;
+  /** budgets whose parabola has its minimum inside the sizes tried */
+  interiorMinima: number;
+  /** why the exponents should not be read as a result (null when nothing speaks against them) */
+  unreliable: string | null;
   warnings: string[];
 }
 
@@ -118,7 +122,7 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   const planned = design.points.filter((p) => p.objective === objective).length;
   const warnings: string[] = [];
   const flatNats = o.flatNats ?? 0.01;
-  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, warnings };
+  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, warnings };
   if (rows.length < planned) warnings.push(`${objective}: ${rows.length} of ${planned} planned runs finished${failed ? ` (${failed} failed)` : ""}; the fit uses what is there`);
   if (rows.length === 0) return res;
   res.budgets = budgetChecks(rows, flatNats);
@@ -142,6 +146,12 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   } catch (e) {
     warnings.push(...res.profiles.flatMap((m) => m.warnings.map((w) => `${objective} IsoFLOP: ${w}`)));
     warnings.push(`${objective} IsoFLOP fit failed: ${(e as Error).message}`);
+  }
+  res.interiorMinima = res.profiles.filter((m) => m.used && m.N >= m.minN && m.N <= m.maxN).length;
+  if (res.tooFlat) res.unreliable = "curves too flat";
+  else if (res.interiorMinima < 2) {
+    res.unreliable = `only ${res.interiorMinima} budget(s) with a minimum inside the sizes tried`;
+    warnings.push(`${objective}: ${res.unreliable}; the IsoFLOP exponents are extrapolations, not measurements — move the sizes towards the edge where the loss is lowest`);
   }
   try {
     res.parametric = fitParametric(rows, { bootstrap: Math.min(o.bootstrap ?? 200, 100), seed: o.seed ?? 0 });

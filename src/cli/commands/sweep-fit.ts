@@ -3,19 +3,24 @@ import { CliError, defineCommand, num, optStr } from "../command.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { writeJsonAtomic } from "../../sweep/layout.js";
 
+/** 3 decimals; "?" for a value JSON turned from NaN into null. */
+export function f3(x: number | null | undefined): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "?";
+}
+
 function ci(fit: ObjectiveFit, key: "a" | "b"): string {
   const iso = fit.isoflop;
   if (!iso) return "—";
   const i = iso.ci?.[key];
-  return `${iso[key].toFixed(3)}${i ? ` [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]` : ""}`;
+  return `${f3(iso[key])}${i ? ` [${f3(i.lo)}, ${f3(i.hi)}]` : ""}`;
 }
 
 /** One line per objective: fitted exponents beside the paper's. */
 export function exponentLines(f: SweepFit): string[] {
   return f.objectives.map((o) => {
     const p = f.paper[o.objective];
-    const par = o.parametric ? `; parametric a=${o.parametric.a.toFixed(3)} b=${o.parametric.b.toFixed(3)}` : "";
-    const flat = o.tooFlat ? "  (curves too flat: not meaningful)" : "";
+    const par = o.parametric ? `; parametric a=${f3(o.parametric.a)} b=${f3(o.parametric.b)}` : "";
+    const flat = o.unreliable ? `  (not meaningful: ${o.unreliable})` : "";
     return `${o.objective.toUpperCase()}: IsoFLOP a=${ci(o, "a")} b=${ci(o, "b")}${par}  | paper a=${p.a} b=${p.b}  (${o.runs} runs)${flat}`;
   });
 }
