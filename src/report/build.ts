@@ -98,14 +98,14 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     else if (x.unreliable) blocks.push({ kind: "p", html: `<span class="bad">${P}: ${esc(x.unreliable)}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
     if (r.length === 0) { blocks.push({ kind: "p", html: "No finished runs." }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];
-    if (x.isoflop) {
+    if (x.isoflop && !x.unreliable) {
       const iso = x.isoflop, pa = fit.paper[x.objective];
       svgs.push(await svg(lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a, paperExponent: pa.a })));
       svgs.push(await svg(lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b, paperExponent: pa.b })));
       svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma, cRef: iso.cRef })));
     }
     blocks.push({ kind: "charts", svgs });
-    blocks.push({ kind: "p", html: "Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws). Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point." });
+    blocks.push({ kind: "p", html: `Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws).${x.unreliable ? " The law charts are left out: the minima are extrapolations." : " Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point."}` });
     if (x.profiles.length) {
       blocks.push({ kind: "table", head: ["budget C", "runs", "sizes tried", "N_opt", "D_opt", "L_opt", "loss spread", "notes"], rows: x.profiles.map((m) => {
         const b = x.budgets.find((q) => Math.abs(q.C / m.C - 1) < 0.2);

@@ -26,15 +26,18 @@ export function isoflopSpec(o: ObjectiveFit, runs: RunRecord[]): VlSpec {
     }
     if (m.used && m.N >= m.minN / 1.4 && m.N <= m.maxN * 1.4) minima.push({ N: m.N, loss: m.L, budget: fmtC(m.C) });
   }
+  // ordinal colours sort labels as text ("1.1e+12" < "1.2e+11"): give the domain in numeric order
+  const domain = [...new Set(runs.map((r) => r.budget))].sort((a, b) => a - b).map(fmtC);
+  const color = { ...budgetColor, scale: { scheme: "viridis", domain } };
   const lo = Math.min(...pts.map((p) => p.loss)), hi = Math.max(...pts.map((p) => p.loss));
   const pad = Math.max(0.01, (hi - lo) * 0.15);
   const y = { field: "loss", type: "quantitative", title: "validation loss (nats/token)", scale: { zero: false, domain: [lo - pad, hi + pad], clamp: true } };
   return {
     title: `${o.objective.toUpperCase()} IsoFLOP profiles`, width: W, height: H,
     layer: [
-      { data: { values: curves }, mark: { type: "line", clip: true, strokeDash: [4, 3] }, encoding: { x: logX("N", "non-embedding parameters N"), y, color: budgetColor, detail: { field: "budget" } } },
-      { data: { values: pts }, mark: { type: "point", filled: true, size: 60 }, encoding: { x: logX("N", "non-embedding parameters N"), y, color: budgetColor, tooltip: [{ field: "id" }, { field: "loss" }] } },
-      { data: { values: minima }, mark: { type: "point", shape: "diamond", size: 160, filled: false, strokeWidth: 2.5 }, encoding: { x: logX("N", "non-embedding parameters N"), y, color: budgetColor } },
+      { data: { values: curves }, mark: { type: "line", clip: true, strokeDash: [4, 3] }, encoding: { x: logX("N", "non-embedding parameters N"), y, color, detail: { field: "budget" } } },
+      { data: { values: pts }, mark: { type: "point", filled: true, size: 60 }, encoding: { x: logX("N", "non-embedding parameters N"), y, color, tooltip: [{ field: "id" }, { field: "loss" }] } },
+      { data: { values: minima }, mark: { type: "point", shape: "diamond", size: 160, filled: false, strokeWidth: 2.5 }, encoding: { x: logX("N", "non-embedding parameters N"), y, color } },
     ],
   };
 }
