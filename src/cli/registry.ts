@@ -12,8 +12,32 @@ import { embedCommand } from "./commands/embed.js";
 import { generateCommand } from "./commands/generate.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
+import { sweepDesignCommand } from "./commands/sweep-design.js";
+import { sweepRunCommand } from "./commands/sweep-run.js";
+import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
+import { sweepStatusCommand } from "./commands/sweep-status.js";
+import { sweepFitCommand } from "./commands/sweep-fit.js";
+import { reportCommand } from "./commands/report.js";
+import { demoCommand } from "./commands/demo.js";
 
 export const commands: Command<any>[] = [
-  versionCommand, doctorCommand, dataPrepareCommand, dataStatsCommand, dataFetchCommand, trainCommand, transferCommand,
-  scoreCommand, embedCommand, generateCommand, fitCommand, planCommand,
+  demoCommand,
+  dataPrepareCommand,
+  dataStatsCommand,
+  dataFetchCommand,
+  trainCommand,
+  transferCommand,
+  scoreCommand,
+  embedCommand,
+  generateCommand,
+  sweepDesignCommand,
+  sweepRunCommand,
+  sweepRunOneCommand,
+  sweepStatusCommand,
+  sweepFitCommand,
+  fitCommand,
+  planCommand,
+  reportCommand,
+  doctorCommand,
+  versionCommand,
 ];

@@ -1,0 +1,111 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CliError, defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
+import { readDesign, sweepStatus } from "../../sweep/layout.js";
+import { shellQuote, slurmScript } from "../../sweep/slurm.js";
+
+export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
+  const d = optStr(args, "device");
+  if (d === undefined || d === "cpu" || d === "cuda") return d;
+  throw new CliError(`--device must be cpu or cuda, got '${d}'`, 2);
+}
+
+/** How compute nodes should call this plmscale: node + this build's main.js (absolute). */
+export function selfCommand(): string {
+  return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL("../main.js", import.meta.url)))}`;
+}
+
+function openDesign(dir: string) {
+  try {
+    return readDesign(dir);
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+}
+
+export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, only?: number[]): Promise<ExecSummary> {
+  openDesign(dir);
+  return executeSweep(dir, {
+    workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args), only,
+    retryFailed: !flag(args, "skip-failed"), signal: io.signal,
+    onEvent: (e) => io.err(`[sweep] ${e.line}`),
+  });
+}
+
+type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number> };
+
+export const sweepRunCommand = defineCommand<RunResult>({
+  name: "sweep run",
+  summary: "run a sweep's training runs locally (skip finished, resume interrupted, retry once) or emit a Slurm array",
+  help: `Usage: plmscale sweep run SWEEP [--workers K] [--threads T] [--device cpu|cuda]
+       plmscale sweep run SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]
+
+Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
+threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
+run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
+sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
+
+--emit slurm writes SWEEP/sweep.sbatch: an 'sbatch --array' job whose task i runs
+'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
+the same.
+
+Options:
+  --workers K          runs at once (default 1)
+  --threads T          threads per run (sets OMP_NUM_THREADS and the run's config)
+  --device cpu|cuda    override the design's device for fresh runs
+  --skip-failed        leave runs that failed in an earlier invocation alone
+  --emit slurm         write the Slurm array script instead of running
+  --partition P, --gpus-per-run G, --time T, --max-concurrent K, --cpus-per-run C   Slurm settings
+  --plmscale CMD       how compute nodes invoke plmscale (default: this node and build, absolute paths)
+  --script FILE        where to write the script (default SWEEP/sweep.sbatch)
+
+Examples:
+  plmscale sweep run sweeps/demo --workers 1 --threads 2
+  plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00`,
+  options: {
+    workers: { type: "string" }, threads: { type: "string" }, device: { type: "string" }, "skip-failed": { type: "boolean" },
+    emit: { type: "string" }, partition: { type: "string" }, "gpus-per-run": { type: "string" }, time: { type: "string" },
+    "max-concurrent": { type: "string" }, "cpus-per-run": { type: "string" }, plmscale: { type: "string" }, script: { type: "string" },
+  },
+  positionals: true,
+  async run(args, io) {
+    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep run SWEEP", 2);
+    const dir = resolve(args.positionals[0]!);
+    const emit = optStr(args, "emit");
+    if (emit !== undefined) {
+      if (emit !== "slurm") throw new CliError(`--emit supports 'slurm', got '${emit}'`, 2);
+      const design = openDesign(dir);
+      const st = sweepStatus(dir, design);
+      const left = st.runs.filter((r) => r.state !== "done").map((r) => r.index);
+      if (left.length === 0) throw new CliError("every run of this sweep has finished; nothing to submit");
+      const script = slurmScript(design, {
+        sweepDir: dir, plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"),
+        gpusPerRun: optNum(args, "gpus-per-run"), time: optStr(args, "time"), maxConcurrent: optNum(args, "max-concurrent"),
+        cpusPerRun: optNum(args, "cpus-per-run"), indices: left,
+      });
+      const path = resolve(str(args, "script", join(dir, "sweep.sbatch")));
+      mkdirSync(join(dir, "state"), { recursive: true }); // Slurm does not create the --output directory
+      writeFileSync(path, script);
+      chmodSync(path, 0o755);
+      return { sweep: dir, emitted: path, counts: st.counts };
+    }
+    const summary = await runLocal(dir, args, io);
+    return { sweep: dir, summary, counts: sweepStatus(dir).counts };
+  },
+  human(r, io) {
+    if (r.emitted) {
+      io.out(`wrote ${r.emitted} (${r.counts!.pending + r.counts!.interrupted + r.counts!.failed + r.counts!.running} array tasks)`);
+      io.out(`submit: sbatch ${r.emitted}    progress: plmscale sweep status ${r.sweep}`);
+      return;
+    }
+    const s = r.summary!;
+    const c = r.counts!;
+    io.out(`${r.sweep}: ran ${s.ran} (done ${s.done}, failed ${s.failed}, interrupted ${s.interrupted}), skipped ${s.skipped}`);
+    io.out(`sweep: ${c.done} done, ${c.failed} failed, ${c.interrupted} interrupted, ${c.pending} pending`);
+    for (const f of s.failures) io.out(`  failed ${f.id}: ${f.error.split("\n")[0]}`);
+    if (s.aborted) io.out(`interrupted: run 'plmscale sweep run ${r.sweep}' again to continue`);
+    else if (c.done > 0) io.out(`next: plmscale sweep fit ${r.sweep}`);
+  },
+});

@@ -1,0 +1,41 @@
+import { resolve } from "node:path";
+import { CliError, defineCommand } from "../command.js";
+import { readDesign, sweepStatus } from "../../sweep/layout.js";
+import { estimateEta, formatDuration } from "../../sweep/progress.js";
+import type { SweepStatus } from "../../sweep/types.js";
+
+export const sweepStatusCommand = defineCommand<SweepStatus & { etaSeconds: number | null }>({
+  name: "sweep status",
+  summary: "show a sweep's runs: done, running, interrupted, failed (with the error), pending",
+  help: `Usage: plmscale sweep status SWEEP [--json]
+
+Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
+filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.
+
+Example:
+  plmscale sweep status sweeps/demo`,
+  options: {},
+  positionals: true,
+  async run(args) {
+    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep status SWEEP", 2);
+    const dir = resolve(args.positionals[0]!);
+    let design;
+    try {
+      design = readDesign(dir);
+    } catch (e) {
+      throw new CliError((e as Error).message, 2);
+    }
+    const st = sweepStatus(dir, design);
+    const finished = st.runs.filter((r) => r.state === "done" && r.wallSeconds).map((r) => ({ C: design.points[r.index]!.C, wallSeconds: r.wallSeconds! }));
+    const eta = estimateEta({ remainingC: st.runs.filter((r) => r.state !== "done" && r.state !== "failed").map((r) => design.points[r.index]!.C), finished, workers: 1 });
+    return { ...st, etaSeconds: eta ?? null };
+  },
+  human(s, io) {
+    const c = s.counts;
+    io.out(`${s.sweep}: ${c.done}/${s.total} done, ${c.running} running, ${c.interrupted} interrupted, ${c.failed} failed, ${c.pending} pending; ETA ${formatDuration(s.etaSeconds ?? undefined)}`);
+    for (const r of s.runs) {
+      const extra = r.state === "done" ? `loss ${r.loss?.toFixed(4)}${r.wallSeconds ? `, ${formatDuration(r.wallSeconds)}` : ""}` : r.state === "failed" ? (r.error ?? "").split("\n")[0] : "";
+      io.out(`  [${r.index}] ${r.id.padEnd(24)} ${r.state.padEnd(11)} ${extra}`);
+    }
+  },
+});

@@ -1,0 +1,45 @@
+// Where a sweep's size range is centred: a preset's N_opt(C) (built-in name or JSON file) or the IsoFLOP law
+// of a previous `sweep fit` (fit.json), and the corpus's unique training tokens for epoch warnings.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultPreset, optimalAllocation, presetByName, presetFromJson, type Preset } from "../scaling/index.js";
+import type { SweepFit } from "./fit.js";
+import type { Objective } from "./types.js";
+
+export interface Centre {
+  nOpt: (C: number) => number;
+  source: string;
+}
+
+export function centreFromPreset(objective: Objective, spec?: string): Centre {
+  let p: Preset;
+  if (!spec) p = defaultPreset(objective);
+  else if (existsSync(spec)) p = presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec);
+  else p = presetByName(spec.includes("-") ? spec : `${spec}-${objective}`);
+  if (p.objective !== objective) throw new Error(`preset ${p.name} is for ${p.objective}, not ${objective}`);
+  return { nOpt: (C) => optimalAllocation(p.law, C).N, source: `preset ${p.name} (N_opt = ${p.law.kN.toPrecision(4)}·C^${p.law.a})` };
+}
+
+/** N_opt = kN·C^a from a previous sweep's IsoFLOP fit (SWEEP/fit.json or the file itself). */
+export function centreFromFit(objective: Objective, path: string): Centre {
+  const file = existsSync(join(path, "fit.json")) ? join(path, "fit.json") : path;
+  const f = JSON.parse(readFileSync(file, "utf8")) as SweepFit;
+  if (f.format !== "plmscale-sweep-fit") throw new Error(`${file} is not a sweep fit (run 'plmscale sweep fit')`);
+  const o = f.objectives.find((x) => x.objective === objective);
+  if (!o?.isoflop) throw new Error(`${file} has no IsoFLOP law for ${objective}`);
+  const { kN, a } = o.isoflop;
+  return { nOpt: (C) => kN * C ** a, source: `fit ${file} (N_opt = ${kN.toPrecision(4)}·C^${a.toFixed(3)})` };
+}
+
+/**
+ * Unique tokens in the corpus's training split (summed over sources), from its manifest.json
+ * (src/data/manifest.ts: sources[].splits.train.tokens); null when there is no manifest or no such count.
+ */
+export function corpusTrainTokens(corpusDir: string): number | null {
+  const path = join(corpusDir, "manifest.json");
+  if (!existsSync(path)) return null;
+  const m = JSON.parse(readFileSync(path, "utf8")) as { sources?: { splits?: { train?: { tokens?: number } } }[] };
+  const counts = (m.sources ?? []).map((s) => s.splits?.train?.tokens);
+  if (counts.length === 0 || counts.some((c) => typeof c !== "number")) return null;
+  return (counts as number[]).reduce((a, c) => a + c, 0);
+}

@@ -1,0 +1,92 @@
+// Sizing the demo's IsoFLOP grid from measured throughput: budgets C0·ratio^i are scaled until the estimated
+// wall time of all runs (D = C/6N tokens each at the measured speed for that size) fills the target time.
+// Pure functions; the demo measures the speed with two short calibration runs (or takes it from flags).
+import { designSweep, type DesignInput } from "./design.js";
+import type { Objective } from "./types.js";
+
+/** Seconds per training token as a function of non-embedding size: overhead + N·perParam (per worker). */
+export interface SpeedModel {
+  overheadSec: number;
+  secPerParamToken: number;
+}
+
+export function secondsPerToken(s: SpeedModel, N: number): number {
+  return s.overheadSec + N * s.secPerParamToken;
+}
+
+/** Least-squares line through (N, 1/tokensPerSecond); both coefficients kept positive. */
+export function speedFromMeasurements(points: { N: number; tokensPerSecond: number }[]): SpeedModel {
+  if (points.length === 0) throw new Error("speed model needs at least one measurement");
+  const xs = points.map((p) => p.N), ys = points.map((p) => 1 / p.tokensPerSecond);
+  if (points.length === 1 || new Set(xs).size === 1) {
+    // one point: assume half the time is per-token overhead
+    const y = ys[0]!;
+    return { overheadSec: y / 2, secPerParamToken: y / 2 / xs[0]! };
+  }
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0), sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const slope = Math.max(sxy / sxx, 1e-15);
+  const overhead = Math.max(my - slope * mx, 1e-7);
+  return { overheadSec: overhead, secPerParamToken: slope };
+}
+
+export interface DemoGridInput {
+  speed: SpeedModel;
+  /** runs at once */
+  workers: number;
+  /** wall-clock seconds the training phase may take */
+  targetSeconds: number;
+  objectives?: Objective[];
+  budgets?: number;
+  /** factor between consecutive budgets (default 3) */
+  ratio?: number;
+  sizesPerBudget?: number;
+  /** half-width of each budget's size range in decades (default 0.5) */
+  spanDecades?: number;
+  /**
+   * the centre of each budget's sizes: N = sqrt(C / (6·r)), i.e. r training tokens per parameter (default 700).
+   * Measured on 2 CPU cores at 1e11–1e12 FLOPs (docs/SWEEPS.md): the lowest losses came from the smallest
+   * models tried, at 400–950 tokens per parameter, far above Chinchilla's ~20.
+   */
+  tokensPerParam?: number;
+  /** passed through to the design */
+  design: Pick<DesignInput, "corpus" | "uniqueTrainTokens" | "train">;
+}
+
+export interface DemoGrid {
+  budgets: number[];
+  tokensPerParam: number;
+  spanDecades: number;
+  sizesPerBudget: number;
+  estimatedSeconds: number;
+  centre: (C: number) => number;
+}
+
+function estimate(x: DemoGridInput, c0: number) {
+  const ratio = x.ratio ?? 3, nb = x.budgets ?? 3, r = x.tokensPerParam ?? 700;
+  const budgets = Array.from({ length: nb }, (_, i) => c0 * ratio ** i);
+  const centre = (C: number) => Math.sqrt(C / (6 * r));
+  const d = designSweep({
+    objectives: x.objectives ?? ["clm", "mlm"], budgets, centre: (_o, C) => centre(C), centreSource: {},
+    sizesPerBudget: x.sizesPerBudget ?? 4, spanDecades: x.spanDecades ?? 0.5, ...x.design,
+  });
+  // runs share `workers` slots; the sum over runs divided by workers is the ideal makespan
+  const total = d.points.reduce((s, p) => s + p.D * secondsPerToken(x.speed, p.N), 0);
+  return { budgets, centre, seconds: total / Math.max(1, x.workers), r };
+}
+
+/** The largest smallest-budget C0 whose estimated training time fits targetSeconds (bisection in log C0). */
+export function demoGrid(x: DemoGridInput): DemoGrid {
+  let lo = Math.log(1e8), hi = Math.log(1e18);
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (estimate(x, Math.exp(mid)).seconds > x.targetSeconds) hi = mid; else lo = mid;
+  }
+  // two significant digits keep directory names readable
+  const c0 = Number(Math.exp(lo).toPrecision(2));
+  const e = estimate(x, c0);
+  return {
+    budgets: e.budgets.map((c) => Number(c.toPrecision(2))), tokensPerParam: e.r, spanDecades: x.spanDecades ?? 0.5,
+    sizesPerBudget: x.sizesPerBudget ?? 4, estimatedSeconds: e.seconds, centre: e.centre,
+  };
+}

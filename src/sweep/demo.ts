@@ -1,0 +1,181 @@
+// The demo: Swiss-Prot corpus → CLM and MLM IsoFLOP sweeps sized to the machine → fit → report → the fitted
+// exponents beside the paper's. Every heavy step runs as a child `plmscale` process (isolation, clean Ctrl-C);
+// each finished step is skipped when the demo is run again on the same --out, so an interrupted demo resumes.
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildReport } from "../report/build.js";
+import { corpusTrainTokens } from "./centre.js";
+import { demoGrid, speedFromMeasurements, type SpeedModel } from "./demo-grid.js";
+import { designSweep, trainConfigFor } from "./design.js";
+import { executeSweep, type ExecSummary } from "./executor.js";
+import { fitSweep, type SweepFit } from "./fit.js";
+import { DESIGN_FILE, readDesign, writeJsonAtomic, writeSweep } from "./layout.js";
+import type { TrainDefaults } from "./types.js";
+
+export interface DemoOptions {
+  out: string;
+  quick: boolean;
+  /** minutes the whole demo should take (default 30; quick ignores it) */
+  minutes?: number;
+  workers?: number;
+  threads?: number;
+  /** Swiss-Prot records for the corpus (default 100k; quick 5k) */
+  maxRecords?: number;
+  /** use this corpus directory or FASTA file instead of preparing Swiss-Prot */
+  data?: string;
+  /** explicit budgets (skip calibration) */
+  budgets?: number[];
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface DemoResult {
+  out: string;
+  corpus: string;
+  sweep: string;
+  report: string;
+  budgets: number[];
+  runs: number;
+  summary: ExecSummary;
+  fit: SweepFit;
+  speed?: SpeedModel;
+  estimatedTrainSeconds?: number;
+  seconds: Record<string, number>;
+  totalSeconds: number;
+}
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+
+/** Run `plmscale ARGS --json` as a child; resolves with its parsed stdout. Progress (stderr) goes to `log`. */
+export function runPlmscale(args: string[], o: { signal?: AbortSignal; log?: (l: string) => void; env?: Record<string, string> }): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args, "--json"], { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...o.env } });
+    let out = "", err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => {
+      err = (err + b.toString()).slice(-4000);
+      for (const l of b.toString().split("\n")) if (l.trim()) o.log?.(`  ${l.trim()}`);
+    });
+    const onAbort = () => child.kill("SIGINT");
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("close", (code) => {
+      o.signal?.removeEventListener("abort", onAbort);
+      if (code !== 0) return reject(new Error(`plmscale ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      try { resolve(JSON.parse(out)); } catch { reject(new Error(`plmscale ${args[0]}: output is not JSON`)); }
+    });
+  });
+}
+
+export const QUICK_TRAIN: Partial<TrainDefaults> = { context: 128, batchTokens: 2048, evalTokens: 8192 };
+export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 4096, evalTokens: 16384 };
+
+/**
+ * Calibrate seconds per token on this machine: short runs at a small and a larger size, per objective, run
+ * `workers` at a time so that they compete for the cores as the sweep's runs will.
+ */
+async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaults>, threads: number, workers: number, o: DemoOptions): Promise<SpeedModel> {
+  const pts: { N: number; tokensPerSecond: number }[] = [];
+  const jobs = [["clm", "20k"], ["mlm", "20k"], ["clm", "150k"], ["mlm", "150k"]] as const;
+  const one = async ([objective, params]: (typeof jobs)[number]) => {
+    const out = join(dir, `${objective}-${params}`);
+    rmSync(out, { recursive: true, force: true });
+    const r = (await runPlmscale([
+      "train", "--objective", objective, "--params", params, "--tokens", String(8 * train.batchTokens!), "--data", corpus,
+      "--context", String(train.context), "--batch-tokens", String(train.batchTokens), "--threads", String(threads),
+      "--eval-every", "1000", "--eval-tokens", "2048", "--checkpoint-every", "0", "--out", out, "--quiet",
+    ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
+    o.log(`  calibration ${objective} N=${r.N}: ${Math.round(r.tokensPerSecond)} tokens/s`);
+    pts.push({ N: r.N, tokensPerSecond: r.tokensPerSecond });
+  };
+  for (let i = 0; i < jobs.length; i += workers) await Promise.all(jobs.slice(i, i + workers).map(one));
+  return speedFromMeasurements(pts);
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const t0 = Date.now();
+  const seconds: Record<string, number> = {};
+  const lap = (k: string, since: number) => (seconds[k] = (Date.now() - since) / 1000);
+  const cores = availableParallelism();
+  const threads = o.threads ?? 1;
+  const workers = o.workers ?? Math.max(1, Math.floor(cores / threads));
+  const train = { ...(o.quick ? QUICK_TRAIN : FULL_TRAIN), threads };
+
+  // 1. corpus
+  let t = Date.now();
+  const corpus = o.data ?? join(o.out, "corpus");
+  if (!o.data && !existsSync(join(corpus, "manifest.json"))) {
+    o.log(`[demo] preparing the Swiss-Prot corpus → ${corpus}`);
+    await runPlmscale(["data", "prepare", "--preset", "swissprot", "--max-records", String(o.maxRecords ?? (o.quick ? 5000 : 100000)), "--out", corpus, "--force", "--quiet"], { signal: o.signal, log: o.log });
+  } else o.log(`[demo] corpus: ${corpus}`);
+  lap("corpus", t);
+  const unique = existsSync(join(corpus, "manifest.json")) ? corpusTrainTokens(corpus) : null;
+
+  // 2. design (sized by a calibration, unless --quick or explicit budgets)
+  const sweep = join(o.out, "sweep");
+  let speed: SpeedModel | undefined;
+  let estimated: number | undefined;
+  t = Date.now();
+  if (!existsSync(join(sweep, DESIGN_FILE))) {
+    let budgets = o.budgets;
+    let centre: (C: number) => number;
+    let span: number, perBudget: number;
+    if (o.quick) {
+      budgets ??= [3e9, 6e9, 1.2e10];
+      centre = () => 25_000;
+      span = 0.3;
+      perBudget = 3;
+    } else {
+      span = 0.5;
+      perBudget = 4;
+      if (!budgets) {
+        o.log(`[demo] measuring training speed (4 short runs)`);
+        speed = await calibrate(join(o.out, "calibration"), corpus, train, threads, workers, o);
+        const targetSeconds = Math.max(60, (o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - 90);
+        const g = demoGrid({ speed, workers, targetSeconds, spanDecades: span, sizesPerBudget: perBudget, design: { corpus, uniqueTrainTokens: unique, train } });
+        budgets = g.budgets;
+        centre = g.centre;
+        estimated = g.estimatedSeconds;
+        o.log(`[demo] budgets ${budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs; estimated training time ${Math.round(g.estimatedSeconds)} s with ${workers} worker(s)`);
+      } else centre = (C) => Math.sqrt(C / (6 * 700));
+    }
+    const design = designSweep({
+      objectives: ["clm", "mlm"], budgets, centre: (_obj, C) => centre(C),
+      centreSource: { clm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)", mlm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)" },
+      spanDecades: span, sizesPerBudget: perBudget, corpus, uniqueTrainTokens: unique, train, minSteps: o.quick ? 5 : 20,
+    });
+    writeSweep(sweep, design, (p) => trainConfigFor(design, p));
+  } else o.log(`[demo] sweep exists: ${sweep} (continuing it)`);
+  lap("design", t);
+  const design = readDesign(sweep);
+  for (const w of design.warnings) o.log(`[demo] design warning: ${w}`);
+
+  // 3. run
+  t = Date.now();
+  o.log(`[demo] training ${design.points.length} runs, ${workers} at a time, ${threads} thread(s) each`);
+  const summary = await executeSweep(sweep, {
+    workers, threads, signal: o.signal, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
+    priorSecondsPerFlop: speed ? (speed.overheadSec + 5e4 * speed.secPerParamToken) / (6 * 5e4) : undefined,
+  });
+  lap("train", t);
+  if (summary.aborted) throw new Error(`interrupted; run the demo again with the same --out to continue`);
+
+  // 4. fit and report
+  t = Date.now();
+  const fit = fitSweep(sweep, { bootstrap: o.quick ? 50 : 200 });
+  writeJsonAtomic(join(sweep, "fit.json"), fit);
+  lap("fit", t);
+  t = Date.now();
+  const report = join(o.out, "report.html");
+  const { html } = await buildReport(sweep, { fit, title: `plmscale demo${o.quick ? " (--quick)" : ""}: IsoFLOP sweeps on Swiss-Prot` });
+  writeFileSync(report, html);
+  lap("report", t);
+  const result: DemoResult = {
+    out: o.out, corpus, sweep, report, budgets: design.budgets, runs: design.points.length, summary, fit, speed,
+    estimatedTrainSeconds: estimated, seconds, totalSeconds: (Date.now() - t0) / 1000,
+  };
+  writeJsonAtomic(join(o.out, "demo.json"), { ...result, fit: undefined });
+  return result;
+}

@@ -1,0 +1,195 @@
+// `sweep fit`: a sweep's finished runs → runs table → IsoFLOP profiles, parametric L(N,D) and the loss-curve
+// envelope per objective (src/scaling), with the warnings a small sweep deserves (too few runs, minima at grid
+// edges, curves too flat to locate a minimum). The result is SWEEP/fit.json, which `report` renders.
+import { existsSync, readFileSync } from "node:fs";
+import {
+  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, PRESETS,
+  type BudgetMinimum, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
+} from "../scaling/index.js";
+import { pointPaths, readDesign, readJson, sweepStatus } from "./layout.js";
+import type { Objective, SweepDesign } from "./types.js";
+
+export interface FitOptions {
+  /** bootstrap resamples for the IsoFLOP and parametric intervals (default 200) */
+  bootstrap?: number;
+  seed?: number;
+  /** a budget whose losses differ by less than this across sizes counts as flat (nats; default 0.01) */
+  flatNats?: number;
+}
+
+export interface BudgetCheck {
+  C: number;
+  runs: number;
+  /** max − min loss across the sizes tried (nats) */
+  spread: number;
+  flat: boolean;
+}
+
+export interface ObjectiveFit {
+  objective: Objective;
+  runs: number;
+  planned: number;
+  failed: number;
+  budgets: BudgetCheck[];
+  /** per-budget parabolas and minima (also when the power laws could not be fitted) */
+  profiles: BudgetMinimum[];
+  isoflop: IsoflopFit | null;
+  parametric: ParametricFit | null;
+  envelope: EnvelopeFit | null;
+  /** true when most budgets are too flat for their minima to mean anything */
+  tooFlat: boolean;
+  /** budgets whose parabola has its minimum inside the sizes tried */
+  interiorMinima: number;
+  /** why the exponents should not be read as a result (null when nothing speaks against them) */
+  unreliable: string | null;
+  warnings: string[];
+}
+
+export interface SweepFit {
+  format: "plmscale-sweep-fit";
+  sweep: string;
+  createdAt: string;
+  budgetRange: [number, number];
+  objectives: ObjectiveFit[];
+  /** the paper's allocation exponents (Cheng et al. 2024) for comparison */
+  paper: Record<Objective, { a: number; b: number }>;
+  warnings: string[];
+}
+
+export interface RunRecord {
+  id: string;
+  objective: Objective;
+  budget: number;
+  N: number;
+  D: number;
+  C: number;
+  loss: number;
+  epochs: number | null;
+  wallSeconds?: number;
+  tokensPerSecond?: number;
+}
+
+/** Finished runs of a sweep, with the design's budget as the grouping key (the trainer rounds D to rows). */
+export function collectRuns(sweepDir: string, design: SweepDesign = readDesign(sweepDir)): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (const p of design.points) {
+    const path = pointPaths(sweepDir, p).result;
+    if (!existsSync(path)) continue;
+    const r = readJson<{ N: number; D: number; C?: number; loss: number; wallSeconds?: number; tokensPerSecond?: number }>(path);
+    const C = r.C ?? 6 * r.N * r.D;
+    out.push({
+      id: p.id, objective: p.objective, budget: p.C, N: r.N, D: r.D, C, loss: r.loss,
+      epochs: design.uniqueTrainTokens ? r.D / design.uniqueTrainTokens : null,
+      wallSeconds: r.wallSeconds, tokensPerSecond: r.tokensPerSecond,
+    });
+  }
+  return out;
+}
+
+/** Validation-loss curves (FLOPs so far, loss) from each finished run's metrics.jsonl. */
+export function collectCurves(sweepDir: string, design: SweepDesign = readDesign(sweepDir)): (LossCurve & { objective: Objective; budget: number })[] {
+  const out: (LossCurve & { objective: Objective; budget: number })[] = [];
+  for (const p of design.points) {
+    const pp = pointPaths(sweepDir, p);
+    if (!existsSync(pp.metrics)) continue;
+    const points: { flops: number; loss: number }[] = [];
+    for (const line of readFileSync(pp.metrics, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      let m: { flops?: number; tokens?: number; valLoss?: number };
+      try { m = JSON.parse(line); } catch { continue; } // a line cut off by a crash
+      const flops = m.flops ?? (m.tokens !== undefined ? 6 * p.N * m.tokens : undefined);
+      if (typeof m.valLoss === "number" && Number.isFinite(m.valLoss) && flops && flops > 0) points.push({ flops, loss: m.valLoss });
+    }
+    if (points.length) out.push({ run: p.id, N: p.N, points, objective: p.objective, budget: p.C });
+  }
+  return out;
+}
+
+export function toRunRows(runs: RunRecord[]): RunRow[] {
+  return runs.map((r) => ({ objective: r.objective, N: r.N, D: r.D, C: r.C, loss: r.loss, extra: { budget: r.budget, id: r.id } }));
+}
+
+function budgetChecks(rows: RunRow[], flatNats: number): BudgetCheck[] {
+  return groupByBudget(rows).map((g) => {
+    const ls = g.map((r) => r.loss);
+    const spread = Math.max(...ls) - Math.min(...ls);
+    return { C: Number(g[0]!.extra.budget ?? g[0]!.C), runs: g.length, spread, flat: spread < flatNats };
+  });
+}
+
+function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord[], curves: LossCurve[], failed: number, o: FitOptions): ObjectiveFit {
+  const rows = toRunRows(runs.filter((r) => r.objective === objective));
+  const planned = design.points.filter((p) => p.objective === objective).length;
+  const warnings: string[] = [];
+  const flatNats = o.flatNats ?? 0.01;
+  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, warnings };
+  if (rows.length < planned) warnings.push(`${objective}: ${rows.length} of ${planned} planned runs finished${failed ? ` (${failed} failed)` : ""}; the fit uses what is there`);
+  if (rows.length === 0) return res;
+  res.budgets = budgetChecks(rows, flatNats);
+  for (const b of res.budgets) {
+    if (b.runs < 3) warnings.push(`${objective} C=${b.C.toExponential(1)}: only ${b.runs} finished run(s); a parabola needs 3 sizes`);
+    else if (b.flat) warnings.push(`${objective} C=${b.C.toExponential(1)}: losses differ by only ${b.spread.toFixed(4)} nats across sizes — too flat to locate a minimum (noise level)`);
+  }
+  const flatCount = res.budgets.filter((b) => b.flat).length;
+  res.tooFlat = flatCount > res.budgets.length / 2;
+  if (res.tooFlat) warnings.push(`${objective}: ${flatCount} of ${res.budgets.length} budgets are flat; its fitted exponents are not meaningful — raise the budgets so the curves bend`);
+  const groups = groupByBudget(rows).filter((g) => new Set(g.map((r) => r.N)).size >= 3);
+  const usable = groups.flat();
+  res.profiles = groups.map((g) => budgetMinimum(g));
+  try {
+    res.isoflop = fitIsoflop(usable, { bootstrap: o.bootstrap ?? 200, seed: o.seed ?? 0 });
+    res.profiles = res.isoflop.minima;
+    warnings.push(...res.isoflop.warnings.map((w) => `${objective} IsoFLOP: ${w}`));
+    if (res.isoflop.ci && res.isoflop.ci.a.hi - res.isoflop.ci.a.lo > 0.5) {
+      warnings.push(`${objective} IsoFLOP: the 95% interval of a is ${res.isoflop.ci.a.lo.toFixed(2)}..${res.isoflop.ci.a.hi.toFixed(2)} — poorly constrained`);
+    }
+  } catch (e) {
+    warnings.push(...res.profiles.flatMap((m) => m.warnings.map((w) => `${objective} IsoFLOP: ${w}`)));
+    warnings.push(`${objective} IsoFLOP fit failed: ${(e as Error).message}`);
+  }
+  res.interiorMinima = res.profiles.filter((m) => m.used && m.N >= m.minN && m.N <= m.maxN).length;
+  if (res.tooFlat) res.unreliable = "curves too flat";
+  else if (res.interiorMinima < 2) {
+    res.unreliable = `only ${res.interiorMinima} budget(s) with a minimum inside the sizes tried`;
+    warnings.push(`${objective}: ${res.unreliable}; the IsoFLOP exponents are extrapolations, not measurements — move the sizes towards the edge where the loss is lowest`);
+  }
+  try {
+    res.parametric = fitParametric(rows, { bootstrap: Math.min(o.bootstrap ?? 200, 100), seed: o.seed ?? 0 });
+    if (res.parametric.ci && res.parametric.ci.a.hi - res.parametric.ci.a.lo > 0.5) {
+      warnings.push(`${objective} parametric: the 95% interval of a is ${res.parametric.ci.a.lo.toFixed(2)}..${res.parametric.ci.a.hi.toFixed(2)} — poorly constrained`);
+    }
+  } catch (e) {
+    warnings.push(`${objective} parametric fit failed: ${(e as Error).message}`);
+  }
+  try {
+    res.envelope = fitEnvelope(curves);
+    warnings.push(...res.envelope.warnings.map((w) => `${objective} envelope: ${w}`));
+  } catch (e) {
+    warnings.push(`${objective} envelope fit failed: ${(e as Error).message}`);
+  }
+  return res;
+}
+
+export function fitSweep(sweepDir: string, o: FitOptions = {}): SweepFit {
+  const design = readDesign(sweepDir);
+  const runs = collectRuns(sweepDir, design);
+  const curves = collectCurves(sweepDir, design);
+  const status = sweepStatus(sweepDir, design);
+  const objectives = design.objectives.map((obj) => {
+    const failed = status.runs.filter((r) => r.state === "failed" && design.points[r.index]!.objective === obj).length;
+    return fitObjective(obj, design, runs, curves.filter((c) => c.objective === obj), failed, o);
+  });
+  const warnings = objectives.flatMap((x) => x.warnings);
+  if (design.budgets.length > 0 && design.budgets[design.budgets.length - 1]! / design.budgets[0]! < 10) {
+    warnings.push(`the budgets span less than a decade (${design.budgets[0]!.toExponential(1)}..${design.budgets[design.budgets.length - 1]!.toExponential(1)} FLOPs); exponents extrapolate poorly`);
+  }
+  return {
+    format: "plmscale-sweep-fit",
+    sweep: sweepDir,
+    createdAt: new Date().toISOString(),
+    budgetRange: [Math.min(...design.budgets), Math.max(...design.budgets)],
+    objectives,
+    paper: { clm: { a: PRESETS["paper-clm"]!.law.a, b: PRESETS["paper-clm"]!.law.b }, mlm: { a: PRESETS["paper-mlm"]!.law.a, b: PRESETS["paper-mlm"]!.law.b } },
+    warnings,
+  };
+}

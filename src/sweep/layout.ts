@@ -1,0 +1,132 @@
+// A sweep directory on disk: SWEEP/sweep.json (the design), SWEEP/status.json (last executor snapshot),
+// SWEEP/runs/<id>/ (one run directory each, docs/CONTRACTS.md). State is always re-derived from the run
+// directories, so a local pool, Slurm array tasks on a shared filesystem and `sweep status` agree.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { RunState, RunStatus, SweepDesign, SweepPoint, SweepStatus } from "./types.js";
+
+export const DESIGN_FILE = "sweep.json";
+export const STATUS_FILE = "status.json";
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  renameSync(tmp, path);
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+export function readDesign(sweepDir: string): SweepDesign {
+  const p = join(sweepDir, DESIGN_FILE);
+  if (!existsSync(p)) throw new Error(`${sweepDir} is not a sweep directory (no ${DESIGN_FILE}); create one with 'plmscale sweep design'`);
+  const d = readJson<SweepDesign>(p);
+  if (d.format !== "plmscale-sweep") throw new Error(`${p}: not a plmscale sweep design`);
+  return d;
+}
+
+/**
+ * Paths of one point. The run directory belongs to the trainer (`train --out` refuses a non-empty one), so the
+ * planned config and the executor's own files live beside it: SWEEP/configs/<id>.json, SWEEP/state/<id>.*.
+ */
+export function pointPaths(sweepDir: string, p: Pick<SweepPoint, "id">) {
+  const run = join(sweepDir, "runs", p.id);
+  const state = join(sweepDir, "state");
+  return {
+    run,
+    /** resolved config written by the trainer */
+    config: join(run, "config.json"),
+    result: join(run, "result.json"),
+    metrics: join(run, "metrics.jsonl"),
+    checkpoints: join(run, "checkpoints"),
+    /** the config the design planned (input to `train --config`) */
+    planned: join(sweepDir, "configs", `${p.id}.json`),
+    state,
+    log: join(state, `${p.id}.log`),
+    running: join(state, `${p.id}.running.json`),
+    failure: join(state, `${p.id}.failure.json`),
+  };
+}
+export type PointPaths = ReturnType<typeof pointPaths>;
+
+/** Written when an executor gives up on a run (after its retry); removed when a later try starts. */
+export interface FailureRecord {
+  attempts: number;
+  exitCode: number | null;
+  signal: string | null;
+  error: string;
+  at: string;
+}
+
+/** Written while a run's child process lives; lets `sweep status` tell running from interrupted. */
+export interface RunningMarker {
+  pid: number;
+  host: string;
+  startedAt: string;
+  attempt: number;
+}
+
+export function hasCheckpoint(pp: PointPaths): boolean {
+  const c = pp.checkpoints;
+  if (!existsSync(c) || !statSync(c).isDirectory()) return false;
+  return readdirSync(c).some((f) => !f.includes(".tmp"));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** True when running.json names a live process (same host) or a process on another host (can't check). */
+export function markerLive(m: RunningMarker): boolean {
+  return m.host !== hostname() || pidAlive(m.pid);
+}
+
+export function runStatus(sweepDir: string, p: SweepPoint): RunStatus {
+  const pp = pointPaths(sweepDir, p);
+  const base = { index: p.index, id: p.id };
+  if (existsSync(pp.result)) {
+    const r = readJson<{ loss?: number; wallSeconds?: number }>(pp.result);
+    return { ...base, state: "done", attempts: 0, loss: r.loss, wallSeconds: r.wallSeconds };
+  }
+  if (existsSync(pp.running)) {
+    const m = readJson<RunningMarker>(pp.running);
+    if (markerLive(m)) return { ...base, state: "running", attempts: m.attempt };
+  }
+  if (existsSync(pp.failure)) {
+    const f = readJson<FailureRecord>(pp.failure);
+    return { ...base, state: "failed", attempts: f.attempts, error: f.error };
+  }
+  const state: RunState = hasCheckpoint(pp) ? "interrupted" : "pending";
+  return { ...base, state, attempts: 0 };
+}
+
+export function sweepStatus(sweepDir: string, design = readDesign(sweepDir)): SweepStatus {
+  const runs = design.points.map((p) => runStatus(sweepDir, p));
+  const counts: Record<RunState, number> = { done: 0, failed: 0, running: 0, interrupted: 0, pending: 0 };
+  for (const r of runs) counts[r.state]++;
+  return { sweep: sweepDir, total: runs.length, counts, runs, updatedAt: new Date().toISOString() };
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+export function removeIfExists(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/** Create SWEEP/sweep.json and SWEEP/configs/<id>.json; refuses a directory that already holds a sweep. */
+export function writeSweep(sweepDir: string, design: SweepDesign, configFor: (p: SweepPoint) => unknown): void {
+  if (existsSync(join(sweepDir, DESIGN_FILE))) throw new Error(`${sweepDir} already holds a sweep (${DESIGN_FILE}); choose another --out`);
+  ensureDir(join(sweepDir, "configs"));
+  ensureDir(join(sweepDir, "runs"));
+  for (const p of design.points) writeJsonAtomic(pointPaths(sweepDir, p).planned, configFor(p));
+  writeJsonAtomic(join(sweepDir, DESIGN_FILE), design);
+}

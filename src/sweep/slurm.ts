@@ -1,0 +1,66 @@
+// Slurm array script for a sweep: array task i runs `plmscale sweep run-one SWEEP i`, which trains point i in
+// the same directory layout (skip if finished, resume from a checkpoint, retry once), so `sweep status`, `fit`
+// and `report` work on a shared filesystem exactly as after a local run.
+import type { SweepDesign } from "./types.js";
+
+export interface SlurmOptions {
+  /** absolute path of the sweep directory (on the shared filesystem) */
+  sweepDir: string;
+  /** how to invoke plmscale on the compute nodes, e.g. "node /opt/plmscale/dist/src/cli/main.js" */
+  plmscale: string;
+  partition?: string;
+  gpusPerRun?: number;
+  /** wall-clock limit per task, Slurm syntax ("02:00:00") */
+  time?: string;
+  cpusPerRun?: number;
+  /** at most this many tasks at once (the %K of --array) */
+  maxConcurrent?: number;
+  /** restrict the array to these point indices (default: all) */
+  indices?: number[];
+  jobName?: string;
+}
+
+/** Quote for bash when needed. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Compact Slurm index list: [0,1,2,5,7,8] → "0-2,5,7-8". */
+export function arraySpec(indices: number[]): string {
+  const xs = [...new Set(indices)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
+    parts.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+export function slurmScript(design: SweepDesign, o: SlurmOptions): string {
+  const indices = o.indices ?? design.points.map((p) => p.index);
+  if (indices.length === 0) throw new Error("slurm: no runs left to submit");
+  const gpus = o.gpusPerRun ?? 0;
+  const cpus = o.cpusPerRun ?? design.train.threads;
+  const array = arraySpec(indices) + (o.maxConcurrent ? `%${o.maxConcurrent}` : "");
+  const dir = shellQuote(o.sweepDir);
+  const lines = [
+    "#!/bin/bash",
+    `# plmscale IsoFLOP sweep: ${design.points.length} runs (${design.objectives.join(", ")}; budgets ${design.budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs).`,
+    "# Submit with: sbatch THIS_FILE    Progress: plmscale sweep status SWEEP",
+    `#SBATCH --job-name=${o.jobName ?? "plmscale-sweep"}`,
+    `#SBATCH --array=${array}`,
+    "#SBATCH --ntasks=1",
+    `#SBATCH --cpus-per-task=${cpus}`,
+    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
+    ...(gpus > 0 ? [`#SBATCH --gpus-per-task=${gpus}`] : []),
+    ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
+    `#SBATCH --output=${o.sweepDir}/state/slurm-%A_%a.out`,
+    "set -euo pipefail",
+    `export OMP_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-${cpus}}`,
+    `exec ${o.plmscale} sweep run-one ${dir} "$SLURM_ARRAY_TASK_ID" --threads "$OMP_NUM_THREADS"${gpus > 0 ? " --device cuda" : ""}`,
+    "",
+  ];
+  return lines.join("\n");
+}

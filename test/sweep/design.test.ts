@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { designSweep, formatBudget, formatParams, logSpaced, peakLrBySize, trainConfigFor } from "../../src/sweep/design.js";
+import { nonEmbeddingParams } from "../../src/scaling/shape.js";
+
+const centre = (o: string, C: number) => (o === "clm" ? 2e-3 : 1e-4) * C ** 0.6;
+
+test("budget and size labels", () => {
+  assert.equal(formatBudget(1e13), "1e13");
+  assert.equal(formatBudget(3e13), "3e13");
+  assert.equal(formatBudget(1.5e14), "1.5e14");
+  assert.equal(formatParams(850_000), "850k");
+  assert.equal(formatParams(1_234_567), "1.2M");
+  assert.equal(formatParams(35e6), "35M");
+});
+
+test("log-spaced targets are symmetric in log N around the centre", () => {
+  const t = logSpaced(1e6, 0.75, 4);
+  assert.equal(t.length, 4);
+  assert.ok(Math.abs(Math.log10(t[0]!) - 5.25) < 1e-12 && Math.abs(Math.log10(t[3]!) - 6.75) < 1e-12);
+  const gm = Math.sqrt(t[1]! * t[2]!);
+  assert.ok(Math.abs(gm / 1e6 - 1) < 1e-9);
+});
+
+test("design: per budget, sizes around the centre spanning ±0.75 decades, D = C/(6N), exact N from the shape", () => {
+  const budgets = [1e15, 1e16, 1e17];
+  const d = designSweep({ objectives: ["clm", "mlm"], budgets, centre, centreSource: { clm: "test", mlm: "test" }, corpus: "/c", uniqueTrainTokens: 1e12 });
+  assert.equal(d.points.length, 2 * 3 * 4);
+  d.points.forEach((p, i) => assert.equal(p.index, i));
+  assert.equal(new Set(d.points.map((p) => p.id)).size, d.points.length);
+  for (const o of ["clm", "mlm"] as const) {
+    for (const C of budgets) {
+      const ps = d.points.filter((p) => p.objective === o && p.C === C);
+      assert.equal(ps.length, 4);
+      const lo = Math.log10(ps[0]!.N), hi = Math.log10(ps[3]!.N);
+      assert.ok(Math.abs(hi - lo - 1.5) < 0.15, `span ${hi - lo}`);
+      const mid = (lo + hi) / 2;
+      assert.ok(Math.abs(mid - Math.log10(centre(o, C))) < 0.08, `${o} ${C}: centre ${mid}`);
+      for (const p of ps) {
+        assert.equal(p.N, nonEmbeddingParams(p.shape));
+        assert.ok(Math.abs((6 * p.N * p.D) / C - 1) < 1e-12);
+        assert.ok(Math.abs(p.epochs! - p.D / 1e12) < 1e-18);
+      }
+    }
+  }
+  const lrs = [...d.points].sort((a, b) => a.N - b.N).map((p) => p.lr);
+  for (let i = 1; i < lrs.length; i++) assert.ok(lrs[i]! <= lrs[i - 1]!, "LR falls with size");
+  assert.deepEqual(d.warnings, []);
+});
+
+test("design warns on too many epochs and too few steps; explicit sizes are used as given", () => {
+  const d = designSweep({
+    objectives: ["mlm"], budgets: [1e11], centre, centreSource: {}, sizes: [2e4, 1e5, 5e5], corpus: "/c", uniqueTrainTokens: 1e5,
+    train: { batchTokens: 4096, context: 256 },
+  });
+  assert.equal(d.points.length, 3);
+  assert.ok(d.warnings.some((w) => /epochs over the corpus/.test(w) && w.includes(d.points[0]!.id)), d.warnings.join("\n"));
+  assert.ok(d.warnings.some((w) => /optimizer steps/.test(w) && w.includes(d.points[2]!.id)), d.warnings.join("\n"));
+  assert.equal(d.spanDecades, null);
+});
+
+test("train config per point follows docs/CONTRACTS.md", () => {
+  const d = designSweep({ objectives: ["clm"], budgets: [1e14], centre, centreSource: {}, corpus: "/corpus", uniqueTrainTokens: null, train: { threads: 1 } });
+  const p = d.points[1]!;
+  const c = trainConfigFor(d, p) as any;
+  assert.equal(c.objective, "clm");
+  assert.deepEqual(c.model, { ...p.shape, vocab: 33, context: d.train.context });
+  assert.equal(c.tokens, p.D);
+  assert.equal(c.lr.peak, peakLrBySize(p.N));
+  assert.equal(c.data.corpus, "/corpus");
+  assert.equal(c.threads, 1);
+  assert.ok(c.eval.everySteps >= 1 && c.checkpoint.everySteps >= 1);
+  const allowed = ["objective", "model", "tokens", "batchTokens", "microBatchRows", "lr", "optimizer", "data", "eval", "checkpoint", "device", "dtype", "threads", "seed", "init"];
+  for (const k of Object.keys(c)) assert.ok(allowed.includes(k), `unknown config key ${k}`);
+  assert.equal(p.epochs, null);
+});
