@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
+// With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
 import { commands } from "./registry.js";
 import { CliError, parseCommandArgs, type Command, type CommandIO } from "./command.js";
 

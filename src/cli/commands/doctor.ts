@@ -12,6 +12,8 @@ export interface DoctorReport {
   threads: number;
   cores: number;
   mallocTuned: boolean;
+  /** tcmalloc preloaded by the plmscale launcher (or by the user) */
+  tcmalloc: boolean;
   attention: string;
   fusedAdamW: boolean;
   cuda: { available: boolean; devices: number; memory?: { allocated: number; reserved: number } };
@@ -58,6 +60,7 @@ export async function doctor(): Promise<DoctorReport> {
     threads: torch.getNumThreads(),
     cores: availableParallelism(),
     mallocTuned: info.mallocTuned,
+    tcmalloc: (process.env.LD_PRELOAD ?? "").includes("tcmalloc"),
     attention: torch.F.attentionImpl(),
     fusedAdamW: torch.hasOp("_fused_adamw_"),
     cuda: { available, devices, ...(memory ? { memory } : {}) },
@@ -94,7 +97,7 @@ export const doctorCommand = defineCommand({
     row("libtorch", `${r.torchVersion} (${r.cudaBuild ? "CUDA build" : "CPU build"})`);
     row("BLAS", r.blas.length ? r.blas.join(", ") : "(none found in process maps)");
     row("threads", `${r.threads} intra-op (${r.cores} cores)`);
-    row("malloc", r.mallocTuned ? "raised mmap/trim thresholds (set PLMSCALE_MALLOC=default to disable)" : "glibc defaults");
+    row("malloc", r.tcmalloc ? "tcmalloc (preloaded by the plmscale launcher; PLMSCALE_MALLOC=default for glibc)" : r.mallocTuned ? "raised mmap/trim thresholds (set PLMSCALE_MALLOC=default to disable)" : "glibc defaults");
     row("attention", r.attention);
     row("AdamW", r.fusedAdamW ? "fused (_fused_adamw_)" : "foreach");
     row("CUDA", r.cuda.available ? `${r.cuda.devices} device(s)` : "not available");
