@@ -82,20 +82,24 @@ def padded_batches(seqs, rows, n, g):
 
 
 def packed_batches(seqs, rows, n, g):
-    """plmscale style: sequences packed greedily into rows of T, positions reset, segment ids."""
+    """plmscale style: first-fit decreasing over a window of 8·rows sequences into rows of T (as
+    bench/gpu-train-node.ts), positions reset per sequence, segment ids."""
     out, i = [], 0
     for _ in range(n):
+        window = sorted((encode(seqs[(i + k) % len(seqs)]) for k in range(8 * rows)), key=len, reverse=True)
+        i += 8 * rows
+        bins, room = [[] for _ in range(rows)], [T] * rows
+        for e in window:
+            j = next((j for j in range(rows) if room[j] >= len(e)), None)
+            if j is not None:
+                bins[j].append(e); room[j] -= len(e)
         tok = torch.ones(rows, T, dtype=torch.long)
         pos = torch.zeros(rows, T, dtype=torch.long)
         seg = torch.full((rows, T), -1, dtype=torch.long)
         cu, real = [], 0
         for r in range(rows):
             col, s = 0, 0
-            while True:
-                e = encode(seqs[i % len(seqs)])
-                if col + len(e) > T:
-                    break
-                i += 1
+            for e in bins[r]:
                 tok[r, col: col + len(e)] = torch.tensor(e)
                 pos[r, col: col + len(e)] = torch.arange(len(e))
                 seg[r, col: col + len(e)] = s
