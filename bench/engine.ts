@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { tcmallocPath } from "../src/torch/allocator.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const PY = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
@@ -34,7 +35,10 @@ const peers = {
   "plmscale (default malloc)": (mode: string, n: number) => run(process.execPath, ["dist/bench/engine-worker.js", mode, String(n), String(threads)], { PLMSCALE_MALLOC: "default" }),
   "PyTorch (default malloc)": (mode: string, n: number) => run(PY, ["bench/engine_peer.py", mode, String(n), String(threads)], {}),
   "PyTorch (tuned malloc)": (mode: string, n: number) => run(PY, ["bench/engine_peer.py", mode, String(n), String(threads)], TUNED_ENV),
+  "plmscale (tcmalloc)": (mode: string, n: number) => run(process.execPath, ["dist/bench/engine-worker.js", mode, String(n), String(threads)], { LD_PRELOAD: TCMALLOC, PLMSCALE_MALLOC: "default" }),
+  "PyTorch (tcmalloc)": (mode: string, n: number) => run(PY, ["bench/engine_peer.py", mode, String(n), String(threads)], { LD_PRELOAD: TCMALLOC }),
 };
+const TCMALLOC = tcmallocPath() ?? "";
 type Peer = keyof typeof peers;
 
 function best(results: Result[], key: string, higher: boolean): Result {
@@ -46,7 +50,7 @@ function main(): void {
   const torchVersion = spawnSync(PY, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).stdout.trim();
   console.error(`bench:engine: threads ${threads}, ${rounds} rounds, ${steps} timed steps per round, PyTorch ${torchVersion}`);
   const overhead = new Map<Peer, Result[]>(), step = new Map<Peer, Result[]>();
-  const names = Object.keys(peers) as Peer[];
+  const names = (Object.keys(peers) as Peer[]).filter((p) => TCMALLOC || !p.includes("tcmalloc"));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
     for (const p of order) {
@@ -65,6 +69,9 @@ function main(): void {
   const tsT = st("plmscale (tuned malloc)"), tsD = st("plmscale (default malloc)");
   const pyD = st("PyTorch (default malloc)"), pyT = st("PyTorch (tuned malloc)");
   const f = (x: unknown, d = 2) => Number(x).toFixed(d);
+  const tcRatio = TCMALLOC
+    ? `With tcmalloc (LD_PRELOAD ${TCMALLOC}) on both sides: plmscale/PyTorch = **${f(Number(st("plmscale (tcmalloc)").tokensPerCpuSecond) / Number(st("PyTorch (tcmalloc)").tokensPerCpuSecond))}×** per CPU second, ${f(Number(st("plmscale (tcmalloc)").tokensPerSecond) / Number(st("PyTorch (tcmalloc)").tokensPerSecond))}× wall.`
+    : "tcmalloc not installed: no tcmalloc rows.";
   const rows = names.map((p) => {
     const o = ov(p), s = st(p);
     const scoped = o.scopedUsPerCall !== undefined ? f(o.scopedUsPerCall) : "–";
@@ -82,7 +89,11 @@ function main(): void {
     "(b) one training step of a 4-layer pre-LN transformer stack (d=256, 8 heads, FFN 1024 GELU, vocab 33, seq 256,",
     "batch 16, causal attention, cross entropy, clip 1.0, AdamW foreach) written identically in bench/engine-worker.ts",
     "and bench/engine_peer.py; median of the timed steps after one warm-up step. 'tuned malloc' = mmap threshold",
-    "32 MiB and trim threshold 1 GiB (the addon's mallopt() at load; glibc env tunables for Python).",
+    "32 MiB and trim threshold 1 GiB (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
+    "LD_PRELOAD of Debian's libtcmalloc-minimal4. The forward pass runs in its own `tidy` so activations are freed",
+    "during backward, as in Python. Under glibc, Node's process page-faults far more per step than Python's",
+    "(perf: ~80k vs ~17k faults/step, in softmax and sgemm output buffers) even with the same thresholds; with",
+    "tcmalloc that difference disappears, so src/torch/allocator.ts offers a tcmalloc preload for launchers.",
     "",
     `Run ${date} UTC on ${cpus()[0]?.model ?? "?"} (${availableParallelism()} cores), ${threads} intra-op thread(s),`,
     `libtorch ${torchVersion} (Debian), ${rounds} rounds × ${steps} steps, attention: ${tsT.attention}, optimizer: ${tsT.optimizer}.`,
@@ -94,6 +105,7 @@ function main(): void {
     `Ratios (tokens per CPU second): step throughput plmscale/PyTorch = **${f(Number(tsT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×** (plmscale tuned vs PyTorch default),`,
     `${f(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}× (both default malloc), ${f(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond))}× (both tuned);`,
     `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerCpuSecond) / Number(tsD.tokensPerCpuSecond))}×, for PyTorch: ${f(Number(pyT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×.`,
+    tcRatio,
     `Per-call overhead plmscale/PyTorch: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× at top level,`,
     `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× in scope.`,
     "",

@@ -27,7 +27,14 @@ if [ -z "$NODE_INC" ]; then
 fi
 [ -f "$NODE_INC/node_api.h" ] || { echo "build-native: node_api.h not found (set NODE_INCLUDE)" >&2; exit 1; }
 
-CXXFLAGS=(-std=c++17 -O2 -fPIC -D_GLIBCXX_USE_CXX11_ABI=1 -DNODE_GYP_MODULE_NAME=plmscale -Wall -Wno-unused-parameter
+# The C++ ABI must match the libtorch build: Debian and recent PyTorch wheels use the CXX11 ABI (1); older
+# wheels used 0. TorchConfig.cmake records it; PLMSCALE_CXX11_ABI overrides.
+ABI=${PLMSCALE_CXX11_ABI:-1}
+if [ -z "${PLMSCALE_CXX11_ABI:-}" ] && [ -n "${LIBTORCH:-}" ] && [ -f "$LIBTORCH/share/cmake/Torch/TorchConfig.cmake" ]; then
+  found=$(grep -o '_GLIBCXX_USE_CXX11_ABI=[01]' "$LIBTORCH/share/cmake/Torch/TorchConfig.cmake" | head -1 | cut -d= -f2 || true)
+  [ -n "$found" ] && ABI=$found
+fi
+CXXFLAGS=(-std=c++17 -O2 -fPIC -D_GLIBCXX_USE_CXX11_ABI="$ABI" -DNODE_GYP_MODULE_NAME=plmscale -Wall -Wno-unused-parameter
           -I"$NODE_INC")
 LDFLAGS=(-shared -Wl,--no-as-needed)
 if [ -n "${LIBTORCH:-}" ]; then
@@ -35,14 +42,21 @@ if [ -n "${LIBTORCH:-}" ]; then
   LDFLAGS+=(-L"$LIBTORCH/lib" -Wl,-rpath,"$LIBTORCH/lib")
   LIBS=(-ltorch -ltorch_cpu -lc10)
   if [ -f "$LIBTORCH/lib/libtorch_cuda.so" ]; then
-    CUDA_INC=${CUDA_HOME:-/usr/local/cuda}/include
-    CXXFLAGS+=(-DPLMSCALE_CUDA)
-    [ -d "$CUDA_INC" ] && CXXFLAGS+=(-I"$CUDA_INC")
-    # pip's nvidia-* wheels carry the CUDA headers too
-    for d in "$LIBTORCH"/../nvidia/*/include "$LIBTORCH"/../nvidia/cu*/include; do [ -d "$d" ] && CXXFLAGS+=(-I"$d"); done
+    # torch_cuda registers the CUDA kernels at load (hence --no-as-needed). The allocator statistics need the
+    # CUDA runtime headers (CUDA_HOME, or pip's nvidia-* wheels); without them the addon still runs on CUDA.
     LIBS+=(-ltorch_cuda -lc10_cuda)
+    cuda_incs=()
+    for d in "${CUDA_HOME:-/usr/local/cuda}/include" "$LIBTORCH"/../nvidia/*/include "$LIBTORCH"/../nvidia/*/*/include; do
+      [ -f "$d/cuda_runtime_api.h" ] && cuda_incs+=(-I"$d")
+    done
+    if [ ${#cuda_incs[@]} -gt 0 ]; then
+      CXXFLAGS+=(-DPLMSCALE_CUDA "${cuda_incs[@]}")
+    else
+      echo "build-native: CUDA libtorch but no cuda_runtime_api.h found: building without CUDA memory statistics" >&2
+    fi
+    FLAVOUR_CUDA=1
   fi
-  FLAVOUR="LIBTORCH=$LIBTORCH"
+  FLAVOUR="LIBTORCH=$LIBTORCH${FLAVOUR_CUDA:+ cuda} abi=$ABI"
 else
   CXXFLAGS+=(-I/usr/include/torch/csrc/api/include)
   LIBS=(-ltorch -ltorch_cpu -lc10)

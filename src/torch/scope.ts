@@ -18,6 +18,8 @@ export abstract class NativeHandle {
   disposed = false;
   /** escaped all scopes via keep() */
   kept = false;
+  /** has a garbage-collection backstop registered */
+  tracked = false;
 
   constructor(handle: number) {
     this.handle = handle;
@@ -38,10 +40,9 @@ export abstract class NativeHandle {
 
 // Releases the handle when its JS wrapper is garbage-collected without dispose() (a leak, but not a crash).
 // A disposed handle's generation has moved on, so the late release is a no-op. Registered at most once.
-const tracked = new WeakSet<NativeHandle>();
 function backstop(t: NativeHandle): void {
-  if (tracked.has(t)) return;
-  tracked.add(t);
+  if (t.tracked) return;
+  t.tracked = true;
   native.track(t, t.handle);
 }
 
