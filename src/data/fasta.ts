@@ -15,7 +15,8 @@ export interface FastaRecord {
   id: string;
   /** full header line (without '>') */
   header: string;
-  /** residue token ids (ESM-2 ids 4..28); a view valid only during the callback — copy to keep */
+  /** residue token ids (ESM-2 ids 4..28); a view valid only during the callback — copy to keep.
+   * The record object itself is reused between callbacks: read what you need inside the callback. */
   residues: Uint8Array;
   /** 1-based line number of the header */
   line: number;
@@ -24,6 +25,7 @@ export interface FastaRecord {
 }
 
 export class FastaFormatError extends Error {
+  /** byteOffset: 0-based offset in the uncompressed text (-1 when not applicable) */
   constructor(readonly file: string, readonly line: number, readonly byteOffset: number, what: string) {
     super(`${file}: line ${line} (byte ${byteOffset}): ${what}`);
     this.name = "FastaFormatError";
@@ -44,8 +46,8 @@ export interface ScanResult {
   records: number;
   bytes: number;
   lines: number;
-  /** sha256 of the bytes as read (compressed bytes for .gz) */
-  sha256: string;
+  /** sha256 of the bytes as read (compressed bytes for .gz) when requested with `hash: true`, else null */
+  sha256: string | null;
   /** raw (compressed) bytes read */
   rawBytes: number;
   /** true when onRecord returned false and the scan stopped early */
@@ -79,7 +81,7 @@ async function openMaybeGzip(path: string): Promise<{ stream: Readable; raw: Rea
 export async function scanFasta(
   src: FastaSource,
   onRecord: (r: FastaRecord) => void | boolean,
-  opts: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+  opts: { onProgress?: (bytes: number) => void; signal?: AbortSignal; hash?: boolean } = {},
 ): Promise<ScanResult> {
   let stream: Readable;
   let raw: Readable;
@@ -89,9 +91,10 @@ export async function scanFasta(
   else if (src.path) ({ stream, raw, gz } = await openMaybeGzip(src.path));
   else throw new Error("scanFasta: a path, stream or open() is required");
   const file = src.name;
-  const sha = createHash("sha256");
+  // hashing the input costs about as much as parsing it, so it is opt-in (the output shards are always hashed)
+  const sha = opts.hash ? createHash("sha256") : null;
   let rawBytes = 0;
-  if (gz) raw.on("data", (d: Buffer) => { sha.update(d); rawBytes += d.length; });
+  if (gz) raw.on("data", (d: Buffer) => { sha?.update(d); rawBytes += d.length; });
   let stopped = false;
 
   let seq = new Uint8Array(1 << 16);
@@ -108,14 +111,34 @@ export async function scanFasta(
   let bad: FastaRecord["bad"] = null;
   let nonWsSeen = false;
 
+  // header text is decoded only when a consumer reads `id`/`header` (most ingest paths never do)
+  let headerBytes: Buffer = Buffer.alloc(0);
+  let headerText: string | null = null;
+  const headerString = () => (headerText ??= headerBytes.toString("latin1").trim());
+  const rec = {
+    get id() {
+      const h = headerString();
+      const sp = h.search(/\s/);
+      return sp < 0 ? h : h.slice(0, sp);
+    },
+    get header() {
+      return headerString();
+    },
+    residues: seq.subarray(0, 0),
+    line: 0,
+    bad: null as FastaRecord["bad"],
+  };
   const finish = () => {
     if (!haveRecord) return;
-    const header = Buffer.concat(headerParts).toString("latin1").trim();
+    headerBytes = headerParts.length === 1 ? headerParts[0]! : Buffer.concat(headerParts);
+    headerText = null;
     let b = bad;
     if (!b && len === 0) b = { reason: "empty", detail: "no residues" };
     records++;
-    const sp = header.search(/\s/);
-    const more = onRecord({ id: sp < 0 ? header : header.slice(0, sp), header, residues: seq.subarray(0, len), line: headerLine, bad: b });
+    rec.residues = seq.subarray(0, len);
+    rec.line = headerLine;
+    rec.bad = b;
+    const more = onRecord(rec);
     len = 0;
     bad = null;
     sawStar = false;
@@ -129,7 +152,7 @@ export async function scanFasta(
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw new Error("aborted");
       const n = chunk.length;
-      if (!gz) { sha.update(chunk); rawBytes += n; }
+      if (!gz) { sha?.update(chunk); rawBytes += n; }
       let hStart = inHeader ? 0 : -1;
       if (len + n > seq.length) {
         const grown = new Uint8Array(Math.max(seq.length * 2, len + n));
@@ -139,21 +162,42 @@ export async function scanFasta(
       for (let i = 0; i < n; i++) {
         const c = chunk[i]!;
         if (inHeader) {
-          if (c === NL) {
-            headerParts.push(chunk.subarray(hStart, i));
-            inHeader = false;
-            lineStart = true;
-            line++;
-          } else if ((c < SP && c !== TAB && c !== CR) || c === 127) {
-            throw new FastaFormatError(file, line, offset + i, `binary data (byte 0x${c.toString(16).padStart(2, "0")}) in a header`);
+          // jump to the end of the header line; check only its bytes for binary data
+          const nl = chunk.indexOf(NL, i);
+          const stop = nl < 0 ? n : nl;
+          for (let k = i; k < stop; k++) {
+            const h = chunk[k]!;
+            if ((h < SP && h !== TAB && h !== CR) || h === 127) {
+              throw new FastaFormatError(file, line, offset + k, `binary data (byte 0x${h.toString(16).padStart(2, "0")}) in a header`);
+            }
           }
+          if (nl < 0) {
+            i = n - 1;
+            continue;
+          }
+          i = nl;
+          headerParts.push(chunk.subarray(hStart, i));
+          inHeader = false;
+          lineStart = true;
+          line++;
           continue;
         }
         const code = RESIDUE_CODE[c]!;
         if (code >= 0) {
           if (!haveRecord) throw new FastaFormatError(file, line, offset + i, "sequence data before any '>' header");
           if (sawStar && !bad) bad = { reason: "internal-stop", detail: `'*' before residue ${len + 1}` };
-          seq[len++] = code;
+          // hot path: copy a run of residues with locals only (the outer variables live in a closure context)
+          const s = seq;
+          let l = len;
+          s[l++] = code;
+          let j = i + 1;
+          for (; j < n; j++) {
+            const cc = RESIDUE_CODE[chunk[j]!]!;
+            if (cc < 0) break;
+            s[l++] = cc;
+          }
+          len = l;
+          i = j - 1;
           lineStart = false;
         } else if (c === NL) {
           line++;
@@ -199,5 +243,5 @@ export async function scanFasta(
   }
   if (!stopped) finish();
   if (!nonWsSeen) throw new FastaFormatError(file, line, offset, offset === 0 ? "empty file" : "no FASTA records ('>' headers) found");
-  return { records, bytes: offset, lines: line, sha256: sha.digest("hex"), rawBytes, stopped };
+  return { records, bytes: offset, lines: line, sha256: sha ? sha.digest("hex") : null, rawBytes, stopped };
 }

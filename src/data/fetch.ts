@@ -91,14 +91,24 @@ export async function fetchFile(url: string, out: string, o: FetchOptions = {}):
       if (code !== 416) {
         const ws = createWriteStream(part, { flags: code === 206 ? "a" : "w" });
         let bytes = start;
-        await new Promise<void>((resolve, reject) => {
-          res.on("data", (c: Buffer) => { bytes += c.length; o.onProgress?.(bytes, total); });
-          res.on("aborted", () => reject(new FetchError(`connection dropped after ${bytes} bytes`)));
-          res.on("error", reject);
-          res.pipe(ws);
-          ws.on("finish", resolve);
-          ws.on("error", reject);
-        }).finally(() => ws.close());
+        // every byte received is flushed to OUT.part even when the connection drops, so the next Range is exact
+        const failed = await new Promise<Error | null>((resolve) => {
+          let err: Error | null = null;
+          res.on("data", (c: Buffer) => {
+            bytes += c.length;
+            o.onProgress?.(bytes, total);
+            if (!ws.write(c)) {
+              res.pause();
+              ws.once("drain", () => res.resume());
+            }
+          });
+          res.on("aborted", () => (err ??= new FetchError(`connection dropped after ${bytes} bytes`)));
+          res.on("error", (e) => (err ??= e));
+          res.on("close", () => ws.end());
+          ws.on("finish", () => resolve(err));
+          ws.on("error", (e) => resolve(e));
+        });
+        if (failed) throw failed;
         if (!res.complete) throw new FetchError(`connection dropped after ${bytes} bytes`);
         if (total !== undefined && bytes !== total) throw new FetchError(`got ${bytes} of ${total} bytes`);
       }

@@ -12,3 +12,4 @@ export { BatchPrefetcher } from "./prefetch.js";
 export { evalBatches, type EvalOptions } from "./evaluate.js";
 export { type Batch, type Objective } from "./batch.js";
 export { corpusStats, type CorpusStats } from "./stats.js";
+export { SAMPLE_FILES, sampleSources } from "./samples.js";

@@ -23,7 +23,8 @@ export interface FileEntry {
 export interface SourceManifest {
   name: string;
   weight: number;
-  inputs: { name: string; bytes: number; sha256: string }[];
+  /** sha256 is null unless the build used --hash-inputs */
+  inputs: { name: string; bytes: number; sha256: string | null }[];
   /** every record read is exactly one of kept / deduplicated / filtered / invalid */
   read: number;
   kept: number;

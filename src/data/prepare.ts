@@ -4,7 +4,7 @@
 // (4) assign each cluster to a split; re-read staging sequentially into per-(source, split) shards + indexes;
 // (5) write the manifest last, then rename the build directory into place. An interrupted build leaves only
 // `OUT.partial/` (never a manifest), which the next run removes and rebuilds.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync, createWriteStream } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync, createWriteStream } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { cpus } from "node:os";
 import { scanFasta, FastaFormatError, type FastaSource, type FastaRecord, type BadReason } from "./fasta.js";
@@ -44,6 +44,8 @@ export interface PrepareOptions {
   threads?: number;
   dedupMemoryMB?: number;
   forceDiskDedup?: boolean;
+  /** record sha256 of every input file in the manifest (costs about as much time as parsing) */
+  hashInputs?: boolean;
   /** stop each source after this many records read */
   maxRecords?: number;
   /** residues per shard file before a new one starts (default 2^28) */
@@ -107,9 +109,10 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   if (opts.sources.length > 255) throw new PrepareError("at most 255 sources");
   const out = opts.out;
   if (existsSync(join(out, "manifest.json")) && !opts.force) throw new PrepareError(`${out} already holds a corpus; pass --force to rebuild it`);
-  if (existsSync(out) && !existsSync(join(out, "manifest.json")) && !opts.force) {
+  if (existsSync(out) && !existsSync(join(out, "manifest.json"))) {
+    // --force replaces a corpus, never an arbitrary directory
     const { readdirSync } = await import("node:fs");
-    if (readdirSync(out).length > 0) throw new PrepareError(`${out} exists, is not empty and is not a corpus; choose another --out or pass --force`);
+    if (readdirSync(out).length > 0) throw new PrepareError(`${out} exists, is not empty and is not a corpus; choose another --out`);
   }
   let method: "mmseqs" | "none" = "none";
   let mmVersion: string | null = null;
@@ -139,9 +142,12 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     for (let si = 0; si < opts.sources.length; si++) {
       const spec = opts.sources[si]!;
       const m = per[si]!;
+      // progress is cumulative over a source's inputs (bytes; the total only when every input is a file)
+      const sizes = spec.inputs.map((i) => (i.path ? statSync(i.path).size : undefined));
+      const total = sizes.every((x) => x !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
+      let before = 0;
       for (const input of spec.inputs) {
         if (opts.maxRecords !== undefined && m.read >= opts.maxRecords) break;
-        const total = input.path ? statSync(input.path).size : undefined;
         let lastReport = 0;
         const r = await scanFasta(input, (rec) => {
           if (spec.accept && !spec.accept(rec)) return true;
@@ -164,13 +170,15 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
           return more;
         }, {
           signal: opts.signal,
+          hash: opts.hashInputs,
           onProgress: (b) => {
             const now = Date.now();
-            if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: b, total, unit: "bytes" }); }
+            if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: before + b, total, unit: "bytes", message: input.name }); }
           },
         });
         m.inputs.push({ name: input.path ? basename(input.path) : input.name, bytes: r.rawBytes, sha256: r.sha256 });
-        progress({ phase: "ingest", source: spec.name, done: r.rawBytes, total: total ?? r.rawBytes, unit: "bytes" });
+        before += r.rawBytes;
+        progress({ phase: "ingest", source: spec.name, done: before, total, unit: "bytes", message: input.name });
       }
     }
     staging.close();
@@ -203,9 +211,11 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
       }, () => drain(ws));
       await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
       progress({ phase: "cluster", done: 0, total: distinct, unit: "sequences", message: `mmseqs easy-linclust (${mmVersion})` });
+      const tc = Date.now();
+      const beat = setInterval(() => progress({ phase: "cluster", done: 0, total: distinct, unit: "sequences", message: `mmseqs easy-linclust running for ${Math.round((Date.now() - tc) / 1000)} s` }), 10_000);
       const tsv = await runLinclust(fasta, join(tmp, "clu"), join(tmp, "mmseqs-tmp"), {
         identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length),
-      }, opts.signal);
+      }, opts.signal).finally(() => clearInterval(beat));
       const parsed = await parseClusterTsv(tsv, records);
       cluster.set(parsed.cluster);
       reps = parsed.reps;
@@ -275,7 +285,13 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     for (const a of (await opts.attach?.()) ?? []) {
       const dest = join(partial, a.as);
       mkdirSync(dirname(dest), { recursive: true });
-      renameSync(a.path, dest);
+      try {
+        renameSync(a.path, dest);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+        copyFileSync(a.path, dest); // temp dir on another filesystem
+        rmSync(a.path, { force: true });
+      }
       files.push({ path: a.as, bytes: statSync(dest).size, sha256: sha256File(dest) });
     }
     for (const m of per) {

@@ -1,5 +1,6 @@
 // The training sampler: deterministic given a seed, across shards and sources. For every sequence slot it
-// draws a source by weight, then the next sequence of that source's current epoch order (a keyed permutation:
+// picks the source furthest behind its token share (argmin drawnTokens/weight: the mix holds in *tokens*, exact
+// to within one sequence at every step, however different the sources' lengths), then the next sequence of that source's current epoch order (a keyed permutation:
 // per-epoch reshuffle without storing one), or — cluster-weighted — the next cluster and a uniform member.
 // Sequences longer than the context are randomly cropped (ESM-2) and wrapped in <cls> … <eos>; sequences are
 // packed into rows by first-fit over a small look-ahead queue of drawn sequences (the oldest always starts the
@@ -40,6 +41,8 @@ export interface SourceProgress {
   epoch: number;
   /** position within the current pass */
   cursor: number;
+  /** tokens drawn (placed or waiting in the look-ahead queue); drives the token-share source choice */
+  drawnTokens: number;
 }
 
 export interface SamplerState {
@@ -71,7 +74,6 @@ interface Live {
 export class Sampler {
   private rng: Rng;
   private live: Live[];
-  private cumWeights: number[];
   private pending: SamplerState["pending"] = [];
   private readonly lookahead: number;
   private batches = 0;
@@ -95,13 +97,12 @@ export class Sampler {
     this.live = splits.map((src) => ({
       src,
       weight: src.sequences === 0 ? 0 : opts.sourceWeights ? opts.sourceWeights[src.name] ?? 0 : src.weight,
-      prog: { tokens: 0, sequences: 0, epochs: 0, epoch: 0, cursor: 0 },
+      prog: { tokens: 0, sequences: 0, epochs: 0, epoch: 0, cursor: 0, drawnTokens: 0 },
       perm: null,
     }));
     const total = this.live.reduce((s, l) => s + l.weight, 0);
     if (!(total > 0)) throw new Error(`Sampler: no sequences to draw in split '${opts.split}' with the given source weights`);
-    let acc = 0;
-    this.cumWeights = this.live.map((l) => (acc += l.weight / total));
+    for (const l of this.live) l.weight /= total;
     if (opts.clusterWeighted) for (const l of this.live) if (l.weight > 0) buildClusters(l);
     this.rng = new Rng(mix32(opts.seed >>> 0, 0xa11ce));
     this.live.forEach((l, i) => (l.perm = this.permFor(i)));
@@ -118,10 +119,13 @@ export class Sampler {
 
   /** Draw the next sequence: [source, sequence index, crop start, residues]. */
   private draw(): [number, number, number, number] {
-    const u = this.rng.float();
-    let si = this.cumWeights.findIndex((c) => u < c);
-    if (si < 0) si = this.cumWeights.length - 1;
-    while (this.live[si]!.weight === 0) si = (si + 1) % this.live.length;
+    let si = -1, best = Infinity;
+    for (let i = 0; i < this.live.length; i++) {
+      const l = this.live[i]!;
+      if (l.weight === 0) continue;
+      const v = l.prog.drawnTokens / l.weight;
+      if (v < best) { best = v; si = i; }
+    }
     const l = this.live[si]!;
     const k = l.perm!.at(l.prog.cursor);
     let seq: number;
@@ -137,7 +141,9 @@ export class Sampler {
     const len = l.src.index[4 * seq + 2]!;
     const room = this.opts.context - 2;
     const start = len > room ? this.rng.int(len - room + 1) : 0;
-    return [si, seq, start, Math.min(len, room)];
+    const n = Math.min(len, room);
+    l.prog.drawnTokens += n + 2;
+    return [si, seq, start, n];
   }
 
   next(): Batch {
@@ -207,7 +213,7 @@ export class Sampler {
     this.live.forEach((l, i) => {
       const p = s.sources[l.src.name];
       if (!p) throw new Error(`SamplerState lacks source '${l.src.name}'`);
-      l.prog = { ...p };
+      l.prog = { ...p, drawnTokens: p.drawnTokens ?? p.tokens };
       l.perm = this.permFor(i);
     });
   }

@@ -13,7 +13,7 @@ export interface CorpusStats {
   clustering: { method: string; clusters: number; guarantee: string; splits: Record<Split, number>; largest: number; singletons: number };
   /** over `split`: sequence lengths (residues) */
   split: Split;
-  lengths: { min: number; max: number; mean: number; median: number; p99: number; histogram: { upTo: number; count: number }[] };
+  lengths: { min: number; max: number; mean: number; median: number; p99: number; histogram: { upTo: number | null; count: number }[] };
   /** residue letter → frequency */
   composition: Record<string, number>;
   unigramEntropyNats: number;
@@ -48,8 +48,10 @@ export function corpusStats(corpus: Corpus, split: Split = "train"): CorpusStats
     composition[VOCAB[id]!] = p;
     H -= p * Math.log(p);
   });
-  const histogram = EDGES.map((upTo) => ({ upTo, count: 0 }));
-  for (const L of lens) histogram.find((h) => L <= h.upTo)!.count++;
+  const counts2 = EDGES.map(() => 0);
+  for (const L of lens) counts2[EDGES.findIndex((e) => L <= e)]!++;
+  // upTo null = the open last bucket (JSON has no Infinity)
+  const histogram = EDGES.map((e, i) => ({ upTo: e === Infinity ? null : e, count: counts2[i]! }));
   const q = (f: number) => (lens.length ? lens[Math.min(lens.length - 1, Math.floor(f * lens.length))]! : 0);
   return {
     dir: corpus.dir, sources, total,

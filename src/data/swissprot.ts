@@ -4,7 +4,8 @@
 // databases through `blastdbcmd -entry all` and keeps an accession only the first time it is seen
 // (516,371 proteins). GO terms of all three ontologies are written to annotations/go.tsv for evaluation.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Readable } from "node:stream";
@@ -54,8 +55,7 @@ export function swissprotPreset(opts: { name?: string; weight?: number; dir?: st
   const seen = new Set<string>();
   const perDb: Record<string, number> = { BPO: 0, MFO: 0, CCO: 0 };
   let merged = 0;
-  const goDir = mkdtempSync(join(tmpdir(), "plmscale-go-"));
-  const goPath = join(goDir, "go.tsv");
+  const goPath = join(tmpdir(), `plmscale-go-${process.pid}-${randomBytes(6).toString("hex")}.tsv`);
   let go: WriteStream | null = null;
   let current = "BPO";
   const accept = (r: FastaRecord): boolean => {

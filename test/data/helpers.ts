@@ -1,5 +1,5 @@
 // Shared helpers for data tests: fixture paths, temp dirs, tiny FASTA writers.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,16 @@ export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/", import.
 export const SWISSPROT_SAMPLE = join(FIXTURES, "swissprot-sample.fasta.gz");
 export const MGNIFY = join(FIXTURES, "mgnify-prodigal.faa.gz");
 
+const made: string[] = [];
+process.on("exit", () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** a fresh temporary directory, removed when the test process exits */
 export function tmp(prefix = "plmscale-data-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function writeFasta(dir: string, name: string, records: [string, string][]): string {

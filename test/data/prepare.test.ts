@@ -165,6 +165,10 @@ test("an existing corpus is not overwritten without force; --force replaces it",
   await assert.rejects(prepareCorpus({ out, cluster: "none", sources }), (e: Error) => e instanceof PrepareError && /--force/.test(e.message));
   const m = await prepareCorpus({ out, cluster: "none", sources, force: true, maxRecords: 1 });
   assert.equal(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).created, m.created);
+  // --force never deletes a directory that is not a corpus
+  writeFileSync(join(dir, "notes.txt"), "keep me");
+  await assert.rejects(prepareCorpus({ out: dir, cluster: "none", sources, force: true }), /is not a corpus/);
+  assert.equal(readFileSync(join(dir, "notes.txt"), "utf8"), "keep me");
 });
 
 test("maxRecords stops each source after N records", async () => {

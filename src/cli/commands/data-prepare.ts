@@ -46,6 +46,7 @@ Options:
   --threads N              mmseqs threads (default: all cores)
   --dedup-memory MB        in-memory dedup table budget before spilling to sorted runs (default 512)
   --disk-dedup             use the disk (sorted runs) dedup path from the start
+  --hash-inputs            record the sha256 of every input in the manifest (slower ingest)
   --force                  replace an existing corpus at --out
   --quiet                  no progress output
   --json                   print the manifest as JSON
@@ -71,6 +72,7 @@ Example:
     "dedup-memory": { type: "string" },
     "disk-dedup": { type: "boolean" },
     force: { type: "boolean" },
+    "hash-inputs": { type: "boolean" },
     quiet: { type: "boolean" },
   },
   async run(args, io): Promise<CorpusManifest> {
@@ -102,6 +104,11 @@ Example:
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
       if (e.phase === "done") return progress.stop();
+      if (e.phase === "cluster" && e.message) {
+        // mmseqs reports no progress of its own: show what runs and for how long
+        progress.stop();
+        return io.err(`cluster: ${e.message}`);
+      }
       const label = e.phase === "ingest" ? `ingest ${e.source}` : e.phase;
       progress.update({ label, done: e.done, total: e.total, unit: e.unit });
     };
@@ -111,7 +118,7 @@ Example:
         maxRecords: optNum(args, "max-records"), minLength: optNum(args, "min-length"), maxLength: optNum(args, "max-length"),
         validFraction: optNum(args, "valid"), testFraction: optNum(args, "test"), seed: optNum(args, "seed"),
         identity: optNum(args, "identity"), coverage: optNum(args, "coverage"), threads: optNum(args, "threads") ?? cpus().length,
-        dedupMemoryMB: optNum(args, "dedup-memory"), forceDiskDedup: flag(args, "disk-dedup"), force: flag(args, "force"),
+        dedupMemoryMB: optNum(args, "dedup-memory"), forceDiskDedup: flag(args, "disk-dedup"), hashInputs: flag(args, "hash-inputs"), force: flag(args, "force"),
         signal: io.signal,
       }, onProgress);
       progress.stop();

@@ -40,7 +40,7 @@ Example:
     const L = s.lengths;
     io.out(`${s.split} lengths: min ${L.min}, median ${L.median}, mean ${L.mean.toFixed(1)}, p99 ${L.p99}, max ${L.max}`);
     const peak = Math.max(...L.histogram.map((h) => h.count), 1);
-    for (const h of L.histogram) io.out(`  ≤${String(h.upTo === null || h.upTo === Infinity ? "∞" : h.upTo).padStart(5)} ${String(h.count).padStart(9)} ${"#".repeat(Math.round((40 * h.count) / peak))}`);
+    for (const h of L.histogram) io.out(`  ≤${String(h.upTo === null ? "∞" : h.upTo).padStart(5)} ${String(h.count).padStart(9)} ${"#".repeat(Math.round((40 * h.count) / peak))}`);
     io.out(`composition: ${Object.entries(s.composition).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join("  ")}`);
     io.out(`unigram entropy: ${s.unigramEntropyNats.toFixed(4)} nats/residue`);
   },

@@ -1,0 +1,185 @@
+// npm run bench:data [-- --quick]
+// 1. ingest (read + gunzip + validate + tokenize + hash + dedup) throughput on Swiss-Prot (BPO database, 486k
+//    records, 178M residues) as a ratio to `zcat FILE > /dev/null` (and plain: `cat`) in the same run;
+// 2. peak RSS and wall time of `plmscale data prepare --preset swissprot` (skipped with --quick);
+// 3. sampler throughput (tokens/s, sync and worker-prefetched) vs. the fastest trainer peer we know
+//    (HF ESM-2 8M on an H100: 855k tokens/s, DESIGN.md §7);
+// 4. padding waste at context 1024 and 256: packing (no look-ahead / look-ahead 32) vs length-bucketed padding.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, createWriteStream, statSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { scanFasta } from "../src/data/fasta.js";
+import { Deduper, contentHash } from "../src/data/dedup.js";
+import { openCorpus } from "../src/data/corpus.js";
+import { Sampler } from "../src/data/sampler.js";
+import { BatchPrefetcher } from "../src/data/prefetch.js";
+import { Rng } from "../src/data/rng.js";
+
+const quick = process.argv.includes("--quick");
+const only = process.argv.includes("--ingest-only");
+const cache = join(tmpdir(), "plmscale-bench-data");
+mkdirSync(cache, { recursive: true });
+const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const DB = "/usr/share/metastudent-data/dataset_201401/BPO/goasp.fasta";
+
+function sh(cmd: string): number {
+  const t = performance.now();
+  const r = spawnSync("bash", ["-c", cmd], { stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error(`${cmd} failed`);
+  return (performance.now() - t) / 1000;
+}
+
+/** wall and CPU (user + sys) seconds of a shell command; CPU time is the fair figure on a loaded machine */
+function timed(cmd: string): { seconds: number; cpu: number } {
+  const t = performance.now();
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time (${cmd})`], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  const [u, s] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return { seconds: (performance.now() - t) / 1000, cpu: u! + s! };
+}
+
+async function ensureFasta(): Promise<{ gz: string; plain: string }> {
+  const plain = join(cache, "swissprot-bpo.fasta"), gz = plain + ".gz";
+  if (!existsSync(gz)) {
+    console.error("writing the Swiss-Prot FASTA once (blastdbcmd | gzip) …");
+    sh(`blastdbcmd -db ${DB} -entry all -line_length 60 > ${plain}.tmp && mv ${plain}.tmp ${plain} && gzip -6 -c ${plain} > ${gz}.tmp && mv ${gz}.tmp ${gz}`);
+  }
+  if (!existsSync(plain)) sh(`zcat ${gz} > ${plain}`);
+  return { gz, plain };
+}
+
+async function ingest(path: string): Promise<{ seconds: number; cpu: number; records: number; residues: number; distinct: number }> {
+  const t = performance.now();
+  const c0 = process.cpuUsage();
+  const d = new Deduper({ tmpDir: join(cache, "dedup") });
+  let id = 0, residues = 0, distinct = 0;
+  const r = await scanFasta({ name: path, path }, (rec) => {
+    if (rec.bad) return;
+    residues += rec.residues.length;
+    if (d.add(contentHash(rec.residues), id++)) distinct++;
+  });
+  d.finish(id);
+  const c = process.cpuUsage(c0); // all threads of this process, zlib's included
+  return { seconds: (performance.now() - t) / 1000, cpu: (c.user + c.system) / 1e6, records: r.records, residues, distinct };
+}
+
+function bestOf<T extends { seconds: number }>(xs: T[]): T {
+  return xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+async function peakPrepare(): Promise<{ seconds: number; peakRssMB: number } | null> {
+  if (!existsSync("/usr/bin/time")) return null;
+  const out = join(cache, "swissprot-corpus");
+  rmSync(out, { recursive: true, force: true });
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const c = spawn("/usr/bin/time", ["-f", "%M", process.execPath, MAIN, "data", "prepare", "--preset", "swissprot", "--out", out, "--quiet", "--json"], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    c.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    c.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`prepare failed: ${err}`));
+      const kb = Number(err.trim().split("\n").pop());
+      resolve({ seconds: (performance.now() - t) / 1000, peakRssMB: kb / 1024 });
+    });
+  });
+}
+
+/** padding waste of length-bucketed batching: shuffled pools of 100 batches, sorted by length, batches of
+ * at most rows × context token slots (rows × longest ≤ budget), as fairseq/ESM batch by tokens */
+function bucketWaste(lengths: number[], context: number, rows: number, seed: number): number {
+  const rng = new Rng(seed);
+  const L = lengths.map((l) => Math.min(l + 2, context));
+  for (let i = L.length - 1; i > 0; i--) { const j = rng.int(i + 1); [L[i], L[j]] = [L[j]!, L[i]!]; }
+  const budget = rows * context;
+  let real = 0, slots = 0;
+  const pool = rows * 100;
+  for (let p = 0; p < L.length; p += pool) {
+    const chunk = L.slice(p, p + pool).sort((a, b) => a - b);
+    let batch: number[] = [];
+    const flush = () => {
+      if (!batch.length) return;
+      const max = batch[batch.length - 1]!;
+      real += batch.reduce((a, b) => a + b, 0);
+      slots += max * batch.length;
+      batch = [];
+    };
+    for (const l of chunk) {
+      if ((batch.length + 1) * l > budget) flush();
+      batch.push(l);
+    }
+    flush();
+  }
+  return 1 - real / slots;
+}
+
+function packWaste(corpusDir: string, context: number, lookahead: number, tokens: number): number {
+  const s = new Sampler(openCorpus(corpusDir), { split: "train", objective: "clm", context, rows: 8, seed: 1, lookahead });
+  let real = 0, slots = 0;
+  while (slots < tokens) { const b = s.next(); real += b.realTokens; slots += b.rows * b.context; }
+  return 1 - real / slots;
+}
+
+async function main() {
+  const res: Record<string, unknown> = {};
+  const { gz, plain } = await ensureFasta();
+  res.input = { gz: statSync(gz).size, plain: statSync(plain).size };
+  // 1. ingest vs zcat / cat (best of 2 each, interleaved)
+  const zc: { seconds: number; cpu: number }[] = [], ct: { seconds: number; cpu: number }[] = [], ig: Awaited<ReturnType<typeof ingest>>[] = [], ip: Awaited<ReturnType<typeof ingest>>[] = [];
+  for (let k = 0; k < 2; k++) {
+    zc.push(timed(`zcat ${gz} > /dev/null`));
+    ig.push(await ingest(gz));
+    ct.push(timed(`cat ${plain} > /dev/null`));
+    ip.push(await ingest(plain));
+  }
+  const z = bestOf(zc), g = bestOf(ig), c = bestOf(ct), p = bestOf(ip);
+  res.ingest = {
+    records: g.records, residues: g.residues, distinct: g.distinct,
+    zcatSeconds: z.seconds, ingestGzSeconds: g.seconds, ratioVsZcat: z.seconds / g.seconds,
+    zcatCpu: z.cpu, ingestGzCpu: g.cpu, cpuRatioVsZcat: z.cpu / g.cpu,
+    catSeconds: c.seconds, ingestPlainSeconds: p.seconds, ratioVsCat: c.seconds / p.seconds,
+    ingestPlainCpu: p.cpu, loadAverage: (await import("node:os")).loadavg()[0],
+    plainMBps: res.input && (statSync(plain).size / 2 ** 20) / p.seconds,
+  };
+  console.error(JSON.stringify(res.ingest));
+  if (only) return console.log(JSON.stringify(res, null, 2));
+  // 2. full preset build
+  const corpusDir = join(cache, "swissprot-corpus");
+  if (!quick) res.prepare = await peakPrepare();
+  else if (!existsSync(join(corpusDir, "manifest.json"))) await peakPrepare();
+  console.error(JSON.stringify(res.prepare ?? "skipped (--quick)"));
+  // 3. sampler throughput
+  const corpus = openCorpus(corpusDir);
+  const opts = { split: "train" as const, objective: "mlm" as const, context: 1024, rows: 8, seed: 1 };
+  const s = new Sampler(corpus, opts);
+  s.next();
+  let t = performance.now(), tok = 0;
+  while (performance.now() - t < 3000) tok += s.next().input.length;
+  const syncTps = tok / ((performance.now() - t) / 1000);
+  const pf = new BatchPrefetcher(corpusDir, opts, 8);
+  await pf.next();
+  t = performance.now(); tok = 0;
+  while (performance.now() - t < 3000) tok += (await pf.next()).input.length;
+  const pfTps = tok / ((performance.now() - t) / 1000);
+  await pf.close();
+  const peer = 855_000;
+  res.sampler = { context: 1024, rows: 8, objective: "mlm", syncTokensPerSecond: syncTps, prefetchTokensPerSecond: pfTps, trainerPeerTokensPerSecond: peer, ratioPrefetchVsPeer: pfTps / peer };
+  console.error(JSON.stringify(res.sampler));
+  // 4. padding waste
+  const lengths: number[] = [];
+  for (const src of corpus.split("train")) for (let i = 0; i < src.sequences; i++) lengths.push(src.index[4 * i + 2]!);
+  res.paddingWaste = [1024, 256].map((context) => ({
+    context,
+    packedNoLookahead: packWaste(corpusDir, context, 1, 4e6),
+    packedLookahead32: packWaste(corpusDir, context, 32, 4e6),
+    packedLookahead128: packWaste(corpusDir, context, 128, 4e6),
+    lengthBucketed: bucketWaste(lengths, context, 8, 1),
+  }));
+  console.log(JSON.stringify(res, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
