@@ -21,7 +21,7 @@ export LIBTORCH=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__fi
 node_ok=0
 if command -v node >/dev/null && [ -f dist/bench/gpu-train-node.js ]; then
   log "building the addon against $LIBTORCH"
-  if timeout 240 bash scripts/build-native.sh >&2; then  # incremental: rebuilds when the libtorch flavour changed node_ok=1; else log "addon build FAILED: plmscale side skipped"; fi
+  if timeout 240 bash scripts/build-native.sh >&2; then node_ok=1; else log "addon build FAILED: plmscale side skipped"; fi
 else
   log "no node or no dist/: plmscale side skipped (run bench/gpu-prepare.sh and carry dist, .device)"
 fi

@@ -3,15 +3,21 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
-  bestOfStarts, fitData, gridStarts, impliedAllocation, lawOf, screenStarts, summariseBootstrap,
+  bootstrapThetas, bestOfStarts, fitData, gridStarts, impliedAllocation, lawOf, screenStarts, summariseBootstrap,
   type ParametricFit, type ParametricOptions,
 } from "./parametric.js";
 import type { RunRow } from "./runs-table.js";
 
 export interface ParallelOptions extends ParametricOptions {
-  /** worker threads (default: available cores, at most 8) */
+  /**
+   * worker threads (default: available cores, at most 8, but none below IN_THREAD_WORK resamples×runs:
+   * bench:fit measured a resample of 300 runs at ~1 ms, less than a worker's start-up and JIT warm-up)
+   */
   workers?: number;
 }
+
+/** resamples × runs below which the default is to stay on the calling thread */
+export const IN_THREAD_WORK = 2e6;
 
 export async function fitParametricParallel(rows: readonly RunRow[], opts: ParallelOptions = {}): Promise<ParametricFit> {
   if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
@@ -27,8 +33,13 @@ export async function fitParametricParallel(rows: readonly RunRow[], opts: Paral
   const resamples = opts.bootstrap ?? 0;
   if (resamples <= 0) return fit;
   const seed = opts.seed ?? 0;
-  const workers = Math.max(1, Math.min(opts.workers ?? Math.min(8, availableParallelism()), resamples));
+  const auto = resamples * rows.length < IN_THREAD_WORK ? 1 : Math.min(8, availableParallelism());
+  const workers = Math.max(1, Math.min(opts.workers ?? auto, resamples));
   const theta0 = Array.from(best.theta);
+  if (workers === 1) {
+    const thetas = bootstrapThetas(data, theta0, delta, seed, 0, resamples, opts.maxIter);
+    return Object.assign(fit, summariseBootstrap(thetas, resamples, seed, opts.level ?? 0.95));
+  }
   const chunks: Promise<Float64Array[]>[] = [];
   for (let w = 0; w < workers; w++) {
     const from = Math.floor((w * resamples) / workers), to = Math.floor(((w + 1) * resamples) / workers);

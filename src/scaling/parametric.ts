@@ -27,7 +27,7 @@ export interface ParametricOptions {
   maxIter?: number;
 }
 
-export type ParametricKey = "E" | "A" | "B" | "alpha" | "beta" | "a" | "b";
+export type ParametricKey = "E" | "A" | "B" | "alpha" | "beta" | "a" | "b" | "kN" | "kD";
 
 export interface ParametricFit extends ParametricLaw {
   /** summed Huber objective reached at the best start */
@@ -193,16 +193,16 @@ export function bootstrapThetas(
   return out;
 }
 
-/** Percentile intervals of E, A, B, α, β and the implied a, b from bootstrap θs. */
+/** Percentile intervals of E, A, B, α, β and the implied a, b, kN, kD from bootstrap θs. */
 export function summariseBootstrap(thetas: Float64Array[], resamples: number, seed: number, level: number) {
-  const cols: Record<ParametricKey, number[]> = { E: [], A: [], B: [], alpha: [], beta: [], a: [], b: [] };
+  const cols: Record<ParametricKey, number[]> = { E: [], A: [], B: [], alpha: [], beta: [], a: [], b: [], kN: [], kD: [] };
   let failed = 0;
   for (const t of thetas) {
     if (!t.every(Number.isFinite)) { failed++; continue; }
     const l = lawOf(t);
     const al = impliedAllocation(l);
     cols.E.push(l.E); cols.A.push(l.A); cols.B.push(l.B); cols.alpha.push(l.alpha); cols.beta.push(l.beta);
-    cols.a.push(al.a); cols.b.push(al.b);
+    cols.a.push(al.a); cols.b.push(al.b); cols.kN.push(al.kN); cols.kD.push(al.kD);
   }
   const ci = {} as Record<ParametricKey, Interval>;
   for (const k of Object.keys(cols) as ParametricKey[]) ci[k] = percentileInterval(cols[k], level);

@@ -108,3 +108,12 @@ export function presetByName(name: string): Preset {
   if (!p) throw new Error(`unknown preset '${name}' (known: ${Object.keys(PRESETS).join(", ")}, or a JSON file)`);
   return p;
 }
+
+/** Add a user preset (e.g. a saved fit) to PRESETS so that it can be named; refuses to shadow a built-in. */
+export function registerPreset(p: Preset): Preset {
+  const builtIn = ["released-clm", "released-mlm", "paper-clm", "paper-mlm"];
+  if (builtIn.includes(p.name)) throw new Error(`preset name '${p.name}' is built in; choose another`);
+  const checked = presetFromJson(p, `preset ${p.name}`);
+  PRESETS[checked.name] = checked;
+  return checked;
+}

@@ -196,7 +196,9 @@ export function parseCurves(text: string, fileName: string): LossCurve[] {
   const table = isJsonl(text, fileName) ? jsonlObjects(text, fileName) : csvObjects(text, fileName);
   const byRun = new Map<string, LossCurve>();
   for (const { line, f } of table) {
-    const run = String(f.run ?? f.name ?? "run");
+    const id = f.run ?? f.name;
+    if (id === undefined || id === "") throw new RunsTableError(fileName, line, "run", "missing (loss curves need a run column naming each run; a runs table of final losses is not a set of curves)");
+    const run = String(id);
     const flops = numberCell(f.flops ?? f.C, fileName, line, "flops");
     const loss = numberCell(f.loss ?? f.valLoss ?? f.trainLoss, fileName, line, "loss");
     if (flops === undefined) throw new RunsTableError(fileName, line, "flops", "missing");
@@ -252,16 +254,18 @@ export function readCurves(path: string): LossCurve[] {
         const n = (JSON.parse(readFileSync(result, "utf8")) as { N?: number }).N;
         if (typeof n === "number") c.N = n;
       }
+      // validation points when the run logged any, else training points (never a mix of the two)
+      const val: LossCurve["points"] = [], train: LossCurve["points"] = [];
       readFileSync(metrics, "utf8").split(/\r?\n/).forEach((raw, i) => {
         if (!raw.trim()) return;
         let m: Record<string, unknown>;
         try { m = JSON.parse(raw) as Record<string, unknown>; }
         catch { throw new RunsTableError(metrics, i + 1, "(row)", "not valid JSON"); }
-        const loss = (m.valLoss ?? m.trainLoss) as number | undefined;
-        if (typeof m.flops === "number" && m.flops > 0 && typeof loss === "number" && Number.isFinite(loss)) {
-          c.points.push({ flops: m.flops, loss });
-        }
+        if (typeof m.flops !== "number" || !(m.flops > 0)) return;
+        if (typeof m.valLoss === "number" && Number.isFinite(m.valLoss)) val.push({ flops: m.flops, loss: m.valLoss });
+        if (typeof m.trainLoss === "number" && Number.isFinite(m.trainLoss)) train.push({ flops: m.flops, loss: m.trainLoss });
       });
+      c.points = (val.length >= 2 ? val : train).sort((p, q) => p.flops - q.flops);
       if (c.points.length) curves.push(c);
       return;
     }

@@ -28,8 +28,11 @@ export interface TransferLaw {
   warnings: string[];
 }
 
-function isTransfer(r: RunRow): boolean {
+/** A run initialised from a checkpoint: `init` is "clm", a path, or an object (result.json); not "", "scratch", "none", null. */
+export function isTransferRun(r: RunRow): boolean {
   const init = r.extra.init;
+  if (init === undefined || init === null) return false;
+  if (typeof init === "object") return true;
   return typeof init === "string" && init !== "" && init !== "null" && init !== "scratch" && init !== "none";
 }
 
@@ -39,8 +42,8 @@ function isTransfer(r: RunRow): boolean {
  */
 export function pairRuns(rows: readonly RunRow[]): TransferPair[] {
   const mlm = rows.filter((r) => r.objective === "mlm");
-  const scratch = mlm.filter((r) => !isTransfer(r));
-  const transfer = mlm.filter(isTransfer);
+  const scratch = mlm.filter((r) => !isTransferRun(r));
+  const transfer = mlm.filter(isTransferRun);
   const close = (x: number, y: number) => Math.abs(x / y - 1) <= 0.02;
   const pairs: TransferPair[] = [];
   for (const t of transfer) {

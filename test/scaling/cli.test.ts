@@ -41,6 +41,12 @@ test("plan --like esm2-3b --json: ≈10.7B parameters with a shape and growth fa
   assert.equal(p.budget.like!.name, "esm2-3b");
   assert.ok(p.growthPer10x.N > 5 && p.growthPer10x.N < 6.5);
   assert.deepEqual(out, [], "--json leaves printing to main");
+  assert.ok(!p.warnings.some((w) => /approximate budget/.test(w)));
+  const { r: r15 } = await run(planCommand, ["--like", "esm2-15b", "--json"]);
+  assert.ok((r15 as PlanResult).warnings.some((w) => /approximate budget: ESM-2 15B/.test(w)));
+  const { r: r15t } = await run(planCommand, ["--like", "esm2-15b", "--tokens", "9e11", "--json"]);
+  assert.equal((r15t as PlanResult).C, 6 * (r15t as PlanResult).budget.like!.N * 9e11);
+  assert.ok(!(r15t as PlanResult).warnings.some((w) => /approximate budget/.test(w)));
 });
 
 test("plan human output; --gpu-hours budget; --emit writes a config", async () => {
@@ -76,6 +82,7 @@ test("plan error paths", async () => {
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--mfu", "2", "--gpu", "h100"], /mfu/, 2);
   await fails(planCommand, ["--like", "gpt-4"], /unknown model/, 2);
   await fails(planCommand, ["--like", "progen2-large"], /--tokens/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--tokens", "1e9"], /--tokens goes with --like/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "nope"], /unknown preset/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--preset", "released-clm"], /is for CLM/);
   await fails(planCommand, ["--objective", "clm", "--flops", "1e20", "--joint"], /--objective mlm/, 2);
@@ -97,8 +104,9 @@ test("fit parametric: JSON names and human output", async () => {
   const f = (r as unknown as { fit: Record<string, unknown> }).fit;
   for (const k of ["E", "A", "B", "alpha", "beta", "objective", "a", "b", "kN", "kD", "ci"]) assert.ok(k in f, k);
   assert.ok(Math.abs((f.alpha as number) - 0.34) < 0.03);
-  const { out } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "0"]);
+  const { out } = await run(fitCommand, ["--runs", csv, "--method", "parametric", "--bootstrap", "0", "--at", "1e22"]);
   assert.match(out.join("\n"), /objective \(summed Huber\)/);
+  assert.match(out.join("\n"), /optimum at C = 1\.000e\+22: N = /);
 });
 
 test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objectives; missing file", async () => {
@@ -116,4 +124,48 @@ test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objecti
   await fails(fitCommand, ["--runs", join(dir, "nope.csv")], /no such file/);
   await fails(fitCommand, ["--runs", csv, "--method", "magic"], /--method/, 2);
   await fails(fitCommand, ["--runs", csv, "--method", "transfer"], /no transfer pairs/);
+});
+
+test("fit --method transfer from paired runs, then plan --joint --transfer-law", async () => {
+  const L = { E: 1.8, A: 300, B: 500, alpha: 0.33, beta: 0.3 };
+  const loss = (N: number, D: number) => L.E + L.A / N ** L.alpha + L.B / D ** L.beta;
+  const lines = ["objective,N,D,loss,init"];
+  // from-scratch MLM runs for the scratch law, and CLM-initialised runs worth D_t = 2e3·D_F^0.45·N^0.3 extra tokens
+  for (const N of [1e7, 3e7, 1e8]) for (const D of [1e8, 1e9, 1e10]) {
+    lines.push(`mlm,${N},${D},${loss(N, D)},scratch`);
+    lines.push(`mlm,${N},${D},${loss(N, D + 2e3 * D ** 0.45 * N ** 0.3)},clm`);
+  }
+  const file = join(dir, "transfer.csv");
+  writeFileSync(file, lines.join("\n") + "\n");
+  const { r } = await run(fitCommand, ["--runs", file, "--method", "transfer", "--json"]);
+  const t = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "transfer" }>;
+  assert.equal(t.points.length, 9);
+  assert.ok(t.fit && Math.abs(t.fit.alpha - 0.45) < 0.02 && Math.abs(t.fit.beta - 0.3) < 0.02, JSON.stringify(t.fit));
+  const lawFile = join(dir, "transfer-law.json");
+  writeFileSync(lawFile, JSON.stringify(t));
+  const { r: p, out } = await run(planCommand, ["--objective", "mlm", "--flops", "1e20", "--joint", "--transfer-law", lawFile]);
+  const j = (p as PlanResult).joint!;
+  assert.ok(j.effectiveMlmTokens! > j.mlm.D);
+  assert.ok(j.predictedLoss!.transfer < j.predictedLoss!.scratch + 1);
+  assert.match(out.join("\n"), /effective MLM tokens with transfer/);
+  const { out: human } = await run(fitCommand, ["--runs", file, "--method", "transfer"]);
+  assert.match(human.join("\n"), /D_t = .*·D_F\^0\.4\d+·N\^0\.[23]\d+/);
+});
+
+test("fit --method envelope from a curves table", async () => {
+  const lines = ["run,flops,loss,N"];
+  for (let i = 0; i < 6; i++) {
+    const Ci = 1e17 * 10 ** (i / 2), N = 0.1 * Ci ** 0.5;
+    for (let k = -15; k <= 15; k++) {
+      const C = Ci * 10 ** (k / 10);
+      lines.push(`r${i},${C},${3 * (C / 8.64e19) ** -0.05 * (1 + 0.02 * Math.log(C / Ci) ** 2)},${N}`);
+    }
+  }
+  const file = join(dir, "curves.csv");
+  writeFileSync(file, lines.join("\n") + "\n");
+  const { r } = await run(fitCommand, ["--runs", file, "--method", "envelope", "--json"]);
+  const e = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "envelope" }>;
+  assert.ok(Math.abs(e.fit.gamma + 0.05) < 0.005, String(e.fit.gamma));
+  assert.ok(e.fit.a !== undefined && Math.abs(e.fit.a - 0.5) < 0.05, String(e.fit.a));
+  await fails(fitCommand, ["--runs", csv, "--method", "envelope"], /runs\.csv:2: column 'run': missing/);
 });

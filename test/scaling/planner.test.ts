@@ -4,7 +4,7 @@ import { budgetFlops, NAMED_BUDGETS } from "../../src/scaling/budgets.js";
 import { dataLimits, effectiveTokens, R_STAR } from "../../src/scaling/data-limits.js";
 import { batchTokensFor, peakLrFor } from "../../src/scaling/lr.js";
 import { planModel } from "../../src/scaling/planner.js";
-import { defaultPreset, growthFactors, optimalAllocation, PRESETS, presetFromJson } from "../../src/scaling/presets.js";
+import { defaultPreset, growthFactors, optimalAllocation, PRESETS, presetByName, presetFromJson, registerPreset } from "../../src/scaling/presets.js";
 import { nonEmbeddingParams } from "../../src/scaling/shape.js";
 import { trainConfigFor } from "../../src/scaling/train-config.js";
 import { flopsToGpuHours, flopsToPfDays, gpuHoursToFlops, PF_DAY, wallSeconds } from "../../src/scaling/units.js";
@@ -37,6 +37,10 @@ test("a saved preset round-trips and bad ones name the field", () => {
   assert.throws(() => presetFromJson({ objective: "t5", law: {} }), /objective/);
   assert.throws(() => presetFromJson({ objective: "clm", law: { kN: 1, a: "x", kD: 1, b: 1 } }), /law\.a/);
   assert.throws(() => presetFromJson({ objective: "clm", law: { kN: -1, a: 1, kD: 1, b: 1 } }), /positive/);
+  registerPreset({ ...p, name: "my-sweep" });
+  assert.equal(presetByName("my-sweep").law.a, 0.5);
+  assert.throws(() => registerPreset({ ...p, name: "released-clm" }), /built in/);
+  assert.throws(() => presetByName("nope"), /unknown preset 'nope'/);
 });
 
 test("ESM-2 published shapes: exact non-embedding counts by hand", () => {

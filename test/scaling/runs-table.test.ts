@@ -76,6 +76,9 @@ test("a sweep directory: result.json per run is a runs table; metrics.jsonl are 
   assert.equal(curves.length, 2);
   assert.equal(curves[0]!.N, 1e6);
   assert.equal(curves[0]!.points.length, 3);
+  // a run that logged ≥ 2 validation points contributes those, not its training losses
+  writeFileSync(join(root, "b0", "run1", "metrics.jsonl"), [1, 2, 3].map((s) => JSON.stringify({ step: s, flops: s * 1e12, trainLoss: 3, valLoss: 2 + s / 10 })).join("\n"));
+  assert.deepEqual(readCurves(root)[1]!.points.map((p) => p.loss), [2.1, 2.2, 2.3]);
   assert.throws(() => readRunsTable(mkdtempSync(join(tmpdir(), "plmscale-empty-"))), /no finished runs/);
 });
 

@@ -40,6 +40,9 @@ test("explicit pair column; no benefit and unreachable losses are reported, not 
   assert.match(worse.note!, /no transfer benefit|below/);
   assert.match(transferredTokens(ps[1]!, LAW).note!, /below what the scratch law can reach/);
   assert.throws(() => fitTransferLaw([worse]), /at least 3 pairs/);
+  // result.json style: init null (scratch) or an object (transfer)
+  const j = (init: unknown): RunRow => ({ objective: "mlm", N: 1e7, D: 1e9, C: 6e16, loss: 2, extra: { init } });
+  assert.equal(pairRuns([j(null), j({ from: "runs/clm", objective: "clm" })]).length, 1);
 });
 
 test("one model size: β fixed at 0 with a note", () => {

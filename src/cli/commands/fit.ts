@@ -4,16 +4,19 @@ import { CliError, defineCommand, flag, optNum, optStr, str, type CommandIO } fr
 import { fitParametricParallel } from "../../scaling/bootstrap-pool.js";
 import { fitEnvelope, type EnvelopeFit } from "../../scaling/envelope.js";
 import { fitIsoflop, type IsoflopFit } from "../../scaling/isoflop.js";
-import { type ParametricFit, type ParametricLaw } from "../../scaling/parametric.js";
+import { parametricOptimum, type ParametricFit, type ParametricLaw } from "../../scaling/parametric.js";
+import { optimalAllocation } from "../../scaling/presets.js";
 import type { Preset } from "../../scaling/presets.js";
 import { readCurves, readRunsTable, RunsTableError, type Objective, type RunRow } from "../../scaling/runs-table.js";
-import { fitTransferLaw, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
+import { fitTransferLaw, isTransferRun, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
 
 type Method = "isoflop" | "parametric" | "envelope" | "transfer";
+/** the fitted law's compute-optimal point at a budget (--at C) */
+interface Optimum { C: number; N: number; D: number; L?: number }
 
 export type FitResult =
-  | { method: "isoflop"; lm: Objective; runs: number; skipped: number; fit: IsoflopFit; preset?: string }
-  | { method: "parametric"; lm: Objective; runs: number; skipped: number; fit: ParametricFit; preset?: string }
+  | { method: "isoflop"; lm: Objective; runs: number; skipped: number; fit: IsoflopFit; preset?: string; at?: Optimum }
+  | { method: "parametric"; lm: Objective; runs: number; skipped: number; fit: ParametricFit; preset?: string; at?: Optimum }
   | { method: "envelope"; lm?: Objective; runs: number; skipped: number; fit: EnvelopeFit; preset?: string }
   | { method: "transfer"; lm: "mlm"; runs: number; skipped: number; law: ParametricLaw; lawSource: string; points: TransferPoint[]; fit?: TransferLaw; warnings: string[] };
 
@@ -40,6 +43,7 @@ Options:
   --workers N            threads for the parametric bootstrap (default: cores)
   --all-starts           parametric: run L-BFGS from every grid start (4,500) instead of the best 200
   --skip-bad             skip bad rows (the count and the first few are reported) instead of failing
+  --at C                 isoflop/parametric: also report the law's optimum N, D, L at C FLOPs
   --save-preset FILE     save the fitted allocation law as a preset JSON for 'plmscale plan --preset FILE'
   --law FILE             transfer: the from-scratch MLM law (JSON of 'fit --method parametric --json');
                          default: a parametric fit of the scratch rows in the table
@@ -95,7 +99,7 @@ export const fitCommand = defineCommand<FitResult>({
   options: {
     runs: { type: "string" }, method: { type: "string" }, objective: { type: "string" },
     bootstrap: { type: "string" }, level: { type: "string" }, seed: { type: "string" }, workers: { type: "string" },
-    "all-starts": { type: "boolean" }, "skip-bad": { type: "boolean" }, "save-preset": { type: "string" }, law: { type: "string" },
+    "all-starts": { type: "boolean" }, "skip-bad": { type: "boolean" }, "save-preset": { type: "string" }, law: { type: "string" }, at: { type: "string" },
   },
   async run(args, io) {
     const path = str(args, "runs");
@@ -111,6 +115,8 @@ export const fitCommand = defineCommand<FitResult>({
     if (!(resamples >= 0) || !Number.isInteger(resamples)) throw new CliError("--bootstrap must be a whole number ≥ 0", 2);
     const presetFile = optStr(args, "save-preset");
     const wanted = optStr(args, "objective");
+    const at = optNum(args, "at");
+    if (at !== undefined && !(at > 0)) throw new CliError("--at must be a positive number of FLOPs", 2);
 
     if (method === "envelope") {
       let curves;
@@ -145,7 +151,7 @@ export const fitCommand = defineCommand<FitResult>({
         law = { E: l.E, A: l.A, B: l.B, alpha: l.alpha, beta: l.beta };
         lawSource = lawFile;
       } else {
-        const scratch = mlmRows.filter((r) => { const i = r.extra.init; return i === undefined || i === "" || i === "scratch" || i === "none" || i === "null"; });
+        const scratch = mlmRows.filter((r) => !isTransferRun(r));
         if (scratch.length < 5) throw new CliError(`only ${scratch.length} from-scratch MLM runs to fit the scratch law (need ≥ 5): pass --law FILE`, 1);
         law = await fitParametricParallel(scratch, { bootstrap: 0 });
         lawSource = `parametric fit of ${scratch.length} from-scratch MLM runs`;
@@ -162,6 +168,7 @@ export const fitCommand = defineCommand<FitResult>({
     if (method === "isoflop") {
       const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
+      if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
       if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`);
       return res;
     }
@@ -170,6 +177,7 @@ export const fitCommand = defineCommand<FitResult>({
       bootstrap: resamples, seed, level, ...(workers ? { workers } : {}), ...(flag(args, "all-starts") ? { topStarts: Infinity } : {}),
     }).catch((e: Error) => { throw new CliError(e.message, 1); });
     const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
+    if (at !== undefined) res.at = { C: at, ...parametricOptimum(fit, at) };
     if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`);
     return res;
   },
@@ -209,6 +217,7 @@ export const fitCommand = defineCommand<FitResult>({
       if (r.fit) io.out(`D_t = ${e(r.fit.k)}·D_F^${f(r.fit.alpha)}·N^${f(r.fit.beta)}  (r² ${f(r.fit.r2, 3)}, ${r.fit.points} pairs)`);
       for (const w of r.warnings) io.out(`note: ${w}`);
     }
+    if ("at" in r && r.at) io.out(`optimum at C = ${e(r.at.C)}: N = ${e(r.at.N)}, D = ${e(r.at.D)}${r.at.L !== undefined ? `, L = ${f(r.at.L)}` : ""}`);
     if ("preset" in r && r.preset) io.out(`saved preset: ${r.preset} (use with plmscale plan --preset ${r.preset})`);
   },
 });

@@ -12,7 +12,7 @@ import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } fr
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
 
 export interface PlanResult extends Plan {
-  budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string } };
+  budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string; approximate?: string } };
   joint?: JointPlan;
   emitted?: string;
 }
@@ -85,6 +85,7 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   const given = ["flops", "pf-days", "gpu-hours", "like"].filter((k) => optStr(args, k) !== undefined);
   if (given.length !== 1) throw new CliError("give exactly one budget: --flops, --pf-days, --gpu-hours or --like", 2);
   const from = given[0] as PlanResult["budget"]["from"];
+  if (from !== "like" && optStr(args, "tokens") !== undefined) throw new CliError("--tokens goes with --like", 2);
   let objective = objectiveArg;
   let C: number;
   let like: PlanResult["budget"]["like"];
@@ -102,7 +103,7 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
     try { r = budgetFlops(b, optNum(args, "tokens")); } catch (e) { throw new CliError((e as Error).message, 2); }
     C = r.C;
     objective ??= b.objective;
-    like = { name: b.name, N: b.N, D: r.D, source: b.source };
+    like = { name: b.name, N: b.N, D: r.D, source: b.source, ...(b.approximate && optNum(args, "tokens") === undefined ? { approximate: b.approximate } : {}) };
   }
   if (!(C > 0)) throw new CliError("the compute budget must be positive", 2);
   if (objective === undefined) throw new CliError("missing --objective clm|mlm", 2);
@@ -139,6 +140,7 @@ export const planCommand = defineCommand<PlanResult>({
       });
     } catch (e) { throw new CliError((e as Error).message, 1); }
     const result: PlanResult = { ...plan, budget };
+    if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
     if (flag(args, "joint") || optStr(args, "clm-fraction") !== undefined) {
       if (objective !== "mlm") throw new CliError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
       let transferLaw: TransferLaw | undefined;
@@ -168,9 +170,9 @@ export const planCommand = defineCommand<PlanResult>({
   },
   human(r, io) {
     const e = (x: number, p = 3) => x.toExponential(p);
-    const big = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(1)}k`);
+    const big = (x: number) => (x >= 1e12 ? `${(x / 1e12).toFixed(2)}T` : x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(1)}k`);
     const like = r.budget.like ? ` — the budget of ${r.budget.like.name} (${big(r.budget.like.N)} params × ${big(r.budget.like.D)} tokens)` : "";
-    io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toFixed(1)} PF-days)${like}`);
+    io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toPrecision(3)} PF-days)${like}`);
     io.out(`  law: ${r.preset.name} — ${r.preset.source}`);
     io.out(`  N_opt = ${big(r.N)} non-embedding parameters   D_opt = ${big(r.D)} tokens   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
     if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
