@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import * as torch from "../src/torch/index.js";
 import { createModel } from "../src/model/index.js";
-import { MemoryBatcher, type Batch } from "../src/train/batch.js";
+import { packBatch, encodeProtein, type Batch } from "../src/train/batch.js";
+import { Rng } from "../src/train/rng.js";
 import { readFastaSequences } from "../src/train/data-source.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
 import { nonEmbeddingParams } from "../src/scaling/shape.js";
@@ -19,6 +20,9 @@ const ROWS: Record<string, number> = { "8M": 32, "35M": 32, "150M": 16, "650M": 
 const T = 1024, PEAK = 989e12;
 const sizes = (process.env.SIZES ?? "8M,35M,150M,650M").split(",");
 const WARMUP = Number(process.env.WARMUP ?? 3), ITERS = Number(process.env.ITERS ?? 10), BUDGET = Number(process.env.BUDGET ?? 150);
+// DEVICE=cpu ROWS=1 WARMUP=0 ITERS=1 SIZES=8M: a dry run of this script's code path on a machine without CUDA
+const DEVICE = process.env.DEVICE ?? "cuda";
+const sync = () => (DEVICE === "cuda" ? torch.cuda.synchronize() : undefined);
 
 function synthetic(rows: number, seed: number): Batch {
   // one sequence per row filling the context; MLM-style 15% targets
@@ -35,13 +39,27 @@ function synthetic(rows: number, seed: number): Batch {
   return { rows, context: T, input, target, position, segment, realTokens: n, lossTokens: loss, sources: {} };
 }
 
+/** Packed rows by first-fit decreasing over a window of 8·rows sequences (crops to T), then MLM masking. */
+function packedBatch(pool: Int32Array[], start: number, rows: number, rng: Rng): Batch {
+  const window = Array.from({ length: 8 * rows }, (_, i) => pool[(start + i) % pool.length]!).sort((a, b) => b.length - a.length);
+  const bins: Int32Array[][] = Array.from({ length: rows }, () => []);
+  const room = new Array<number>(rows).fill(T);
+  for (const s of window) {
+    const L = Math.min(s.length, T), i = room.findIndex((r) => r >= L);
+    if (i >= 0) bins[i]!.push(s), (room[i]! -= L);
+  }
+  return packBatch(bins.flat(), rows, { objective: "mlm", context: T, maskProb: 0.15 }, rng).batch;
+}
+
 const t0 = performance.now();
 const out: Record<string, unknown> = { impl: "plmscale", torch: torch.buildInfo(), cuda: torch.cuda.isAvailable(), results: [] as unknown[] };
 const results = out.results as Record<string, unknown>[];
 const seqs = readFastaSequences(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"));
+new Rng(0).shuffle(seqs);
+const pool = seqs.map(encodeProtein);
 for (const size of sizes) {
   const [layers, dModel, heads] = SHAPES[size]!;
-  const rows = ROWS[size]!;
+  const rows = Number(process.env.ROWS ?? ROWS[size]!);
   const cfg: ModelConfig = { layers, dModel, heads, ffn: 4 * dModel, vocab: 33, context: T, activation: "gelu", bias: true, dropout: 0 };
   const N = nonEmbeddingParams(cfg);
   for (const mode of ["synthetic", "swissprot"] as const) {
@@ -53,15 +71,15 @@ for (const size of sizes) {
     let model: ReturnType<typeof createModel> | null = null, opt: torch.AdamW | null = null;
     try {
       torch.manualSeed(0);
-      model = createModel("mlm", cfg, "cuda");
-      model.computeDtype = "bfloat16";
+      model = createModel("mlm", cfg, DEVICE);
+      if (DEVICE === "cuda") model.computeDtype = "bfloat16";
       opt = new torch.AdamW(decayGroups(model, 0.01), { lr: 6e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8 });
       const params = model.parameters();
-      const src = new MemoryBatcher(seqs, { objective: "mlm", context: T, maskProb: 0.15, seed: 1 });
-      const batches = mode === "synthetic" ? [synthetic(rows, 1), synthetic(rows, 2)] : [0, 1, 2, 3].map(() => src.next(rows));
-      const step = (b: Batch) => trainStep(model!, opt!, params, b, { microRows: rows, device: "cuda", clip: 1 });
+      const rng = new Rng(1);
+      const batches = mode === "synthetic" ? [synthetic(rows, 1), synthetic(rows, 2)] : [0, 1, 2, 3].map((k) => packedBatch(pool, k * 8 * rows, rows, rng));
+      const step = (b: Batch) => trainStep(model!, opt!, params, b, { microRows: rows, device: DEVICE, clip: 1 });
       for (let i = 0; i < WARMUP; i++) step(batches[i % batches.length]!);
-      torch.cuda.synchronize();
+      sync();
       const s0 = performance.now();
       let real = 0;
       for (let i = 0; i < ITERS; i++) {
@@ -69,11 +87,10 @@ for (const size of sizes) {
         step(b);
         real += b.realTokens;
       }
-      torch.cuda.synchronize();
+      sync();
       const tps = real / ((performance.now() - s0) / 1000);
       Object.assign(r, { tokensPerSecond: tps, mfu: (6 * N * tps) / PEAK, paddingFraction: 1 - batches.reduce((a, b) => a + b.realTokens, 0) / (batches.length * rows * T) });
-      const mem = torch.cuda.memoryStats(0, true) as unknown;
-      r.memory = mem;
+      if (DEVICE === "cuda") r.memory = torch.cuda.memoryStats(0, true) as unknown;
       console.error(`${size} plmscale ${mode}: ${Math.round(tps).toLocaleString()} tok/s, MFU ${((6 * N * tps) / PEAK * 100).toFixed(1)}%`);
     } catch (e) {
       r.error = String((e as Error).message ?? e).slice(0, 500);

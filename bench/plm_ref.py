@@ -7,7 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")  # PyTorch >= 2.0
+HAS_SDPA113 = hasattr(F, "_scaled_dot_product_attention")  # 1.13's (what plmscale's engine calls there)
 
 
 def rotary(x, pos, inv_freq):
@@ -41,10 +42,12 @@ class Block(nn.Module):
             a = varlen(q, k, v, causal)  # [B, H, T, Dh]
         elif HAS_SDPA:
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and mask is None)
+        elif HAS_SDPA113:
+            a, _ = F._scaled_dot_product_attention(q, k, v, mask, 0.0, False, causal and mask is None)
         else:
             s = q @ k.transpose(-1, -2) / math.sqrt(D // self.h)  # [B, H, T, T]
             if mask is not None:
-                s = s + mask
+                s = s.masked_fill(~mask, float("-inf"))
             elif causal:
                 s = s.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
             a = s.softmax(-1) @ v
@@ -84,8 +87,7 @@ class PlmRef(nn.Module):
         if causal:
             allowed = allowed & torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
         allowed = allowed | torch.eye(T, dtype=torch.bool, device=tokens.device)  # padding rows attend to themselves
-        mask = torch.zeros(B, 1, T, T, device=tokens.device).masked_fill(~allowed[:, None], float("-inf"))
-        mask = mask.to(x.dtype) if not torch.is_autocast_enabled() else mask.to(torch.bfloat16)
+        mask = allowed[:, None]  # [B, 1, T, T] bool, True = may attend (as plmscale's mask)
         for b in self.blocks:
             x = b(x, pos, mask, False, None)
         return self.logits(x)
