@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+import { dataPrepareCommand } from "../../src/cli/commands/data-prepare.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -62,12 +64,16 @@ test("plan human output; --gpu-hours budget; --emit writes a config", async () =
   assert.equal(c.dtype, "bfloat16");
 });
 
-test("plan --joint and --corpus manifest", async () => {
-  const manifest = join(dir, "manifest.json");
-  writeFileSync(manifest, JSON.stringify({ sources: [{ name: "a", tokens: 2e9 }, { name: "b", tokens: 1e9 }] }));
-  const { r } = await run(planCommand, ["--objective", "mlm", "--flops", "1e20", "--joint", "--corpus", manifest, "--json"]);
+test("plan --joint and --corpus reads a real corpus manifest (unique training tokens)", async () => {
+  const fixture = fileURLToPath(new URL("../../../test/fixtures/swissprot-sample.fasta.gz", import.meta.url));
+  const corpus = join(dir, "corpus");
+  await run(dataPrepareCommand, ["--source", `sp=${fixture}`, "--out", corpus, "--cluster", "none", "--quiet", "--json"]);
+  const m = JSON.parse(readFileSync(join(corpus, "manifest.json"), "utf8"));
+  const trainTokens = m.sources[0].splits.train.tokens as number;
+  assert.ok(trainTokens > 1e6);
+  const { r } = await run(planCommand, ["--objective", "mlm", "--flops", "1e20", "--joint", "--corpus", corpus, "--json"]);
   const p = r as PlanResult;
-  assert.equal(p.data!.uniqueTokens, 3e9);
+  assert.equal(p.data!.uniqueTokens, trainTokens);
   assert.equal(p.joint!.clmFraction, 0.15);
 });
 

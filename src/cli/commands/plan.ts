@@ -60,13 +60,10 @@ function loadPreset(spec: string | undefined, objective: Objective): Preset {
   throw new CliError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
 }
 
-/** Unique training tokens from a corpus manifest (tolerant of the layouts the data layer may write). */
+/** Unique training tokens of a corpus: the train split's tokens summed over sources (docs/DATA.md manifest). */
 export function manifestTokens(m: Record<string, any>): number | undefined {
-  const candidates = [m.splits?.train?.tokens, m.train?.tokens, m.trainTokens, m.tokens?.train, m.uniqueTokens, m.totalTokens, m.tokens];
-  for (const c of candidates) if (typeof c === "number" && c > 0) return c;
-  const sources = m.sources;
-  const list = Array.isArray(sources) ? sources : sources && typeof sources === "object" ? Object.values(sources) : [];
-  const sum = list.reduce((s: number, x: any) => s + (typeof x?.tokens === "number" ? x.tokens : 0), 0);
+  const list: any[] = Array.isArray(m.sources) ? m.sources : [];
+  const sum = list.reduce((s: number, x: any) => s + (typeof x?.splits?.train?.tokens === "number" ? x.splits.train.tokens : 0), 0);
   return sum > 0 ? sum : undefined;
 }
 
