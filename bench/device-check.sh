@@ -4,11 +4,7 @@
 # Carry: dist, .device (node.xz + node-include), .gpu (production node_modules). Results in $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/device-out}; mkdir -p "$OUT"
-mkdir -p /tmp/nodebin && xz -dc .device/node.xz > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
-export PATH=/tmp/nodebin:$PATH NODE_INCLUDE=$PWD/.device/node-include
-export LIBTORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
-[ -d .gpu/node_modules ] && [ ! -d node_modules ] && mv .gpu/node_modules node_modules
+source bench/device-env.sh
 ( time timeout 240 bash scripts/build-native.sh ) > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 timeout 60 node dist/bench/gpu-check.js > "$OUT/gpu-check.json" 2>&1; cat "$OUT/gpu-check.json"; echo
 timeout 150 node scripts/run-tests.mjs torch/ model/ > "$OUT/gpu-tests.log" 2>&1; grep -E "^ℹ (tests|pass|fail|skipped)|^✖" "$OUT/gpu-tests.log" | head -20

@@ -5,11 +5,7 @@
 # fit and report here with `plmscale sweep fit` / `plmscale report`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/device-out}; mkdir -p "$OUT"
-mkdir -p /tmp/nodebin && xz -dc .device/node.xz > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
-export PATH=/tmp/nodebin:$PATH NODE_INCLUDE=$PWD/.device/node-include
-export LIBTORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
-[ -d .gpu/node_modules ] && [ ! -d node_modules ] && mv .gpu/node_modules node_modules
+source bench/device-env.sh
 timeout 240 bash scripts/build-native.sh > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 P="node dist/src/cli/main.js"
 $P sweep design --objective both --budgets ${BUDGETS:-1e13,3e13,1e14} --sizes ${SIZES:-2e5,6e5,2e6,6e6} \
