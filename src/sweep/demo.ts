@@ -2,13 +2,13 @@
 // exponents beside the paper's. Every heavy step runs as a child `plmscale` process (isolation, clean Ctrl-C);
 // each finished step is skipped when the demo is run again on the same --out, so an interrupted demo resumes.
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildReport } from "../report/build.js";
 import { corpusTrainTokens } from "./centre.js";
-import { demoGrid, speedFromMeasurements, type SpeedModel } from "./demo-grid.js";
+import { demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
 import { designSweep, trainConfigFor } from "./design.js";
 import { executeSweep, type ExecSummary } from "./executor.js";
 import { fitSweep, type SweepFit } from "./fit.js";
@@ -83,12 +83,14 @@ async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaul
     const out = join(dir, `${objective}-${params}`);
     rmSync(out, { recursive: true, force: true });
     const r = (await runPlmscale([
-      "train", "--objective", objective, "--params", params, "--tokens", String(8 * train.batchTokens!), "--data", corpus,
+      "train", "--objective", objective, "--params", params, "--tokens", String(24 * train.batchTokens!), "--data", corpus,
       "--context", String(train.context), "--batch-tokens", String(train.batchTokens), "--threads", String(threads),
       "--eval-every", "1000", "--eval-tokens", "2048", "--checkpoint-every", "0", "--out", out, "--quiet",
     ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
-    o.log(`  calibration ${objective} N=${r.N}: ${Math.round(r.tokensPerSecond)} tokens/s`);
-    pts.push({ N: r.N, tokensPerSecond: r.tokensPerSecond });
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+    const tps = steadyTokensPerSecond(lines, r.tokensPerSecond);
+    o.log(`  calibration ${objective} N=${r.N}: ${Math.round(tps)} tokens/s (steady state; ${Math.round(r.tokensPerSecond)} incl. start-up and evaluation)`);
+    pts.push({ N: r.N, tokensPerSecond: tps });
   };
   for (let i = 0; i < jobs.length; i += workers) await Promise.all(jobs.slice(i, i + workers).map(one));
   return speedFromMeasurements(pts);

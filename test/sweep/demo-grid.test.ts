@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoGrid, secondsPerToken, speedFromMeasurements } from "../../src/sweep/demo-grid.js";
+import { demoGrid, secondsPerToken, speedFromMeasurements, steadyTokensPerSecond } from "../../src/sweep/demo-grid.js";
 import { designSweep, MIN_N, TINY_SHAPES } from "../../src/sweep/design.js";
 import { nonEmbeddingParams } from "../../src/scaling/shape.js";
 
@@ -39,4 +39,17 @@ test("tiny shapes below shapeFor's range keep CPU grids at 4 distinct sizes", ()
   assert.equal(new Set(ns).size, 4);
   assert.ok(ns[0]! < 1e4, `smallest ${ns[0]}`);
   for (const p of d.points) assert.equal(p.shape.dModel % p.shape.heads, 0);
+});
+
+test("calibration throughput leaves out the start-up step and the final evaluation", () => {
+  // the metrics of a real 8-step calibration run (N = 26.6k, 4096 tokens per step): slow first step, eval at the end
+  const lines = [
+    { step: 1, tokens: 4096, time: 0.716 }, { step: 2, tokens: 8192, time: 0.869 }, { step: 3, tokens: 12288, time: 0.95 },
+    { step: 4, tokens: 16384, time: 1.03 }, { step: 5, tokens: 20480, time: 1.11 }, { step: 6, tokens: 24576, time: 1.19 },
+    { step: 7, tokens: 28672, time: 1.27 }, { step: 8, tokens: 32768, time: 2.049 },
+  ];
+  const steady = steadyTokensPerSecond(lines, 15990);
+  assert.ok(Math.abs(steady - (28672 - 8192) / (1.27 - 0.869)) < 1e-6);
+  assert.ok(steady > 3 * 15990, "steady state is several times the overall figure");
+  assert.equal(steadyTokensPerSecond(lines.slice(0, 2), 1234), 1234, "too few steps: overall figure");
 });
