@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { buildReport } from "../report/build.js";
 import { corpusTrainTokens } from "./centre.js";
 import { demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
-import { designSweep, trainConfigFor } from "./design.js";
+import { designSweep, trainConfigFor, TINY_SHAPES } from "./design.js";
 import { executeSweep, type ExecSummary } from "./executor.js";
 import { fitSweep, type SweepFit } from "./fit.js";
 import { DESIGN_FILE, readDesign, writeJsonAtomic, writeSweep } from "./layout.js";
@@ -78,12 +78,16 @@ export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 4
  */
 async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaults>, threads: number, workers: number, o: DemoOptions): Promise<SpeedModel> {
   const pts: { N: number; tokensPerSecond: number }[] = [];
-  const jobs = [["clm", "20k"], ["mlm", "20k"], ["clm", "150k"], ["mlm", "150k"]] as const;
-  const one = async ([objective, params]: (typeof jobs)[number]) => {
-    const out = join(dir, `${objective}-${params}`);
+  // the grid's own extremes: a width-16 tiny model (the demo's smallest sizes) and a ~150k shapeFor model;
+  // shapes between 20k and 150k from shapeFor alone under-predicted the tiny models' speed 4x
+  const tiny = TINY_SHAPES[1]!;
+  const sizes = [["tiny", ["--shape", `${tiny.layers},${tiny.dModel},${tiny.heads},${tiny.ffn}`]], ["150k", ["--params", "150k"]]] as const;
+  const jobs = (["clm", "mlm"] as const).flatMap((objective) => sizes.map(([name, size]) => [objective, name, size] as const));
+  const one = async ([objective, name, size]: (typeof jobs)[number]) => {
+    const out = join(dir, `${objective}-${name}`);
     rmSync(out, { recursive: true, force: true });
     const r = (await runPlmscale([
-      "train", "--objective", objective, "--params", params, "--tokens", String(24 * train.batchTokens!), "--data", corpus,
+      "train", "--objective", objective, ...size, "--tokens", String(24 * train.batchTokens!), "--data", corpus,
       "--context", String(train.context), "--batch-tokens", String(train.batchTokens), "--threads", String(threads),
       "--eval-every", "1000", "--eval-tokens", "2048", "--checkpoint-every", "0", "--out", out, "--quiet",
     ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
