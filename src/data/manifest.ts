@@ -86,3 +86,19 @@ export function validateManifest(m: unknown, where: string): asserts m is Corpus
     }
   }
 }
+
+/**
+ * Unique tokens in a corpus's training split, summed over sources (sources[].splits.train.tokens); null when the
+ * manifest has no sources or a source lacks the count. Used for epoch and data-limit estimates (plan, sweeps).
+ */
+export function trainSplitTokens(m: unknown): number | null {
+  const sources = (m as { sources?: { splits?: { train?: { tokens?: unknown } } }[] } | null)?.sources;
+  if (!Array.isArray(sources) || sources.length === 0) return null;
+  let sum = 0;
+  for (const s of sources) {
+    const t = s?.splits?.train?.tokens;
+    if (typeof t !== "number") return null;
+    sum += t;
+  }
+  return sum;
+}

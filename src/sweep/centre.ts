@@ -2,6 +2,7 @@
 // of a previous `sweep fit` (fit.json), and the corpus's unique training tokens for epoch warnings.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { trainSplitTokens } from "../data/manifest.js";
 import { defaultPreset, optimalAllocation, presetByName, presetFromJson, type Preset } from "../scaling/index.js";
 import type { SweepFit } from "./fit.js";
 import type { Objective } from "./types.js";
@@ -38,8 +39,5 @@ export function centreFromFit(objective: Objective, path: string): Centre {
 export function corpusTrainTokens(corpusDir: string): number | null {
   const path = join(corpusDir, "manifest.json");
   if (!existsSync(path)) return null;
-  const m = JSON.parse(readFileSync(path, "utf8")) as { sources?: { splits?: { train?: { tokens?: number } } }[] };
-  const counts = (m.sources ?? []).map((s) => s.splits?.train?.tokens);
-  if (counts.length === 0 || counts.some((c) => typeof c !== "number")) return null;
-  return (counts as number[]).reduce((a, c) => a + c, 0);
+  return trainSplitTokens(JSON.parse(readFileSync(path, "utf8")));
 }

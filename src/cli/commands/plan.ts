@@ -1,6 +1,7 @@
 // plmscale plan: which protein LM to train for a compute budget (and data), with a train config to emit.
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { trainSplitTokens } from "../../data/manifest.js";
 import { CliError, defineCommand, flag, optNum, optStr, type ParsedArgs } from "../command.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
@@ -60,21 +61,14 @@ function loadPreset(spec: string | undefined, objective: Objective): Preset {
   throw new CliError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
 }
 
-/** Unique training tokens of a corpus: the train split's tokens summed over sources (docs/DATA.md manifest). */
-export function manifestTokens(m: Record<string, any>): number | undefined {
-  const list: any[] = Array.isArray(m.sources) ? m.sources : [];
-  const sum = list.reduce((s: number, x: any) => s + (typeof x?.splits?.train?.tokens === "number" ? x.splits.train.tokens : 0), 0);
-  return sum > 0 ? sum : undefined;
-}
-
 function corpusTokens(path: string): number {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, "manifest.json") : path;
   if (!existsSync(file)) throw new CliError(`--corpus: no manifest at ${file}`, 1);
   let m: Record<string, unknown>;
   try { m = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>; }
   catch (e) { throw new CliError(`--corpus: ${file} is not JSON (${(e as Error).message})`, 1); }
-  const t = manifestTokens(m);
-  if (t === undefined) throw new CliError(`--corpus: found no token count in ${file}; pass --unique-tokens`, 1);
+  const t = trainSplitTokens(m);
+  if (t === null || t <= 0) throw new CliError(`--corpus: found no token count in ${file}; pass --unique-tokens`, 1);
   return t;
 }
 
