@@ -2,6 +2,7 @@
 // spread evenly in log N around a predicted optimum, each trained on D = C/(6N) tokens with its schedule set to
 // its own budget. Pure: the caller supplies the centre N_opt(C), corpus size and defaults.
 import { nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
+import { LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
 import type { Objective, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
 
 export const DEFAULT_TRAIN: TrainDefaults = {
@@ -40,15 +41,14 @@ export interface DesignInput {
 }
 
 /**
- * Peak LR falling with size: the paper's recipe uses ≈6e-4 for small models and 3e-4 at ≥1B (DESIGN.md §5);
- * interpolated linearly in log10 N between 10M and 1B. Below 10M we keep 6e-4 scaled up gently to 1e-3 at
- * 100k parameters, since tiny models on short budgets tolerate (and need) larger steps.
+ * Peak LR by size for sweep points: from 10M parameters up, the paper's rule shared with the trainer and the
+ * planner (peakLrFor: 6e-4 → 3e-4 at ≥1B). Below 10M it rises gently from 6e-4 to 1e-3 at 100k parameters,
+ * linear in log10 N, since tiny models on short budgets tolerate (and need) larger steps.
  */
 export function peakLrBySize(N: number): number {
+  if (N >= LR_SMALL_N) return peakLrFor(N);
   const l = Math.log10(Math.max(N, 1));
-  if (l >= 9) return 3e-4;
-  if (l >= 7) return 6e-4 - ((l - 7) / 2) * 3e-4;
-  if (l >= 5) return 1e-3 - ((l - 5) / 2) * 4e-4;
+  if (l >= 5) return 1e-3 - ((l - 5) / 2) * (1e-3 - LR_SMALL);
   return 1e-3;
 }
 
