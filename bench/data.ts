@@ -15,7 +15,7 @@ import { Deduper, contentHash } from "../src/data/dedup.js";
 import { openCorpus } from "../src/data/corpus.js";
 import { Sampler } from "../src/data/sampler.js";
 import { BatchPrefetcher } from "../src/data/prefetch.js";
-import { Rng } from "../src/data/rng.js";
+import { Rng } from "../src/core/random.js";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.includes("--ingest-only");

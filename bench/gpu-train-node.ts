@@ -7,12 +7,13 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import * as torch from "../src/torch/index.js";
 import { createModel } from "../src/model/index.js";
-import { packBatch, encodeProtein, type Batch } from "../src/train/batch.js";
+import { packBatch, encodeProtein } from "../src/train/batch.js";
+import type { Batch } from "../src/data/batch.js";
 import { Rng } from "../src/train/rng.js";
 import { readFastaSequences } from "../src/train/data-source.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
 import { nonEmbeddingParams } from "../src/scaling/shape.js";
-import type { ModelConfig } from "../src/train/config.js";
+import type { ModelConfig } from "../src/model/config.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SHAPES: Record<string, [number, number, number]> = { "8M": [6, 320, 20], "35M": [12, 480, 20], "150M": [30, 640, 20], "650M": [33, 1280, 20] };

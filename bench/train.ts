@@ -10,10 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/torch/index.js";
 import { createModel } from "../src/model/index.js";
-import { MemoryBatcher, type Batch } from "../src/train/batch.js";
+import { MemoryBatcher } from "../src/train/batch.js";
+import type { Batch } from "../src/data/batch.js";
 import { readFastaSequences } from "../src/train/data-source.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
-import type { ModelConfig, Objective } from "../src/train/config.js";
+import type { ModelConfig } from "../src/model/config.js";
+import type { Objective } from "../src/core/objective.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const ROWS = Number(process.env.BENCH_ROWS ?? 2), STEPS = Number(process.env.BENCH_STEPS ?? 2);

@@ -1,6 +1,6 @@
 // The Batch contract (docs/CONTRACTS.md): packed rows of `context` tokens as plain, transferable typed arrays.
 import { IGNORE, MASK, FIRST_RESIDUE, STANDARD_RESIDUES, CLS, EOS, PAD } from "./tokenizer.js";
-import type { Rng } from "./rng.js";
+import type { Rng } from "../core/random.js";
 
 export interface Batch {
   rows: number;
@@ -14,7 +14,6 @@ export interface Batch {
   sources: Record<string, number>;
 }
 
-export type Objective = "mlm" | "clm";
 
 export function emptyBatch(rows: number, context: number): Batch {
   const n = rows * context;
@@ -36,10 +35,10 @@ export function applyMlmMask(b: Batch, rng: Rng, prob: number, ratios: [number, 
   for (let t = 0; t < b.input.length; t++) {
     const id = b.input[t]!;
     if (b.segment[t]! < 0 || id === CLS || id === EOS) continue;
-    if (rng.float() >= prob) continue;
+    if (rng.next() >= prob) continue;
     b.target[t] = id;
     loss++;
-    const u = rng.float();
+    const u = rng.next();
     if (u < pm) b.input[t] = MASK;
     else if (u < pm + pr) b.input[t] = FIRST_RESIDUE + rng.int(STANDARD_RESIDUES);
   }

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { mix32 } from "../core/hash.js";
 
 export type Split = "train" | "valid" | "test";
 export const SPLITS: readonly Split[] = ["train", "valid", "test"];
@@ -68,14 +69,6 @@ export async function parseClusterTsv(path: string, records: number): Promise<{ 
     cluster[mem] = c;
   }
   return { cluster, reps };
-}
-
-/** splitmix32-style mixer: a well-distributed u32 from two u32s. */
-export function mix32(a: number, b: number): number {
-  let h = (a ^ Math.imul(b, 0x9e3779b9)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Split of a cluster from its representative's 32-bit content hash (stable across runs and input order). */

@@ -3,7 +3,8 @@
 // runs. Stops at `maxTokens` real tokens or after one pass over the split's tokens, whichever comes first.
 import type { Corpus } from "./corpus.js";
 import type { Split } from "./cluster.js";
-import type { Batch, Objective } from "./batch.js";
+import type { Batch } from "./batch.js";
+import type { Objective } from "../core/objective.js";
 import { Sampler } from "./sampler.js";
 
 export interface EvalOptions {

@@ -10,6 +10,6 @@ export type { CorpusManifest, SourceManifest } from "./manifest.js";
 export { Sampler, type SamplerOptions, type SamplerState, type SourceProgress } from "./sampler.js";
 export { BatchPrefetcher } from "./prefetch.js";
 export { evalBatches, type EvalOptions } from "./evaluate.js";
-export { type Batch, type Objective } from "./batch.js";
+export { type Batch } from "./batch.js";
 export { corpusStats, type CorpusStats } from "./stats.js";
 export { SAMPLE_FILES, sampleSources } from "./samples.js";

@@ -8,9 +8,11 @@
 // behind choosing packing (at context 1024: 21.5% waste without look-ahead, see there for with).
 import type { Corpus, SourceSplit } from "./corpus.js";
 import type { Split } from "./cluster.js";
-import { Rng, Permutation } from "./rng.js";
-import { mix32 } from "./cluster.js";
-import { emptyBatch, applyMlmMask, applyClmTargets, type Batch, type Objective } from "./batch.js";
+import { Rng } from "../core/random.js";
+import { Permutation } from "./permutation.js";
+import { mix32 } from "../core/hash.js";
+import { emptyBatch, applyMlmMask, applyClmTargets, type Batch } from "./batch.js";
+import type { Objective } from "../core/objective.js";
 import { CLS, EOS } from "./tokenizer.js";
 
 export interface SamplerOptions {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, type TrainConfig } from "../train/config.js";
-import { readJson } from "../train/rundir.js";
+import { readJson } from "../core/files.js";
 import { resolveSourceCheckpoint, loadModelWeights } from "../train/state-io.js";
 
 export interface LoadedModel {

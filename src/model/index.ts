@@ -4,8 +4,9 @@ import { MlmEncoder } from "./mlm.js";
 import { ClmDecoder } from "./clm.js";
 import { ProteinLM, type ModelInputs } from "./transformer.js";
 import { attentionMask } from "./mask.js";
-import type { ModelConfig, Objective } from "../train/config.js";
-import type { Batch } from "../train/batch.js";
+import type { ModelConfig } from "./config.js";
+import type { Objective } from "../core/objective.js";
+import type { Batch } from "../data/batch.js";
 
 export { ProteinLM, MlmEncoder, ClmDecoder, type ModelInputs };
 

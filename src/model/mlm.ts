@@ -3,7 +3,7 @@
 // so Batch.input arrives masked and Batch.target holds the original ids at masked positions only).
 // Weights export to Hugging Face EsmForMaskedLM by the rename table in hf-names.ts.
 import { ProteinLM } from "./transformer.js";
-import type { ModelConfig } from "../train/config.js";
+import type { ModelConfig } from "./config.js";
 
 export class MlmEncoder extends ProteinLM {
   constructor(cfg: ModelConfig, device = "cpu") {

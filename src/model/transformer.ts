@@ -12,7 +12,7 @@
 import { F, nn, Tensor, tidy, noGrad, normal_, zeros } from "../torch/index.js";
 import { Block } from "./block.js";
 import { rotaryTables } from "./rotary.js";
-import type { ModelConfig } from "../train/config.js";
+import type { ModelConfig } from "./config.js";
 
 export const PAD_ID = 1;
 

@@ -1,6 +1,6 @@
 // Named compute budgets from published models: C = 6·N·D with N the non-embedding parameters and D tokens.
 import { nonEmbeddingParams, type ModelShape } from "./shape.js";
-import type { Objective } from "./runs-table.js";
+import type { Objective } from "../core/objective.js";
 
 export interface NamedBudget {
   name: string;

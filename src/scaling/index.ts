@@ -10,7 +10,6 @@ export {
 export { fitParametricParallel, type ParallelOptions } from "./bootstrap-pool.js";
 export { fitEnvelope, type EnvelopeFit, type EnvelopeOptions, type EnvelopePoint } from "./envelope.js";
 export { planModel, type Plan, type PlanInput } from "./planner.js";
-export { trainConfigFor, type EmitOptions } from "./train-config.js";
 export { peakLrFor, batchTokensFor } from "./lr.js";
 export * from "./units.js";
 export * from "./budgets.js";

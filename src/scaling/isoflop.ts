@@ -2,7 +2,8 @@
 // (N_opt, D_opt = C/(6·N_opt), L_opt); then power laws N_opt = kN·C^a, D_opt = kD·C^b, L_opt = kL·(C/cRef)^γ
 // by least squares in log space, with a bootstrap (runs resampled within each budget) for intervals.
 import { fitParabola, fitPowerLaw, percentileInterval, type Interval } from "./regress.js";
-import { makeRng, substreamSeed } from "./rng.js";
+import { Rng } from "../core/random.js";
+import { mixSeed } from "../core/hash.js";
 import type { RunRow } from "./runs-table.js";
 
 export interface IsoflopOptions {
@@ -144,7 +145,7 @@ export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): 
     const cols: Record<IsoflopKey, number[]> = { a: [], b: [], kN: [], kD: [], gamma: [], kL: [] };
     let failed = 0;
     for (let i = 0; i < resamples; i++) {
-      const rng = makeRng(substreamSeed(seed, i));
+      const rng = new Rng(mixSeed(seed, i));
       try {
         const ms = groups.map((g) => budgetMinimum(g.map(() => g[rng.int(g.length)]!)));
         const l = lawsFrom(ms, cRef);

@@ -1,8 +1,8 @@
 // Limited-memory BFGS with a strong-Wolfe line search (Nocedal & Wright 2006, Alg. 7.4, 3.5, 3.6).
 // Small and dependency-free: the parametric fit has five unknowns, so clarity beats speed tricks.
 
-/** Objective: returns f(x) and writes ∇f(x) into g. */
-export type Objective = (x: Float64Array, g: Float64Array) => number;
+/** A function to minimise: returns f(x) and writes ∇f(x) into g. */
+export type ValueAndGradient = (x: Float64Array, g: Float64Array) => number;
 
 export interface LbfgsOptions {
   /** history pairs kept (default 10) */
@@ -39,7 +39,7 @@ function maxAbs(a: Float64Array): number {
   return m;
 }
 
-export function minimizeLbfgs(fn: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
+export function minimizeLbfgs(fn: ValueAndGradient, x0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
   const n = x0.length;
   const m = opts.memory ?? 10;
   const maxIter = opts.maxIter ?? 1000;

@@ -2,7 +2,8 @@
 // log L̂ = LSE(a − α·ln N, b − β·ln D, e) with A = eᵃ, B = eᵇ, E = eᵉ; minimise the SUMMED Huber loss
 // (δ = 1e-3) between log L̂ and log L with L-BFGS from a grid of starts and keep the best objective.
 import { minimizeLbfgs } from "./lbfgs.js";
-import { makeRng, substreamSeed } from "./rng.js";
+import { Rng } from "../core/random.js";
+import { mixSeed } from "../core/hash.js";
 import { percentileInterval, type Interval } from "./regress.js";
 import type { RunRow } from "./runs-table.js";
 
@@ -184,7 +185,7 @@ export function bootstrapThetas(
   const fn = huberObjective(local, delta);
   const out: Float64Array[] = [];
   for (let i = from; i < to; i++) {
-    const rng = makeRng(substreamSeed(seed, i));
+    const rng = new Rng(mixSeed(seed, i));
     local.w.fill(0);
     for (let k = 0; k < n; k++) local.w[rng.int(n)]! += 1;
     const r = minimizeLbfgs(fn, theta0, { maxIter });

@@ -3,7 +3,7 @@
 import { dataLimits, type DataLimits } from "./data-limits.js";
 import { batchTokensFor, peakLrFor } from "./lr.js";
 import { growthFactors, optimalAllocation, type Preset } from "./presets.js";
-import type { Objective } from "./runs-table.js";
+import type { Objective } from "../core/objective.js";
 import { flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
 import { flopsToGpuHours, flopsToPfDays, GPUS } from "./units.js";
 

@@ -1,6 +1,6 @@
 // Allocation-law presets: the paper's exponents and the authors' released fits (FLOPs → N, D, L).
 // A user's own fit can be saved as a preset JSON file and loaded with presetFromJson.
-import type { Objective } from "./runs-table.js";
+import type { Objective } from "../core/objective.js";
 
 /** N = kN·C^a, D = kD·C^b, L = kL·(C/cRef)^gamma (C in FLOPs, N non-embedding parameters, D tokens). */
 export interface AllocationLaw {

@@ -3,8 +3,7 @@
 // run dirs with result.json / metrics.jsonl is accepted in place of a table file).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-
-export type Objective = "clm" | "mlm";
+import type { Objective } from "../core/objective.js";
 
 export interface RunRow {
   objective: Objective;

@@ -1,7 +1,8 @@
 // Synthetic IsoFLOP sweeps from a known parametric law, for recovery tests and benchmarks.
-import { makeRng } from "./rng.js";
+import { Rng } from "../core/random.js";
 import { parametricOptimum, predictLoss, type ParametricLaw } from "./parametric.js";
-import type { Objective, RunRow } from "./runs-table.js";
+import type { Objective } from "../core/objective.js";
+import type { RunRow } from "./runs-table.js";
 
 export interface SyntheticOptions {
   law: ParametricLaw;
@@ -28,7 +29,7 @@ export function syntheticIsoflop(o: SyntheticOptions): RunRow[] {
   const budgets = o.budgets ?? logspace(1e17, 1e21, 9);
   const sizes = o.sizes ?? 13;
   const span = o.spanDecades ?? 1;
-  const rng = makeRng(o.seed ?? 0);
+  const rng = new Rng(o.seed ?? 0);
   const sigma = o.sigma ?? 0;
   const rows: RunRow[] = [];
   budgets.forEach((C, bi) => {

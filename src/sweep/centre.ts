@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { trainSplitTokens } from "../data/manifest.js";
 import { defaultPreset, optimalAllocation, presetByName, presetFromJson, type Preset } from "../scaling/index.js";
 import type { SweepFit } from "./fit.js";
-import type { Objective } from "./types.js";
+import type { Objective } from "../core/objective.js";
 
 export interface Centre {
   nOpt: (C: number) => number;

@@ -9,10 +9,12 @@ import { fileURLToPath } from "node:url";
 import { buildReport } from "../report/build.js";
 import { corpusTrainTokens } from "./centre.js";
 import { demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
-import { designSweep, trainConfigFor, TINY_SHAPES } from "./design.js";
+import { designSweep, pointRun, TINY_SHAPES } from "./design.js";
+import { trainConfigFor } from "../train/config-for.js";
 import { executeSweep, type ExecSummary } from "./executor.js";
 import { fitSweep, type SweepFit } from "./fit.js";
-import { DESIGN_FILE, readDesign, writeJsonAtomic, writeSweep } from "./layout.js";
+import { writeJsonAtomic } from "../core/files.js";
+import { DESIGN_FILE, readDesign, writeSweep } from "./layout.js";
 import type { TrainDefaults } from "./types.js";
 
 export interface DemoOptions {
@@ -152,7 +154,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       centreSource: { clm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)", mlm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)" },
       spanDecades: span, sizesPerBudget: perBudget, corpus, uniqueTrainTokens: unique, train, minSteps: o.quick ? 5 : 20,
     });
-    writeSweep(sweep, design, (p) => trainConfigFor(design, p));
+    writeSweep(sweep, design, (p) => trainConfigFor(pointRun(design, p)));
   } else o.log(`[demo] sweep exists: ${sweep} (continuing it)`);
   lap("design", t);
   const design = readDesign(sweep);

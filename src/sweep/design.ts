@@ -3,18 +3,22 @@
 // its own budget. Pure: the caller supplies the centre N_opt(C), corpus size and defaults.
 import { nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
 import { LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
-import type { Objective, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
+import type { Objective } from "../core/objective.js";
+import type { SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
+import { defaultConfig } from "../train/config.js";
+import type { PlannedRun } from "../train/config-for.js";
 
+/** A sweep's defaults: small CPU runs (device, dtype and seed are the trainer's own defaults). */
 export const DEFAULT_TRAIN: TrainDefaults = {
   context: 256,
   batchTokens: 8192,
-  device: "cpu",
-  dtype: "float32",
+  device: defaultConfig().device,
+  dtype: defaultConfig().dtype,
   threads: 2,
   evalEverySteps: 0,
   evalTokens: 32768,
   checkpointEverySteps: 0,
-  seed: 0,
+  seed: defaultConfig().seed,
 };
 
 export interface DesignInput {
@@ -165,21 +169,24 @@ export function designSweep(x: DesignInput): SweepDesign {
   };
 }
 
-/** The train config (docs/CONTRACTS.md) for one point; the trainer fills everything not given here. */
-export function trainConfigFor(d: SweepDesign, p: SweepPoint): Record<string, unknown> {
+/**
+ * The run one point describes, for train/config-for.ts trainConfigFor: about 8 evaluations and 4 checkpoints
+ * per run unless the design sets a cadence.
+ */
+export function pointRun(d: SweepDesign, p: SweepPoint): PlannedRun {
   const t = d.train;
   const steps = Math.max(1, Math.floor(p.D / t.batchTokens));
-  const evalEvery = t.evalEverySteps || Math.max(1, Math.round(steps / 8));
-  const ckptEvery = t.checkpointEverySteps || Math.max(1, Math.round(steps / 4));
   return {
     objective: p.objective,
-    model: { ...p.shape, vocab: ESM_VOCAB, context: t.context },
+    shape: p.shape,
+    context: t.context,
     tokens: p.D,
     batchTokens: t.batchTokens,
-    lr: { peak: p.lr },
-    data: { corpus: d.corpus, seed: t.seed },
-    eval: { everySteps: evalEvery, tokens: t.evalTokens },
-    checkpoint: { everySteps: ckptEvery },
+    peakLr: p.lr,
+    corpus: d.corpus,
+    evalEverySteps: t.evalEverySteps || Math.max(1, Math.round(steps / 8)),
+    evalTokens: t.evalTokens,
+    checkpointEverySteps: t.checkpointEverySteps || Math.max(1, Math.round(steps / 4)),
     device: t.device,
     dtype: t.dtype,
     threads: t.threads,

@@ -7,9 +7,10 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
+import { readJson, writeJsonAtomic } from "../core/files.js";
 import {
-  ensureDir, hasCheckpoint, pointPaths, readDesign, readJson, removeIfExists, STATUS_FILE, sweepStatus,
-  writeJsonAtomic, type FailureRecord, type PointPaths, type RunningMarker,
+  ensureDir, hasCheckpoint, pointPaths, readDesign, removeIfExists, STATUS_FILE, sweepStatus,
+  type FailureRecord, type PointPaths, type RunningMarker,
 } from "./layout.js";
 import { join } from "node:path";
 import { estimateEta, progressLine } from "./progress.js";

@@ -6,8 +6,10 @@ import {
   budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, PRESETS,
   type BudgetMinimum, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
 } from "../scaling/index.js";
-import { pointPaths, readDesign, readJson, sweepStatus } from "./layout.js";
-import type { Objective, SweepDesign } from "./types.js";
+import { readJson } from "../core/files.js";
+import { pointPaths, readDesign, sweepStatus } from "./layout.js";
+import type { Objective } from "../core/objective.js";
+import type { SweepDesign } from "./types.js";
 
 export interface FitOptions {
   /** bootstrap resamples for the IsoFLOP and parametric intervals (default 200) */

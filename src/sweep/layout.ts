@@ -1,23 +1,14 @@
 // A sweep directory on disk: SWEEP/sweep.json (the design), SWEEP/status.json (last executor snapshot),
 // SWEEP/runs/<id>/ (one run directory each, docs/CONTRACTS.md). State is always re-derived from the run
 // directories, so a local pool, Slurm array tasks on a shared filesystem and `sweep status` agree.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { readJson, writeJsonAtomic } from "../core/files.js";
 import type { RunState, RunStatus, SweepDesign, SweepPoint, SweepStatus } from "./types.js";
 
 export const DESIGN_FILE = "sweep.json";
 export const STATUS_FILE = "status.json";
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  renameSync(tmp, path);
-}
-
-export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, "utf8")) as T;
-}
 
 export function readDesign(sweepDir: string): SweepDesign {
   const p = join(sweepDir, DESIGN_FILE);

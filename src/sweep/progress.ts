@@ -1,4 +1,5 @@
 // Progress arithmetic for sweeps: counts line and ETA. Pure functions.
+import { formatDuration } from "../core/duration.js";
 
 export interface EtaInput {
   /** budgets (FLOPs) of runs that have not finished yet, including running ones */
@@ -21,14 +22,6 @@ export function estimateEta(x: EtaInput): number | undefined {
   if (rate === undefined) return undefined;
   const left = x.remainingC.reduce((a, c) => a + c, 0);
   return (left * rate) / Math.max(1, x.workers);
-}
-
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 export function progressLine(c: { done: number; running: number; failed: number; total: number; eta?: number }): string {

@@ -1,7 +1,6 @@
 // The sweep design on disk (SWEEP/sweep.json): one entry per training run of an IsoFLOP grid.
 import type { ModelShape } from "../scaling/shape.js";
-
-export type Objective = "clm" | "mlm";
+import type { Objective } from "../core/objective.js";
 
 export interface SweepPoint {
   /** position in `points`; the Slurm array index */

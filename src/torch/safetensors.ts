@@ -1,8 +1,10 @@
 // safetensors (https://github.com/huggingface/safetensors) read/write, byte-compatible with the reference:
 // u64 little-endian header length N, then N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]},
 // "__metadata__": {string: string}} padded with spaces to a multiple of 8, then the raw little-endian data.
-// Files are written to a temporary name and renamed, so a crash never leaves a half-written file in place.
-import { readFileSync, writeFileSync, renameSync, openSync, closeSync, fsyncSync } from "node:fs";
+// Files are written by core/files.ts's atomic writer (temp file, fsync, rename, fsync directory), so a crash
+// never leaves a half-written file in place and core's removeStaleTemps recognises a killed writer's temp file.
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/files.js";
 import { Tensor } from "./tensor.js";
 import { fromBytes, type TensorOptions } from "./create.js";
 import type { DType } from "./dtype.js";
@@ -92,18 +94,9 @@ export function decodeSafetensors(buf: Uint8Array, opts?: TensorOptions): { tens
   return { tensors, metadata };
 }
 
-/** Write atomically (temp file + fsync + rename). */
+/** Write atomically and durably (core/files.ts writeFileAtomic). */
 export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Metadata): void {
-  const data = encodeSafetensors(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  const fd = openSync(tmp, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 export function loadSafetensors(path: string, opts?: TensorOptions): { tensors: Map<string, Tensor>; metadata: Metadata } {

@@ -5,7 +5,7 @@
 // nothing; bit rot or truncation is caught by the hashes. Loading walks back to the newest good one.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fsyncDir, fsyncFile, sha256File, writeJsonAtomic } from "./atomic.js";
+import { fsyncDir, fsyncFile, removeStaleTemps, sha256File, writeJsonAtomic } from "../core/files.js";
 
 export const COMPLETE = "COMPLETE";
 
@@ -88,10 +88,13 @@ export function latestGoodCheckpoint(root: string, warn: (msg: string) => void =
   return null;
 }
 
-/** Keep the newest `keep` good checkpoints; delete older ones, bad ones older than the newest good, and temp dirs. */
+/**
+ * Keep the newest `keep` good checkpoints; delete older ones, bad ones older than the newest good, temp dirs
+ * and temp files of atomic writers killed before their rename (core/files.ts).
+ */
 export function pruneCheckpoints(root: string, keep: number): string[] {
   if (!existsSync(root)) return [];
-  const removed: string[] = [];
+  const removed: string[] = removeStaleTemps(root);
   for (const n of readdirSync(root)) {
     if (n.startsWith(".tmp-")) {
       rmSync(join(root, n), { recursive: true, force: true });

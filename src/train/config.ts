@@ -2,19 +2,8 @@
 // Unknown keys are rejected with their dotted path; missing keys take the documented defaults.
 // Pure: no tensors, no I/O.
 
-export type Objective = "mlm" | "clm";
-
-export interface ModelConfig {
-  layers: number;
-  dModel: number;
-  heads: number;
-  ffn: number;
-  vocab: number;
-  context: number;
-  activation: "gelu" | "swiglu";
-  bias: boolean;
-  dropout: number;
-}
+import type { Objective } from "../core/objective.js";
+import type { ModelConfig } from "../model/config.js";
 
 export interface TrainConfig {
   objective: Objective;

@@ -1,5 +1,6 @@
 // Progress output for long runs: a one-line bar redrawn in place on a TTY (loss, tokens/s, ETA),
 // plain lines at most every `plainEverySeconds` otherwise (logs, CI, subprocesses of a sweep).
+import { formatDuration } from "../core/duration.js";
 
 export interface ProgressInfo {
   step: number;
@@ -11,13 +12,6 @@ export interface ProgressInfo {
   lr: number;
   tokensPerSecond: number;
   elapsedSeconds: number;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "?";
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
 }
 
 export function formatCount(n: number): string {

@@ -1,6 +1,11 @@
-// A small seedable PRNG (SplitMix32-style) whose whole state is one 32-bit integer, so it can be saved in
-// a checkpoint as JSON and restored exactly. Used for data order and masking in the in-memory batcher.
+// TRANSITIONAL (issue 9): the one RNG is core/random.ts's Rng and the one mixer core/hash.ts. This file stays
+// only because train/batch.ts (the in-memory packer, removed by the data-path change of issue 9 item 3) saves
+// this generator's one-integer state, and train/loop.ts, train/data-source.ts and eval/generate.ts import
+// from here; those files are edited on parallel branches. Once they import ../core/random.js and
+// ../core/hash.js directly, delete this file.
+export { mixSeed } from "../core/hash.js";
 
+/** @deprecated SplitMix32 stream of train/batch.ts's MemoryBatcher; use core/random.ts's Rng. */
 export class Rng {
   constructor(public state: number) {
     this.state = state >>> 0;
@@ -25,14 +30,4 @@ export class Rng {
     }
     return xs;
   }
-}
-
-/** Mix several integers into one 32-bit seed (for per-step seeds: same step → same seed after resume). */
-export function mixSeed(...xs: number[]): number {
-  let h = 0x811c9dc5;
-  for (const x of xs) {
-    h = Math.imul(h ^ (x >>> 0), 0x01000193) >>> 0;
-    h = Math.imul(h ^ Math.floor(x / 4294967296), 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }

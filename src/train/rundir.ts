@@ -2,7 +2,7 @@
 // result.json (written last, atomically: "finished" means result.json exists).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "./atomic.js";
+import { writeFileAtomic, writeJsonAtomic } from "../core/files.js";
 import type { TrainConfig } from "./config.js";
 
 export interface RunPaths {
@@ -70,14 +70,9 @@ export function createRunDir(root: string, config: TrainConfig): RunPaths {
   return p;
 }
 
-export function readJson<T>(path: string, what: string): T {
-  if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (e) {
-    throw new Error(`${what} is not valid JSON: ${path} (${(e as Error).message})`);
-  }
-}
+// TRANSITIONAL (issue 9): train/loop.ts (edited on a parallel branch) imports readJson from here; the one
+// definition is core/files.ts. Remove this line once loop.ts imports ../core/files.js.
+export { readJson } from "../core/files.js";
 
 export function appendMetrics(p: RunPaths, line: MetricsLine): void {
   appendFileSync(p.metrics, JSON.stringify(line) + "\n");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { prepareCorpus } from "../../src/data/prepare.js";
 import { openCorpus, type Corpus } from "../../src/data/corpus.js";
 import { Sampler, type SamplerOptions } from "../../src/data/sampler.js";
-import { Permutation } from "../../src/data/rng.js";
+import { Permutation } from "../../src/data/permutation.js";
 import { evalBatches } from "../../src/data/evaluate.js";
 import { BatchPrefetcher } from "../../src/data/prefetch.js";
 import { mmseqsVersion } from "../../src/data/cluster.js";

@@ -2,11 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../../src/torch/index.js";
 import { createModel, batchTensors } from "../../src/model/index.js";
-import { packBatch, encodeProtein, IGNORE, type Batch } from "../../src/train/batch.js";
+import { packBatch, encodeProtein, IGNORE } from "../../src/train/batch.js";
+import type { Batch } from "../../src/data/batch.js";
 import { Rng } from "../../src/train/rng.js";
 import { segmentMaskData } from "../../src/model/mask.js";
 import { nonEmbeddingParams, totalParams } from "../../src/scaling/shape.js";
-import type { ModelConfig } from "../../src/train/config.js";
+import type { ModelConfig } from "../../src/model/config.js";
 
 const CFG: ModelConfig = { layers: 2, dModel: 32, heads: 4, ffn: 64, vocab: 33, context: 24, activation: "gelu", bias: true, dropout: 0 };
 

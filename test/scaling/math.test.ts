@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { minimizeLbfgs } from "../../src/scaling/lbfgs.js";
 import { fitLine, fitParabola, fitPowerLaw, percentile, percentileInterval } from "../../src/scaling/regress.js";
-import { makeRng, substreamSeed } from "../../src/scaling/rng.js";
 
 test("L-BFGS minimises the Rosenbrock function from (−1.2, 1)", () => {
   const r = minimizeLbfgs((x, g) => {
@@ -45,18 +44,4 @@ test("percentiles interpolate between order statistics", () => {
   assert.equal(percentile(v, 10), 1.4);
   const ci = percentileInterval([...Array(101).keys()], 0.9);
   assert.ok(Math.abs(ci.lo - 5) < 1e-9 && Math.abs(ci.hi - 95) < 1e-9, JSON.stringify(ci));
-});
-
-test("seeded RNG: reproducible, uniform mean, unit normal variance, independent substreams", () => {
-  const a = makeRng(7), b = makeRng(7);
-  const xs = Array.from({ length: 20000 }, () => a.next());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b.next()));
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  assert.ok(Math.abs(mean - 0.5) < 0.01);
-  const n = makeRng(3);
-  const zs = Array.from({ length: 20000 }, () => n.normal());
-  const v = zs.reduce((s, z) => s + z * z, 0) / zs.length;
-  assert.ok(Math.abs(v - 1) < 0.05, `variance ${v}`);
-  assert.notEqual(substreamSeed(0, 1), substreamSeed(0, 2));
-  assert.notEqual(substreamSeed(1, 1), substreamSeed(0, 1));
 });

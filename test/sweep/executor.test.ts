@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { executeSweep, type ChildFactory, type ExecEvent } from "../../src/sweep/executor.js";
-import { readJson, sweepStatus, writeJsonAtomic } from "../../src/sweep/layout.js";
+import { sweepStatus } from "../../src/sweep/layout.js";
+import { readJson, writeJsonAtomic } from "../../src/core/files.js";
 import type { SweepDesign, SweepPoint } from "../../src/sweep/types.js";
 import { writeFakeTrainer } from "./fake-trainer.js";
 

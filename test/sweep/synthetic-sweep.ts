@@ -2,10 +2,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { designSweep, trainConfigFor } from "../../src/sweep/design.js";
+import { designSweep, pointRun } from "../../src/sweep/design.js";
+import { trainConfigFor } from "../../src/train/config-for.js";
 import { pointPaths, writeSweep } from "../../src/sweep/layout.js";
 import { parametricOptimum, predictLoss, type ParametricLaw } from "../../src/scaling/index.js";
-import type { Objective } from "../../src/sweep/types.js";
+import type { Objective } from "../../src/core/objective.js";
 
 export const LAW: ParametricLaw = { E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28 };
 
@@ -26,7 +27,7 @@ export function syntheticSweep(o: { objectives?: Objective[]; budgets?: number[]
     centre: (_obj, C) => parametricOptimum(LAW, C).N, centreSource: { clm: "synthetic", mlm: "synthetic" },
     corpus: "/corpus", uniqueTrainTokens: 5e8,
   });
-  writeSweep(dir, design, (p) => trainConfigFor(design, p));
+  writeSweep(dir, design, (p) => trainConfigFor(pointRun(design, p)));
   for (const p of design.points) {
     const pp = pointPaths(dir, p);
     if (o.fail?.includes(p.index)) {

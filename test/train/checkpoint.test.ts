@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, mkdirSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeCheckpoint, latestGoodCheckpoint, pruneCheckpoints, checkCheckpoint, listCheckpoints, COMPLETE } from "../../src/train/checkpoint.js";
-import { writeFileAtomic } from "../../src/train/atomic.js";
+import { writeFileAtomic } from "../../src/core/files.js";
 import { runPaths, appendMetrics, truncateMetrics, readMetrics } from "../../src/train/rundir.js";
 
 function tmp(): string {

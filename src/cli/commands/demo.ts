@@ -3,7 +3,7 @@ import { CliError, defineCommand, flag, optNum, optStr, str } from "../command.j
 import { runDemo, type DemoResult } from "../../sweep/demo.js";
 import { parseList } from "./sweep-design.js";
 import { exponentLines } from "./sweep-fit.js";
-import { formatDuration } from "../../sweep/progress.js";
+import { formatDuration } from "../../core/duration.js";
 
 export const demoCommand = defineCommand<DemoResult>({
   name: "demo",

@@ -7,7 +7,8 @@ import { fitIsoflop, type IsoflopFit } from "../../scaling/isoflop.js";
 import { parametricOptimum, type ParametricFit, type ParametricLaw } from "../../scaling/parametric.js";
 import { optimalAllocation } from "../../scaling/presets.js";
 import type { Preset } from "../../scaling/presets.js";
-import { readCurves, readRunsTable, RunsTableError, type Objective, type RunRow } from "../../scaling/runs-table.js";
+import { readCurves, readRunsTable, RunsTableError, type RunRow } from "../../scaling/runs-table.js";
+import type { Objective } from "../../core/objective.js";
 import { fitTransferLaw, isTransferRun, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
 
 type Method = "isoflop" | "parametric" | "envelope" | "transfer";

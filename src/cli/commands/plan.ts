@@ -7,8 +7,8 @@ import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.j
 import type { ParametricLaw } from "../../scaling/parametric.js";
 import { planModel, type Plan } from "../../scaling/planner.js";
 import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
-import type { Objective } from "../../scaling/runs-table.js";
-import { trainConfigFor } from "../../scaling/train-config.js";
+import type { Objective } from "../../core/objective.js";
+import { plannedRunOf, trainConfigFor } from "../../train/config-for.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
 
@@ -153,7 +153,7 @@ export const planCommand = defineCommand<PlanResult>({
       const dtype = optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16");
       if (device !== "cpu" && device !== "cuda") throw new CliError("--device must be cpu or cuda", 2);
       if (dtype !== "float32" && dtype !== "bfloat16") throw new CliError("--dtype must be float32 or bfloat16", 2);
-      const cfg = trainConfigFor(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) });
+      const cfg = trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) }));
       writeFileSync(emit, JSON.stringify(cfg, null, 2) + "\n");
       result.emitted = emit;
     }

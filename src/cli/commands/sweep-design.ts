@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import { CliError, defineCommand, num, optNum, optStr, parseNumber, str } from "../command.js";
-import { designSweep, formatBudget, trainConfigFor } from "../../sweep/design.js";
+import { designSweep, formatBudget, pointRun } from "../../sweep/design.js";
+import { trainConfigFor } from "../../train/config-for.js";
 import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/centre.js";
 import { writeSweep } from "../../sweep/layout.js";
-import type { Objective, SweepDesign } from "../../sweep/types.js";
+import type { Objective } from "../../core/objective.js";
+import type { SweepDesign } from "../../sweep/types.js";
 
 export function parseObjectives(s: string): Objective[] {
   if (s === "both") return ["clm", "mlm"];
@@ -80,7 +82,7 @@ Example:
           device, dtype: device === "cuda" ? "bfloat16" : "float32", threads: num(args, "threads", 2),
         },
       });
-      writeSweep(out, design, (p) => trainConfigFor(design, p));
+      writeSweep(out, design, (p) => trainConfigFor(pointRun(design, p)));
     } catch (e) {
       throw new CliError((e as Error).message);
     }

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { CliError, defineCommand, num, optStr } from "../command.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
-import { writeJsonAtomic } from "../../sweep/layout.js";
+import { writeJsonAtomic } from "../../core/files.js";
 
 /** 3 decimals; "?" for a value JSON turned from NaN into null. */
 export function f3(x: number | null | undefined): string {

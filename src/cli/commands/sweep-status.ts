@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { CliError, defineCommand } from "../command.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
-import { estimateEta, formatDuration } from "../../sweep/progress.js";
+import { estimateEta } from "../../sweep/progress.js";
+import { formatDuration } from "../../core/duration.js";
 import type { SweepStatus } from "../../sweep/types.js";
 
 export const sweepStatusCommand = defineCommand<SweepStatus & { etaSeconds: number | null }>({

@@ -1,0 +1,31 @@
+// The one train-config builder: plan --emit and sweep points both get the trainer's defaults for everything
+// the planner does not decide, and the trainer reads the result back unchanged.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { peakLrFor } from "../../src/scaling/lr.js";
+import { planModel } from "../../src/scaling/planner.js";
+import { defaultPreset } from "../../src/scaling/presets.js";
+import { plannedRunOf, trainConfigFor } from "../../src/train/config-for.js";
+import { defaultConfig, parseTrainConfig } from "../../src/train/config.js";
+
+test("plan --emit: exactly the contract's keys, the plan's numbers, the trainer's defaults elsewhere", () => {
+  const p = planModel({ objective: "mlm", C: 1e19, preset: defaultPreset("mlm") });
+  const cfg = trainConfigFor(plannedRunOf(p, { corpus: "data/c" }));
+  assert.deepEqual(Object.keys(cfg).sort(), ["batchTokens", "checkpoint", "data", "device", "dtype", "eval", "lr", "model", "objective", "optimizer", "seed", "threads", "tokens"]);
+  assert.deepEqual(Object.keys(cfg.model).sort(), ["activation", "bias", "context", "dModel", "dropout", "ffn", "heads", "layers", "vocab"]);
+  assert.equal(cfg.tokens, Math.round(p.D));
+  assert.equal(cfg.model.dModel, p.shape.dModel);
+  assert.equal(cfg.lr.peak, peakLrFor(p.shape.N));
+  assert.equal(cfg.device, "cuda");
+  assert.equal(cfg.dtype, "bfloat16");
+  assert.equal(cfg.data.corpus, "data/c");
+  const d = defaultConfig();
+  assert.deepEqual(cfg.optimizer, d.optimizer);
+  assert.equal(cfg.lr.warmupFraction, d.lr.warmupFraction);
+  assert.equal(cfg.lr.minRatio, d.lr.minRatio);
+  assert.equal(cfg.data.maskProb, d.data.maskProb);
+  assert.equal(cfg.checkpoint.keep, d.checkpoint.keep);
+  assert.ok(cfg.eval.everySteps >= 1 && cfg.eval.everySteps <= p.training.steps);
+  assert.deepEqual(parseTrainConfig(cfg), { ...cfg, microBatchRows: 0, init: null });
+});
+
