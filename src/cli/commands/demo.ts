@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { CliError, defineCommand, flag, optNum, optStr, str } from "../command.js";
-import { runDemo, type DemoResult } from "../../sweep/demo.js";
+import { runDemo, type DemoResult } from "../../app/demo.js";
 import { parseList } from "./sweep-design.js";
 import { exponentLines } from "./sweep-fit.js";
 import { formatDuration } from "../../core/duration.js";

@@ -1,7 +1,7 @@
 // Sizing the demo's IsoFLOP grid from measured throughput: budgets C0·ratio^i are scaled until the estimated
 // wall time of all runs (D = C/6N tokens each at the measured speed for that size) fills the target time.
 // Pure functions; the demo measures the speed with two short calibration runs (or takes it from flags).
-import { designSweep, type DesignInput } from "./design.js";
+import { designSweep, type DesignInput } from "../sweep/design.js";
 import type { Objective } from "../core/objective.js";
 
 /** Seconds per training token as a function of non-embedding size: overhead + N·perParam (per worker). */

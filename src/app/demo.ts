@@ -1,21 +1,22 @@
 // The demo: Swiss-Prot corpus → CLM and MLM IsoFLOP sweeps sized to the machine → fit → report → the fitted
 // exponents beside the paper's. Every heavy step runs as a child `plmscale` process (isolation, clean Ctrl-C);
 // each finished step is skipped when the demo is run again on the same --out, so an interrupted demo resumes.
+// An application (src/app/): it orchestrates sweep/ and report/, so it sits above both.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildReport } from "../report/build.js";
-import { corpusTrainTokens } from "./centre.js";
+import { corpusTrainTokens } from "../sweep/centre.js";
 import { demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
-import { designSweep, pointRun, TINY_SHAPES } from "./design.js";
+import { designSweep, pointRun, TINY_SHAPES } from "../sweep/design.js";
 import { trainConfigFor } from "../train/config-for.js";
-import { executeSweep, type ExecSummary } from "./executor.js";
-import { fitSweep, type SweepFit } from "./fit.js";
+import { executeSweep, type ExecSummary } from "../sweep/executor.js";
+import { fitSweep, type SweepFit } from "../sweep/fit.js";
 import { writeJsonAtomic } from "../core/files.js";
-import { DESIGN_FILE, readDesign, writeSweep } from "./layout.js";
-import type { TrainDefaults } from "./types.js";
+import { DESIGN_FILE, readDesign, writeSweep } from "../sweep/layout.js";
+import type { TrainDefaults } from "../sweep/types.js";
 
 export interface DemoOptions {
   out: string;

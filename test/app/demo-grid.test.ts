@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoGrid, secondsPerToken, speedFromMeasurements, steadyTokensPerSecond } from "../../src/sweep/demo-grid.js";
+import { demoGrid, secondsPerToken, speedFromMeasurements, steadyTokensPerSecond } from "../../src/app/demo-grid.js";
 import { designSweep, MIN_N, TINY_SHAPES } from "../../src/sweep/design.js";
 import { nonEmbeddingParams } from "../../src/scaling/shape.js";
 

@@ -1,0 +1,82 @@
+// `plmscale demo --quick` end to end: Swiss-Prot corpus → CLM and MLM sweeps → fit → report, then a second
+// invocation that finds every run finished. Needs the native addon and Debian's metastudent-data (a few minutes
+// on 2 cores); skipped where either is missing. It checks what the demo fitted (fit.json), that the printed
+// summary and the report show those fitted values, and that every run trained to a real loss. (The quick grid
+// is small: its IsoFLOP parabolas may have no interior minimum, and then the demo must say so.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { swissprotAvailable } from "../../src/data/swissprot.js";
+import { readJson } from "../../src/core/files.js";
+import type { SweepFit } from "../../src/sweep/fit.js";
+import type { SweepStatus } from "../../src/sweep/types.js";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+const ADDON = fileURLToPath(new URL("../../../native/build/plmscale.node", import.meta.url));
+const why = !existsSync(ADDON) ? "native addon not built" : !swissprotAvailable().ok ? swissprotAvailable().why : process.env.PLMSCALE_SKIP_DEMO ? "PLMSCALE_SKIP_DEMO set" : false;
+
+const f3 = (x: number) => x.toFixed(3);
+
+test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing", { skip: why, timeout: 900_000 }, () => {
+  const out = join(mkdtempSync(join(tmpdir(), "plmscale-demo-")), "demo");
+  const r = spawnSync(process.execPath, [MAIN, "demo", "--quick", "--out", out], { encoding: "utf8", timeout: 880_000 });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  assert.match(r.stdout, /18 runs: 18 trained now, 0 already done, 0 failed/);
+  assert.ok(existsSync(join(out, "corpus", "manifest.json")));
+  const demo = readJson<{ runs: number; summary: { done: number } }>(join(out, "demo.json"));
+  assert.equal(demo.summary.done, 18);
+
+  // what the demo fitted (fit.json): the parametric law's exponents are finite, inside their own bootstrap
+  // intervals and sum to 1 (a = β/(α+β), b = α/(α+β)); the summary line and the report show those numbers
+  const fit = readJson<SweepFit>(join(out, "sweep", "fit.json"));
+  assert.deepEqual(fit.objectives.map((o) => [o.objective, o.runs]), [["clm", 9], ["mlm", 9]]);
+  const html = readFileSync(join(out, "report.html"), "utf8");
+  const inside = (what: string, v: number, ci: { lo: number; hi: number } | undefined) => {
+    assert.ok(Number.isFinite(v), `${what} = ${v}`);
+    assert.ok(ci && Number.isFinite(ci.lo) && Number.isFinite(ci.hi), `${what}: no interval`);
+    assert.ok(ci.lo <= v && v <= ci.hi, `${what} = ${v} outside its interval [${ci.lo}, ${ci.hi}]`);
+  };
+  const shown = (v: number, ci: { lo: number; hi: number }) => `${f3(v)} <small>[${f3(ci.lo)}, ${f3(ci.hi)}]</small>`;
+  for (const o of fit.objectives) {
+    const P = o.objective.toUpperCase();
+    const line = r.stdout.split("\n").find((l) => l.trim().startsWith(`${P}: IsoFLOP`));
+    assert.ok(line, `no ${P} line in:\n${r.stdout}`);
+    const par = o.parametric;
+    assert.ok(par, `${P}: no parametric fit (${o.warnings.join("; ")})`);
+    inside(`${P} parametric a`, par.a, par.ci?.a);
+    inside(`${P} parametric b`, par.b, par.ci?.b);
+    assert.ok(Math.abs(par.a + par.b - 1) < 1e-9, `${P}: a + b = ${par.a + par.b}`);
+    assert.ok(line.includes(`parametric a=${f3(par.a)} b=${f3(par.b)}`), line);
+    assert.ok(html.includes(`<td>${shown(par.a, par.ci!.a)} / ${shown(par.b, par.ci!.b)}</td>`), `report lacks ${P}'s parametric exponents`);
+    // per-budget IsoFLOP profiles: one per budget, each a parabola through real losses
+    assert.equal(o.profiles.length, 3, `${P} profiles`);
+    for (const m of o.profiles) assert.ok(Number.isFinite(m.L) && m.L > 2 && m.L < 3.5, `${P} C=${m.C}: L_opt ${m.L}`);
+    const iso = o.isoflop;
+    if (iso) {
+      inside(`${P} IsoFLOP a`, iso.a, iso.ci?.a);
+      inside(`${P} IsoFLOP b`, iso.b, iso.ci?.b);
+      assert.ok(line.includes(`a=${f3(iso.a)} [${f3(iso.ci!.a.lo)}, ${f3(iso.ci!.a.hi)}]`), line);
+      assert.ok(html.includes(`<td>${shown(iso.a, iso.ci!.a)}</td>`), `report lacks ${P}'s IsoFLOP a`);
+    } else {
+      // no budget had an interior minimum: the demo must say so rather than print exponents
+      assert.ok(o.unreliable, `${P}: IsoFLOP fit missing but not explained`);
+      assert.ok(line.includes("IsoFLOP a=— b=—") && line.includes(`not meaningful: ${o.unreliable}`), line);
+      assert.ok(html.includes(`not meaningful: ${o.unreliable}`), `report does not explain ${P}'s missing IsoFLOP fit`);
+    }
+  }
+  assert.ok((html.match(/<svg/g) ?? []).length >= 5);
+
+  // every run finished with a real loss: below a uniform guess over the 33-token vocabulary (ln 33 ≈ 3.50), above 2
+  const status = readJson<SweepStatus>(join(out, "sweep", "status.json"));
+  const done = status.runs.filter((x) => x.state === "done");
+  assert.equal(done.length, 18, JSON.stringify(status.counts));
+  for (const x of done) assert.ok(x.loss !== undefined && x.loss > 2 && x.loss < 3.5, `${x.id}: loss ${x.loss}`);
+
+  const again = spawnSync(process.execPath, [MAIN, "demo", "--quick", "--out", out], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(again.status, 0, again.stderr.slice(-2000));
+  assert.match(again.stdout, /18 runs: 0 trained now, 18 already done, 0 failed/);
+});
