@@ -8,7 +8,7 @@ import { readJson } from "../core/files.js";
 import { formatDuration } from "../core/duration.js";
 import { readDesign, sweepStatus } from "../sweep/layout.js";
 import { epochsSpec, exponentsSpec, isoflopSpec, lawSpec, lossCurvesSpec, type ExponentRow } from "./charts.js";
-import { esc, renderPage, type Block } from "./html.js";
+import { html, raw, renderPage, type Block, type Cell, type Html } from "./html.js";
 import { renderSvg } from "./render.js";
 
 export interface ReportOptions {
@@ -23,16 +23,16 @@ export interface ReportOptions {
 const ok = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
 const e3 = (x: number | null | undefined) => (ok(x) ? x.toFixed(3) : "?");
 const sci = (x: number | null | undefined) => (ok(x) ? x.toExponential(2) : "?");
-const ci = (v: number, i?: { lo: number; hi: number }) => `${e3(v)}${i ? ` <small>[${e3(i.lo)}, ${e3(i.hi)}]</small>` : ""}`;
+const ci = (v: number, i?: { lo: number; hi: number }): Html => html`${e3(v)}${i ? html` <small>[${e3(i.lo)}, ${e3(i.hi)}]</small>` : ""}`;
 
-function summaryRow(o: ObjectiveFit, paper: { a: number; b: number }): string[] {
+function summaryRow(o: ObjectiveFit, paper: { a: number; b: number }): Cell[] {
   const iso = o.isoflop, par = o.parametric;
   const used = iso ? iso.minima.filter((m) => m.used).length : 0;
-  const status = o.unreliable ? `<span class="bad">not meaningful: ${esc(o.unreliable)}</span>` : !iso ? `<span class="bad">no IsoFLOP fit</span>` : o.warnings.length ? `<span class="bad">see warnings</span>` : `<span class="ok">ok</span>`;
+  const status = o.unreliable ? html`<span class="bad">not meaningful: ${o.unreliable}</span>` : !iso ? html`<span class="bad">no IsoFLOP fit</span>` : o.warnings.length ? html`<span class="bad">see warnings</span>` : html`<span class="ok">ok</span>`;
   return [
     o.objective.toUpperCase(), `${o.runs} / ${o.planned}`, `${used} of ${o.budgets.length}`,
     iso ? ci(iso.a, iso.ci?.a) : "—", iso ? ci(iso.b, iso.ci?.b) : "—",
-    par ? `${ci(par.a, par.ci?.a)} / ${ci(par.b, par.ci?.b)}` : "—",
+    par ? html`${ci(par.a, par.ci?.a)} / ${ci(par.b, par.ci?.b)}` : "—",
     `${paper.a} / ${paper.b}`, status,
   ];
 }
@@ -46,9 +46,9 @@ function planRows(f: SweepFit, planC: number, uniqueTokens: number | null): stri
       [`released fit (${defaultPreset(o.objective).name})`, optimalAllocation(defaultPreset(o.objective).law, planC)],
     ];
     for (const [src, a] of lines) {
-      if (!a) { rows.push([o.objective.toUpperCase(), esc(src), "—", "—", "—", "—", "—"]); continue; }
+      if (!a) { rows.push([o.objective.toUpperCase(), src, "—", "—", "—", "—", "—"]); continue; }
       const shape = a.N >= 1.4e4 ? describeShape(shapeFor(a.N, { tolerance: 0.1 })) : "below the smallest model";
-      rows.push([o.objective.toUpperCase(), esc(src), sci(a.N), sci(a.D), a.L !== undefined ? e3(a.L) : "—", esc(shape), uniqueTokens ? (a.D / uniqueTokens).toFixed(2) : "?"]);
+      rows.push([o.objective.toUpperCase(), src, sci(a.N), sci(a.D), a.L !== undefined ? e3(a.L) : "—", shape, uniqueTokens ? (a.D / uniqueTokens).toFixed(2) : "?"]);
     }
   }
   return rows;
@@ -65,13 +65,14 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
   const planC = o.planBudget ?? fit.budgetRange[1] * 100;
   const blocks: Block[] = [];
   let charts = 0;
-  const svg = async (spec: Record<string, unknown>) => { charts++; return renderSvg(spec); };
+  // the SVG is the renderer's output (it escapes the data it draws): trusted markup
+  const svg = async (spec: Record<string, unknown>) => { charts++; return raw(await renderSvg(spec)); };
 
   blocks.push({ kind: "h2", text: "Summary" });
-  blocks.push({ kind: "p", html: `Budgets ${esc(sci(fit.budgetRange[0]))} … ${esc(sci(fit.budgetRange[1]))} FLOPs (C = 6·N·D, N non-embedding); ${design.points.length} planned runs, ${status.counts.done} finished, ${status.counts.failed} failed; total training wall time ${formatDuration(wall)} on ${esc(design.train.device)}. Exponents: N_opt ∝ C<sup>a</sup>, D_opt ∝ C<sup>b</sup>; brackets are bootstrap 95% intervals (runs resampled within each budget). The paper's values are Cheng et al. 2024, fitted on 1e17–1e21 FLOPs with ~300 runs.` });
+  blocks.push({ kind: "p", html: html`Budgets ${sci(fit.budgetRange[0])} … ${sci(fit.budgetRange[1])} FLOPs (C = 6·N·D, N non-embedding); ${design.points.length} planned runs, ${status.counts.done} finished, ${status.counts.failed} failed; total training wall time ${formatDuration(wall)} on ${design.train.device}. Exponents: N_opt ∝ C<sup>a</sup>, D_opt ∝ C<sup>b</sup>; brackets are bootstrap 95% intervals (runs resampled within each budget). The paper's values are Cheng et al. 2024, fitted on 1e17–1e21 FLOPs with ~300 runs.` });
   blocks.push({ kind: "table", head: ["objective", "runs (finished / planned)", "budgets used in the law", "IsoFLOP a", "IsoFLOP b", "parametric a / b", "paper a / b", "status"], rows: fit.objectives.map((x) => summaryRow(x, fit.paper[x.objective])) });
   blocks.push({ kind: "h2", text: "Warnings" });
-  blocks.push({ kind: "p", html: "Small sweeps are noisy: read the exponents together with their intervals and these warnings." });
+  blocks.push({ kind: "p", html: html`Small sweeps are noisy: read the exponents together with their intervals and these warnings.` });
   blocks.push({ kind: "warnings", items: [...new Set([...design.warnings, ...fit.warnings])] });
 
   const expRows: ExponentRow[] = [];
@@ -95,9 +96,9 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     const P = x.objective.toUpperCase();
     const r = runs.filter((q) => q.objective === x.objective);
     blocks.push({ kind: "h2", text: `${P}: IsoFLOP profiles and fitted laws` });
-    if (x.tooFlat) blocks.push({ kind: "p", html: `<span class="bad">The ${P} curves are too flat across the sizes tried to locate minima; the laws below are not meaningful. Raise the budgets so the curves bend.</span>` });
-    else if (x.unreliable) blocks.push({ kind: "p", html: `<span class="bad">${P}: ${esc(x.unreliable)}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
-    if (r.length === 0) { blocks.push({ kind: "p", html: "No finished runs." }); continue; }
+    if (x.tooFlat) blocks.push({ kind: "p", html: html`<span class="bad">The ${P} curves are too flat across the sizes tried to locate minima; the laws below are not meaningful. Raise the budgets so the curves bend.</span>` });
+    else if (x.unreliable) blocks.push({ kind: "p", html: html`<span class="bad">${P}: ${x.unreliable}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
+    if (r.length === 0) { blocks.push({ kind: "p", html: html`No finished runs.` }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];
     if (x.isoflop && !x.unreliable) {
       const iso = x.isoflop, pa = fit.paper[x.objective];
@@ -106,37 +107,37 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
       svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma, cRef: iso.cRef })));
     }
     blocks.push({ kind: "charts", svgs });
-    blocks.push({ kind: "p", html: `Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws).${x.unreliable ? " The law charts are left out: the minima are extrapolations." : " Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point."}` });
+    blocks.push({ kind: "p", html: html`Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws).${x.unreliable ? " The law charts are left out: the minima are extrapolations." : " Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point."}` });
     if (x.profiles.length) {
       blocks.push({ kind: "table", head: ["budget C", "runs", "sizes tried", "N_opt", "D_opt", "L_opt", "loss spread", "notes"], rows: x.profiles.map((m) => {
         const b = x.budgets.find((q) => Math.abs(q.C / m.C - 1) < 0.2);
-        return [sci(m.C), String(m.runs), `${sci(m.minN)} … ${sci(m.maxN)}`, sci(m.N), sci(m.D), e3(m.L), b ? b.spread.toFixed(4) : "—", esc(m.warnings.join("; ") || (m.used ? "" : "not used"))];
+        return [sci(m.C), String(m.runs), `${sci(m.minN)} … ${sci(m.maxN)}`, sci(m.N), sci(m.D), e3(m.L), b ? b.spread.toFixed(4) : "—", m.warnings.join("; ") || (m.used ? "" : "not used")];
       }) });
     }
     if (x.parametric) {
       const p = x.parametric;
-      blocks.push({ kind: "p", html: `Parametric fit (${p.runs} runs, Huber on log loss): L(N,D) = ${e3(p.E)} + ${sci(p.A)}/N<sup>${e3(p.alpha)}</sup> + ${sci(p.B)}/D<sup>${e3(p.beta)}</sup>; implied a = ${ci(p.a, p.ci?.a)}, b = ${ci(p.b, p.ci?.b)}.` });
+      blocks.push({ kind: "p", html: html`Parametric fit (${p.runs} runs, Huber on log loss): L(N,D) = ${e3(p.E)} + ${sci(p.A)}/N<sup>${e3(p.alpha)}</sup> + ${sci(p.B)}/D<sup>${e3(p.beta)}</sup>; implied a = ${ci(p.a, p.ci?.a)}, b = ${ci(p.b, p.ci?.b)}.` });
     }
     const c = curves.filter((q) => q.objective === x.objective);
     if (c.length) {
       blocks.push({ kind: "charts", svgs: [await svg(lossCurvesSpec(x.objective, c, x.envelope?.envelope))] });
-      if (x.envelope) blocks.push({ kind: "p", html: `Lower envelope (black, dotted) over ${x.envelope.runs} runs: L ∝ C<sup>${e3(x.envelope.gamma)}</sup>${x.envelope.a !== undefined ? `, N_opt ∝ C<sup>${e3(x.envelope.a)}</sup>` : ""}. Each run's schedule decays to its own budget, so intermediate points are not compute-optimal (Hoffmann et al. 2022); treat the envelope as a rough check.` });
+      if (x.envelope) blocks.push({ kind: "p", html: html`Lower envelope (black, dotted) over ${x.envelope.runs} runs: L ∝ C<sup>${e3(x.envelope.gamma)}</sup>${x.envelope.a !== undefined ? html`, N_opt ∝ C<sup>${e3(x.envelope.a)}</sup>` : ""}. Each run's schedule decays to its own budget, so intermediate points are not compute-optimal (Hoffmann et al. 2022); treat the envelope as a rough check.` });
     }
   }
 
   const ep = runs.filter((r) => r.epochs !== null).map((r) => ({ id: r.id, epochs: r.epochs!, objective: r.objective }));
   blocks.push({ kind: "h2", text: "Data epochs per run" });
   if (ep.length) blocks.push({ kind: "charts", svgs: [await svg(epochsSpec(ep, design.maxEpochs))] });
-  else blocks.push({ kind: "p", html: "The corpus's unique token count is unknown (no manifest), so epochs cannot be shown." });
+  else blocks.push({ kind: "p", html: html`The corpus's unique token count is unknown (no manifest), so epochs cannot be shown.` });
 
   blocks.push({ kind: "h2", text: `Plan for a budget of ${sci(planC)} FLOPs` });
-  blocks.push({ kind: "p", html: `${planC > fit.budgetRange[1] ? `This is ${(planC / fit.budgetRange[1]).toPrecision(2)}× the largest budget of the sweep: an extrapolation, as uncertain as the exponents' intervals allow.` : "Within the sweep's budget range."} Change it with <code>plmscale report SWEEP --budget C</code>.` });
+  blocks.push({ kind: "p", html: html`${planC > fit.budgetRange[1] ? `This is ${(planC / fit.budgetRange[1]).toPrecision(2)}× the largest budget of the sweep: an extrapolation, as uncertain as the exponents' intervals allow.` : "Within the sweep's budget range."} Change it with <code>plmscale report SWEEP --budget C</code>.` });
   blocks.push({ kind: "table", head: ["objective", "law", "N_opt", "D_opt (tokens)", "L_opt", "shape", "epochs of this corpus"], rows: planRows(fit, planC, design.uniqueTrainTokens) });
 
   blocks.push({ kind: "h2", text: "Method" });
-  blocks.push({ kind: "p", html: `Design: per budget, ${design.sizesPerBudget} sizes ${design.spanDecades !== null ? `spread ±${design.spanDecades} decades around the predicted optimum` : "given explicitly"}; each run trains on D = C/(6N) tokens, context ${design.train.context}, ${design.train.batchTokens} tokens per step, warm-up then cosine decay to its own budget, peak LR falling with size. Centre: ${esc(Object.entries(design.centreSource).map(([k, v]) => `${k}: ${v}`).join("; "))}. Corpus: <code>${esc(design.corpus)}</code>${design.uniqueTrainTokens ? ` (${sci(design.uniqueTrainTokens)} unique training tokens)` : ""}. Fit: parabola of loss in ln N per budget, power laws through the minima by least squares in log space, bootstrap ${fit.objectives[0]?.isoflop?.bootstrap?.resamples ?? 0} resamples; parametric L(N,D) per Hoffmann et al. 2022 approach 3.` });
+  blocks.push({ kind: "p", html: html`Design: per budget, ${design.sizesPerBudget} sizes ${design.spanDecades !== null ? `spread ±${design.spanDecades} decades around the predicted optimum` : "given explicitly"}; each run trains on D = C/(6N) tokens, context ${design.train.context}, ${design.train.batchTokens} tokens per step, warm-up then cosine decay to its own budget, peak LR falling with size. Centre: ${Object.entries(design.centreSource).map(([k, v]) => `${k}: ${v}`).join("; ")}. Corpus: <code>${design.corpus}</code>${design.uniqueTrainTokens ? ` (${sci(design.uniqueTrainTokens)} unique training tokens)` : ""}. Fit: parabola of loss in ln N per budget, power laws through the minima by least squares in log space, bootstrap ${fit.objectives[0]?.isoflop?.bootstrap?.resamples ?? 0} resamples; parametric L(N,D) per Hoffmann et al. 2022 approach 3.` });
 
   const title = o.title ?? "plmscale IsoFLOP sweep report";
-  const meta = `sweep <code>${esc(sweepDir)}</code> · designed ${esc(design.createdAt)} · fitted ${esc(fit.createdAt)} · report ${esc(new Date().toISOString())}`;
+  const meta = html`sweep <code>${sweepDir}</code> · designed ${design.createdAt} · fitted ${fit.createdAt} · report ${new Date().toISOString()}`;
   return { html: renderPage(title, meta, blocks), fit, charts };
 }
