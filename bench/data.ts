@@ -3,7 +3,7 @@
 //    records, 178M residues) as a ratio to `zcat FILE > /dev/null` (and plain: `cat`) in the same run;
 // 2. peak RSS and wall time of `plmscale data prepare --preset swissprot` (skipped with --quick);
 // 3. sampler throughput (tokens/s, sync and worker-prefetched) vs. the fastest trainer peer we know
-//    (HF ESM-2 8M on an H100: 855k tokens/s, DESIGN.md §7);
+//    (HF ESM-2 8M on an H100: 855k tokens/s, the project's design notes);
 // 4. padding waste at context 1024 and 256: packing (no look-ahead / look-ahead 32) vs length-bucketed padding.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, createWriteStream, statSync, rmSync } from "node:fs";

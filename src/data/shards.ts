@@ -1,4 +1,4 @@
-// Token shard and index files (DESIGN.md §4). Little-endian throughout.
+// Token shard and index files (docs/DATA.md "Corpus directory"). Little-endian throughout.
 //  shard  (.tok): 64-byte header [magic "PLMTOKEN", u32 version, u32 dtype (1 = uint8), u64 token count,
 //                 16-byte vocab id, zero padding] then `token count` residue ids (uint8; <cls>/<eos> are added
 //                 by the sampler, so a crop never has to remove them).
