@@ -1,16 +1,10 @@
 // A CLI command is a typed definition with a testable `run`: it parses nothing itself, returns a result
-// object (printed as JSON with --json, or through `human` otherwise) and throws CliError for expected failures.
+// object (printed as JSON with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UserError } from "../core/errors.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
-/** Expected failure: a short message and an exit code; main.ts prints it without a stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-    this.name = "CliError";
-  }
-}
 
 export interface CommandIO {
   /** human-readable line output (stdout) */
@@ -46,7 +40,7 @@ export function defineCommand<R>(c: Command<R>): Command<R> {
   return c;
 }
 
-/** Parse argv for one command; unknown options become a CliError with a hint. */
+/** Parse argv for one command; unknown options become a UserError with a hint. */
 export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
@@ -57,16 +51,16 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs {
     });
     return { values: values as ParsedArgs["values"], positionals };
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
+    throw new UserError(`${(e as Error).message}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
   }
 }
 
-// Typed accessors that turn a missing or malformed option into a CliError naming the flag.
+// Typed accessors that turn a missing or malformed option into a UserError naming the flag.
 export function str(args: ParsedArgs, name: string, fallback?: string): string {
   const v = args.values[name];
   if (v === undefined || v === false) {
     if (fallback !== undefined) return fallback;
-    throw new CliError(`missing required option --${name}`, 2);
+    throw new UserError(`missing required option --${name}`, 2);
   }
   if (Array.isArray(v)) return String(v[v.length - 1]);
   return String(v);
@@ -88,9 +82,9 @@ export function strList(args: ParsedArgs, name: string): string[] {
 export function parseNumber(text: string, flag: string): number {
   const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([kKMGBT]?)\s*$/.exec(text);
   const scale: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
-  if (!m) throw new CliError(`--${flag}: '${text}' is not a number`, 2);
+  if (!m) throw new UserError(`--${flag}: '${text}' is not a number`, 2);
   const v = Number(m[1]) * scale[m[2]!]!;
-  if (!Number.isFinite(v)) throw new CliError(`--${flag}: '${text}' is not finite`, 2);
+  if (!Number.isFinite(v)) throw new UserError(`--${flag}: '${text}' is not finite`, 2);
   return v;
 }
 
@@ -98,7 +92,7 @@ export function num(args: ParsedArgs, name: string, fallback?: number): number {
   const v = optStr(args, name);
   if (v === undefined) {
     if (fallback !== undefined) return fallback;
-    throw new CliError(`missing required option --${name}`, 2);
+    throw new UserError(`missing required option --${name}`, 2);
   }
   return parseNumber(v, name);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
 import { commands } from "./registry.js";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "./command.js";
+import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
+import { UserError } from "../core/errors.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -70,10 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     return controller.signal.aborted ? 130 : 0;
   } catch (e) {
-    if (e instanceof CliError) {
+    if (e instanceof UserError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
-      return e.code;
+      return e.exitCode;
     }
+    // the one place that reports a bug: anything that is not a UserError keeps its stack
     console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
     return 1;
   } finally {

@@ -3,6 +3,7 @@
 // run dirs with result.json / metrics.jsonl is accepted in place of a table file).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { UserError } from "../core/errors.js";
 
 export type Objective = "clm" | "mlm";
 
@@ -20,11 +21,10 @@ export interface RunRow {
   extra: Record<string, unknown>;
 }
 
-/** A bad row: names the file, the 1-based line and the column. */
-export class RunsTableError extends Error {
+/** A bad row: names the file, the 1-based line and the column. A subclass because --skip-bad skips exactly these. */
+export class RunsTableError extends UserError {
   constructor(readonly file: string, readonly line: number, readonly column: string, detail: string) {
     super(`${file}:${line}: column '${column}': ${detail}`);
-    this.name = "RunsTableError";
   }
 }
 

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCommandArgs, CliError, type CommandIO } from "../../src/cli/command.js";
+import { parseCommandArgs, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
 import { dataPrepareCommand, parseSourceArg } from "../../src/cli/commands/data-prepare.js";
 import { dataStatsCommand } from "../../src/cli/commands/data-stats.js";
 import { tmp, SWISSPROT_SAMPLE, MGNIFY } from "./helpers.js";
@@ -23,7 +24,7 @@ test("--source NAME=PATH[,PATH][:WEIGHT] parsing", () => {
   assert.equal(s.weight, 0.25);
   assert.deepEqual(s.inputs.map((i) => i.path), [SWISSPROT_SAMPLE, MGNIFY]);
   assert.equal(parseSourceArg(`a=${MGNIFY}`).weight, 1);
-  assert.throws(() => parseSourceArg("nonsense"), CliError);
+  assert.throws(() => parseSourceArg("nonsense"), UserError);
   assert.throws(() => parseSourceArg("a=/no/such/file.fa:0.5"), /file not found: \/no\/such\/file\.fa/);
 });
 

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
 import { fitCommand } from "../../src/cli/commands/fit.js";
 import { planCommand, type PlanResult } from "../../src/cli/commands/plan.js";
 import { syntheticIsoflop } from "../../src/scaling/synthetic.js";
@@ -23,9 +24,9 @@ async function run<R>(cmd: Command<R>, argv: string[]) {
 }
 async function fails(cmd: Command, argv: string[], re: RegExp, code?: number) {
   await assert.rejects(run(cmd, argv), (e: unknown) => {
-    assert.ok(e instanceof CliError, String(e));
+    assert.ok(e instanceof UserError, String(e));
     assert.match(e.message, re);
-    if (code !== undefined) assert.equal(e.code, code);
+    if (code !== undefined) assert.equal(e.exitCode, code);
     return true;
   });
 }

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
 import { sweepDesignCommand } from "../../src/cli/commands/sweep-design.js";
 import { sweepRunCommand } from "../../src/cli/commands/sweep-run.js";
 import { sweepRunOneCommand } from "../../src/cli/commands/sweep-run-one.js";
@@ -35,8 +36,8 @@ test("sweep design writes sweep.json and one config per run; a second design int
   for (const p of r.design.points) assert.ok(existsSync(join(out, "configs", `${p.id}.json`)));
   assert.match(r.design.centreSource.mlm!, /paper-mlm/);
   assert.match(lines[0]!, /12 runs/);
-  await assert.rejects(run(sweepDesignCommand, ["--budgets", "1e15", "--corpus", "/c", "--out", out]), (e) => e instanceof CliError && /already holds a sweep/.test(e.message));
-  await assert.rejects(run(sweepDesignCommand, ["--objective", "xlm", "--budgets", "1e15", "--corpus", "/c", "--out", out + "2"]), (e) => e instanceof CliError && e.code === 2);
+  await assert.rejects(run(sweepDesignCommand, ["--budgets", "1e15", "--corpus", "/c", "--out", out]), (e) => e instanceof UserError && /already holds a sweep/.test(e.message));
+  await assert.rejects(run(sweepDesignCommand, ["--objective", "xlm", "--budgets", "1e15", "--corpus", "/c", "--out", out + "2"]), (e) => e instanceof UserError && e.exitCode === 2);
 });
 
 test("sweep status, emit slurm, fit and report on a finished synthetic sweep", async () => {
@@ -62,14 +63,14 @@ test("emit slurm creates the job's --output directory and refuses a finished swe
   await run(sweepRunCommand, [s.dir, "--emit", "slurm"]);
   assert.ok(existsSync(join(s.dir, "state")), "Slurm does not create it");
   const done = syntheticSweep();
-  await assert.rejects(run(sweepRunCommand, [done.dir, "--emit", "slurm"]), (e) => e instanceof CliError && /nothing to submit/.test(e.message));
+  await assert.rejects(run(sweepRunCommand, [done.dir, "--emit", "slurm"]), (e) => e instanceof UserError && /nothing to submit/.test(e.message));
 });
 
 test("run-one checks its index; run refuses a directory that is not a sweep", async () => {
   const s = syntheticSweep();
-  await assert.rejects(run(sweepRunOneCommand, [s.dir, "12"]), (e) => e instanceof CliError && /0\.\.11/.test(e.message));
+  await assert.rejects(run(sweepRunOneCommand, [s.dir, "12"]), (e) => e instanceof UserError && /0\.\.11/.test(e.message));
   const one = await run(sweepRunOneCommand, [s.dir, "3"]);
   assert.equal(one.r.state, "done");
   assert.equal(one.r.summary.skipped, 1, "a finished run is skipped, not retrained");
-  await assert.rejects(run(sweepRunCommand, [tmpdir()]), (e) => e instanceof CliError && /not a sweep directory/.test(e.message));
+  await assert.rejects(run(sweepRunCommand, [tmpdir()]), (e) => e instanceof UserError && /not a sweep directory/.test(e.message));
 });

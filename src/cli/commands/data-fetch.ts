@@ -1,5 +1,6 @@
-import { defineCommand, CliError, str, optStr, optNum, flag } from "../command.js";
-import { fetchFile, FetchError, type FetchResult } from "../../data/fetch.js";
+import { defineCommand, str, optStr, optNum, flag } from "../command.js";
+import { UserError } from "../../core/errors.js";
+import { fetchFile, type FetchResult } from "../../data/fetch.js";
 import { Progress } from "../progress.js";
 
 export const dataFetchCommand = defineCommand({
@@ -17,9 +18,9 @@ Example:
   positionals: true,
   async run(args, io): Promise<FetchResult> {
     const url = args.positionals[0];
-    if (!url || args.positionals.length > 1) throw new CliError("give exactly one URL", 2);
+    if (!url || args.positionals.length > 1) throw new UserError("give exactly one URL", 2);
     const sha = optStr(args, "sha256");
-    if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new CliError("--sha256 must be 64 hex digits", 2);
+    if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new UserError("--sha256 must be 64 hex digits", 2);
     const progress = new Progress(io.err, flag(args, "quiet"));
     try {
       const r = await fetchFile(url, str(args, "out"), {
@@ -28,10 +29,8 @@ Example:
       });
       progress.stop();
       return r;
-    } catch (e) {
+    } finally {
       progress.stop();
-      if (e instanceof FetchError) throw new CliError(e.message, 4);
-      throw e;
     }
   },
   human(r, io) {

@@ -1,7 +1,7 @@
-import { defineCommand, CliError, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { defineCommand, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { prepareCorpus, PrepareError, type SourceSpec, type ProgressEvent, type PrepareOptions } from "../../data/prepare.js";
-import { swissprotPreset, PresetError } from "../../data/swissprot.js";
-import { FastaFormatError } from "../../data/fasta.js";
+import { swissprotPreset } from "../../data/swissprot.js";
 import type { CorpusManifest } from "../../data/manifest.js";
 import { Progress } from "../progress.js";
 import { existsSync } from "node:fs";
@@ -10,11 +10,11 @@ import { cpus } from "node:os";
 /** `name=path[,path…][:weight]` → a source spec. */
 export function parseSourceArg(arg: string): SourceSpec {
   const m = /^([^=]+)=(.+?)(?::([0-9]*\.?[0-9]+(?:e[-+]?\d+)?))?$/i.exec(arg);
-  if (!m) throw new CliError(`--source '${arg}': expected NAME=PATH[,PATH…][:WEIGHT]`, 2);
+  if (!m) throw new UserError(`--source '${arg}': expected NAME=PATH[,PATH…][:WEIGHT]`, 2);
   const paths = m[2]!.split(",").filter(Boolean);
-  for (const p of paths) if (!existsSync(p)) throw new CliError(`--source ${m[1]}: file not found: ${p}`, 2);
+  for (const p of paths) if (!existsSync(p)) throw new UserError(`--source ${m[1]}: file not found: ${p}`, 2);
   const weight = m[3] !== undefined ? Number(m[3]) : 1;
-  if (!(weight > 0)) throw new CliError(`--source ${m[1]}: weight must be > 0`, 2);
+  if (!(weight > 0)) throw new UserError(`--source ${m[1]}: weight must be > 0`, 2);
   return { name: m[1]!, weight, inputs: paths.map((p) => ({ name: p, path: p })) };
 }
 
@@ -82,24 +82,19 @@ Example:
     const preset = optStr(args, "preset");
     if (preset !== undefined) {
       const [name, w] = preset.split(":");
-      if (name !== "swissprot") throw new CliError(`--preset '${name}': the only preset is 'swissprot'`, 2);
+      if (name !== "swissprot") throw new UserError(`--preset '${name}': the only preset is 'swissprot'`, 2);
       const weight = w === undefined ? 1 : parseNumber(w, "preset");
-      try {
-        const p = swissprotPreset({ weight });
-        sources.push(p.source);
-        opts.attach = p.attach;
-        opts.preset = p.preset;
-      } catch (e) {
-        if (e instanceof PresetError) throw new CliError(e.message, 3);
-        throw e;
-      }
+      const p = swissprotPreset({ weight });
+      sources.push(p.source);
+      opts.attach = p.attach;
+      opts.preset = p.preset;
     }
     for (const s of strList(args, "source")) sources.push(parseSourceArg(s));
-    if (sources.length === 0) throw new CliError("give --preset swissprot or at least one --source NAME=PATH", 2);
+    if (sources.length === 0) throw new UserError("give --preset swissprot or at least one --source NAME=PATH", 2);
     const onBad = optStr(args, "on-bad") ?? "skip";
-    if (onBad !== "skip" && onBad !== "fail") throw new CliError("--on-bad must be skip or fail", 2);
+    if (onBad !== "skip" && onBad !== "fail") throw new UserError("--on-bad must be skip or fail", 2);
     const cluster = optStr(args, "cluster") ?? "auto";
-    if (!["auto", "mmseqs", "none"].includes(cluster)) throw new CliError("--cluster must be auto, mmseqs or none", 2);
+    if (!["auto", "mmseqs", "none"].includes(cluster)) throw new UserError("--cluster must be auto, mmseqs or none", 2);
     const progress = new Progress(io.err, flag(args, "quiet"));
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
@@ -126,8 +121,9 @@ Example:
       return m;
     } catch (e) {
       progress.stop();
-      if (e instanceof FastaFormatError || e instanceof PrepareError) throw new CliError(e.message, 3);
-      if (io.signal.aborted) throw new CliError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
+      // PrepareError (data/prepare.ts) is still its own class; FastaFormatError is a UserError with exit code 3
+      if (e instanceof PrepareError) throw new UserError(e.message, 3);
+      if (io.signal.aborted) throw new UserError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
       throw e;
     }
   },

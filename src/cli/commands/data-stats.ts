@@ -1,5 +1,6 @@
-import { defineCommand, CliError, optStr } from "../command.js";
-import { openCorpus, CorpusFormatError } from "../../data/corpus.js";
+import { defineCommand, optStr } from "../command.js";
+import { UserError } from "../../core/errors.js";
+import { openCorpus } from "../../data/corpus.js";
 import { corpusStats, type CorpusStats } from "../../data/stats.js";
 import type { Split } from "../../data/cluster.js";
 
@@ -18,15 +19,10 @@ Example:
   positionals: true,
   async run(args): Promise<CorpusStats> {
     const dir = args.positionals[0];
-    if (!dir || args.positionals.length > 1) throw new CliError("give exactly one corpus directory", 2);
+    if (!dir || args.positionals.length > 1) throw new UserError("give exactly one corpus directory", 2);
     const split = (optStr(args, "split") ?? "train") as Split;
-    if (!["train", "valid", "test"].includes(split)) throw new CliError("--split must be train, valid or test", 2);
-    try {
-      return corpusStats(openCorpus(dir), split);
-    } catch (e) {
-      if (e instanceof CorpusFormatError) throw new CliError(e.message, 3);
-      throw e;
-    }
+    if (!["train", "valid", "test"].includes(split)) throw new UserError("--split must be train, valid or test", 2);
+    return corpusStats(openCorpus(dir), split);
   },
   human(s, io) {
     io.out(`corpus ${s.dir}`);

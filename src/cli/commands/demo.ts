@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand, flag, optNum, optStr, str } from "../command.js";
+import { defineCommand, flag, optNum, optStr, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { runDemo, type DemoResult } from "../../sweep/demo.js";
 import { parseList } from "./sweep-design.js";
 import { exponentLines } from "./sweep-fit.js";
@@ -46,7 +47,7 @@ Example:
         signal: io.signal, log: io.err,
       });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
   },
   human(r, io) {

@@ -1,7 +1,8 @@
 // plmscale doctor: what the engine found — addon, libtorch version and build, BLAS, threads, allocator, CUDA.
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { CliError, defineCommand } from "../command.js";
+import { defineCommand } from "../command.js";
+import { UserError } from "../../core/errors.js";
 
 export interface DoctorReport {
   node: string;
@@ -40,7 +41,7 @@ export async function doctor(): Promise<DoctorReport> {
   try {
     torch = await import("../../torch/index.js");
   } catch (e) {
-    throw new CliError(`the native engine is not usable: ${(e as Error).message}\nBuild it with 'npm run setup' (or 'bash scripts/build-native.sh').`, 3);
+    throw new UserError(`the native engine is not usable: ${(e as Error).message}\nBuild it with 'npm run setup' (or 'bash scripts/build-native.sh').`, 3);
   }
   const { addonPath } = await import("../../torch/native.js");
   const info = torch.buildInfo();

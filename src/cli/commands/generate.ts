@@ -1,6 +1,7 @@
 // plmscale generate: sample protein sequences from a CLM run.
 import { existsSync } from "node:fs";
-import { CliError, defineCommand, num, optStr, str } from "../command.js";
+import { defineCommand, num, optStr, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { loadModel, generate } from "../../eval/index.js";
 
 export const generateCommand = defineCommand({
@@ -23,23 +24,23 @@ Example:
   },
   async run(args, io) {
     const run = str(args, "run");
-    if (!existsSync(run)) throw new CliError(`--run: ${run} not found`, 2);
+    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
     const o = {
       n: num(args, "n", 4), temperature: num(args, "temperature", 1), topP: num(args, "top-p", 1), maxLength: num(args, "max-length", 256),
       seed: num(args, "seed", 0), prompt: optStr(args, "prompt"),
     };
-    if (!(o.topP > 0 && o.topP <= 1)) throw new CliError("--top-p must be in (0, 1]", 2);
+    if (!(o.topP > 0 && o.topP <= 1)) throw new UserError("--top-p must be in (0, 1]", 2);
     let loaded;
     try {
       loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     } catch (e) {
-      throw new CliError((e as Error).message, 1);
+      throw new UserError((e as Error).message, 1);
     }
     try {
       const sequences = generate(loaded.model, o);
       return { run, checkpoint: loaded.checkpoint, ...o, sequences };
     } catch (e) {
-      throw new CliError((e as Error).message, 1);
+      throw new UserError((e as Error).message, 1);
     } finally {
       loaded.model.dispose();
     }

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { CliError, defineCommand, optNum, str } from "../command.js";
+import { defineCommand, optNum, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { buildReport } from "../../report/build.js";
 
 export const reportCommand = defineCommand<{ file: string; bytes: number; charts: number }>({
@@ -22,14 +23,14 @@ Example:
   options: { out: { type: "string" }, budget: { type: "string" } },
   positionals: true,
   async run(args) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale report SWEEP --out FILE", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale report SWEEP --out FILE", 2);
     const dir = resolve(args.positionals[0]!);
     const file = resolve(str(args, "out", `${dir}/report.html`));
     let r;
     try {
       r = await buildReport(dir, { planBudget: optNum(args, "budget") });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
     writeFileSync(file, r.html);
     return { file, bytes: Buffer.byteLength(r.html), charts: r.charts };

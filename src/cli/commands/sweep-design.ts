@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand, num, optNum, optStr, parseNumber, str } from "../command.js";
+import { defineCommand, num, optNum, optStr, parseNumber, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { designSweep, formatBudget, trainConfigFor } from "../../sweep/design.js";
 import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/centre.js";
 import { writeSweep } from "../../sweep/layout.js";
@@ -8,7 +9,7 @@ import type { Objective, SweepDesign } from "../../sweep/types.js";
 export function parseObjectives(s: string): Objective[] {
   if (s === "both") return ["clm", "mlm"];
   if (s === "clm" || s === "mlm") return [s];
-  throw new CliError(`--objective must be clm, mlm or both, got '${s}'`, 2);
+  throw new UserError(`--objective must be clm, mlm or both, got '${s}'`, 2);
 }
 
 export function parseList(s: string, flagName: string): number[] {
@@ -57,13 +58,13 @@ Example:
     const corpus = resolve(str(args, "corpus"));
     const out = resolve(str(args, "out"));
     const device = str(args, "device", "cpu");
-    if (device !== "cpu" && device !== "cuda") throw new CliError(`--device must be cpu or cuda`, 2);
+    if (device !== "cpu" && device !== "cuda") throw new UserError(`--device must be cpu or cuda`, 2);
     const centres = Object.fromEntries(objectives.map((o) => {
       try {
         const fitPath = optStr(args, "from-fit");
         return [o, fitPath ? centreFromFit(o, fitPath) : centreFromPreset(o, optStr(args, "preset"))];
       } catch (e) {
-        throw new CliError((e as Error).message, 2);
+        throw new UserError((e as Error).message, 2);
       }
     }));
     const context = num(args, "context", 256);
@@ -82,7 +83,7 @@ Example:
       });
       writeSweep(out, design, (p) => trainConfigFor(design, p));
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
     return { sweep: out, design };
   },

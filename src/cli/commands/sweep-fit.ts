@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
-import { CliError, defineCommand, num, optStr } from "../command.js";
+import { defineCommand, num, optStr } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { writeJsonAtomic } from "../../sweep/layout.js";
 
@@ -45,15 +46,15 @@ Example:
   options: { bootstrap: { type: "string" }, out: { type: "string" } },
   positionals: true,
   async run(args) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     let fit: SweepFit;
     try {
       fit = fitSweep(dir, { bootstrap: num(args, "bootstrap", 200) });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
-    if (fit.objectives.every((o) => o.runs === 0)) throw new CliError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
+    if (fit.objectives.every((o) => o.runs === 0)) throw new UserError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
     const file = resolve(optStr(args, "out") ?? join(dir, "fit.json"));
     writeJsonAtomic(file, fit);
     return { ...fit, file };

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand } from "../command.js";
+import { defineCommand } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { runLocal } from "./sweep-run.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import type { ExecSummary } from "../../sweep/executor.js";
@@ -18,19 +19,19 @@ Example:
   options: { threads: { type: "string" }, device: { type: "string" } },
   positionals: true,
   async run(args, io) {
-    if (args.positionals.length !== 2) throw new CliError("expected: plmscale sweep run-one SWEEP INDEX", 2);
+    if (args.positionals.length !== 2) throw new UserError("expected: plmscale sweep run-one SWEEP INDEX", 2);
     const dir = resolve(args.positionals[0]!);
     const index = Number(args.positionals[1]);
     let n: number;
     try {
       n = readDesign(dir).points.length;
     } catch (e) {
-      throw new CliError((e as Error).message, 2);
+      throw new UserError((e as Error).message, 2);
     }
-    if (!Number.isInteger(index) || index < 0 || index >= n) throw new CliError(`INDEX must be an integer in 0..${n - 1}, got '${args.positionals[1]}'`, 2);
+    if (!Number.isInteger(index) || index < 0 || index >= n) throw new UserError(`INDEX must be an integer in 0..${n - 1}, got '${args.positionals[1]}'`, 2);
     const summary = await runLocal(dir, { ...args, values: { ...args.values, workers: "1" } }, io, [index]);
     const st = sweepStatus(dir).runs[index]!;
-    if (st.state === "failed") throw new CliError(`run ${st.id} failed: ${st.error?.split("\n")[0] ?? ""}`);
+    if (st.state === "failed") throw new UserError(`run ${st.id} failed: ${st.error?.split("\n")[0] ?? ""}`);
     return { sweep: dir, index, id: st.id, summary, state: st.state };
   },
   human(r, io) {

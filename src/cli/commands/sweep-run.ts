@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { shellQuote, slurmScript } from "../../sweep/slurm.js";
@@ -9,7 +10,7 @@ import { shellQuote, slurmScript } from "../../sweep/slurm.js";
 export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
   const d = optStr(args, "device");
   if (d === undefined || d === "cpu" || d === "cuda") return d;
-  throw new CliError(`--device must be cpu or cuda, got '${d}'`, 2);
+  throw new UserError(`--device must be cpu or cuda, got '${d}'`, 2);
 }
 
 /** How compute nodes should call this plmscale: node + this build's main.js (absolute). */
@@ -21,7 +22,7 @@ function openDesign(dir: string) {
   try {
     return readDesign(dir);
   } catch (e) {
-    throw new CliError((e as Error).message, 2);
+    throw new UserError((e as Error).message, 2);
   }
 }
 
@@ -71,15 +72,15 @@ Examples:
   },
   positionals: true,
   async run(args, io) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep run SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep run SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     const emit = optStr(args, "emit");
     if (emit !== undefined) {
-      if (emit !== "slurm") throw new CliError(`--emit supports 'slurm', got '${emit}'`, 2);
+      if (emit !== "slurm") throw new UserError(`--emit supports 'slurm', got '${emit}'`, 2);
       const design = openDesign(dir);
       const st = sweepStatus(dir, design);
       const left = st.runs.filter((r) => r.state !== "done").map((r) => r.index);
-      if (left.length === 0) throw new CliError("every run of this sweep has finished; nothing to submit");
+      if (left.length === 0) throw new UserError("every run of this sweep has finished; nothing to submit");
       const script = slurmScript(design, {
         sweepDir: dir, plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"),
         gpusPerRun: optNum(args, "gpus-per-run"), time: optStr(args, "time"), maxConcurrent: optNum(args, "max-concurrent"),

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand } from "../command.js";
+import { defineCommand } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { estimateEta, formatDuration } from "../../sweep/progress.js";
 import type { SweepStatus } from "../../sweep/types.js";
@@ -17,13 +18,13 @@ Example:
   options: {},
   positionals: true,
   async run(args) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep status SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep status SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     let design;
     try {
       design = readDesign(dir);
     } catch (e) {
-      throw new CliError((e as Error).message, 2);
+      throw new UserError((e as Error).message, 2);
     }
     const st = sweepStatus(dir, design);
     const finished = st.runs.filter((r) => r.state === "done" && r.wallSeconds).map((r) => ({ C: design.points[r.index]!.C, wallSeconds: r.wallSeconds! }));

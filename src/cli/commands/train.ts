@@ -1,8 +1,8 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
 import { existsSync } from "node:fs";
-import { CliError, defineCommand, optNum, optStr, flag, type ParsedArgs } from "../command.js";
+import { defineCommand, optNum, optStr, flag, type ParsedArgs } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
-import { ConfigError } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
 
 export function trainFlags(args: ParsedArgs): TrainFlags {
@@ -100,16 +100,16 @@ Example:
     const resume = optStr(args, "resume");
     try {
       if (resume !== undefined) {
-        if (!existsSync(resume)) throw new CliError(`--resume: no run directory at ${resume}`, 2);
+        if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
         return await train(null, { out: resume, resume: true, signal: io.signal, log: io.err, quiet });
       }
       const out = optStr(args, "out");
-      if (!out) throw new CliError("missing required option --out RUN (or --resume RUN)", 2);
+      if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
       const f = trainFlags(args);
       const config = configFromFlags(f, f.config ? readConfigFile(f.config) : undefined);
       return await train(config, { out, signal: io.signal, log: io.err, quiet });
     } catch (e) {
-      throw asCliError(e);
+      throw asUserError(e);
     }
   },
   human(r: RunResult, io) {
@@ -118,14 +118,15 @@ Example:
   },
 });
 
-/** Expected failures (bad config, missing data, corrupt run, interruption) become a CliError; bugs keep their stack. */
-export function asCliError(e: unknown): unknown {
-  if (e instanceof CliError) return e;
-  if (e instanceof ConfigError) return new CliError(e.message, 2);
+/** Expected failures (bad config, missing data, corrupt run, interruption) become a UserError; bugs keep their stack. */
+export function asUserError(e: unknown): unknown {
+  if (e instanceof UserError) return e;
+  // train/loop.ts's TrainError and train/data-source.ts's DataError (which names itself "TrainError") belong to
+  // the engine and data-path parts of issue 9; until they are UserErrors, this is the one place that maps them.
   if (e instanceof Error && e.name === "TrainError") {
     const code = (e as Error & { code?: unknown }).code;
-    return new CliError(e.message, typeof code === "number" ? code : 1);
+    return new UserError(e.message, typeof code === "number" ? code : 1);
   }
-  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new CliError(e.message, 1);
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new UserError(e.message, 1);
   return e;
 }

@@ -1,11 +1,12 @@
 // plmscale transfer: start an MLM from a CLM checkpoint (or the reverse) with a fresh optimizer and schedule.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CliError, defineCommand, optStr, flag } from "../command.js";
+import { defineCommand, optStr, flag } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile } from "../../train/cli-config.js";
 import { parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
-import { TRAIN_OPTIONS, TRAIN_OPTIONS_HELP, trainFlags, asCliError } from "./train.js";
+import { TRAIN_OPTIONS, TRAIN_OPTIONS_HELP, trainFlags, asUserError } from "./train.js";
 
 export const transferCommand = defineCommand({
   name: "transfer",
@@ -27,10 +28,10 @@ Example:
   async run(args, io) {
     const from = optStr(args, "from");
     const out = optStr(args, "out");
-    if (!from) throw new CliError("missing required option --from SOURCE_RUN", 2);
-    if (!out) throw new CliError("missing required option --out RUN", 2);
+    if (!from) throw new UserError("missing required option --from SOURCE_RUN", 2);
+    if (!out) throw new UserError("missing required option --out RUN", 2);
     const runDir = existsSync(join(from, "config.json")) ? from : join(from, "..", "..");
-    if (!existsSync(join(runDir, "config.json"))) throw new CliError(`--from: ${from} is not a run directory (no config.json)`, 2);
+    if (!existsSync(join(runDir, "config.json"))) throw new UserError(`--from: ${from} is not a run directory (no config.json)`, 2);
     try {
       const src = parseTrainConfig(readConfigFile(join(runDir, "config.json")));
       const f = trainFlags(args);
@@ -40,13 +41,13 @@ Example:
       };
       const c = configFromFlags({ warmup: 0.05, ...stripUndefined(f) }, base);
       for (const k of ["layers", "dModel", "heads", "ffn", "vocab", "activation", "bias"] as const) {
-        if (c.model[k] !== src.model[k]) throw new CliError(`model.${k} must match the source run (${src.model[k]}), got ${c.model[k]}`, 2);
+        if (c.model[k] !== src.model[k]) throw new UserError(`model.${k} must match the source run (${src.model[k]}), got ${c.model[k]}`, 2);
       }
       c.init = { from, objective: src.objective };
       const { train } = await import("../../train/loop.js");
       return await train(c, { out, signal: io.signal, log: io.err, quiet: flag(args, "quiet") });
     } catch (e) {
-      throw asCliError(e);
+      throw asUserError(e);
     }
   },
   human(r: RunResult, io) {
