@@ -3,8 +3,34 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../core/errors.js";
 
-export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+/**
+ * One option, declared once: the parser, the defaults, the required check and the --help text all come from
+ * this (citty's approach). Numbers are "string" options read with num()/optNum(), which accept 1e13, 10M, 2B.
+ */
+export interface OptionDecl {
+  type: "string" | "boolean";
+  description: string;
+  /** placeholder shown in help, e.g. "FILE", "clm|mlm" (string options; default "VALUE") */
+  value?: string;
+  /** applied when the option is absent, and shown in help */
+  default?: string | number;
+  /** missing → a usage error (exit 2) naming the flag */
+  required?: boolean;
+  /** repeatable: the value is a list */
+  multiple?: boolean;
+  /** one-letter alias, e.g. "n" for -n */
+  short?: string;
+  /** help section heading (default "Options") */
+  group?: string;
+}
 
+export type OptionDecls = Record<string, OptionDecl>;
+
+/** Options every command takes; main.ts handles them. */
+export const COMMON_OPTIONS: OptionDecls = {
+  json: { type: "boolean", description: "machine-readable output on stdout" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};
 
 export interface CommandIO {
   /** human-readable line output (stdout) */
@@ -26,9 +52,12 @@ export interface Command<R = unknown> {
   /** space-separated path, e.g. "data prepare" */
   name: string;
   summary: string;
-  /** full help text shown by --help (usage lines, options, an example) */
-  help: string;
-  options: OptionSpec;
+  /** what follows "plmscale NAME" in each usage line */
+  usage: string[];
+  /** prose between the usage lines and the options (no option lists: those are generated) */
+  description?: string;
+  options: OptionDecls;
+  examples: string[];
   /** allow positional arguments (default false) */
   positionals?: boolean;
   run(args: ParsedArgs, io: CommandIO): Promise<R>;
@@ -40,19 +69,28 @@ export function defineCommand<R>(c: Command<R>): Command<R> {
   return c;
 }
 
-/** Parse argv for one command; unknown options become a UserError with a hint. */
-export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs {
+/** Parse argv for one command: unknown options, then missing required ones, become a usage UserError; defaults are filled in. */
+export function parseCommandArgs(cmd: Pick<Command, "name" | "options" | "positionals">, argv: string[]): ParsedArgs {
+  const decls = { ...cmd.options, ...COMMON_OPTIONS };
+  let parsed: ParsedArgs;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...cmd.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: Object.fromEntries(Object.entries(decls).map(([k, d]) => [k, { type: d.type, ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) }])),
       allowPositionals: cmd.positionals ?? false,
       strict: true,
     });
-    return { values: values as ParsedArgs["values"], positionals };
+    parsed = { values: values as ParsedArgs["values"], positionals };
   } catch (e) {
     throw new UserError(`${(e as Error).message}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
   }
+  if (parsed.values.help) return parsed;
+  for (const [k, d] of Object.entries(cmd.options)) {
+    if (parsed.values[k] !== undefined) continue;
+    if (d.default !== undefined) parsed.values[k] = String(d.default);
+    else if (d.required) throw new UserError(`missing required option --${k}${d.value ? ` ${d.value}` : ""}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
+  }
+  return parsed;
 }
 
 // Typed accessors that turn a missing or malformed option into a UserError naming the flag.

@@ -3,6 +3,7 @@
 import { commands } from "./registry.js";
 import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
 import { UserError } from "../core/errors.js";
+import { commandHelp } from "./help.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -55,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values.help) {
-      console.log(cmd.help);
+      console.log(commandHelp(cmd));
       return 0;
     }
     const json = args.values.json === true;

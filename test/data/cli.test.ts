@@ -67,7 +67,7 @@ test("the CLI binary: --json output, expected failures exit non-zero with a one-
   assert.match(stats.stderr, /no manifest\.json/);
   const help = spawnSync(process.execPath, [MAIN, "data", "prepare", "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /Example:/);
+  assert.match(help.stdout, /Examples?:\n  plmscale data prepare --preset swissprot/);
   const bad = spawnSync(process.execPath, [MAIN, "data", "prepare", "--out", join(dir, "x")], { encoding: "utf8" });
   assert.equal(bad.status, 2);
 });

@@ -7,15 +7,12 @@ import type { Split } from "../../data/cluster.js";
 export const dataStatsCommand = defineCommand({
   name: "data stats",
   summary: "counts, length histogram, composition and unigram entropy of a prepared corpus",
-  help: `Usage: plmscale data stats DIR [--split train|valid|test] [--json]
-
-Prints per-source counts (read, kept, duplicates, filtered, invalid; sequences and tokens per split), cluster
+  usage: ["DIR [--split train|valid|test] [--json]"],
+  description: `Prints per-source counts (read, kept, duplicates, filtered, invalid; sequences and tokens per split), cluster
 counts, and for one split the length histogram, residue composition and unigram entropy in nats — the loss of a
-model that only knows residue frequencies (≈ 2.89 nats on Swiss-Prot), a floor every model must beat.
-
-Example:
-  plmscale data stats corpora/swissprot --split valid`,
-  options: { split: { type: "string" } },
+model that only knows residue frequencies (≈ 2.89 nats on Swiss-Prot), a floor every model must beat.`,
+  options: { split: { type: "string", value: "train|valid|test", default: "train", description: "the split to describe" } },
+  examples: ["plmscale data stats corpora/swissprot --split valid"],
   positionals: true,
   async run(args): Promise<CorpusStats> {
     const dir = args.positionals[0];

@@ -72,21 +72,13 @@ export async function doctor(): Promise<DoctorReport> {
 export const doctorCommand = defineCommand({
   name: "doctor",
   summary: "show what the tensor engine found (libtorch, BLAS, threads, allocator, CUDA)",
-  help: [
-    "Usage: plmscale doctor [--verbose] [--json]",
-    "",
-    "Loads the native addon and reports the libtorch version and build flavour, the BLAS library in use,",
-    "intra-op threads (PLMSCALE_THREADS), whether malloc thresholds are raised (PLMSCALE_MALLOC=default",
-    "turns that off), the attention and AdamW implementations chosen by probing, and CUDA devices.",
-    "",
-    "Options:",
-    "  --verbose   also print libtorch's build configuration",
-    "  --json      machine-readable output",
-    "",
-    "Example:",
-    "  plmscale doctor",
-  ].join("\n"),
-  options: { verbose: { type: "boolean" } },
+  usage: ["[--verbose] [--json]"],
+  description: `Loads the native addon and reports the libtorch version and build flavour, the BLAS library in use,
+intra-op threads (PLMSCALE_THREADS), whether malloc thresholds are raised (PLMSCALE_MALLOC=default
+turns that off), the attention and AdamW implementations chosen by probing, and CUDA devices.
+When the addon is missing it says where it looked and how to build it (exit code 3).`,
+  options: { verbose: { type: "boolean", description: "also print libtorch's build configuration" } },
+  examples: ["plmscale doctor"],
   async run(args) {
     const r = await doctor();
     return args.values.verbose ? r : { ...r, config: r.config.split("\n").find((l) => l.includes("BLAS_INFO"))?.trim() ?? "" };

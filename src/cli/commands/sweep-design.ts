@@ -19,37 +19,28 @@ export function parseList(s: string, flagName: string): number[] {
 export const sweepDesignCommand = defineCommand({
   name: "sweep design",
   summary: "design an IsoFLOP sweep: budgets × model sizes around the predicted optimum",
-  help: `Usage: plmscale sweep design --objective clm|mlm|both --budgets C1,C2,... --corpus DIR --out SWEEP [options]
-
-Per budget C (FLOPs), picks model sizes spread evenly in log N around the predicted compute-optimal size
+  usage: ["--objective clm|mlm|both --budgets C1,C2,... --corpus DIR --out SWEEP [options]"],
+  description: `Per budget C (FLOPs), picks model sizes spread evenly in log N around the predicted compute-optimal size
 (±0.75 decades), trains each on D = C/(6N) tokens with its LR schedule set to its own budget and the peak LR
-falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).
-
-Options:
-  --objective clm|mlm|both   objectives to sweep (default both)
-  --budgets LIST             compute budgets in FLOPs, e.g. 1e13,3e13,1e14 (required)
-  --sizes auto|LIST          non-embedding sizes for every budget (e.g. 100k,300k,1M) instead of auto
-  --per-budget K             sizes per budget with --sizes auto (default 4)
-  --span DEC                 half-width of the size range in decades (default 0.75)
-  --preset NAME|FILE         centre from a preset (released, paper, or a preset JSON; default released)
-  --from-fit SWEEP|FILE      centre from a previous sweep's fit.json instead
-  --corpus DIR               corpus directory (plmscale data prepare --out)
-  --max-epochs E             warn when a run would repeat the training tokens more than E times (default 4)
-  --context T                context length (default 256)
-  --batch-tokens B           tokens per optimizer step (default 8192)
-  --eval-tokens E            validation tokens per evaluation (default 32768)
-  --device cpu|cuda          (default cpu; cuda also sets bfloat16)
-  --threads T                threads per run (default 2)
-  --out SWEEP                directory to create
-
-Example:
-  plmscale sweep design --objective both --budgets 1e13,3e13,1e14 --corpus corpus/ --out sweeps/demo`,
+falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).`,
   options: {
-    objective: { type: "string" }, budgets: { type: "string" }, sizes: { type: "string" }, "per-budget": { type: "string" },
-    span: { type: "string" }, preset: { type: "string" }, "from-fit": { type: "string" }, corpus: { type: "string" },
-    "max-epochs": { type: "string" }, context: { type: "string" }, "batch-tokens": { type: "string" }, "eval-tokens": { type: "string" },
-    device: { type: "string" }, threads: { type: "string" }, out: { type: "string" },
+    objective: { type: "string", value: "clm|mlm|both", default: "both", description: "objectives to sweep" },
+    budgets: { type: "string", value: "LIST", required: true, description: "compute budgets in FLOPs, e.g. 1e13,3e13,1e14" },
+    sizes: { type: "string", value: "auto|LIST", default: "auto", description: "non-embedding sizes for every budget (e.g. 100k,300k,1M) instead of auto" },
+    "per-budget": { type: "string", value: "K", description: "sizes per budget with --sizes auto (default 4)" },
+    span: { type: "string", value: "DEC", description: "half-width of the size range in decades (default 0.75)" },
+    preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
+    "from-fit": { type: "string", value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
+    corpus: { type: "string", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
+    "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4)" },
+    context: { type: "string", value: "T", default: 256, description: "context length" },
+    "batch-tokens": { type: "string", value: "B", default: 8192, description: "tokens per optimizer step" },
+    "eval-tokens": { type: "string", value: "E", default: 32768, description: "validation tokens per evaluation" },
+    device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
+    threads: { type: "string", value: "T", default: 2, description: "threads per run" },
+    out: { type: "string", value: "SWEEP", required: true, description: "directory to create" },
   },
+  examples: ["plmscale sweep design --objective both --budgets 1e13,3e13,1e14 --corpus corpus/ --out sweeps/demo"],
   async run(args) {
     const objectives = parseObjectives(str(args, "objective", "both"));
     const budgets = parseList(str(args, "budgets"), "budgets");

@@ -29,21 +29,17 @@ export function exponentLines(f: SweepFit): string[] {
 export const sweepFitCommand = defineCommand<SweepFit & { file: string }>({
   name: "sweep fit",
   summary: "fit scaling laws to a sweep's finished runs (IsoFLOP, parametric, envelope) with intervals",
-  help: `Usage: plmscale sweep fit SWEEP [--bootstrap N] [--out FILE]
-
-Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
+  usage: ["SWEEP [--bootstrap N] [--out FILE]"],
+  description: `Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
 IsoFLOP parabolas per budget and power laws N_opt ∝ C^a, D_opt ∝ C^b, L_opt ∝ C^γ with bootstrap intervals;
 the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss curves (metrics.jsonl).
 Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
-Writes SWEEP/fit.json (read by 'plmscale report').
-
-Options:
-  --bootstrap N   resamples for the intervals (default 200)
-  --out FILE      where to write the fit (default SWEEP/fit.json)
-
-Example:
-  plmscale sweep fit sweeps/demo`,
-  options: { bootstrap: { type: "string" }, out: { type: "string" } },
+Writes SWEEP/fit.json (read by 'plmscale report').`,
+  options: {
+    bootstrap: { type: "string", value: "N", default: 200, description: "resamples for the intervals" },
+    out: { type: "string", value: "FILE", description: "where to write the fit (default SWEEP/fit.json)" },
+  },
+  examples: ["plmscale sweep fit sweeps/demo"],
   positionals: true,
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);

@@ -8,15 +8,15 @@ import type { ExecSummary } from "../../sweep/executor.js";
 export const sweepRunOneCommand = defineCommand<{ sweep: string; index: number; id: string; summary: ExecSummary; state: string }>({
   name: "sweep run-one",
   summary: "run one point of a sweep (what each Slurm array task calls)",
-  help: `Usage: plmscale sweep run-one SWEEP INDEX [--threads T] [--device cpu|cuda]
-
-Trains point INDEX (0-based, as in sweep.json and the Slurm array) with the same rules as 'sweep run':
+  usage: ["SWEEP INDEX [--threads T] [--device cpu|cuda]"],
+  description: `Trains point INDEX (0-based, as in sweep.json and the Slurm array) with the same rules as 'sweep run':
 skipped when finished, resumed from a checkpoint, retried once, failure recorded. Exits non-zero when the
-run failed, so the array task shows as failed.
-
-Example:
-  plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda`,
-  options: { threads: { type: "string" }, device: { type: "string" } },
+run failed, so the array task shows as failed.`,
+  options: {
+    threads: { type: "string", value: "T", description: "threads for the run" },
+    device: { type: "string", value: "cpu|cuda", description: "override the design's device" },
+  },
+  examples: ["plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda"],
   positionals: true,
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UserError("expected: plmscale sweep run-one SWEEP INDEX", 2);

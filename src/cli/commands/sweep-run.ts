@@ -40,36 +40,36 @@ type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; count
 export const sweepRunCommand = defineCommand<RunResult>({
   name: "sweep run",
   summary: "run a sweep's training runs locally (skip finished, resume interrupted, retry once) or emit a Slurm array",
-  help: `Usage: plmscale sweep run SWEEP [--workers K] [--threads T] [--device cpu|cuda]
-       plmscale sweep run SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]
-
-Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
+  usage: [
+    "SWEEP [--workers K] [--threads T] [--device cpu|cuda]",
+    "SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]",
+  ],
+  description: `Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
 threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
 run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
 sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
 
---emit slurm writes SWEEP/sweep.sbatch: an 'sbatch --array' job whose task i runs
+--emit slurm writes SWEEP/sweep.sbatch: a Slurm job array whose task i runs
 'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
-the same.
-
-Options:
-  --workers K          runs at once (default 1)
-  --threads T          threads per run (sets OMP_NUM_THREADS and the run's config)
-  --device cpu|cuda    override the design's device for fresh runs
-  --skip-failed        leave runs that failed in an earlier invocation alone
-  --emit slurm         write the Slurm array script instead of running
-  --partition P, --gpus-per-run G, --time T, --max-concurrent K, --cpus-per-run C   Slurm settings
-  --plmscale CMD       how compute nodes invoke plmscale (default: this node and build, absolute paths)
-  --script FILE        where to write the script (default SWEEP/sweep.sbatch)
-
-Examples:
-  plmscale sweep run sweeps/demo --workers 1 --threads 2
-  plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00`,
+the same.`,
   options: {
-    workers: { type: "string" }, threads: { type: "string" }, device: { type: "string" }, "skip-failed": { type: "boolean" },
-    emit: { type: "string" }, partition: { type: "string" }, "gpus-per-run": { type: "string" }, time: { type: "string" },
-    "max-concurrent": { type: "string" }, "cpus-per-run": { type: "string" }, plmscale: { type: "string" }, script: { type: "string" },
+    workers: { type: "string", value: "K", default: 1, description: "runs at once" },
+    threads: { type: "string", value: "T", description: "threads per run (sets OMP_NUM_THREADS and the run's config)" },
+    device: { type: "string", value: "cpu|cuda", description: "override the design's device for fresh runs" },
+    "skip-failed": { type: "boolean", description: "leave runs that failed in an earlier invocation alone" },
+    emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
+    partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
+    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task" },
+    "cpus-per-run": { type: "string", value: "C", group: "Slurm (--emit slurm)", description: "CPUs per array task" },
+    time: { type: "string", value: "HH:MM:SS", group: "Slurm (--emit slurm)", description: "time limit per task" },
+    "max-concurrent": { type: "string", value: "K", group: "Slurm (--emit slurm)", description: "array tasks at once" },
+    plmscale: { type: "string", value: "CMD", group: "Slurm (--emit slurm)", description: "how compute nodes invoke plmscale (default: this node and build, absolute paths)" },
+    script: { type: "string", value: "FILE", group: "Slurm (--emit slurm)", description: "where to write the script (default SWEEP/sweep.sbatch)" },
   },
+  examples: [
+    "plmscale sweep run sweeps/demo --workers 1 --threads 2",
+    "plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00",
+  ],
   positionals: true,
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep run SWEEP", 2);

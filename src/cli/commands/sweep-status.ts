@@ -8,14 +8,11 @@ import type { SweepStatus } from "../../sweep/types.js";
 export const sweepStatusCommand = defineCommand<SweepStatus & { etaSeconds: number | null }>({
   name: "sweep status",
   summary: "show a sweep's runs: done, running, interrupted, failed (with the error), pending",
-  help: `Usage: plmscale sweep status SWEEP [--json]
-
-Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
-filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.
-
-Example:
-  plmscale sweep status sweeps/demo`,
+  usage: ["SWEEP [--json]"],
+  description: `Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
+filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.`,
   options: {},
+  examples: ["plmscale sweep status sweeps/demo"],
   positionals: true,
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep status SWEEP", 2);

@@ -9,8 +9,9 @@ export function packageVersion(): string {
 export const versionCommand = defineCommand({
   name: "version",
   summary: "print the plmscale version",
-  help: "Usage: plmscale version [--json]",
+  usage: ["[--json]"],
   options: {},
+  examples: ["plmscale version"],
   async run() {
     return { version: packageVersion() };
   },
