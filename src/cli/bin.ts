@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// The `plmscale` executable. Before anything loads libtorch it re-executes node with tcmalloc preloaded
-// (Debian libtcmalloc-minimal4), which bench:engine measured at ~2× less CPU per training step than glibc malloc
-// under Node (docs/BENCHMARKS.md). PLMSCALE_MALLOC=default keeps glibc; without tcmalloc nothing changes.
+// The `plmscale` executable. Before a command that runs libtorch (its declaration says `engine: true`) loads it,
+// the launcher re-executes node with tcmalloc preloaded (Debian libtcmalloc-minimal4), which bench:engine measured
+// at ~2× less CPU per training step than glibc malloc under Node (docs/BENCHMARKS.md). PLMSCALE_MALLOC=default
+// keeps glibc; without tcmalloc nothing changes. Commands without the engine (plan, fit, --help) run in this
+// process: one node start-up instead of two.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { preloadEnv } from "../torch/allocator.js";
+import { findCommand } from "./registry.js";
 
-const env = preloadEnv();
+const argv = process.argv.slice(2);
+const needsEngine = findCommand(argv)?.cmd.engine === true && !argv.includes("--help") && !argv.includes("-h");
+const env = needsEngine ? preloadEnv() : null;
 if (env) {
   const mainPath = fileURLToPath(new URL("./main.js", import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...process.argv.slice(2)], { stdio: "inherit", env });
+  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...argv], { stdio: "inherit", env });
   // Ctrl-C reaches the child through the terminal's process group; the launcher only waits for it.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
@@ -23,5 +28,5 @@ if (env) {
   });
 } else {
   const { main } = await import("./main.js");
-  process.exit(await main(process.argv.slice(2)));
+  process.exit(await main(argv));
 }

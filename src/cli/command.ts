@@ -1,5 +1,6 @@
-// A CLI command is a typed definition with a testable `run`: it parses nothing itself, returns a result
-// object (printed as JSON with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
+// A CLI command is a declaration (name, summary, options: src/cli/specs/) plus code loaded on demand
+// (src/cli/commands/) with a testable `run`: it parses nothing itself, returns a result object (printed as JSON
+// with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../core/errors.js";
 
@@ -48,7 +49,8 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export interface Command<R = unknown> {
+/** What the registry knows about a command without loading its code: enough for --help and parsing. */
+export interface CommandSpec {
   /** space-separated path, e.g. "data prepare" */
   name: string;
   summary: string;
@@ -60,17 +62,38 @@ export interface Command<R = unknown> {
   examples: string[];
   /** allow positional arguments (default false) */
   positionals?: boolean;
+  /** runs libtorch (itself or in child runs): the launcher preloads tcmalloc for it */
+  engine?: boolean;
+}
+
+/** A command's code: loaded only when the command runs, so `plan` or `--help` never import the engine. */
+export interface CommandRun<R = unknown> {
   run(args: ParsedArgs, io: CommandIO): Promise<R>;
   /** human rendering of the result; when absent the result is printed as indented JSON */
   human?(result: R, io: CommandIO): void;
+}
+
+export interface Command<R = unknown> extends CommandSpec {
+  load(): Promise<{ default: CommandRun<R> }>;
 }
 
 export function defineCommand<R>(c: Command<R>): Command<R> {
   return c;
 }
 
+export function defineRun<R>(r: CommandRun<R>): CommandRun<R> {
+  return r;
+}
+
+/** Parse, load and run a command in this process (main.ts and tests); returns the result and the code that made it. */
+export async function invokeCommand<R>(cmd: Command<R>, argv: string[], io: CommandIO): Promise<{ result: R; code: CommandRun<R> }> {
+  const args = parseCommandArgs(cmd, argv);
+  const code = (await cmd.load()).default;
+  return { result: await code.run(args, io), code };
+}
+
 /** Parse argv for one command: unknown options, then missing required ones, become a usage UserError; defaults are filled in. */
-export function parseCommandArgs(cmd: Pick<Command, "name" | "options" | "positionals">, argv: string[]): ParsedArgs {
+export function parseCommandArgs(cmd: Pick<CommandSpec, "name" | "options" | "positionals">, argv: string[]): ParsedArgs {
   const decls = { ...cmd.options, ...COMMON_OPTIONS };
   let parsed: ParsedArgs;
   try {

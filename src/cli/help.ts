@@ -1,5 +1,5 @@
 // --help text generated from a command's declaration: usage lines, prose, one section per option group, examples.
-import { COMMON_OPTIONS, type Command, type OptionDecl } from "./command.js";
+import { COMMON_OPTIONS, type CommandSpec, type OptionDecl } from "./command.js";
 
 function flagText(name: string, d: OptionDecl): string {
   const long = `--${name}${d.type === "string" ? ` ${d.value ?? "VALUE"}` : ""}`;
@@ -15,7 +15,7 @@ function describe(d: OptionDecl): string {
 }
 
 /** The full --help text of a command. */
-export function commandHelp(cmd: Pick<Command, "name" | "usage" | "description" | "options" | "examples">): string {
+export function commandHelp(cmd: Pick<CommandSpec, "name" | "usage" | "description" | "options" | "examples">): string {
   const lines = cmd.usage.map((u, i) => `${i === 0 ? "Usage:" : "      "} plmscale ${cmd.name}${u ? ` ${u}` : ""}`);
   if (cmd.description) lines.push("", cmd.description.trim());
   const groups = new Map<string, [string, OptionDecl][]>();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
-import { commands } from "./registry.js";
+import { commands, findCommand } from "./registry.js";
 import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
 import { UserError } from "../core/errors.js";
 import { commandHelp } from "./help.js";
@@ -16,18 +16,6 @@ function topHelp(): string {
     "Commands:",
     ...lines,
   ].join("\n");
-}
-
-/** Longest command name that prefixes argv wins ("data prepare" before "data"). */
-export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
-  let best: { cmd: Command; rest: string[] } | undefined;
-  for (const cmd of commands) {
-    const words = cmd.name.split(" ");
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.cmd.name.split(" ").length)) {
-      best = { cmd, rest: argv.slice(words.length) };
-    }
-  }
-  return best;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,9 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       json,
       signal: controller.signal,
     };
-    const result = await cmd.run(args, io);
+    const code = (await cmd.load()).default;
+    const result = await code.run(args, io);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-    else if (cmd.human) cmd.human(result, io);
+    else if (code.human) code.human(result, io);
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     return controller.signal.aborted ? 130 : 0;
   } catch (e) {

@@ -3,22 +3,18 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { invokeCommand, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
 import { UserError } from "../../src/core/errors.js";
-import { sweepDesignCommand } from "../../src/cli/commands/sweep-design.js";
-import { sweepRunCommand } from "../../src/cli/commands/sweep-run.js";
-import { sweepRunOneCommand } from "../../src/cli/commands/sweep-run-one.js";
-import { sweepStatusCommand } from "../../src/cli/commands/sweep-status.js";
-import { sweepFitCommand } from "../../src/cli/commands/sweep-fit.js";
-import { reportCommand } from "../../src/cli/commands/report.js";
-import { findCommand } from "../../src/cli/main.js";
+import { sweepDesignCommand, sweepFitCommand, sweepRunCommand, sweepRunOneCommand, sweepStatusCommand } from "../../src/cli/specs/sweep.js";
+import { reportCommand } from "../../src/cli/specs/tools.js";
+import { findCommand } from "../../src/cli/registry.js";
 import { syntheticSweep } from "./synthetic-sweep.js";
 
 async function run<R>(cmd: Command<R>, argv: string[]) {
   const out: string[] = [], err: string[] = [];
   const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l), json: argv.includes("--json"), signal: new AbortController().signal };
-  const r = await cmd.run(parseCommandArgs(cmd as Command, argv), io);
-  if (!io.json) cmd.human?.(r, io);
+  const { result: r, code } = await invokeCommand(cmd, argv, io);
+  if (!io.json) code.human?.(r, io);
   return { r, out, err };
 }
 

@@ -1,4 +1,4 @@
-import { defineCommand, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { defineRun, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { prepareCorpus, PrepareError, type SourceSpec, type ProgressEvent, type PrepareOptions } from "../../data/prepare.js";
 import { swissprotPreset } from "../../data/swissprot.js";
@@ -18,40 +18,7 @@ export function parseSourceArg(arg: string): SourceSpec {
   return { name: m[1]!, weight, inputs: paths.map((p) => ({ name: p, path: p })) };
 }
 
-export const dataPrepareCommand = defineCommand({
-  name: "data prepare",
-  summary: "build a corpus (token shards, cluster-aware splits, manifest) from FASTA sources or the Swiss-Prot preset",
-  usage: ["(--preset swissprot[:W] | --source NAME=PATH[,PATH…][:W] …) --out DIR [options]"],
-  description: `Streams every source (plain or gzip FASTA, any size, constant memory), validates records against the protein
-alphabet, removes exact duplicates across all sources, clusters the distinct sequences with MMseqs2
-(easy-linclust) and assigns whole clusters to train/valid/test, then writes uint8 token shards, offset indexes
-and manifest.json (written last; an interrupted build leaves only DIR.partial and is simply rerun).
-With --json the manifest is printed on stdout.`,
-  options: {
-    preset: { type: "string", value: "swissprot[:W]", group: "Sources", description: "UniProtKB/Swiss-Prot from Debian's metastudent-data via blastdbcmd (516k proteins);\nGO annotations are kept in DIR/annotations/go.tsv" },
-    source: { type: "string", value: "NAME=PATHS[:W]", multiple: true, group: "Sources", description: "a named source with sampling weight W (default 1)" },
-    out: { type: "string", value: "DIR", required: true, description: "corpus directory" },
-    "max-records": { type: "string", value: "N", description: "read at most N records per source (fast sample corpora)" },
-    "min-length": { type: "string", value: "N", description: "drop records shorter than N residues (default 1)" },
-    "max-length": { type: "string", value: "N", description: "drop records longer than N residues (default: keep; the sampler crops)" },
-    "on-bad": { type: "string", value: "skip|fail", default: "skip", description: "invalid records: count and skip, or stop with file:line" },
-    valid: { type: "string", value: "F", description: "fraction of clusters for validation (default 0.01)" },
-    test: { type: "string", value: "F", description: "fraction of clusters for test (default 0.01)" },
-    seed: { type: "string", value: "N", description: "split seed (default 0)" },
-    cluster: { type: "string", value: "auto|mmseqs|none", default: "auto", description: "auto uses mmseqs when installed; none = exact-duplicate separation only" },
-    identity: { type: "string", value: "F", description: "MMseqs2 minimum sequence identity (default 0.5)" },
-    coverage: { type: "string", value: "F", description: "MMseqs2 coverage, its -c (default 0.8)" },
-    threads: { type: "string", value: "N", description: "mmseqs threads (default: all cores)" },
-    "dedup-memory": { type: "string", value: "MB", description: "in-memory dedup table budget before spilling to sorted runs (default 512)" },
-    "disk-dedup": { type: "boolean", description: "use the disk (sorted runs) dedup path from the start" },
-    "hash-inputs": { type: "boolean", description: "record the sha256 of every input in the manifest (slower ingest)" },
-    force: { type: "boolean", description: "replace an existing corpus at --out" },
-    quiet: { type: "boolean", description: "no progress output" },
-  },
-  examples: [
-    "plmscale data prepare --preset swissprot --out corpora/swissprot",
-    "plmscale data prepare --preset swissprot:0.7 --source mgnify=mgnify.faa.gz:0.3 --out corpora/mix --max-records 20000",
-  ],
+export default defineRun({
   async run(args, io): Promise<CorpusManifest> {
     const out = str(args, "out");
     const sources: SourceSpec[] = [];

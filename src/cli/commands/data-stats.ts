@@ -1,19 +1,10 @@
-import { defineCommand, optStr } from "../command.js";
+import { defineRun, optStr } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { openCorpus } from "../../data/corpus.js";
 import { corpusStats, type CorpusStats } from "../../data/stats.js";
 import type { Split } from "../../data/cluster.js";
 
-export const dataStatsCommand = defineCommand({
-  name: "data stats",
-  summary: "counts, length histogram, composition and unigram entropy of a prepared corpus",
-  usage: ["DIR [--split train|valid|test] [--json]"],
-  description: `Prints per-source counts (read, kept, duplicates, filtered, invalid; sequences and tokens per split), cluster
-counts, and for one split the length histogram, residue composition and unigram entropy in nats — the loss of a
-model that only knows residue frequencies (≈ 2.89 nats on Swiss-Prot), a floor every model must beat.`,
-  options: { split: { type: "string", value: "train|valid|test", default: "train", description: "the split to describe" } },
-  examples: ["plmscale data stats corpora/swissprot --split valid"],
-  positionals: true,
+export default defineRun({
   async run(args): Promise<CorpusStats> {
     const dir = args.positionals[0];
     if (!dir || args.positionals.length > 1) throw new UserError("give exactly one corpus directory", 2);

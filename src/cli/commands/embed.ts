@@ -1,24 +1,11 @@
 // plmscale embed: mean-pooled (and optionally per-residue) embeddings of sequences from a run, as JSONL.
 import { existsSync, writeFileSync } from "node:fs";
-import { defineCommand, flag, optStr, str } from "../command.js";
+import { defineRun, flag, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { readFastaRecords } from "../../train/data-source.js";
 
-export const embedCommand = defineCommand({
-  name: "embed",
-  summary: "embeddings (mean-pooled, optionally per residue) of FASTA sequences from a run",
-  usage: ["--run RUN --fasta FILE [--out FILE.jsonl] [--per-residue] [--json]"],
-  description: `Final hidden states after the final LayerNorm; the mean is over residues (<cls>/<eos> excluded). Writes one
-JSON line per sequence {"id", "length", "mean": [D], "perResidue"?: [[D] × L]}.`,
-  options: {
-    run: { type: "string", value: "RUN", required: true, description: "a run directory or a checkpoint directory" },
-    fasta: { type: "string", value: "FILE", required: true, description: "sequences to embed" },
-    out: { type: "string", value: "FILE.jsonl", description: "where the JSON lines go (default stdout)" },
-    "per-residue": { type: "boolean", description: "also write every residue's hidden state" },
-    device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
-  },
-  examples: ["plmscale embed --run runs/mlm-8M --fasta proteins.fasta --out emb.jsonl"],
+export default defineRun({
   async run(args, io) {
     const run = str(args, "run"), fasta = str(args, "fasta"), out = optStr(args, "out");
     if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);

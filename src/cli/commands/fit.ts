@@ -1,6 +1,6 @@
 // plmscale fit: scaling laws from a runs table (IsoFLOP, parametric, envelope) or CLM→MLM transfer pairs.
 import { readFileSync, writeFileSync } from "node:fs";
-import { defineCommand, flag, optNum, optStr, str, type CommandIO } from "../command.js";
+import { defineRun, flag, optNum, optStr, str, type CommandIO } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { fitParametricParallel } from "../../scaling/bootstrap-pool.js";
 import { fitEnvelope, type EnvelopeFit } from "../../scaling/envelope.js";
@@ -61,35 +61,7 @@ function wrap<T>(f: () => T): T {
   try { return f(); } catch (e) { throw e instanceof UserError ? e : new UserError((e as Error).message, 1); }
 }
 
-export const fitCommand = defineCommand<FitResult>({
-  name: "fit",
-  summary: "fit scaling laws (IsoFLOP, parametric, envelope, transfer) to a runs table",
-  usage: ["--runs FILE|DIR [--method isoflop|parametric|envelope|transfer] [options]"],
-  description: `Fit scaling laws to your own runs. FILE is a runs table (CSV or JSONL with columns objective,N,D,C,loss;
-any two of N, D, C suffice, C = 6·N·D; extra columns are kept) or a sweep directory of runs (*/result.json).
-
-Methods:
-  isoflop     parabola of loss in ln N per budget → minima → N_opt=kN·C^a, D_opt=kD·C^b, L_opt=kL·(C/cRef)^γ
-  parametric  L(N,D) = E + A/N^α + B/D^β (Chinchilla approach 3: Huber δ=1e-3 on log loss, L-BFGS from a grid)
-  envelope    lower envelope of loss curves (a sweep directory with metrics.jsonl, or a table with
-              columns run,flops,loss[,N]) → L = kL·(C/cRef)^γ and N_opt ∝ C^a
-  transfer    MLM runs from scratch vs MLM runs initialised from CLM (column init=clm; optional pair column)
-              → effectively transferred tokens D_t and D_t = k·D_F^α·N^β`,
-  options: {
-    runs: { type: "string", value: "FILE|DIR", required: true, description: "runs table or sweep directory" },
-    method: { type: "string", value: "NAME", default: "isoflop", description: "isoflop | parametric | envelope | transfer" },
-    objective: { type: "string", value: "clm|mlm", description: "which runs to fit (required when the table has both)" },
-    bootstrap: { type: "string", value: "N", default: 200, description: "resamples for confidence intervals (0 to skip)" },
-    level: { type: "string", value: "X", default: 0.95, description: "interval level" },
-    seed: { type: "string", value: "S", default: 0, description: "bootstrap seed" },
-    workers: { type: "string", value: "N", description: "threads for the parametric bootstrap (default: cores)" },
-    "all-starts": { type: "boolean", description: "parametric: run L-BFGS from every grid start (4,500) instead of the best 200" },
-    "skip-bad": { type: "boolean", description: "skip bad rows (the count and the first few are reported) instead of failing" },
-    at: { type: "string", value: "C", description: "isoflop/parametric: also report the law's optimum N, D, L at C FLOPs" },
-    "save-preset": { type: "string", value: "FILE", description: "save the fitted allocation law as a preset JSON for 'plmscale plan --preset FILE'" },
-    law: { type: "string", value: "FILE", description: "transfer: the from-scratch MLM law (JSON of 'fit --method parametric --json');\ndefault: a parametric fit of the scratch rows in the table" },
-  },
-  examples: ["plmscale fit --runs sweep/ --objective mlm --method isoflop --bootstrap 500 --save-preset my-mlm.json"],
+export default defineRun<FitResult>({
   async run(args, io) {
     const path = str(args, "runs");
     const method = str(args, "method", "isoflop") as Method;

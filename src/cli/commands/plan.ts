@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { trainSplitTokens } from "../../data/manifest.js";
-import { defineCommand, flag, optNum, optStr, type ParsedArgs } from "../command.js";
+import { defineRun, flag, optNum, optStr, type ParsedArgs } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
@@ -70,38 +70,7 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   return { C, objective: objective as Objective, budget: { from, ...(like ? { like } : {}) } };
 }
 
-export const planCommand = defineCommand<PlanResult>({
-  name: "plan",
-  summary: "plan a compute-optimal protein LM for a budget (size, tokens, shape, GPU time, config)",
-  usage: ["--objective clm|mlm (--flops C | --pf-days P | --gpu-hours H --gpu G | --like MODEL) [options]"],
-  description: `Compute-optimal model for a budget: N_opt, D_opt and expected loss from a scaling law (default: the released
-fits of Cheng et al. 2024), a concrete shape whose exact non-embedding parameter count is close to N_opt,
-FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a config for 'plmscale train'.`,
-  options: {
-    flops: { type: "string", value: "C", group: "Budget (one of)", description: "FLOPs (C = 6·N·D), e.g. 1e21" },
-    "pf-days": { type: "string", value: "P", group: "Budget (one of)", description: "petaFLOP/s-days (1 PF-day = 8.64e19 FLOPs)" },
-    "gpu-hours": { type: "string", value: "H", group: "Budget (one of)", description: "GPU-hours on --gpu at --mfu" },
-    like: { type: "string", value: "MODEL", group: "Budget (one of)", description: `a published model's budget 6·N·D: ${Object.keys(NAMED_BUDGETS).join(", ")}` },
-    tokens: { type: "string", value: "D", group: "Budget (one of)", description: "with --like: override (or supply) the model's training tokens" },
-    objective: { type: "string", value: "clm|mlm", description: "the objective (default with --like: the model's own)" },
-    preset: { type: "string", value: "NAME|FILE", description: `${Object.keys(PRESETS).join(", ")}, or a saved fit ('plmscale fit --save-preset FILE')` },
-    gpu: { type: "string", value: "NAME", description: `${Object.keys(GPUS).join(", ")} (peak dense bf16) for time estimates` },
-    mfu: { type: "string", value: "M", default: 0.4, description: "model-FLOPs utilisation, 0..1" },
-    gpus: { type: "string", value: "K", default: 1, description: "GPUs in parallel for wall-clock" },
-    "unique-tokens": { type: "string", value: "U", description: "unique tokens in your corpus (epochs, effective data under repetition)" },
-    corpus: { type: "string", value: "DIR|FILE", description: "a corpus directory or manifest.json: unique tokens from its training split" },
-    context: { type: "string", value: "T", default: 1024, description: "context length" },
-    joint: { type: "boolean", description: "MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost" },
-    "clm-fraction": { type: "string", value: "F", description: `share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})` },
-    "transfer-law": { type: "string", value: "FILE", description: "JSON of 'plmscale fit --method transfer --json' to predict the transfer gain" },
-    emit: { type: "string", value: "FILE", description: "write a train config (docs/CONTRACTS.md) for 'plmscale train --config FILE'" },
-    device: { type: "string", value: "cpu|cuda", default: "cuda", description: "device of the emitted config" },
-    dtype: { type: "string", value: "float32|bfloat16", description: "dtype of the emitted config (default bfloat16; float32 with --device cpu)" },
-  },
-  examples: [
-    "plmscale plan --objective mlm --like esm2-3b",
-    "plmscale plan --objective clm --gpu-hours 10000 --gpu h100 --mfu 0.4 --emit clm.json",
-  ],
+export default defineRun<PlanResult>({
   async run(args) {
     const { C, objective, budget } = resolveBudget(args, optStr(args, "objective"));
     const preset = loadPreset(optStr(args, "preset"), objective);

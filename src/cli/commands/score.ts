@@ -1,27 +1,13 @@
 // plmscale score: log-likelihoods of sequences (CLM), pseudo-log-likelihoods (MLM), masked-marginal variant scores.
 import { existsSync } from "node:fs";
-import { defineCommand, optStr, str, strList } from "../command.js";
+import { defineRun, optStr, str, strList } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
 import { readFastaRecords } from "../../train/data-source.js";
 
 type ScoreRow = { id: string; length?: number; logLikelihood?: number; meanLogLikelihood?: number; variant?: string; score?: number };
 
-export const scoreCommand = defineCommand({
-  name: "score",
-  summary: "score sequences (log-likelihood / pseudo-log-likelihood) or variants (masked marginals) with a run",
-  usage: ["--run RUN --fasta FILE [--json]", "--run RUN --wt SEQUENCE --variant A23G [--variant A23G:K40R …] [--json]"],
-  description: `With --fasta: a CLM run gives each sequence's log-likelihood Σ log p(x_t | x_<t) (residues and <eos>), an MLM
-run its pseudo-log-likelihood (each residue masked in turn). With --wt and --variant: masked-marginal scores
-log p(mut) − log p(wt) at each mutated site (summed over a multi-mutant's sites). Natural logs.`,
-  options: {
-    run: { type: "string", value: "RUN", required: true, description: "a run directory (newest good checkpoint) or a checkpoint directory" },
-    fasta: { type: "string", value: "FILE", description: "sequences to score" },
-    wt: { type: "string", value: "SEQUENCE", description: "the wild-type sequence for --variant" },
-    variant: { type: "string", value: "A23G[:K40R…]", multiple: true, description: "a single or multiple mutant (1-based positions)" },
-    device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
-  },
-  examples: ["plmscale score --run runs/clm-8M --fasta designs.fasta --json"],
+export default defineRun({
   async run(args, io) {
     const run = str(args, "run");
     if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defineCommand, num, optNum, optStr, parseNumber, str } from "../command.js";
+import { defineRun, num, optNum, optStr, parseNumber, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { designSweep, formatBudget, trainConfigFor } from "../../sweep/design.js";
 import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/centre.js";
@@ -16,31 +16,7 @@ export function parseList(s: string, flagName: string): number[] {
   return s.split(",").filter((x) => x.trim()).map((x) => parseNumber(x, flagName));
 }
 
-export const sweepDesignCommand = defineCommand({
-  name: "sweep design",
-  summary: "design an IsoFLOP sweep: budgets × model sizes around the predicted optimum",
-  usage: ["--objective clm|mlm|both --budgets C1,C2,... --corpus DIR --out SWEEP [options]"],
-  description: `Per budget C (FLOPs), picks model sizes spread evenly in log N around the predicted compute-optimal size
-(±0.75 decades), trains each on D = C/(6N) tokens with its LR schedule set to its own budget and the peak LR
-falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).`,
-  options: {
-    objective: { type: "string", value: "clm|mlm|both", default: "both", description: "objectives to sweep" },
-    budgets: { type: "string", value: "LIST", required: true, description: "compute budgets in FLOPs, e.g. 1e13,3e13,1e14" },
-    sizes: { type: "string", value: "auto|LIST", default: "auto", description: "non-embedding sizes for every budget (e.g. 100k,300k,1M) instead of auto" },
-    "per-budget": { type: "string", value: "K", description: "sizes per budget with --sizes auto (default 4)" },
-    span: { type: "string", value: "DEC", description: "half-width of the size range in decades (default 0.75)" },
-    preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
-    "from-fit": { type: "string", value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
-    corpus: { type: "string", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
-    "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4)" },
-    context: { type: "string", value: "T", default: 256, description: "context length" },
-    "batch-tokens": { type: "string", value: "B", default: 8192, description: "tokens per optimizer step" },
-    "eval-tokens": { type: "string", value: "E", default: 32768, description: "validation tokens per evaluation" },
-    device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
-    threads: { type: "string", value: "T", default: 2, description: "threads per run" },
-    out: { type: "string", value: "SWEEP", required: true, description: "directory to create" },
-  },
-  examples: ["plmscale sweep design --objective both --budgets 1e13,3e13,1e14 --corpus corpus/ --out sweeps/demo"],
+export default defineRun({
   async run(args) {
     const objectives = parseObjectives(str(args, "objective", "both"));
     const budgets = parseList(str(args, "budgets"), "budgets");

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { defineCommand, num, optStr } from "../command.js";
+import { defineRun, num, optStr } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { writeJsonAtomic } from "../../sweep/layout.js";
@@ -26,21 +26,7 @@ export function exponentLines(f: SweepFit): string[] {
   });
 }
 
-export const sweepFitCommand = defineCommand<SweepFit & { file: string }>({
-  name: "sweep fit",
-  summary: "fit scaling laws to a sweep's finished runs (IsoFLOP, parametric, envelope) with intervals",
-  usage: ["SWEEP [--bootstrap N] [--out FILE]"],
-  description: `Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
-IsoFLOP parabolas per budget and power laws N_opt ∝ C^a, D_opt ∝ C^b, L_opt ∝ C^γ with bootstrap intervals;
-the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss curves (metrics.jsonl).
-Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
-Writes SWEEP/fit.json (read by 'plmscale report').`,
-  options: {
-    bootstrap: { type: "string", value: "N", default: 200, description: "resamples for the intervals" },
-    out: { type: "string", value: "FILE", description: "where to write the fit (default SWEEP/fit.json)" },
-  },
-  examples: ["plmscale sweep fit sweeps/demo"],
-  positionals: true,
+export default defineRun<SweepFit & { file: string }>({
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
     const dir = resolve(args.positionals[0]!);

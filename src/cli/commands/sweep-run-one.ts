@@ -1,23 +1,11 @@
 import { resolve } from "node:path";
-import { defineCommand } from "../command.js";
+import { defineRun } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { runLocal } from "./sweep-run.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import type { ExecSummary } from "../../sweep/executor.js";
 
-export const sweepRunOneCommand = defineCommand<{ sweep: string; index: number; id: string; summary: ExecSummary; state: string }>({
-  name: "sweep run-one",
-  summary: "run one point of a sweep (what each Slurm array task calls)",
-  usage: ["SWEEP INDEX [--threads T] [--device cpu|cuda]"],
-  description: `Trains point INDEX (0-based, as in sweep.json and the Slurm array) with the same rules as 'sweep run':
-skipped when finished, resumed from a checkpoint, retried once, failure recorded. Exits non-zero when the
-run failed, so the array task shows as failed.`,
-  options: {
-    threads: { type: "string", value: "T", description: "threads for the run" },
-    device: { type: "string", value: "cpu|cuda", description: "override the design's device" },
-  },
-  examples: ["plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda"],
-  positionals: true,
+export default defineRun<{ sweep: string; index: number; id: string; summary: ExecSummary; state: string }>({
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UserError("expected: plmscale sweep run-one SWEEP INDEX", 2);
     const dir = resolve(args.positionals[0]!);

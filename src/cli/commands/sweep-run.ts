@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { defineRun, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
@@ -37,40 +37,7 @@ export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, onl
 
 type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number> };
 
-export const sweepRunCommand = defineCommand<RunResult>({
-  name: "sweep run",
-  summary: "run a sweep's training runs locally (skip finished, resume interrupted, retry once) or emit a Slurm array",
-  usage: [
-    "SWEEP [--workers K] [--threads T] [--device cpu|cuda]",
-    "SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]",
-  ],
-  description: `Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
-threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
-run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
-sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
-
---emit slurm writes SWEEP/sweep.sbatch: a Slurm job array whose task i runs
-'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
-the same.`,
-  options: {
-    workers: { type: "string", value: "K", default: 1, description: "runs at once" },
-    threads: { type: "string", value: "T", description: "threads per run (sets OMP_NUM_THREADS and the run's config)" },
-    device: { type: "string", value: "cpu|cuda", description: "override the design's device for fresh runs" },
-    "skip-failed": { type: "boolean", description: "leave runs that failed in an earlier invocation alone" },
-    emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
-    partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
-    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task" },
-    "cpus-per-run": { type: "string", value: "C", group: "Slurm (--emit slurm)", description: "CPUs per array task" },
-    time: { type: "string", value: "HH:MM:SS", group: "Slurm (--emit slurm)", description: "time limit per task" },
-    "max-concurrent": { type: "string", value: "K", group: "Slurm (--emit slurm)", description: "array tasks at once" },
-    plmscale: { type: "string", value: "CMD", group: "Slurm (--emit slurm)", description: "how compute nodes invoke plmscale (default: this node and build, absolute paths)" },
-    script: { type: "string", value: "FILE", group: "Slurm (--emit slurm)", description: "where to write the script (default SWEEP/sweep.sbatch)" },
-  },
-  examples: [
-    "plmscale sweep run sweeps/demo --workers 1 --threads 2",
-    "plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00",
-  ],
-  positionals: true,
+export default defineRun<RunResult>({
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep run SWEEP", 2);
     const dir = resolve(args.positionals[0]!);

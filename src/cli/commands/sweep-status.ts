@@ -1,19 +1,11 @@
 import { resolve } from "node:path";
-import { defineCommand } from "../command.js";
+import { defineRun } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { estimateEta, formatDuration } from "../../sweep/progress.js";
 import type { SweepStatus } from "../../sweep/types.js";
 
-export const sweepStatusCommand = defineCommand<SweepStatus & { etaSeconds: number | null }>({
-  name: "sweep status",
-  summary: "show a sweep's runs: done, running, interrupted, failed (with the error), pending",
-  usage: ["SWEEP [--json]"],
-  description: `Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
-filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.`,
-  options: {},
-  examples: ["plmscale sweep status sweeps/demo"],
-  positionals: true,
+export default defineRun<SweepStatus & { etaSeconds: number | null }>({
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep status SWEEP", 2);
     const dir = resolve(args.positionals[0]!);

@@ -1,6 +1,6 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
 import { existsSync } from "node:fs";
-import { defineCommand, optNum, optStr, flag, type OptionDecls, type ParsedArgs } from "../command.js";
+import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
@@ -30,49 +30,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
   };
 }
 
-/** Options shared by train and transfer (the model, budget and training settings of a train config). */
-export const TRAIN_OPTIONS = {
-  objective: { type: "string", value: "mlm|clm", group: "Model and budget", description: "training objective (default mlm)" },
-  params: { type: "string", value: "N", group: "Model and budget", description: "target non-embedding size; the shape comes from shapeFor(N)" },
-  shape: { type: "string", value: "L,d,h[,ffn]", group: "Model and budget", description: "explicit shape (FFN 4d by default)" },
-  tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens; the run stops exactly there" },
-  flops: { type: "string", value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
-  context: { type: "string", value: "T", group: "Model and budget", description: "tokens per row (default 1024)" },
-  data: { type: "string", value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
-  "batch-tokens": { type: "string", value: "B", group: "Training", description: "tokens per optimizer step (default 16384; gradient accumulation reaches it)" },
-  "micro-rows": { type: "string", value: "R", group: "Training", description: "rows per forward pass (default: 4096 tokens on CPU, 64k on CUDA)" },
-  lr: { type: "string", value: "PEAK", group: "Training", description: "peak LR (default by size: 6e-4 small → 3e-4 at ≥1B)" },
-  warmup: { type: "string", value: "F", group: "Training", description: "warm-up fraction of the steps (default 0.01)" },
-  "weight-decay": { type: "string", value: "W", group: "Training", description: "AdamW weight decay (default 0.01; β1 0.9, β2 0.95, clip 1.0)" },
-  device: { type: "string", value: "cpu|cuda", group: "Training", description: "cuda: bf16 autocast and fused attention" },
-  threads: { type: "string", value: "N", group: "Training", description: "CPU threads (default: libtorch's)" },
-  seed: { type: "string", value: "S", group: "Training", description: "seed for init, data order and masking" },
-  "eval-every": { type: "string", value: "K", group: "Training", description: "validation every K steps (default 100) and at the end" },
-  "eval-tokens": { type: "string", value: "E", group: "Training", description: "validation tokens (default 65536)" },
-  "checkpoint-every": { type: "string", value: "K", group: "Training", description: "checkpoint every K steps (default 200)" },
-  keep: { type: "string", value: "K", group: "Training", description: "keep the last K checkpoints (default 2)" },
-  config: { type: "string", value: "FILE", group: "Training", description: "a train config JSON (docs/CONTRACTS.md); flags override it" },
-  quiet: { type: "boolean", group: "Training", description: "no progress output" },
-} satisfies OptionDecls;
-
-export const trainCommand = defineCommand({
-  name: "train",
-  summary: "train an MLM or CLM to a token/FLOP budget, or resume a run",
-  usage: [
-    "--data CORPUS --out RUN [--objective mlm|clm] (--params N | --shape L,d,h) (--tokens D | --flops C) [options]",
-    "--resume RUN",
-  ],
-  description: `Trains with AdamW, linear warm-up then cosine decay to 10% of the peak over the run's own budget, and writes
-RUN/config.json, RUN/metrics.jsonl, RUN/checkpoints/ and, last, RUN/result.json (final validation loss in
-nats/token, N, D, C). --data is a corpus directory from 'plmscale data prepare' or a FASTA file (.fasta[.gz]).
-A killed run continues with --resume (same data stream and schedule, from the newest good checkpoint).
-With --json result.json is printed on stdout.`,
-  options: {
-    ...TRAIN_OPTIONS,
-    out: { type: "string", value: "RUN", description: "the run directory to create (required unless --resume)" },
-    resume: { type: "string", value: "RUN", description: "continue RUN (other options are ignored; the run's config.json rules)" },
-  },
-  examples: ["plmscale train --objective clm --shape 4,128,8 --tokens 2M --context 256 --data corpus/ --out runs/clm-tiny --json"],
+export default defineRun({
   async run(args, io) {
     const { train } = await import("../../train/loop.js");
     const quiet = flag(args, "quiet");

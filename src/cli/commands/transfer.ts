@@ -1,28 +1,14 @@
 // plmscale transfer: start an MLM from a CLM checkpoint (or the reverse) with a fresh optimizer and schedule.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { defineCommand, optStr, flag } from "../command.js";
+import { defineRun, optStr, flag } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile } from "../../train/cli-config.js";
 import { parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
-import { TRAIN_OPTIONS, trainFlags, asUserError } from "./train.js";
+import { trainFlags, asUserError } from "./train.js";
 
-export const transferCommand = defineCommand({
-  name: "transfer",
-  summary: "initialise an MLM from a CLM checkpoint (or the reverse) and train it",
-  usage: ["--from SOURCE_RUN --objective mlm|clm (--tokens D | --flops C) --out RUN [--data CORPUS] [options]"],
-  description: `Copies every weight of the source run's newest good checkpoint one to one into a model of the same shape
-(the causal mask is a property of the objective, not a weight), then trains with a fresh AdamW state and a
-fresh schedule with 5% warm-up over the new budget. The run records the source checkpoint, its tokens and
-FLOPs under "init" in config.json and result.json, so the scaling module can compute transferred tokens.
-Shape, context and data default to the source run's; flags override them (the shape must match).`,
-  options: {
-    ...TRAIN_OPTIONS,
-    from: { type: "string", value: "SOURCE_RUN", required: true, description: "the source run directory (or one of its checkpoint directories)" },
-    out: { type: "string", value: "RUN", required: true, description: "the run directory to create" },
-  },
-  examples: ["plmscale transfer --from runs/clm-85M --objective mlm --tokens 10B --out runs/mlm-from-clm --json"],
+export default defineRun({
   async run(args, io) {
     const from = optStr(args, "from");
     const out = optStr(args, "out");
