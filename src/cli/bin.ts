@@ -5,6 +5,7 @@
 // keeps glibc; without tcmalloc nothing changes. Commands without the engine (plan, fit, --help) run in this
 // process: one node start-up instead of two.
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { preloadEnv } from "../torch/allocator.js";
 import { findCommand } from "./registry.js";
@@ -21,7 +22,8 @@ if (env) {
       if (sig !== "SIGINT") child.kill(sig);
     });
   }
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  // a child killed by a signal exits as a shell reports it: 128 + the signal number (SIGINT 130, SIGKILL 137)
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
   child.on("error", (e) => {
     console.error(`plmscale: could not start node: ${e.message}`);
     process.exit(1);
