@@ -1,16 +1,37 @@
-// A CLI command is a typed definition with a testable `run`: it parses nothing itself, returns a result
-// object (printed as JSON with --json, or through `human` otherwise) and throws CliError for expected failures.
+// A CLI command is a declaration (name, summary, options: src/cli/specs/) plus code loaded on demand
+// (src/cli/commands/) with a testable `run`: it parses nothing itself, returns a result object (printed as JSON
+// with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UserError } from "../core/errors.js";
 
-export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
-
-/** Expected failure: a short message and an exit code; main.ts prints it without a stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-    this.name = "CliError";
-  }
+/**
+ * One option, declared once: the parser, the defaults, the required check and the --help text all come from
+ * this (citty's approach). Numbers are "string" options read with num()/optNum(), which accept 1e13, 10M, 2B.
+ */
+export interface OptionDecl {
+  type: "string" | "boolean";
+  description: string;
+  /** placeholder shown in help, e.g. "FILE", "clm|mlm" (string options; default "VALUE") */
+  value?: string;
+  /** applied when the option is absent, and shown in help */
+  default?: string | number;
+  /** missing → a usage error (exit 2) naming the flag */
+  required?: boolean;
+  /** repeatable: the value is a list */
+  multiple?: boolean;
+  /** one-letter alias, e.g. "n" for -n */
+  short?: string;
+  /** help section heading (default "Options") */
+  group?: string;
 }
+
+export type OptionDecls = Record<string, OptionDecl>;
+
+/** Options every command takes; main.ts handles them. */
+export const COMMON_OPTIONS: OptionDecls = {
+  json: { type: "boolean", description: "machine-readable output on stdout" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};
 
 export interface CommandIO {
   /** human-readable line output (stdout) */
@@ -28,45 +49,79 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export interface Command<R = unknown> {
+/** What the registry knows about a command without loading its code: enough for --help and parsing. */
+export interface CommandSpec {
   /** space-separated path, e.g. "data prepare" */
   name: string;
   summary: string;
-  /** full help text shown by --help (usage lines, options, an example) */
-  help: string;
-  options: OptionSpec;
+  /** what follows "plmscale NAME" in each usage line */
+  usage: string[];
+  /** prose between the usage lines and the options (no option lists: those are generated) */
+  description?: string;
+  options: OptionDecls;
+  examples: string[];
   /** allow positional arguments (default false) */
   positionals?: boolean;
+  /** runs libtorch (itself or in child runs): the launcher preloads tcmalloc for it */
+  engine?: boolean;
+}
+
+/** A command's code: loaded only when the command runs, so `plan` or `--help` never import the engine. */
+export interface CommandRun<R = unknown> {
   run(args: ParsedArgs, io: CommandIO): Promise<R>;
   /** human rendering of the result; when absent the result is printed as indented JSON */
   human?(result: R, io: CommandIO): void;
+}
+
+export interface Command<R = unknown> extends CommandSpec {
+  load(): Promise<{ default: CommandRun<R> }>;
 }
 
 export function defineCommand<R>(c: Command<R>): Command<R> {
   return c;
 }
 
-/** Parse argv for one command; unknown options become a CliError with a hint. */
-export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs {
+export function defineRun<R>(r: CommandRun<R>): CommandRun<R> {
+  return r;
+}
+
+/** Parse, load and run a command in this process (main.ts and tests); returns the result and the code that made it. */
+export async function invokeCommand<R>(cmd: Command<R>, argv: string[], io: CommandIO): Promise<{ result: R; code: CommandRun<R> }> {
+  const args = parseCommandArgs(cmd, argv);
+  const code = (await cmd.load()).default;
+  return { result: await code.run(args, io), code };
+}
+
+/** Parse argv for one command: unknown options, then missing required ones, become a usage UserError; defaults are filled in. */
+export function parseCommandArgs(cmd: Pick<CommandSpec, "name" | "options" | "positionals">, argv: string[]): ParsedArgs {
+  const decls = { ...cmd.options, ...COMMON_OPTIONS };
+  let parsed: ParsedArgs;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...cmd.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: Object.fromEntries(Object.entries(decls).map(([k, d]) => [k, { type: d.type, ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) }])),
       allowPositionals: cmd.positionals ?? false,
       strict: true,
     });
-    return { values: values as ParsedArgs["values"], positionals };
+    parsed = { values: values as ParsedArgs["values"], positionals };
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
+    throw new UserError(`${(e as Error).message}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
   }
+  if (parsed.values.help) return parsed;
+  for (const [k, d] of Object.entries(cmd.options)) {
+    if (parsed.values[k] !== undefined) continue;
+    if (d.default !== undefined) parsed.values[k] = String(d.default);
+    else if (d.required) throw new UserError(`missing required option --${k}${d.value ? ` ${d.value}` : ""}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
+  }
+  return parsed;
 }
 
-// Typed accessors that turn a missing or malformed option into a CliError naming the flag.
+// Typed accessors that turn a missing or malformed option into a UserError naming the flag.
 export function str(args: ParsedArgs, name: string, fallback?: string): string {
   const v = args.values[name];
   if (v === undefined || v === false) {
     if (fallback !== undefined) return fallback;
-    throw new CliError(`missing required option --${name}`, 2);
+    throw new UserError(`missing required option --${name}`, 2);
   }
   if (Array.isArray(v)) return String(v[v.length - 1]);
   return String(v);
@@ -88,9 +143,9 @@ export function strList(args: ParsedArgs, name: string): string[] {
 export function parseNumber(text: string, flag: string): number {
   const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([kKMGBT]?)\s*$/.exec(text);
   const scale: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
-  if (!m) throw new CliError(`--${flag}: '${text}' is not a number`, 2);
+  if (!m) throw new UserError(`--${flag}: '${text}' is not a number`, 2);
   const v = Number(m[1]) * scale[m[2]!]!;
-  if (!Number.isFinite(v)) throw new CliError(`--${flag}: '${text}' is not finite`, 2);
+  if (!Number.isFinite(v)) throw new UserError(`--${flag}: '${text}' is not finite`, 2);
   return v;
 }
 
@@ -98,7 +153,7 @@ export function num(args: ParsedArgs, name: string, fallback?: number): number {
   const v = optStr(args, name);
   if (v === undefined) {
     if (fallback !== undefined) return fallback;
-    throw new CliError(`missing required option --${name}`, 2);
+    throw new UserError(`missing required option --${name}`, 2);
   }
   return parseNumber(v, name);
 }

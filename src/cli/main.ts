@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
-import { commands } from "./registry.js";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "./command.js";
+import { commands, findCommand } from "./registry.js";
+import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
+import { UserError } from "../core/errors.js";
+import { commandHelp } from "./help.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -14,18 +16,6 @@ function topHelp(): string {
     "Commands:",
     ...lines,
   ].join("\n");
-}
-
-/** Longest command name that prefixes argv wins ("data prepare" before "data"). */
-export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
-  let best: { cmd: Command; rest: string[] } | undefined;
-  for (const cmd of commands) {
-    const words = cmd.name.split(" ");
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.cmd.name.split(" ").length)) {
-      best = { cmd, rest: argv.slice(words.length) };
-    }
-  }
-  return best;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values.help) {
-      console.log(cmd.help);
+      console.log(commandHelp(cmd));
       return 0;
     }
     const json = args.values.json === true;
@@ -64,16 +54,18 @@ export async function main(argv: string[]): Promise<number> {
       json,
       signal: controller.signal,
     };
-    const result = await cmd.run(args, io);
+    const code = (await cmd.load()).default;
+    const result = await code.run(args, io);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-    else if (cmd.human) cmd.human(result, io);
+    else if (code.human) code.human(result, io);
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     return controller.signal.aborted ? 130 : 0;
   } catch (e) {
-    if (e instanceof CliError) {
+    if (e instanceof UserError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
-      return e.code;
+      return e.exitCode;
     }
+    // the one place that reports a bug: anything that is not a UserError keeps its stack
     console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
     return 1;
   } finally {

@@ -1,24 +1,11 @@
-// Every CLI command, in the order `plmscale --help` lists them. Add one import and one entry per command.
+// Every CLI command, in the order `plmscale --help` lists them. Only declarations are imported here (src/cli/specs/);
+// each command's code, and libtorch with it, loads when that command runs.
 import type { Command } from "./command.js";
-import { versionCommand } from "./commands/version.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { dataPrepareCommand } from "./commands/data-prepare.js";
-import { dataStatsCommand } from "./commands/data-stats.js";
-import { dataFetchCommand } from "./commands/data-fetch.js";
-import { trainCommand } from "./commands/train.js";
-import { transferCommand } from "./commands/transfer.js";
-import { scoreCommand } from "./commands/score.js";
-import { embedCommand } from "./commands/embed.js";
-import { generateCommand } from "./commands/generate.js";
-import { fitCommand } from "./commands/fit.js";
-import { planCommand } from "./commands/plan.js";
-import { sweepDesignCommand } from "./commands/sweep-design.js";
-import { sweepRunCommand } from "./commands/sweep-run.js";
-import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
-import { sweepStatusCommand } from "./commands/sweep-status.js";
-import { sweepFitCommand } from "./commands/sweep-fit.js";
-import { reportCommand } from "./commands/report.js";
-import { demoCommand } from "./commands/demo.js";
+import { dataFetchCommand, dataPrepareCommand, dataStatsCommand } from "./specs/data.js";
+import { embedCommand, generateCommand, scoreCommand, trainCommand, transferCommand } from "./specs/train.js";
+import { demoCommand, sweepDesignCommand, sweepFitCommand, sweepRunCommand, sweepRunOneCommand, sweepStatusCommand } from "./specs/sweep.js";
+import { fitCommand, planCommand } from "./specs/scaling.js";
+import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -41,3 +28,15 @@ export const commands: Command<any>[] = [
   doctorCommand,
   versionCommand,
 ];
+
+/** Longest command name that prefixes argv wins ("data prepare" before "data"). */
+export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  let best: { cmd: Command; rest: string[] } | undefined;
+  for (const cmd of commands) {
+    const words = cmd.name.split(" ");
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.cmd.name.split(" ").length)) {
+      best = { cmd, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}

@@ -3,10 +3,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { validateManifest, type CorpusManifest } from "./manifest.js";
-import { readIndex, readShard, CorpusFormatError } from "./shards.js";
+import { readIndex, readShard, corpusFormatError } from "./shards.js";
 import type { Split } from "./cluster.js";
 
-export { CorpusFormatError };
 
 /** One source's sequences in one split. */
 export interface SourceSplit {
@@ -38,10 +37,10 @@ export class Corpus {
         const index = readIndex(join(this.dir, e.index));
         const shards = e.shards.map((p) => readShard(join(this.dir, p)));
         const n = index.length / 4;
-        if (n !== e.sequences) throw new CorpusFormatError(`${join(this.dir, e.index)}: ${n} entries but the manifest says ${e.sequences}; the corpus is inconsistent — rebuild it`);
+        if (n !== e.sequences) throw corpusFormatError(`${join(this.dir, e.index)}: ${n} entries but the manifest says ${e.sequences}; the corpus is inconsistent — rebuild it`);
         for (let i = 0; i < n; i++) {
           const sh = shards[index[4 * i]!];
-          if (!sh || index[4 * i + 1]! + index[4 * i + 2]! > sh.length) throw new CorpusFormatError(`${join(this.dir, e.index)}: entry ${i} points outside its shard; rebuild the corpus`);
+          if (!sh || index[4 * i + 1]! + index[4 * i + 2]! > sh.length) throw corpusFormatError(`${join(this.dir, e.index)}: entry ${i} points outside its shard; rebuild the corpus`);
         }
         return { name: s.name, weight: s.weight, index, shards, sequences: n, tokens: e.tokens };
       });
@@ -65,24 +64,24 @@ export function openCorpus(dir: string): Corpus {
     const hint = existsSync(dir.replace(/\/+$/, "") + ".partial")
       ? " (a .partial build exists: the last 'plmscale data prepare' was interrupted; run it again)"
       : " — build one with 'plmscale data prepare'";
-    throw new CorpusFormatError(`${dir}: no manifest.json; not a finished plmscale corpus${hint}`);
+    throw corpusFormatError(`${dir}: no manifest.json; not a finished plmscale corpus${hint}`);
   }
   let m: unknown;
   try {
     m = JSON.parse(readFileSync(mp, "utf8"));
   } catch (e) {
-    throw new CorpusFormatError(`${mp}: not valid JSON (${(e as Error).message})`);
+    throw corpusFormatError(`${mp}: not valid JSON (${(e as Error).message})`);
   }
   try {
     validateManifest(m, mp);
   } catch (e) {
-    throw new CorpusFormatError((e as Error).message);
+    throw corpusFormatError((e as Error).message);
   }
   for (const f of m.files) {
     const p = join(dir, f.path);
-    if (!existsSync(p)) throw new CorpusFormatError(`${p}: listed in the manifest but missing; the corpus is incomplete — rebuild it`);
+    if (!existsSync(p)) throw corpusFormatError(`${p}: listed in the manifest but missing; the corpus is incomplete — rebuild it`);
     const size = statSync(p).size;
-    if (size !== f.bytes) throw new CorpusFormatError(`${p}: ${size} bytes, the manifest says ${f.bytes}; the corpus is damaged — rebuild it`);
+    if (size !== f.bytes) throw corpusFormatError(`${p}: ${size} bytes, the manifest says ${f.bytes}; the corpus is damaged — rebuild it`);
   }
   return new Corpus(dir, m);
 }

@@ -7,6 +7,7 @@ import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { RESIDUE_CODE } from "./tokenizer.js";
+import { UserError } from "../core/errors.js";
 
 export type BadReason = "empty" | "invalid-char" | "internal-stop";
 
@@ -24,11 +25,11 @@ export interface FastaRecord {
   bad: null | { reason: BadReason; detail: string };
 }
 
-export class FastaFormatError extends Error {
+/** A malformed file (exit code 3); a subclass because scanFasta re-throws it unchanged and tests match it. */
+export class FastaFormatError extends UserError {
   /** byteOffset: 0-based offset in the uncompressed text (-1 when not applicable) */
   constructor(readonly file: string, readonly line: number, readonly byteOffset: number, what: string) {
-    super(`${file}: line ${line} (byte ${byteOffset}): ${what}`);
-    this.name = "FastaFormatError";
+    super(`${file}: line ${line} (byte ${byteOffset}): ${what}`, 3);
   }
 }
 

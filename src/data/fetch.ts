@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { UserError } from "../core/errors.js";
 
 export interface FetchOptions {
   sha256?: string;
@@ -26,10 +27,10 @@ export interface FetchResult {
   resumed: number; // attempts that continued a partial file
 }
 
-export class FetchError extends Error {
+/** A failed download (exit code 4); a subclass because the retry loop gives up at once on a permanent one. */
+export class FetchError extends UserError {
   constructor(message: string, readonly permanent = false) {
-    super(message);
-    this.name = "FetchError";
+    super(message, 4);
   }
 }
 

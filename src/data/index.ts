@@ -4,8 +4,8 @@ export { scanFasta, FastaFormatError, type FastaRecord, type FastaSource, type B
 export { Deduper, contentHash } from "./dedup.js";
 export { SPLITS, mmseqsVersion, type Split } from "./cluster.js";
 export { prepareCorpus, PrepareError, type PrepareOptions, type SourceSpec, type ProgressEvent } from "./prepare.js";
-export { swissprotPreset, swissprotAvailable, PresetError } from "./swissprot.js";
-export { openCorpus, Corpus, CorpusFormatError, type SourceSplit } from "./corpus.js";
+export { swissprotPreset, swissprotAvailable } from "./swissprot.js";
+export { openCorpus, Corpus, type SourceSplit } from "./corpus.js";
 export type { CorpusManifest, SourceManifest } from "./manifest.js";
 export { Sampler, type SamplerOptions, type SamplerState, type SourceProgress } from "./sampler.js";
 export { BatchPrefetcher } from "./prefetch.js";

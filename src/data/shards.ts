@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync, renameSync } from "node:fs";
 import { createHash, type Hash } from "node:crypto";
 import { VOCAB_ID } from "./tokenizer.js";
+import { UserError } from "../core/errors.js";
 
 export const SHARD_MAGIC = "PLMTOKEN";
 export const INDEX_MAGIC = "PLMINDEX";
@@ -15,11 +16,9 @@ export const HEADER_BYTES = 64;
 export const DTYPE_UINT8 = 1;
 export const INDEX_FIELDS = 4;
 
-export class CorpusFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CorpusFormatError";
-  }
+/** A damaged or unfinished corpus on disk (exit code 3). */
+export function corpusFormatError(message: string): UserError {
+  return new UserError(message, 3);
 }
 
 function header(magic: string, a: number, b: number, count: number, vocab = ""): Buffer {
@@ -116,7 +115,7 @@ function readHeader(path: string, magic: string): { fd: number; a: number; b: nu
   const size = fstatSync(fd).size;
   const fail = (why: string): never => {
     closeSync(fd);
-    throw new CorpusFormatError(`${path}: ${why}`);
+    throw corpusFormatError(`${path}: ${why}`);
   };
   if (got < HEADER_BYTES) fail(`too short for a ${magic} header (${got} bytes); the file is truncated or not a plmscale corpus file — rebuild it with 'plmscale data prepare'`);
   const m = h.toString("latin1", 0, 8);
@@ -130,14 +129,14 @@ function readHeader(path: string, magic: string): { fd: number; a: number; b: nu
 export function readShard(path: string): Uint8Array {
   const { fd, b: dtype, count, vocab, size } = readHeader(path, SHARD_MAGIC);
   try {
-    if (dtype !== DTYPE_UINT8) throw new CorpusFormatError(`${path}: unsupported dtype code ${dtype}`);
-    if (vocab !== VOCAB_ID) throw new CorpusFormatError(`${path}: vocabulary '${vocab}', expected '${VOCAB_ID}'`);
-    if (size !== HEADER_BYTES + count) throw new CorpusFormatError(`${path}: header says ${count} tokens but the file holds ${size - HEADER_BYTES}; truncated — rebuild the corpus`);
+    if (dtype !== DTYPE_UINT8) throw corpusFormatError(`${path}: unsupported dtype code ${dtype}`);
+    if (vocab !== VOCAB_ID) throw corpusFormatError(`${path}: vocabulary '${vocab}', expected '${VOCAB_ID}'`);
+    if (size !== HEADER_BYTES + count) throw corpusFormatError(`${path}: header says ${count} tokens but the file holds ${size - HEADER_BYTES}; truncated — rebuild the corpus`);
     const body = new Uint8Array(count);
     let off = 0;
     while (off < count) {
       const n = readSync(fd, body, off, Math.min(count - off, 1 << 26), HEADER_BYTES + off);
-      if (n <= 0) throw new CorpusFormatError(`${path}: short read`);
+      if (n <= 0) throw corpusFormatError(`${path}: short read`);
       off += n;
     }
     return body;
@@ -150,15 +149,15 @@ export function readShard(path: string): Uint8Array {
 export function readIndex(path: string): Uint32Array {
   const { fd, b: fields, count, size } = readHeader(path, INDEX_MAGIC);
   try {
-    if (fields !== INDEX_FIELDS) throw new CorpusFormatError(`${path}: ${fields} fields per entry, expected ${INDEX_FIELDS}`);
+    if (fields !== INDEX_FIELDS) throw corpusFormatError(`${path}: ${fields} fields per entry, expected ${INDEX_FIELDS}`);
     const bytes = count * fields * 4;
-    if (size !== HEADER_BYTES + bytes) throw new CorpusFormatError(`${path}: header says ${count} entries but the file size disagrees; truncated — rebuild the corpus`);
+    if (size !== HEADER_BYTES + bytes) throw corpusFormatError(`${path}: header says ${count} entries but the file size disagrees; truncated — rebuild the corpus`);
     const out = new Uint32Array(count * fields);
     const view = new Uint8Array(out.buffer);
     let off = 0;
     while (off < bytes) {
       const n = readSync(fd, view, off, Math.min(bytes - off, 1 << 26), HEADER_BYTES + off);
-      if (n <= 0) throw new CorpusFormatError(`${path}: short read`);
+      if (n <= 0) throw corpusFormatError(`${path}: short read`);
       off += n;
     }
     return out;

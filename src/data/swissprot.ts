@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import type { Readable } from "node:stream";
 import type { SourceSpec, PrepareOptions } from "./prepare.js";
 import type { FastaRecord } from "./fasta.js";
+import { UserError } from "../core/errors.js";
 
 export const SWISSPROT_DIR = process.env.PLMSCALE_SWISSPROT_DIR ?? "/usr/share/metastudent-data/dataset_201401";
 export const ONTOLOGIES = ["BPO", "MFO", "CCO"] as const;
 
-export class PresetError extends Error {}
 
 export function swissprotAvailable(dir = SWISSPROT_DIR): { ok: boolean; why?: string } {
   const r = spawnSync("blastdbcmd", ["-version"], { encoding: "utf8" });
@@ -51,7 +51,7 @@ export interface SwissprotPreset {
 export function swissprotPreset(opts: { name?: string; weight?: number; dir?: string } = {}): SwissprotPreset {
   const dir = opts.dir ?? SWISSPROT_DIR;
   const avail = swissprotAvailable(dir);
-  if (!avail.ok) throw new PresetError(avail.why);
+  if (!avail.ok) throw new UserError(avail.why ?? "the Swiss-Prot preset is not available", 3);
   const seen = new Set<string>();
   const perDb: Record<string, number> = { BPO: 0, MFO: 0, CCO: 0 };
   let merged = 0;

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Objective } from "../core/objective.js";
+import { UserError } from "../core/errors.js";
 
 export interface RunRow {
   objective: Objective;
@@ -19,11 +20,10 @@ export interface RunRow {
   extra: Record<string, unknown>;
 }
 
-/** A bad row: names the file, the 1-based line and the column. */
-export class RunsTableError extends Error {
+/** A bad row: names the file, the 1-based line and the column. A subclass because --skip-bad skips exactly these. */
+export class RunsTableError extends UserError {
   constructor(readonly file: string, readonly line: number, readonly column: string, detail: string) {
     super(`${file}:${line}: column '${column}': ${detail}`);
-    this.name = "RunsTableError";
   }
 }
 

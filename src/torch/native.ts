@@ -1,4 +1,4 @@
-// Loads the native addon (native/build/plmscale.node) and declares its raw interface. Everything here
+// The native addon (native/build/plmscale.node), loaded on first use, and its raw interface. Everything here
 // speaks in integer tensor handles; src/torch/tensor.ts wraps them in Tensor objects.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
@@ -51,12 +51,43 @@ function repoRoot(): string {
 
 export const addonPath = process.env.PLMSCALE_ADDON ?? join(repoRoot(), "native", "build", "plmscale.node");
 
-function load(): NativeAddon {
-  if (!existsSync(addonPath)) {
-    throw new Error(`plmscale native addon not found at ${addonPath}: run 'bash scripts/build-native.sh' (or 'npm run setup')`);
-  }
-  const require = createRequire(import.meta.url);
-  return require(addonPath) as NativeAddon;
+/** The one message for a missing addon (doctor and the first tensor call both show it). */
+export function addonMissingMessage(path = addonPath): string {
+  return `plmscale native addon not found at ${path}: run 'bash scripts/build-native.sh' (or 'npm run setup')`;
 }
 
-export const native: NativeAddon = load();
+let loaded: NativeAddon | undefined;
+
+/** Load the addon now (idempotent); throws with addonMissingMessage when it is not built. */
+export function loadNative(): NativeAddon {
+  if (loaded) return loaded;
+  if (!existsSync(addonPath)) throw new Error(addonMissingMessage());
+  const require = createRequire(import.meta.url);
+  loaded = require(addonPath) as NativeAddon;
+  // From now on every method of `native` is the addon's own function: no indirection on the hot path.
+  for (const k of METHODS) (native as unknown as Record<string, unknown>)[k] = loaded[k];
+  return loaded;
+}
+
+/** True once the addon has been loaded into this process (commands that never need it must leave it false). */
+export function nativeLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+// Every method of NativeAddon, checked by the compiler in both directions (a missing or extra key fails tsc).
+const METHOD_SET = {
+  fromBuffer: 1, toBuffer: 1, release: 1, isValid: 1, liveTensorCount: 1, shape: 1, meta: 1, item: 1, track: 1,
+  resolveOp: 1, schemaOf: 1, callOp: 1, opCount: 1, setRequiresGrad: 1, backward: 1, grad: 1, setGrad: 1,
+  setGradEnabled: 1, isGradEnabled: 1, setAutocast: 1, setNumThreads: 1, getNumThreads: 1, manualSeed: 1,
+  cudaIsAvailable: 1, cudaDeviceCount: 1, cudaSynchronize: 1, cudaMemoryStats: 1, cudaEmptyCache: 1, buildInfo: 1,
+} satisfies Record<keyof NativeAddon, 1>;
+const METHODS = Object.keys(METHOD_SET) as (keyof NativeAddon)[];
+
+/**
+ * The addon as a lazily resolved handle: importing torch/ loads nothing, so commands that never touch a tensor
+ * (plan, fit, report, --help) run without libtorch. The first call of any method loads the addon (or throws the
+ * "not found … build-native.sh" error) and replaces every stub by the real function.
+ */
+export const native: NativeAddon = Object.fromEntries(
+  METHODS.map((k) => [k, (...args: unknown[]) => (loadNative()[k] as (...a: unknown[]) => unknown)(...args)]),
+) as unknown as NativeAddon;

@@ -1,7 +1,7 @@
 // Builds a train config from `plmscale train` options: defaults ← --config FILE ← flags. Pure except for
 // reading the config file. Shared by the train and transfer commands.
 import { readFileSync } from "node:fs";
-import { parseTrainConfig, type TrainConfig, ConfigError } from "./config.js";
+import { parseTrainConfig, type TrainConfig, configError } from "./config.js";
 import { shapeFor, nonEmbeddingParams, type ModelShape } from "../scaling/shape.js";
 
 export interface TrainFlags {
@@ -31,7 +31,7 @@ export interface TrainFlags {
 export function parseShape(text: string): ModelShape {
   const parts = text.split(",").map((s) => Number(s.trim()));
   if ((parts.length !== 3 && parts.length !== 4) || parts.some((x) => !Number.isInteger(x) || x <= 0)) {
-    throw new ConfigError(`--shape: expected L,d,h or L,d,h,ffn with positive integers, got '${text}'`);
+    throw configError(`--shape: expected L,d,h or L,d,h,ffn with positive integers, got '${text}'`);
   }
   const [layers, dModel, heads, ffn] = parts as [number, number, number, number?];
   return { layers, dModel, heads, ffn: ffn ?? 4 * dModel };
@@ -42,12 +42,12 @@ export function readConfigFile(path: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw configError(`cannot read --config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`--config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw configError(`--config ${path} is not valid JSON: ${(e as Error).message}`);
   }
 }
 
@@ -55,14 +55,14 @@ export function readConfigFile(path: string): unknown {
 export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfig {
   const c = parseTrainConfig(fileConfig ?? {});
   if (f.objective !== undefined) {
-    if (f.objective !== "mlm" && f.objective !== "clm") throw new ConfigError(`--objective: expected mlm or clm, got '${f.objective}'`);
+    if (f.objective !== "mlm" && f.objective !== "clm") throw configError(`--objective: expected mlm or clm, got '${f.objective}'`);
     c.objective = f.objective;
   }
-  if (f.params !== undefined && f.shape !== undefined) throw new ConfigError("give either --params or --shape, not both");
+  if (f.params !== undefined && f.shape !== undefined) throw configError("give either --params or --shape, not both");
   if (f.params !== undefined) Object.assign(c.model, shapeFor(f.params));
   if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape));
   if (f.context !== undefined) c.model.context = f.context;
-  if (f.tokens !== undefined && f.flops !== undefined) throw new ConfigError("give either --tokens or --flops, not both");
+  if (f.tokens !== undefined && f.flops !== undefined) throw configError("give either --tokens or --flops, not both");
   if (f.tokens !== undefined) c.tokens = f.tokens;
   if (f.flops !== undefined) c.tokens = f.flops / (6 * nonEmbeddingParams(c.model)); // C = 6·N·D
   if (f.data !== undefined) c.data.corpus = f.data;
@@ -72,7 +72,7 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   if (f.warmup !== undefined) c.lr.warmupFraction = f.warmup;
   if (f.weightDecay !== undefined) c.optimizer.weightDecay = f.weightDecay;
   if (f.device !== undefined) {
-    if (f.device !== "cpu" && f.device !== "cuda") throw new ConfigError(`--device: expected cpu or cuda, got '${f.device}'`);
+    if (f.device !== "cpu" && f.device !== "cuda") throw configError(`--device: expected cpu or cuda, got '${f.device}'`);
     c.device = f.device;
     c.dtype = f.device === "cuda" ? "bfloat16" : "float32";
   }
@@ -84,6 +84,6 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   if (f.keep !== undefined) c.checkpoint.keep = f.keep;
   // small contexts: keep the batch a whole number of rows
   if (c.batchTokens % c.model.context !== 0) c.batchTokens = Math.max(1, Math.round(c.batchTokens / c.model.context)) * c.model.context;
-  if (!c.data.corpus) throw new ConfigError("no training data: give --data CORPUS_DIR or FASTA (or data.corpus in --config)");
+  if (!c.data.corpus) throw configError("no training data: give --data CORPUS_DIR or FASTA (or data.corpus in --config)");
   return parseTrainConfig(JSON.parse(JSON.stringify(c)));
 }

@@ -4,6 +4,7 @@
 
 import type { Objective } from "../core/objective.js";
 import type { ModelConfig } from "../model/config.js";
+import { UserError } from "../core/errors.js";
 
 export interface TrainConfig {
   objective: Objective;
@@ -26,11 +27,9 @@ export interface TrainConfig {
   init: { from: string; objective: Objective } | null;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
+/** A bad train config or flag: a usage error (exit code 2) naming the key. */
+export function configError(message: string): UserError {
+  return new UserError(message, 2);
 }
 
 /** Defaults for everything except the model shape, budget and corpus (those come from the user or a planner). */
@@ -84,38 +83,38 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function checkLeaf(path: string, kind: Kind, v: unknown): unknown {
   if (typeof kind === "object") {
-    if (typeof v !== "string" || !kind.enum.includes(v)) throw new ConfigError(`${path}: expected one of ${kind.enum.join("|")}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || !kind.enum.includes(v)) throw configError(`${path}: expected one of ${kind.enum.join("|")}, got ${JSON.stringify(v)}`);
     return v;
   }
   switch (kind) {
     case "number":
-      if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(`${path}: expected a number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v)) throw configError(`${path}: expected a number, got ${JSON.stringify(v)}`);
       return v;
     case "int":
-      if (typeof v !== "number" || !Number.isInteger(v)) throw new ConfigError(`${path}: expected an integer, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isInteger(v)) throw configError(`${path}: expected an integer, got ${JSON.stringify(v)}`);
       return v;
     case "string":
-      if (typeof v !== "string") throw new ConfigError(`${path}: expected a string, got ${JSON.stringify(v)}`);
+      if (typeof v !== "string") throw configError(`${path}: expected a string, got ${JSON.stringify(v)}`);
       return v;
     case "boolean":
-      if (typeof v !== "boolean") throw new ConfigError(`${path}: expected true or false, got ${JSON.stringify(v)}`);
+      if (typeof v !== "boolean") throw configError(`${path}: expected true or false, got ${JSON.stringify(v)}`);
       return v;
     case "record": {
-      if (!isPlainObject(v)) throw new ConfigError(`${path}: expected an object of numbers`);
+      if (!isPlainObject(v)) throw configError(`${path}: expected an object of numbers`);
       for (const [k, x] of Object.entries(v)) checkLeaf(`${path}.${k}`, "number", x);
       return { ...v };
     }
   }
 }
 
-/** Overlay `input` on `base` following `schema`; unknown keys and wrong types throw ConfigError naming the key. */
+/** Overlay `input` on `base` following `schema`; unknown keys and wrong types throw a usage UserError naming the key. */
 function merge(path: string, schema: Schema, base: Record<string, unknown>, input: unknown): Record<string, unknown> {
-  if (!isPlainObject(input)) throw new ConfigError(`${path || "config"}: expected an object`);
+  if (!isPlainObject(input)) throw configError(`${path || "config"}: expected an object`);
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(input)) {
     const p = path ? `${path}.${k}` : k;
     const kind = schema[k];
-    if (kind === undefined) throw new ConfigError(`unknown key '${p}'`);
+    if (kind === undefined) throw configError(`unknown key '${p}'`);
     if (p === "init" && v === null) {
       out[k] = null;
       continue;
@@ -131,7 +130,7 @@ function merge(path: string, schema: Schema, base: Record<string, unknown>, inpu
 }
 
 function require(cond: boolean, msg: string): void {
-  if (!cond) throw new ConfigError(msg);
+  if (!cond) throw configError(msg);
 }
 
 /** Parse and validate a config object (from JSON), filling defaults. Derived fields are filled by `resolveConfig`. */
@@ -188,7 +187,7 @@ export function resolveConfig(c: TrainConfig, peakLrFor: (nonEmbedding: number) 
   }
   r.microBatchRows = Math.min(r.microBatchRows, R);
   if (r.lr.peak === 0) r.lr.peak = peakLrFor(nonEmbedding);
-  if (r.device === "cpu" && r.dtype === "bfloat16") throw new ConfigError("dtype bfloat16 is for device cuda; use float32 on cpu");
+  if (r.device === "cpu" && r.dtype === "bfloat16") throw configError("dtype bfloat16 is for device cuda; use float32 on cpu");
   validate(r);
   return r;
 }

@@ -6,6 +6,7 @@ import { encodeSafetensors, loadSafetensors, dispose, type AdamW, type Tensor } 
 import type { ProteinLM } from "../model/index.js";
 import { checkCheckpoint, latestGoodCheckpoint, type CheckpointInfo } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
+import { UserError } from "../core/errors.js";
 
 export const MODEL_FILE = "model.safetensors";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
@@ -61,10 +62,10 @@ export function loadOptimizerState(dir: string, opt: AdamW, device: string): voi
 export function resolveSourceCheckpoint(from: string, warn: (m: string) => void): CheckpointInfo {
   if (existsSync(join(from, "checkpoints"))) {
     const c = latestGoodCheckpoint(join(from, "checkpoints"), warn);
-    if (!c) throw Object.assign(new Error(`${from} has no usable checkpoint`), { name: "TrainError" });
+    if (!c) throw new UserError(`${from} has no usable checkpoint`);
     return c;
   }
   const why = checkCheckpoint(from);
-  if (why !== null) throw Object.assign(new Error(`${from} is not a usable checkpoint: ${why}`), { name: "TrainError" });
+  if (why !== null) throw new UserError(`${from} is not a usable checkpoint: ${why}`);
   return { step: readState(from).step, dir: from };
 }

@@ -22,3 +22,26 @@ test("launcher passes the exit code through", () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command/);
 });
+
+test("launcher exits 128+signal when its child dies of a signal: 130 for SIGINT, 137 for SIGKILL, 143 for SIGTERM", { skip: tcmallocPath() === null && "no tcmalloc: the launcher runs main.js in-process" }, async () => {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  // a real engine command (sweep run) over an empty sweep dir would exit at once: use train on a FASTA big
+  // enough to keep the child busy, and signal the child (not the launcher) once it has started training
+  const dir = mkdtempSync(join(tmpdir(), "plmscale-sig-"));
+  const fa = join(dir, "x.fasta");
+  writeFileSync(fa, Array.from({ length: 400 }, (_, i) => `>s${i}\n${"MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQHDFSAGEGLYTHMKALRPDEDRLSPLHSVYVDQWDWERVMGDGERQFSTLKSTVEAIWAGIKATEAAVSEEFGLAPFLPDQIHFVHSQELLSRYPDLDAKGRERAIAKDLGAVFLVGIGGKLSDGHRHDVRAPDYDDWUAXBZ".replace(/[UXBZ]/g, "A")}`).join("\n"));
+  for (const [sig, code] of [["SIGINT", 130], ["SIGKILL", 137], ["SIGTERM", 143]] as const) {
+    const p = spawn(process.execPath, [bin, "train", "--data", fa, "--out", join(dir, sig), "--shape", "2,32,2", "--tokens", "50M", "--context", "64", "--threads", "1"], { env: { ...process.env, LD_PRELOAD: "", PLMSCALE_MALLOC: "" }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    const started = new Promise<void>((res) => p.stderr.on("data", (b) => { stderr += b; if (/step|tokens\/s|%/.test(stderr)) res(); }));
+    await Promise.race([started, new Promise((r) => setTimeout(r, 60000))]);
+    const child = spawnSync("pgrep", ["-P", String(p.pid)], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+    assert.ok(child, "the launcher started a child node");
+    process.kill(Number(child), sig);
+    const status = await new Promise<number | null>((res) => p.on("exit", (c) => res(c)));
+    assert.equal(status, code, `${sig}: ${stderr.slice(-500)}`);
+  }
+});

@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCommandArgs, CliError, type CommandIO } from "../../src/cli/command.js";
-import { dataPrepareCommand, parseSourceArg } from "../../src/cli/commands/data-prepare.js";
-import { dataStatsCommand } from "../../src/cli/commands/data-stats.js";
+import { invokeCommand, parseCommandArgs, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
+import { parseSourceArg } from "../../src/cli/commands/data-prepare.js";
+import { dataPrepareCommand, dataStatsCommand } from "../../src/cli/specs/data.js";
 import { tmp, SWISSPROT_SAMPLE, MGNIFY } from "./helpers.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -23,19 +24,19 @@ test("--source NAME=PATH[,PATH][:WEIGHT] parsing", () => {
   assert.equal(s.weight, 0.25);
   assert.deepEqual(s.inputs.map((i) => i.path), [SWISSPROT_SAMPLE, MGNIFY]);
   assert.equal(parseSourceArg(`a=${MGNIFY}`).weight, 1);
-  assert.throws(() => parseSourceArg("nonsense"), CliError);
+  assert.throws(() => parseSourceArg("nonsense"), UserError);
   assert.throws(() => parseSourceArg("a=/no/such/file.fa:0.5"), /file not found: \/no\/such\/file\.fa/);
 });
 
 test("data prepare + data stats: counts, and the unigram entropy equals one computed from the FASTA", async () => {
   const out = join(tmp(), "c");
   const cio = io();
-  const m = await dataPrepareCommand.run(parseCommandArgs(dataPrepareCommand, [
+  const { result: m, code } = await invokeCommand(dataPrepareCommand, [
     "--source", `sp=${SWISSPROT_SAMPLE}`, "--out", out, "--cluster", "none", "--valid", "0", "--test", "0", "--quiet",
-  ]), cio);
-  dataPrepareCommand.human!(m, cio);
+  ], cio);
+  code.human!(m, cio);
   assert.ok(cio.lines.some((l) => /sp \(weight 1\): read 3000, kept 2962, duplicates 38/.test(l)), cio.lines.join("\n"));
-  const s = await dataStatsCommand.run(parseCommandArgs(dataStatsCommand, [out]), io());
+  const { result: s } = await invokeCommand(dataStatsCommand, [out], io());
   // independent entropy over the distinct sequences of the fixture
   const text = gunzipSync(readFileSync(SWISSPROT_SAMPLE)).toString("latin1");
   const seqs = new Set(text.split(">").slice(1).map((r) => r.slice(r.indexOf("\n") + 1).replace(/\s/g, "")));
@@ -66,7 +67,7 @@ test("the CLI binary: --json output, expected failures exit non-zero with a one-
   assert.match(stats.stderr, /no manifest\.json/);
   const help = spawnSync(process.execPath, [MAIN, "data", "prepare", "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /Example:/);
+  assert.match(help.stdout, /Examples?:\n  plmscale data prepare --preset swissprot/);
   const bad = spawnSync(process.execPath, [MAIN, "data", "prepare", "--out", join(dir, "x")], { encoding: "utf8" });
   assert.equal(bad.status, 2);
 });

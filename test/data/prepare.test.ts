@@ -6,7 +6,7 @@ import { prepareCorpus, PrepareError, type ProgressEvent } from "../../src/data/
 import { openCorpus } from "../../src/data/corpus.js";
 import { mmseqsVersion } from "../../src/data/cluster.js";
 import { FastaFormatError } from "../../src/data/fasta.js";
-import { CorpusFormatError } from "../../src/data/shards.js";
+import { UserError } from "../../src/core/errors.js";
 import type { CorpusManifest } from "../../src/data/manifest.js";
 import { tmp, writeFasta, randomProtein, SWISSPROT_SAMPLE, MGNIFY } from "./helpers.js";
 
@@ -149,7 +149,7 @@ test("an interrupted build leaves no manifest; the corpus cannot be opened; a re
   const sources = [{ name: "s", weight: 1, inputs: [{ name: "sp", path: SWISSPROT_SAMPLE }] }];
   await assert.rejects(prepareCorpus({ out, cluster: "none", signal: ac.signal, sources }, (e) => { if (e.phase === "ingest") ac.abort(); }));
   assert.ok(!existsSync(join(out, "manifest.json")));
-  assert.throws(() => openCorpus(out), (e: Error) => e instanceof CorpusFormatError && /no manifest\.json.*interrupted/.test(e.message));
+  assert.throws(() => openCorpus(out), (e: Error) => e instanceof UserError && e.exitCode === 3 && /no manifest\.json.*interrupted/.test(e.message));
   const m = await prepareCorpus({ out, cluster: "none", sources });
   assert.equal(m.sources[0]!.read, 3000);
   assert.ok(!existsSync(out + ".partial"));

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { prepareCorpus } from "../../src/data/prepare.js";
-import { swissprotPreset, swissprotAvailable, PresetError } from "../../src/data/swissprot.js";
+import { UserError } from "../../src/core/errors.js";
+import { swissprotPreset, swissprotAvailable } from "../../src/data/swissprot.js";
 import { openCorpus } from "../../src/data/corpus.js";
 import { tmp } from "./helpers.js";
 
@@ -29,5 +30,5 @@ test("Swiss-Prot preset (blastdbcmd over metastudent-data): a 400-record build w
 });
 
 test("Swiss-Prot preset without the data says what to install", () => {
-  assert.throws(() => swissprotPreset({ dir: "/nonexistent/metastudent" }), (e: Error) => e instanceof PresetError && /metastudent-data|ncbi-blast\+/.test(e.message));
+  assert.throws(() => swissprotPreset({ dir: "/nonexistent/metastudent" }), (e: Error) => e instanceof UserError && e.exitCode === 3 && /metastudent-data|ncbi-blast\+/.test(e.message));
 });

@@ -1,13 +1,15 @@
 import { fileURLToPath } from "node:url";
-import { dataPrepareCommand } from "../../src/cli/commands/data-prepare.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
-import { fitCommand } from "../../src/cli/commands/fit.js";
-import { planCommand, type PlanResult } from "../../src/cli/commands/plan.js";
+import { invokeCommand, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
+import { fitCommand, planCommand } from "../../src/cli/specs/scaling.js";
+import type { PlanResult } from "../../src/cli/commands/plan.js";
+import type { FitResult } from "../../src/cli/commands/fit.js";
+import { dataPrepareCommand } from "../../src/cli/specs/data.js";
 import { syntheticIsoflop } from "../../src/scaling/synthetic.js";
 
 function io(json = true) {
@@ -17,15 +19,15 @@ function io(json = true) {
 }
 async function run<R>(cmd: Command<R>, argv: string[]) {
   const h = io(argv.includes("--json"));
-  const r = await cmd.run(parseCommandArgs(cmd as Command, argv), h.io);
-  if (!h.io.json) cmd.human?.(r, h.io);
+  const { result: r, code } = await invokeCommand(cmd, argv, h.io);
+  if (!h.io.json) code.human?.(r, h.io);
   return { r, ...h };
 }
 async function fails(cmd: Command, argv: string[], re: RegExp, code?: number) {
   await assert.rejects(run(cmd, argv), (e: unknown) => {
-    assert.ok(e instanceof CliError, String(e));
+    assert.ok(e instanceof UserError, String(e));
     assert.match(e.message, re);
-    if (code !== undefined) assert.equal(e.code, code);
+    if (code !== undefined) assert.equal(e.exitCode, code);
     return true;
   });
 }
@@ -97,7 +99,7 @@ test("plan error paths", async () => {
 test("fit isoflop --save-preset, then plan --preset FILE uses it", async () => {
   const preset = join(dir, "mine.json");
   const { r } = await run(fitCommand, ["--runs", csv, "--method", "isoflop", "--bootstrap", "50", "--save-preset", preset, "--json"]);
-  const f = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "isoflop" }>;
+  const f = r as Extract<FitResult, { method: "isoflop" }>;
   assert.ok(Math.abs(f.fit.a - 0.4516) < 0.015);
   assert.equal(f.fit.minima.length, 9);
   assert.ok(f.fit.ci!.a.lo < f.fit.a && f.fit.a < f.fit.ci!.a.hi);
@@ -120,7 +122,7 @@ test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objecti
   writeFileSync(badCsv, readFileSync(csv, "utf8") + "mlm,abc,1e9,,2.5,0\nxyz,1e6,1e9,,2.5,0\n");
   await fails(fitCommand, ["--runs", badCsv], /bad\.csv:119: column 'N': 'abc' is not a number.*--skip-bad/);
   const h = io(true);
-  const r = await fitCommand.run(parseCommandArgs(fitCommand as Command, ["--runs", badCsv, "--skip-bad", "--bootstrap", "0"]), h.io);
+  const { result: r } = await invokeCommand(fitCommand, ["--runs", badCsv, "--skip-bad", "--bootstrap", "0"], h.io);
   assert.equal(r.skipped, 2);
   assert.match(h.err[0]!, /skipped 2 bad row/);
   const mixed = join(dir, "mixed.csv");
@@ -144,7 +146,7 @@ test("fit --method transfer from paired runs, then plan --joint --transfer-law",
   const file = join(dir, "transfer.csv");
   writeFileSync(file, lines.join("\n") + "\n");
   const { r } = await run(fitCommand, ["--runs", file, "--method", "transfer", "--json"]);
-  const t = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "transfer" }>;
+  const t = r as Extract<FitResult, { method: "transfer" }>;
   assert.equal(t.points.length, 9);
   assert.ok(t.fit && Math.abs(t.fit.alpha - 0.45) < 0.02 && Math.abs(t.fit.beta - 0.3) < 0.02, JSON.stringify(t.fit));
   const lawFile = join(dir, "transfer-law.json");
@@ -170,7 +172,7 @@ test("fit --method envelope from a curves table", async () => {
   const file = join(dir, "curves.csv");
   writeFileSync(file, lines.join("\n") + "\n");
   const { r } = await run(fitCommand, ["--runs", file, "--method", "envelope", "--json"]);
-  const e = r as Extract<Awaited<ReturnType<typeof fitCommand.run>>, { method: "envelope" }>;
+  const e = r as Extract<FitResult, { method: "envelope" }>;
   assert.ok(Math.abs(e.fit.gamma + 0.05) < 0.005, String(e.fit.gamma));
   assert.ok(e.fit.a !== undefined && Math.abs(e.fit.a - 0.5) < 0.05, String(e.fit.a));
   await fails(fitCommand, ["--runs", csv, "--method", "envelope"], /runs\.csv:2: column 'run': missing/);

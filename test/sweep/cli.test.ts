@@ -3,21 +3,18 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
-import { sweepDesignCommand } from "../../src/cli/commands/sweep-design.js";
-import { sweepRunCommand } from "../../src/cli/commands/sweep-run.js";
-import { sweepRunOneCommand } from "../../src/cli/commands/sweep-run-one.js";
-import { sweepStatusCommand } from "../../src/cli/commands/sweep-status.js";
-import { sweepFitCommand } from "../../src/cli/commands/sweep-fit.js";
-import { reportCommand } from "../../src/cli/commands/report.js";
-import { findCommand } from "../../src/cli/main.js";
+import { invokeCommand, parseCommandArgs, type Command, type CommandIO } from "../../src/cli/command.js";
+import { UserError } from "../../src/core/errors.js";
+import { sweepDesignCommand, sweepFitCommand, sweepRunCommand, sweepRunOneCommand, sweepStatusCommand } from "../../src/cli/specs/sweep.js";
+import { reportCommand } from "../../src/cli/specs/tools.js";
+import { findCommand } from "../../src/cli/registry.js";
 import { syntheticSweep } from "./synthetic-sweep.js";
 
 async function run<R>(cmd: Command<R>, argv: string[]) {
   const out: string[] = [], err: string[] = [];
   const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l), json: argv.includes("--json"), signal: new AbortController().signal };
-  const r = await cmd.run(parseCommandArgs(cmd as Command, argv), io);
-  if (!io.json) cmd.human?.(r, io);
+  const { result: r, code } = await invokeCommand(cmd, argv, io);
+  if (!io.json) code.human?.(r, io);
   return { r, out, err };
 }
 
@@ -35,8 +32,8 @@ test("sweep design writes sweep.json and one config per run; a second design int
   for (const p of r.design.points) assert.ok(existsSync(join(out, "configs", `${p.id}.json`)));
   assert.match(r.design.centreSource.mlm!, /paper-mlm/);
   assert.match(lines[0]!, /12 runs/);
-  await assert.rejects(run(sweepDesignCommand, ["--budgets", "1e15", "--corpus", "/c", "--out", out]), (e) => e instanceof CliError && /already holds a sweep/.test(e.message));
-  await assert.rejects(run(sweepDesignCommand, ["--objective", "xlm", "--budgets", "1e15", "--corpus", "/c", "--out", out + "2"]), (e) => e instanceof CliError && e.code === 2);
+  await assert.rejects(run(sweepDesignCommand, ["--budgets", "1e15", "--corpus", "/c", "--out", out]), (e) => e instanceof UserError && /already holds a sweep/.test(e.message));
+  await assert.rejects(run(sweepDesignCommand, ["--objective", "xlm", "--budgets", "1e15", "--corpus", "/c", "--out", out + "2"]), (e) => e instanceof UserError && e.exitCode === 2);
 });
 
 test("sweep status, emit slurm, fit and report on a finished synthetic sweep", async () => {
@@ -62,14 +59,14 @@ test("emit slurm creates the job's --output directory and refuses a finished swe
   await run(sweepRunCommand, [s.dir, "--emit", "slurm"]);
   assert.ok(existsSync(join(s.dir, "state")), "Slurm does not create it");
   const done = syntheticSweep();
-  await assert.rejects(run(sweepRunCommand, [done.dir, "--emit", "slurm"]), (e) => e instanceof CliError && /nothing to submit/.test(e.message));
+  await assert.rejects(run(sweepRunCommand, [done.dir, "--emit", "slurm"]), (e) => e instanceof UserError && /nothing to submit/.test(e.message));
 });
 
 test("run-one checks its index; run refuses a directory that is not a sweep", async () => {
   const s = syntheticSweep();
-  await assert.rejects(run(sweepRunOneCommand, [s.dir, "12"]), (e) => e instanceof CliError && /0\.\.11/.test(e.message));
+  await assert.rejects(run(sweepRunOneCommand, [s.dir, "12"]), (e) => e instanceof UserError && /0\.\.11/.test(e.message));
   const one = await run(sweepRunOneCommand, [s.dir, "3"]);
   assert.equal(one.r.state, "done");
   assert.equal(one.r.summary.skipped, 1, "a finished run is skipped, not retrained");
-  await assert.rejects(run(sweepRunCommand, [tmpdir()]), (e) => e instanceof CliError && /not a sweep directory/.test(e.message));
+  await assert.rejects(run(sweepRunCommand, [tmpdir()]), (e) => e instanceof UserError && /not a sweep directory/.test(e.message));
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseTrainConfig, resolveConfig, ConfigError, defaultConfig } from "../../src/train/config.js";
+import { UserError } from "../../src/core/errors.js";
+import { parseTrainConfig, resolveConfig, defaultConfig } from "../../src/train/config.js";
 
 test("missing keys take the documented defaults", () => {
   const c = parseTrainConfig({ objective: "clm", model: { layers: 2 } });
@@ -24,7 +25,7 @@ test("wrong types and bad values name the key", () => {
   assert.throws(() => parseTrainConfig({ model: { dModel: 100, heads: 3 } }), /divisible/);
   assert.throws(() => parseTrainConfig({ batchTokens: 1000, model: { context: 512 } }), /multiple of model.context/);
   assert.throws(() => parseTrainConfig({ data: { sourceWeights: { a: "x" } } }), /data.sourceWeights.a: expected a number/);
-  assert.throws(() => parseTrainConfig([]), ConfigError);
+  assert.throws(() => parseTrainConfig([]), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /expected an object/.test(e.message));
 });
 
 test("resolve: token budget rounded to whole rows, micro-batch and peak LR derived", () => {

@@ -1,25 +1,14 @@
-import { defineCommand, CliError, str, optStr, optNum, flag } from "../command.js";
-import { fetchFile, FetchError, type FetchResult } from "../../data/fetch.js";
+import { defineRun, str, optStr, optNum, flag } from "../command.js";
+import { UserError } from "../../core/errors.js";
+import { fetchFile, type FetchResult } from "../../data/fetch.js";
 import { Progress } from "../progress.js";
 
-export const dataFetchCommand = defineCommand({
-  name: "data fetch",
-  summary: "download a remote corpus file with resume (HTTP Range), retries and a sha256 check",
-  help: `Usage: plmscale data fetch URL --out FILE [--sha256 HEX] [--retries N] [--quiet] [--json]
-
-Downloads to FILE.part and renames to FILE only when complete (and matching --sha256 when given). A dropped
-connection is retried with back-off, continuing from the bytes already on disk (HTTP Range); rerunning the
-command after an interruption also resumes.
-
-Example:
-  plmscale data fetch https://ftp.uniprot.org/pub/databases/uniprot/uniref/uniref50/uniref50.fasta.gz --out data/uniref50.fasta.gz`,
-  options: { out: { type: "string" }, sha256: { type: "string" }, retries: { type: "string" }, quiet: { type: "boolean" } },
-  positionals: true,
+export default defineRun({
   async run(args, io): Promise<FetchResult> {
     const url = args.positionals[0];
-    if (!url || args.positionals.length > 1) throw new CliError("give exactly one URL", 2);
+    if (!url || args.positionals.length > 1) throw new UserError("give exactly one URL", 2);
     const sha = optStr(args, "sha256");
-    if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new CliError("--sha256 must be 64 hex digits", 2);
+    if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new UserError("--sha256 must be 64 hex digits", 2);
     const progress = new Progress(io.err, flag(args, "quiet"));
     try {
       const r = await fetchFile(url, str(args, "out"), {
@@ -28,10 +17,8 @@ Example:
       });
       progress.stop();
       return r;
-    } catch (e) {
+    } finally {
       progress.stop();
-      if (e instanceof FetchError) throw new CliError(e.message, 4);
-      throw e;
     }
   },
   human(r, io) {

@@ -1,7 +1,7 @@
-import { defineCommand, CliError, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { defineRun, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { prepareCorpus, PrepareError, type SourceSpec, type ProgressEvent, type PrepareOptions } from "../../data/prepare.js";
-import { swissprotPreset, PresetError } from "../../data/swissprot.js";
-import { FastaFormatError } from "../../data/fasta.js";
+import { swissprotPreset } from "../../data/swissprot.js";
 import type { CorpusManifest } from "../../data/manifest.js";
 import { Progress } from "../progress.js";
 import { existsSync } from "node:fs";
@@ -10,71 +10,15 @@ import { cpus } from "node:os";
 /** `name=path[,path…][:weight]` → a source spec. */
 export function parseSourceArg(arg: string): SourceSpec {
   const m = /^([^=]+)=(.+?)(?::([0-9]*\.?[0-9]+(?:e[-+]?\d+)?))?$/i.exec(arg);
-  if (!m) throw new CliError(`--source '${arg}': expected NAME=PATH[,PATH…][:WEIGHT]`, 2);
+  if (!m) throw new UserError(`--source '${arg}': expected NAME=PATH[,PATH…][:WEIGHT]`, 2);
   const paths = m[2]!.split(",").filter(Boolean);
-  for (const p of paths) if (!existsSync(p)) throw new CliError(`--source ${m[1]}: file not found: ${p}`, 2);
+  for (const p of paths) if (!existsSync(p)) throw new UserError(`--source ${m[1]}: file not found: ${p}`, 2);
   const weight = m[3] !== undefined ? Number(m[3]) : 1;
-  if (!(weight > 0)) throw new CliError(`--source ${m[1]}: weight must be > 0`, 2);
+  if (!(weight > 0)) throw new UserError(`--source ${m[1]}: weight must be > 0`, 2);
   return { name: m[1]!, weight, inputs: paths.map((p) => ({ name: p, path: p })) };
 }
 
-export const dataPrepareCommand = defineCommand({
-  name: "data prepare",
-  summary: "build a corpus (token shards, cluster-aware splits, manifest) from FASTA sources or the Swiss-Prot preset",
-  help: `Usage: plmscale data prepare (--preset swissprot[:W] | --source NAME=PATH[,PATH…][:W] …) --out DIR [options]
-
-Streams every source (plain or gzip FASTA, any size, constant memory), validates records against the protein
-alphabet, removes exact duplicates across all sources, clusters the distinct sequences with MMseqs2
-(easy-linclust) and assigns whole clusters to train/valid/test, then writes uint8 token shards, offset indexes
-and manifest.json (written last; an interrupted build leaves only DIR.partial and is simply rerun).
-
-Sources:
-  --preset swissprot[:W]   UniProtKB/Swiss-Prot from Debian's metastudent-data via blastdbcmd (516k proteins);
-                           GO annotations are kept in DIR/annotations/go.tsv
-  --source NAME=PATHS[:W]  a named source with sampling weight W (default 1); repeatable
-Options:
-  --out DIR                corpus directory (required)
-  --max-records N          read at most N records per source (fast sample corpora)
-  --min-length N           drop records shorter than N residues (default 1)
-  --max-length N           drop records longer than N residues (default: keep; the sampler crops)
-  --on-bad skip|fail       invalid records: count and skip (default) or stop with file:line
-  --valid F, --test F      fraction of clusters for validation / test (default 0.01 each)
-  --seed N                 split seed (default 0)
-  --cluster auto|mmseqs|none  auto uses mmseqs when installed; none = exact-duplicate separation only
-  --identity F             mmseqs --min-seq-id (default 0.5)
-  --coverage F             mmseqs -c (default 0.8)
-  --threads N              mmseqs threads (default: all cores)
-  --dedup-memory MB        in-memory dedup table budget before spilling to sorted runs (default 512)
-  --disk-dedup             use the disk (sorted runs) dedup path from the start
-  --hash-inputs            record the sha256 of every input in the manifest (slower ingest)
-  --force                  replace an existing corpus at --out
-  --quiet                  no progress output
-  --json                   print the manifest as JSON
-
-Example:
-  plmscale data prepare --preset swissprot --out corpora/swissprot
-  plmscale data prepare --preset swissprot:0.7 --source mgnify=mgnify.faa.gz:0.3 --out corpora/mix --max-records 20000`,
-  options: {
-    preset: { type: "string" },
-    source: { type: "string", multiple: true },
-    out: { type: "string" },
-    "max-records": { type: "string" },
-    "min-length": { type: "string" },
-    "max-length": { type: "string" },
-    "on-bad": { type: "string" },
-    valid: { type: "string" },
-    test: { type: "string" },
-    seed: { type: "string" },
-    cluster: { type: "string" },
-    identity: { type: "string" },
-    coverage: { type: "string" },
-    threads: { type: "string" },
-    "dedup-memory": { type: "string" },
-    "disk-dedup": { type: "boolean" },
-    force: { type: "boolean" },
-    "hash-inputs": { type: "boolean" },
-    quiet: { type: "boolean" },
-  },
+export default defineRun({
   async run(args, io): Promise<CorpusManifest> {
     const out = str(args, "out");
     const sources: SourceSpec[] = [];
@@ -82,24 +26,19 @@ Example:
     const preset = optStr(args, "preset");
     if (preset !== undefined) {
       const [name, w] = preset.split(":");
-      if (name !== "swissprot") throw new CliError(`--preset '${name}': the only preset is 'swissprot'`, 2);
+      if (name !== "swissprot") throw new UserError(`--preset '${name}': the only preset is 'swissprot'`, 2);
       const weight = w === undefined ? 1 : parseNumber(w, "preset");
-      try {
-        const p = swissprotPreset({ weight });
-        sources.push(p.source);
-        opts.attach = p.attach;
-        opts.preset = p.preset;
-      } catch (e) {
-        if (e instanceof PresetError) throw new CliError(e.message, 3);
-        throw e;
-      }
+      const p = swissprotPreset({ weight });
+      sources.push(p.source);
+      opts.attach = p.attach;
+      opts.preset = p.preset;
     }
     for (const s of strList(args, "source")) sources.push(parseSourceArg(s));
-    if (sources.length === 0) throw new CliError("give --preset swissprot or at least one --source NAME=PATH", 2);
+    if (sources.length === 0) throw new UserError("give --preset swissprot or at least one --source NAME=PATH", 2);
     const onBad = optStr(args, "on-bad") ?? "skip";
-    if (onBad !== "skip" && onBad !== "fail") throw new CliError("--on-bad must be skip or fail", 2);
+    if (onBad !== "skip" && onBad !== "fail") throw new UserError("--on-bad must be skip or fail", 2);
     const cluster = optStr(args, "cluster") ?? "auto";
-    if (!["auto", "mmseqs", "none"].includes(cluster)) throw new CliError("--cluster must be auto, mmseqs or none", 2);
+    if (!["auto", "mmseqs", "none"].includes(cluster)) throw new UserError("--cluster must be auto, mmseqs or none", 2);
     const progress = new Progress(io.err, flag(args, "quiet"));
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
@@ -126,8 +65,9 @@ Example:
       return m;
     } catch (e) {
       progress.stop();
-      if (e instanceof FastaFormatError || e instanceof PrepareError) throw new CliError(e.message, 3);
-      if (io.signal.aborted) throw new CliError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
+      // PrepareError (data/prepare.ts) is still its own class; FastaFormatError is a UserError with exit code 3
+      if (e instanceof PrepareError) throw new UserError(e.message, 3);
+      if (io.signal.aborted) throw new UserError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
       throw e;
     }
   },

@@ -1,32 +1,16 @@
-import { defineCommand, CliError, optStr } from "../command.js";
-import { openCorpus, CorpusFormatError } from "../../data/corpus.js";
+import { defineRun, optStr } from "../command.js";
+import { UserError } from "../../core/errors.js";
+import { openCorpus } from "../../data/corpus.js";
 import { corpusStats, type CorpusStats } from "../../data/stats.js";
 import type { Split } from "../../data/cluster.js";
 
-export const dataStatsCommand = defineCommand({
-  name: "data stats",
-  summary: "counts, length histogram, composition and unigram entropy of a prepared corpus",
-  help: `Usage: plmscale data stats DIR [--split train|valid|test] [--json]
-
-Prints per-source counts (read, kept, duplicates, filtered, invalid; sequences and tokens per split), cluster
-counts, and for one split the length histogram, residue composition and unigram entropy in nats — the loss of a
-model that only knows residue frequencies (≈ 2.89 nats on Swiss-Prot), a floor every model must beat.
-
-Example:
-  plmscale data stats corpora/swissprot --split valid`,
-  options: { split: { type: "string" } },
-  positionals: true,
+export default defineRun({
   async run(args): Promise<CorpusStats> {
     const dir = args.positionals[0];
-    if (!dir || args.positionals.length > 1) throw new CliError("give exactly one corpus directory", 2);
+    if (!dir || args.positionals.length > 1) throw new UserError("give exactly one corpus directory", 2);
     const split = (optStr(args, "split") ?? "train") as Split;
-    if (!["train", "valid", "test"].includes(split)) throw new CliError("--split must be train, valid or test", 2);
-    try {
-      return corpusStats(openCorpus(dir), split);
-    } catch (e) {
-      if (e instanceof CorpusFormatError) throw new CliError(e.message, 3);
-      throw e;
-    }
+    if (!["train", "valid", "test"].includes(split)) throw new UserError("--split must be train, valid or test", 2);
+    return corpusStats(openCorpus(dir), split);
   },
   human(s, io) {
     io.out(`corpus ${s.dir}`);

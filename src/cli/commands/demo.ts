@@ -1,41 +1,12 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand, flag, optNum, optStr, str } from "../command.js";
+import { defineRun, flag, optNum, optStr, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { runDemo, type DemoResult } from "../../app/demo.js";
 import { parseList } from "./sweep-design.js";
 import { exponentLines } from "./sweep-fit.js";
 import { formatDuration } from "../../core/duration.js";
 
-export const demoCommand = defineCommand<DemoResult>({
-  name: "demo",
-  summary: "reproduce the paper's method on Swiss-Prot: CLM + MLM IsoFLOP sweeps, fit, report (≈30 min on 2 cores)",
-  help: `Usage: plmscale demo [--quick] [--out DIR] [--minutes M] [--workers K] [--threads T]
-
-1. builds a Swiss-Prot corpus (Debian's metastudent-data; --max-records of it),
-2. measures this machine's training speed with four short runs and sizes a CLM and an MLM IsoFLOP sweep
-   (3 budgets × 4 sizes each) to fit in about --minutes,
-3. trains the runs (local pool; Ctrl-C stops cleanly, and running the demo again continues where it stopped),
-4. fits IsoFLOP and parametric laws with bootstrap intervals, writes DIR/report.html, and prints the fitted
-   exponents beside the paper's (CLM a=0.578, b=0.422; MLM a=0.776, b=0.230).
-On two CPU cores the budgets are ~1e11–1e12 FLOPs, six orders of magnitude below the paper's; the report says
-how well (or badly) such small sweeps constrain the laws.
-
-Options:
-  --quick            a small grid (3 budgets × 3 sizes per objective, tiny models) that runs in a few minutes
-  --out DIR          where everything goes (default demo-out)
-  --minutes M        target wall time of the whole demo (default 30)
-  --workers K        runs at once (default: cores / threads)
-  --threads T        threads per run (default 1)
-  --max-records N    Swiss-Prot records for the corpus (default 100000; --quick 5000)
-  --data PATH        use this corpus directory or FASTA file instead of building Swiss-Prot
-  --budgets LIST     explicit budgets in FLOPs (skips the speed measurement)
-
-Example:
-  npm run demo            # = plmscale demo --out demo-out
-  plmscale demo --quick --out /tmp/demo`,
-  options: {
-    quick: { type: "boolean" }, out: { type: "string" }, minutes: { type: "string" }, workers: { type: "string" },
-    threads: { type: "string" }, "max-records": { type: "string" }, data: { type: "string" }, budgets: { type: "string" },
-  },
+export default defineRun<DemoResult>({
   async run(args, io) {
     const budgets = optStr(args, "budgets");
     try {
@@ -46,7 +17,7 @@ Example:
         signal: io.signal, log: io.err,
       });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
   },
   human(r, io) {

@@ -1,7 +1,8 @@
 // plmscale doctor: what the engine found — addon, libtorch version and build, BLAS, threads, allocator, CUDA.
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { CliError, defineCommand } from "../command.js";
+import { defineRun } from "../command.js";
+import { UserError } from "../../core/errors.js";
 
 export interface DoctorReport {
   node: string;
@@ -35,14 +36,23 @@ function loadedBlas(): string[] {
   }
 }
 
+/** Why the engine cannot load, and how to fix it: where the addon was looked for and how to build it. */
+function engineMissing(addonPath: string, why: string): UserError {
+  const from = process.env.PLMSCALE_ADDON ? " (from PLMSCALE_ADDON)" : "";
+  const lines = existsSync(addonPath)
+    ? [`the native addon at ${addonPath}${from} exists but does not load: ${why}`, "Rebuild it against the libtorch on this machine:"]
+    : [`the native addon is not built: no file at ${addonPath}${from}.`, "Build it (a C++ compiler and libtorch are needed: Debian's libtorch-dev, or LIBTORCH=<dir> / a Python torch for CUDA):"];
+  return new UserError([...lines, "  bash scripts/build-native.sh    (or: npm run setup)", "Commands that need no tensors (plan, fit, report, sweep design|status|fit) work without it."].join("\n"), 3);
+}
+
 export async function doctor(): Promise<DoctorReport> {
-  let torch: typeof import("../../torch/index.js");
+  const { addonPath, loadNative } = await import("../../torch/native.js");
   try {
-    torch = await import("../../torch/index.js");
+    loadNative();
   } catch (e) {
-    throw new CliError(`the native engine is not usable: ${(e as Error).message}\nBuild it with 'npm run setup' (or 'bash scripts/build-native.sh').`, 3);
+    throw engineMissing(addonPath, (e as Error).message);
   }
-  const { addonPath } = await import("../../torch/native.js");
+  const torch = await import("../../torch/index.js");
   const info = torch.buildInfo();
   const available = torch.cuda.isAvailable();
   const devices = available ? torch.cuda.deviceCount() : 0;
@@ -68,24 +78,7 @@ export async function doctor(): Promise<DoctorReport> {
   };
 }
 
-export const doctorCommand = defineCommand({
-  name: "doctor",
-  summary: "show what the tensor engine found (libtorch, BLAS, threads, allocator, CUDA)",
-  help: [
-    "Usage: plmscale doctor [--verbose] [--json]",
-    "",
-    "Loads the native addon and reports the libtorch version and build flavour, the BLAS library in use,",
-    "intra-op threads (PLMSCALE_THREADS), whether malloc thresholds are raised (PLMSCALE_MALLOC=default",
-    "turns that off), the attention and AdamW implementations chosen by probing, and CUDA devices.",
-    "",
-    "Options:",
-    "  --verbose   also print libtorch's build configuration",
-    "  --json      machine-readable output",
-    "",
-    "Example:",
-    "  plmscale doctor",
-  ].join("\n"),
-  options: { verbose: { type: "boolean" } },
+export default defineRun({
   async run(args) {
     const r = await doctor();
     return args.values.verbose ? r : { ...r, config: r.config.split("\n").find((l) => l.includes("BLAS_INFO"))?.trim() ?? "" };

@@ -1,31 +1,20 @@
 // plmscale embed: mean-pooled (and optionally per-residue) embeddings of sequences from a run, as JSONL.
 import { existsSync, writeFileSync } from "node:fs";
-import { CliError, defineCommand, flag, optStr, str } from "../command.js";
+import { defineRun, flag, optStr, str } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { readFastaRecords } from "../../train/data-source.js";
 
-export const embedCommand = defineCommand({
-  name: "embed",
-  summary: "embeddings (mean-pooled, optionally per residue) of FASTA sequences from a run",
-  help: `Usage: plmscale embed --run RUN --fasta FILE [--out FILE.jsonl] [--per-residue] [--json]
-
-Final hidden states after the final LayerNorm; the mean is over residues (<cls>/<eos> excluded). Writes one
-JSON line per sequence {"id", "length", "mean": [D], "perResidue"?: [[D] × L]} to --out (default stdout).
-  --run RUN         a run directory or a checkpoint directory
-  --device cpu|cuda
-
-Example:
-  plmscale embed --run runs/mlm-8M --fasta proteins.fasta --out emb.jsonl`,
-  options: { run: { type: "string" }, fasta: { type: "string" }, out: { type: "string" }, "per-residue": { type: "boolean" }, device: { type: "string" } },
+export default defineRun({
   async run(args, io) {
     const run = str(args, "run"), fasta = str(args, "fasta"), out = optStr(args, "out");
-    if (!existsSync(run)) throw new CliError(`--run: ${run} not found`, 2);
-    if (!existsSync(fasta)) throw new CliError(`--fasta: ${fasta} not found`, 2);
+    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
+    if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
     let loaded;
     try {
       loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     } catch (e) {
-      throw new CliError((e as Error).message, 1);
+      throw new UserError((e as Error).message, 1);
     }
     const lines: string[] = [];
     try {
@@ -34,7 +23,7 @@ Example:
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }
     } catch (e) {
-      throw new CliError((e as Error).message, 1);
+      throw new UserError((e as Error).message, 1);
     } finally {
       loaded.model.dispose();
     }

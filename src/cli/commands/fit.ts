@@ -1,6 +1,7 @@
 // plmscale fit: scaling laws from a runs table (IsoFLOP, parametric, envelope) or CLM→MLM transfer pairs.
 import { readFileSync, writeFileSync } from "node:fs";
-import { CliError, defineCommand, flag, optNum, optStr, str, type CommandIO } from "../command.js";
+import { defineRun, flag, optNum, optStr, str, type CommandIO } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { fitParametricParallel } from "../../scaling/bootstrap-pool.js";
 import { fitEnvelope, type EnvelopeFit } from "../../scaling/envelope.js";
 import { fitIsoflop, type IsoflopFit } from "../../scaling/isoflop.js";
@@ -21,48 +22,16 @@ export type FitResult =
   | { method: "envelope"; lm?: Objective; runs: number; skipped: number; fit: EnvelopeFit; preset?: string }
   | { method: "transfer"; lm: "mlm"; runs: number; skipped: number; law: ParametricLaw; lawSource: string; points: TransferPoint[]; fit?: TransferLaw; warnings: string[] };
 
-const HELP = `Usage: plmscale fit --runs FILE|DIR --method isoflop|parametric|envelope|transfer [options]
-
-Fit scaling laws to your own runs. FILE is a runs table (CSV or JSONL with columns objective,N,D,C,loss;
-any two of N, D, C suffice, C = 6·N·D; extra columns are kept) or a sweep directory of runs (*/result.json).
-
-Methods:
-  isoflop     parabola of loss in ln N per budget → minima → N_opt=kN·C^a, D_opt=kD·C^b, L_opt=kL·(C/cRef)^γ
-  parametric  L(N,D) = E + A/N^α + B/D^β (Chinchilla approach 3: Huber δ=1e-3 on log loss, L-BFGS from a grid)
-  envelope    lower envelope of loss curves (--runs: a sweep directory with metrics.jsonl, or a table with
-              columns run,flops,loss[,N]) → L = kL·(C/cRef)^γ and N_opt ∝ C^a
-  transfer    MLM runs from scratch vs MLM runs initialised from CLM (column init=clm; optional pair column)
-              → effectively transferred tokens D_t and D_t = k·D_F^α·N^β
-
-Options:
-  --runs FILE|DIR        runs table or sweep directory (required)
-  --method NAME          isoflop | parametric | envelope | transfer (default isoflop)
-  --objective clm|mlm    which runs to fit (required when the table has both)
-  --bootstrap N          resamples for confidence intervals (default 200 isoflop, 200 parametric, 0 to skip)
-  --level X              interval level (default 0.95)
-  --seed S               bootstrap seed (default 0)
-  --workers N            threads for the parametric bootstrap (default: cores)
-  --all-starts           parametric: run L-BFGS from every grid start (4,500) instead of the best 200
-  --skip-bad             skip bad rows (the count and the first few are reported) instead of failing
-  --at C                 isoflop/parametric: also report the law's optimum N, D, L at C FLOPs
-  --save-preset FILE     save the fitted allocation law as a preset JSON for 'plmscale plan --preset FILE'
-  --law FILE             transfer: the from-scratch MLM law (JSON of 'fit --method parametric --json');
-                         default: a parametric fit of the scratch rows in the table
-  --json                 machine-readable output
-
-Example:
-  plmscale fit --runs sweep/ --objective mlm --method isoflop --bootstrap 500 --save-preset my-mlm.json`;
-
 function pickObjective(rows: RunRow[], wanted: string | undefined): { lm: Objective; rows: RunRow[] } {
-  if (wanted !== undefined && wanted !== "clm" && wanted !== "mlm") throw new CliError(`--objective must be clm or mlm, got '${wanted}'`, 2);
+  if (wanted !== undefined && wanted !== "clm" && wanted !== "mlm") throw new UserError(`--objective must be clm or mlm, got '${wanted}'`, 2);
   const present = [...new Set(rows.map((r) => r.objective))];
   if (wanted === undefined) {
-    if (present.length > 1) throw new CliError("the table holds both clm and mlm runs: choose one with --objective", 2);
-    if (present.length === 0) throw new CliError("the runs table has no rows", 1);
+    if (present.length > 1) throw new UserError("the table holds both clm and mlm runs: choose one with --objective", 2);
+    if (present.length === 0) throw new UserError("the runs table has no rows", 1);
     return { lm: present[0]!, rows };
   }
   const sel = rows.filter((r) => r.objective === wanted);
-  if (sel.length === 0) throw new CliError(`no ${wanted} runs in the table (objectives present: ${present.join(", ") || "none"})`, 1);
+  if (sel.length === 0) throw new UserError(`no ${wanted} runs in the table (objectives present: ${present.join(", ") || "none"})`, 1);
   return { lm: wanted as Objective, rows: sel };
 }
 
@@ -76,61 +45,52 @@ function readTable(path: string, skipBad: boolean, io: CommandIO) {
     }
     return t;
   } catch (e) {
-    if (e instanceof RunsTableError) throw new CliError(`${e.message}${skipBad ? "" : " (use --skip-bad to skip bad rows)"}`, 1);
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`no such file or directory: ${path}`, 1);
+    if (e instanceof RunsTableError) throw new UserError(`${e.message}${skipBad ? "" : " (use --skip-bad to skip bad rows)"}`, e.exitCode);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError(`no such file or directory: ${path}`, 1);
     throw e;
   }
 }
 
 function savePreset(file: string, lm: Objective | undefined, law: Preset["law"], source: string): string {
-  if (!lm) throw new CliError("--save-preset needs the runs' objective (add N and objective to the curves)", 2);
+  if (!lm) throw new UserError("--save-preset needs the runs' objective (add N and objective to the curves)", 2);
   const preset: Preset = { name: file.replace(/^.*\//, "").replace(/\.json$/, ""), objective: lm, law, source };
   writeFileSync(file, JSON.stringify(preset, null, 2) + "\n");
   return file;
 }
 
 function wrap<T>(f: () => T): T {
-  try { return f(); } catch (e) { throw e instanceof CliError ? e : new CliError((e as Error).message, 1); }
+  try { return f(); } catch (e) { throw e instanceof UserError ? e : new UserError((e as Error).message, 1); }
 }
 
-export const fitCommand = defineCommand<FitResult>({
-  name: "fit",
-  summary: "fit scaling laws (IsoFLOP, parametric, envelope, transfer) to a runs table",
-  help: HELP,
-  options: {
-    runs: { type: "string" }, method: { type: "string" }, objective: { type: "string" },
-    bootstrap: { type: "string" }, level: { type: "string" }, seed: { type: "string" }, workers: { type: "string" },
-    "all-starts": { type: "boolean" }, "skip-bad": { type: "boolean" }, "save-preset": { type: "string" }, law: { type: "string" }, at: { type: "string" },
-  },
+export default defineRun<FitResult>({
   async run(args, io) {
     const path = str(args, "runs");
     const method = str(args, "method", "isoflop") as Method;
     if (!["isoflop", "parametric", "envelope", "transfer"].includes(method)) {
-      throw new CliError(`--method must be isoflop, parametric, envelope or transfer, got '${method}'`, 2);
+      throw new UserError(`--method must be isoflop, parametric, envelope or transfer, got '${method}'`, 2);
     }
     const skipBad = flag(args, "skip-bad");
     const level = optNum(args, "level") ?? 0.95;
-    if (!(level > 0 && level < 1)) throw new CliError("--level must be between 0 and 1", 2);
+    if (!(level > 0 && level < 1)) throw new UserError("--level must be between 0 and 1", 2);
     const seed = optNum(args, "seed") ?? 0;
     const resamples = optNum(args, "bootstrap") ?? 200;
-    if (!(resamples >= 0) || !Number.isInteger(resamples)) throw new CliError("--bootstrap must be a whole number ≥ 0", 2);
+    if (!(resamples >= 0) || !Number.isInteger(resamples)) throw new UserError("--bootstrap must be a whole number ≥ 0", 2);
     const presetFile = optStr(args, "save-preset");
     const wanted = optStr(args, "objective");
     const at = optNum(args, "at");
-    if (at !== undefined && !(at > 0)) throw new CliError("--at must be a positive number of FLOPs", 2);
+    if (at !== undefined && !(at > 0)) throw new UserError("--at must be a positive number of FLOPs", 2);
 
     if (method === "envelope") {
       let curves;
       try { curves = readCurves(path); } catch (e) {
-        if (e instanceof RunsTableError) throw new CliError(e.message, 1);
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`no such file or directory: ${path}`, 1);
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError(`no such file or directory: ${path}`, 1);
         throw e;
       }
       const fit = wrap(() => fitEnvelope(curves));
       const lm = wanted === "clm" || wanted === "mlm" ? wanted : undefined;
       const res: FitResult = { method, ...(lm ? { lm } : {}), runs: fit.runs, skipped: 0, fit };
       if (presetFile) {
-        if (fit.a === undefined) throw new CliError("--save-preset: the envelope has no N_opt law (runs need N)", 1);
+        if (fit.a === undefined) throw new UserError("--save-preset: the envelope has no N_opt law (runs need N)", 1);
         res.preset = savePreset(presetFile, lm, { kN: fit.kN!, a: fit.a, kD: fit.kD!, b: fit.b!, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `envelope fit of ${path}`);
       }
       return res;
@@ -140,20 +100,20 @@ export const fitCommand = defineCommand<FitResult>({
     if (method === "transfer") {
       const mlmRows = table.rows.filter((r) => r.objective === "mlm");
       const pairs = pairRuns(mlmRows);
-      if (pairs.length === 0) throw new CliError("no transfer pairs: the table needs MLM runs with init=clm and matching from-scratch MLM runs (same N and D, or a pair column)", 1);
+      if (pairs.length === 0) throw new UserError("no transfer pairs: the table needs MLM runs with init=clm and matching from-scratch MLM runs (same N and D, or a pair column)", 1);
       let law: ParametricLaw, lawSource: string;
       const lawFile = optStr(args, "law");
       if (lawFile) {
         const j = JSON.parse(readFileSync(lawFile, "utf8")) as { fit?: ParametricLaw } & ParametricLaw;
         const l = j.fit ?? j;
         for (const k of ["E", "A", "B", "alpha", "beta"] as const) {
-          if (typeof l[k] !== "number") throw new CliError(`--law ${lawFile}: missing number '${k}' (expected the JSON of 'plmscale fit --method parametric --json')`, 1);
+          if (typeof l[k] !== "number") throw new UserError(`--law ${lawFile}: missing number '${k}' (expected the JSON of 'plmscale fit --method parametric --json')`, 1);
         }
         law = { E: l.E, A: l.A, B: l.B, alpha: l.alpha, beta: l.beta };
         lawSource = lawFile;
       } else {
         const scratch = mlmRows.filter((r) => !isTransferRun(r));
-        if (scratch.length < 5) throw new CliError(`only ${scratch.length} from-scratch MLM runs to fit the scratch law (need ≥ 5): pass --law FILE`, 1);
+        if (scratch.length < 5) throw new UserError(`only ${scratch.length} from-scratch MLM runs to fit the scratch law (need ≥ 5): pass --law FILE`, 1);
         law = await fitParametricParallel(scratch, { bootstrap: 0 });
         lawSource = `parametric fit of ${scratch.length} from-scratch MLM runs`;
       }
@@ -176,7 +136,7 @@ export const fitCommand = defineCommand<FitResult>({
     const workers = optNum(args, "workers");
     const fit = await fitParametricParallel(rows, {
       bootstrap: resamples, seed, level, ...(workers ? { workers } : {}), ...(flag(args, "all-starts") ? { topStarts: Infinity } : {}),
-    }).catch((e: Error) => { throw new CliError(e.message, 1); });
+    }).catch((e: Error) => { throw new UserError(e.message, 1); });
     const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
     if (at !== undefined) res.at = { C: at, ...parametricOptimum(fit, at) };
     if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`);

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { trainSplitTokens } from "../../data/manifest.js";
-import { CliError, defineCommand, flag, optNum, optStr, type ParsedArgs } from "../command.js";
+import { defineRun, flag, optNum, optStr, type ParsedArgs } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
 import { planModel, type Plan } from "../../scaling/planner.js";
@@ -18,65 +19,32 @@ export interface PlanResult extends Plan {
   emitted?: string;
 }
 
-const HELP = `Usage: plmscale plan --objective clm|mlm (--flops C | --pf-days P | --gpu-hours H --gpu G | --like MODEL) [options]
-
-Compute-optimal model for a budget: N_opt, D_opt and expected loss from a scaling law (default: the released
-fits of Cheng et al. 2024), a concrete shape whose exact non-embedding parameter count is close to N_opt,
-FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a config for 'plmscale train'.
-
-Budget (one of):
-  --flops C              FLOPs (C = 6·N·D), e.g. 1e21
-  --pf-days P            petaFLOP/s-days (1 PF-day = 8.64e19 FLOPs)
-  --gpu-hours H          GPU-hours on --gpu at --mfu
-  --like MODEL           a published model's budget 6·N·D: ${Object.keys(NAMED_BUDGETS).join(", ")}
-  --tokens D             with --like: override (or supply) the model's training tokens
-
-Options:
-  --objective clm|mlm    the objective (default with --like: the model's own)
-  --preset NAME|FILE     ${Object.keys(PRESETS).join(", ")}, or a saved fit (plmscale fit --save-preset)
-  --gpu NAME             ${Object.keys(GPUS).join(", ")} (peak dense bf16) for time estimates
-  --mfu M                model-FLOPs utilisation, 0..1 (default 0.4)
-  --gpus K               GPUs in parallel for wall-clock (default 1)
-  --unique-tokens U      unique tokens in your corpus (epochs, effective data under repetition)
-  --corpus DIR|FILE      a corpus directory or manifest.json: unique tokens from its training split
-  --context T            context length (default 1024)
-  --joint                MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost
-  --clm-fraction F       share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})
-  --transfer-law FILE    JSON of 'plmscale fit --method transfer --json' to predict the transfer gain
-  --emit FILE            write a train config (docs/CONTRACTS.md) for 'plmscale train --config FILE'
-  --device cpu|cuda      emitted device (default cuda); --dtype float32|bfloat16 (default bfloat16)
-  --json                 machine-readable output
-
-Examples:
-  plmscale plan --objective mlm --like esm2-3b
-  plmscale plan --objective clm --gpu-hours 10000 --gpu h100 --mfu 0.4 --emit clm.json`;
-
 function loadPreset(spec: string | undefined, objective: Objective): Preset {
   if (spec === undefined) return defaultPreset(objective);
   if (PRESETS[spec]) return presetByName(spec);
   if (existsSync(spec)) {
     try { return presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec); }
-    catch (e) { throw new CliError((e as Error).message, 1); }
+    catch (e) { throw new UserError((e as Error).message, 1); }
   }
-  throw new CliError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
+  throw new UserError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
 }
 
 function corpusTokens(path: string): number {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, "manifest.json") : path;
-  if (!existsSync(file)) throw new CliError(`--corpus: no manifest at ${file}`, 1);
+  if (!existsSync(file)) throw new UserError(`--corpus: no manifest at ${file}`, 1);
   let m: Record<string, unknown>;
   try { m = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>; }
-  catch (e) { throw new CliError(`--corpus: ${file} is not JSON (${(e as Error).message})`, 1); }
+  catch (e) { throw new UserError(`--corpus: ${file} is not JSON (${(e as Error).message})`, 1); }
   const t = trainSplitTokens(m);
-  if (t === null || t <= 0) throw new CliError(`--corpus: found no token count in ${file}; pass --unique-tokens`, 1);
+  if (t === null || t <= 0) throw new UserError(`--corpus: found no token count in ${file}; pass --unique-tokens`, 1);
   return t;
 }
 
 function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   const given = ["flops", "pf-days", "gpu-hours", "like"].filter((k) => optStr(args, k) !== undefined);
-  if (given.length !== 1) throw new CliError("give exactly one budget: --flops, --pf-days, --gpu-hours or --like", 2);
+  if (given.length !== 1) throw new UserError("give exactly one budget: --flops, --pf-days, --gpu-hours or --like", 2);
   const from = given[0] as PlanResult["budget"]["from"];
-  if (from !== "like" && optStr(args, "tokens") !== undefined) throw new CliError("--tokens goes with --like", 2);
+  if (from !== "like" && optStr(args, "tokens") !== undefined) throw new UserError("--tokens goes with --like", 2);
   let objective = objectiveArg;
   let C: number;
   let like: PlanResult["budget"]["like"];
@@ -84,42 +52,32 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   else if (from === "pf-days") C = pfDaysToFlops(optNum(args, "pf-days")!);
   else if (from === "gpu-hours") {
     const gpu = optStr(args, "gpu");
-    if (!gpu) throw new CliError("--gpu-hours needs --gpu", 2);
+    if (!gpu) throw new UserError("--gpu-hours needs --gpu", 2);
     try { C = gpuHoursToFlops(optNum(args, "gpu-hours")!, gpu, optNum(args, "mfu") ?? 0.4); }
-    catch (e) { throw new CliError((e as Error).message, 2); }
+    catch (e) { throw new UserError((e as Error).message, 2); }
   } else {
     let b;
-    try { b = namedBudget(optStr(args, "like")!); } catch (e) { throw new CliError((e as Error).message, 2); }
+    try { b = namedBudget(optStr(args, "like")!); } catch (e) { throw new UserError((e as Error).message, 2); }
     let r;
-    try { r = budgetFlops(b, optNum(args, "tokens")); } catch (e) { throw new CliError((e as Error).message, 2); }
+    try { r = budgetFlops(b, optNum(args, "tokens")); } catch (e) { throw new UserError((e as Error).message, 2); }
     C = r.C;
     objective ??= b.objective;
     like = { name: b.name, N: b.N, D: r.D, source: b.source, ...(b.approximate && optNum(args, "tokens") === undefined ? { approximate: b.approximate } : {}) };
   }
-  if (!(C > 0)) throw new CliError("the compute budget must be positive", 2);
-  if (objective === undefined) throw new CliError("missing --objective clm|mlm", 2);
-  if (objective !== "clm" && objective !== "mlm") throw new CliError(`--objective must be clm or mlm, got '${objective}'`, 2);
+  if (!(C > 0)) throw new UserError("the compute budget must be positive", 2);
+  if (objective === undefined) throw new UserError("missing --objective clm|mlm", 2);
+  if (objective !== "clm" && objective !== "mlm") throw new UserError(`--objective must be clm or mlm, got '${objective}'`, 2);
   return { C, objective: objective as Objective, budget: { from, ...(like ? { like } : {}) } };
 }
 
-export const planCommand = defineCommand<PlanResult>({
-  name: "plan",
-  summary: "plan a compute-optimal protein LM for a budget (size, tokens, shape, GPU time, config)",
-  help: HELP,
-  options: {
-    objective: { type: "string" }, flops: { type: "string" }, "pf-days": { type: "string" }, "gpu-hours": { type: "string" },
-    like: { type: "string" }, tokens: { type: "string" }, preset: { type: "string" }, gpu: { type: "string" },
-    mfu: { type: "string" }, gpus: { type: "string" }, "unique-tokens": { type: "string" }, corpus: { type: "string" },
-    context: { type: "string" }, joint: { type: "boolean" }, "clm-fraction": { type: "string" },
-    "transfer-law": { type: "string" }, emit: { type: "string" }, device: { type: "string" }, dtype: { type: "string" },
-  },
+export default defineRun<PlanResult>({
   async run(args) {
     const { C, objective, budget } = resolveBudget(args, optStr(args, "objective"));
     const preset = loadPreset(optStr(args, "preset"), objective);
     const gpu = optStr(args, "gpu");
-    if (gpu && !GPUS[gpu.toLowerCase()]) throw new CliError(`unknown GPU '${gpu}' (known: ${Object.keys(GPUS).join(", ")})`, 2);
+    if (gpu && !GPUS[gpu.toLowerCase()]) throw new UserError(`unknown GPU '${gpu}' (known: ${Object.keys(GPUS).join(", ")})`, 2);
     const mfu = optNum(args, "mfu");
-    if (mfu !== undefined && !(mfu > 0 && mfu <= 1)) throw new CliError("--mfu must be in (0, 1]", 2);
+    if (mfu !== undefined && !(mfu > 0 && mfu <= 1)) throw new UserError("--mfu must be in (0, 1]", 2);
     const corpus = optStr(args, "corpus");
     const uniqueTokens = optNum(args, "unique-tokens") ?? (corpus ? corpusTokens(corpus) : undefined);
     let plan: Plan;
@@ -129,30 +87,30 @@ export const planCommand = defineCommand<PlanResult>({
         ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus: optNum(args, "gpus") ?? 1,
         ...(uniqueTokens !== undefined ? { uniqueTokens } : {}),
       });
-    } catch (e) { throw new CliError((e as Error).message, 1); }
+    } catch (e) { throw new UserError((e as Error).message, 1); }
     const result: PlanResult = { ...plan, budget };
     if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
     if (flag(args, "joint") || optStr(args, "clm-fraction") !== undefined) {
-      if (objective !== "mlm") throw new CliError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
+      if (objective !== "mlm") throw new UserError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
       let transferLaw: TransferLaw | undefined;
       let mlmLaw: ParametricLaw | undefined;
       const tl = optStr(args, "transfer-law");
       if (tl) {
         const j = JSON.parse(readFileSync(tl, "utf8")) as { fit?: TransferLaw; law?: ParametricLaw };
-        if (!j.fit) throw new CliError(`--transfer-law ${tl}: no fitted law in it (needs 'fit' from plmscale fit --method transfer --json)`, 1);
+        if (!j.fit) throw new UserError(`--transfer-law ${tl}: no fitted law in it (needs 'fit' from plmscale fit --method transfer --json)`, 1);
         transferLaw = j.fit;
         mlmLaw = j.law;
       }
       try {
         result.joint = planJoint(C, plan.N, optNum(args, "clm-fraction") ?? CLM_FRACTION_GUIDANCE.default, { ...(transferLaw ? { transferLaw } : {}), ...(mlmLaw ? { mlmLaw } : {}) });
-      } catch (e) { throw new CliError((e as Error).message, 2); }
+      } catch (e) { throw new UserError((e as Error).message, 2); }
     }
     const emit = optStr(args, "emit");
     if (emit) {
       const device = optStr(args, "device") ?? "cuda";
       const dtype = optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16");
-      if (device !== "cpu" && device !== "cuda") throw new CliError("--device must be cpu or cuda", 2);
-      if (dtype !== "float32" && dtype !== "bfloat16") throw new CliError("--dtype must be float32 or bfloat16", 2);
+      if (device !== "cpu" && device !== "cuda") throw new UserError("--device must be cpu or cuda", 2);
+      if (dtype !== "float32" && dtype !== "bfloat16") throw new UserError("--dtype must be float32 or bfloat16", 2);
       const cfg = trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) }));
       writeFileSync(emit, JSON.stringify(cfg, null, 2) + "\n");
       result.emitted = emit;

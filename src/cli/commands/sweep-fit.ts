@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
-import { CliError, defineCommand, num, optStr } from "../command.js";
+import { defineRun, num, optStr } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { writeJsonAtomic } from "../../core/files.js";
 
@@ -25,35 +26,17 @@ export function exponentLines(f: SweepFit): string[] {
   });
 }
 
-export const sweepFitCommand = defineCommand<SweepFit & { file: string }>({
-  name: "sweep fit",
-  summary: "fit scaling laws to a sweep's finished runs (IsoFLOP, parametric, envelope) with intervals",
-  help: `Usage: plmscale sweep fit SWEEP [--bootstrap N] [--out FILE]
-
-Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
-IsoFLOP parabolas per budget and power laws N_opt ∝ C^a, D_opt ∝ C^b, L_opt ∝ C^γ with bootstrap intervals;
-the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss curves (metrics.jsonl).
-Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
-Writes SWEEP/fit.json (read by 'plmscale report').
-
-Options:
-  --bootstrap N   resamples for the intervals (default 200)
-  --out FILE      where to write the fit (default SWEEP/fit.json)
-
-Example:
-  plmscale sweep fit sweeps/demo`,
-  options: { bootstrap: { type: "string" }, out: { type: "string" } },
-  positionals: true,
+export default defineRun<SweepFit & { file: string }>({
   async run(args) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     let fit: SweepFit;
     try {
       fit = fitSweep(dir, { bootstrap: num(args, "bootstrap", 200) });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new UserError((e as Error).message);
     }
-    if (fit.objectives.every((o) => o.runs === 0)) throw new CliError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
+    if (fit.objectives.every((o) => o.runs === 0)) throw new UserError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
     const file = resolve(optStr(args, "out") ?? join(dir, "fit.json"));
     writeJsonAtomic(file, fit);
     return { ...fit, file };

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, defineCommand, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { defineRun, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { shellQuote, slurmScript } from "../../sweep/slurm.js";
@@ -9,7 +10,7 @@ import { shellQuote, slurmScript } from "../../sweep/slurm.js";
 export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
   const d = optStr(args, "device");
   if (d === undefined || d === "cpu" || d === "cuda") return d;
-  throw new CliError(`--device must be cpu or cuda, got '${d}'`, 2);
+  throw new UserError(`--device must be cpu or cuda, got '${d}'`, 2);
 }
 
 /** How compute nodes should call this plmscale: node + this build's main.js (absolute). */
@@ -21,7 +22,7 @@ function openDesign(dir: string) {
   try {
     return readDesign(dir);
   } catch (e) {
-    throw new CliError((e as Error).message, 2);
+    throw new UserError((e as Error).message, 2);
   }
 }
 
@@ -36,50 +37,17 @@ export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, onl
 
 type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number> };
 
-export const sweepRunCommand = defineCommand<RunResult>({
-  name: "sweep run",
-  summary: "run a sweep's training runs locally (skip finished, resume interrupted, retry once) or emit a Slurm array",
-  help: `Usage: plmscale sweep run SWEEP [--workers K] [--threads T] [--device cpu|cuda]
-       plmscale sweep run SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]
-
-Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
-threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
-run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
-sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
-
---emit slurm writes SWEEP/sweep.sbatch: an 'sbatch --array' job whose task i runs
-'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
-the same.
-
-Options:
-  --workers K          runs at once (default 1)
-  --threads T          threads per run (sets OMP_NUM_THREADS and the run's config)
-  --device cpu|cuda    override the design's device for fresh runs
-  --skip-failed        leave runs that failed in an earlier invocation alone
-  --emit slurm         write the Slurm array script instead of running
-  --partition P, --gpus-per-run G, --time T, --max-concurrent K, --cpus-per-run C   Slurm settings
-  --plmscale CMD       how compute nodes invoke plmscale (default: this node and build, absolute paths)
-  --script FILE        where to write the script (default SWEEP/sweep.sbatch)
-
-Examples:
-  plmscale sweep run sweeps/demo --workers 1 --threads 2
-  plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00`,
-  options: {
-    workers: { type: "string" }, threads: { type: "string" }, device: { type: "string" }, "skip-failed": { type: "boolean" },
-    emit: { type: "string" }, partition: { type: "string" }, "gpus-per-run": { type: "string" }, time: { type: "string" },
-    "max-concurrent": { type: "string" }, "cpus-per-run": { type: "string" }, plmscale: { type: "string" }, script: { type: "string" },
-  },
-  positionals: true,
+export default defineRun<RunResult>({
   async run(args, io) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep run SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep run SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     const emit = optStr(args, "emit");
     if (emit !== undefined) {
-      if (emit !== "slurm") throw new CliError(`--emit supports 'slurm', got '${emit}'`, 2);
+      if (emit !== "slurm") throw new UserError(`--emit supports 'slurm', got '${emit}'`, 2);
       const design = openDesign(dir);
       const st = sweepStatus(dir, design);
       const left = st.runs.filter((r) => r.state !== "done").map((r) => r.index);
-      if (left.length === 0) throw new CliError("every run of this sweep has finished; nothing to submit");
+      if (left.length === 0) throw new UserError("every run of this sweep has finished; nothing to submit");
       const script = slurmScript(design, {
         sweepDir: dir, plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"),
         gpusPerRun: optNum(args, "gpus-per-run"), time: optStr(args, "time"), maxConcurrent: optNum(args, "max-concurrent"),

@@ -1,30 +1,20 @@
 import { resolve } from "node:path";
-import { CliError, defineCommand } from "../command.js";
+import { defineRun } from "../command.js";
+import { UserError } from "../../core/errors.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { estimateEta } from "../../sweep/progress.js";
 import { formatDuration } from "../../core/duration.js";
 import type { SweepStatus } from "../../sweep/types.js";
 
-export const sweepStatusCommand = defineCommand<SweepStatus & { etaSeconds: number | null }>({
-  name: "sweep status",
-  summary: "show a sweep's runs: done, running, interrupted, failed (with the error), pending",
-  help: `Usage: plmscale sweep status SWEEP [--json]
-
-Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
-filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.
-
-Example:
-  plmscale sweep status sweeps/demo`,
-  options: {},
-  positionals: true,
+export default defineRun<SweepStatus & { etaSeconds: number | null }>({
   async run(args) {
-    if (args.positionals.length !== 1) throw new CliError("expected one sweep directory: plmscale sweep status SWEEP", 2);
+    if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep status SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     let design;
     try {
       design = readDesign(dir);
     } catch (e) {
-      throw new CliError((e as Error).message, 2);
+      throw new UserError((e as Error).message, 2);
     }
     const st = sweepStatus(dir, design);
     const finished = st.runs.filter((r) => r.state === "done" && r.wallSeconds).map((r) => ({ C: design.points[r.index]!.C, wallSeconds: r.wallSeconds! }));

@@ -1,16 +1,12 @@
 import { readFileSync } from "node:fs";
-import { defineCommand } from "../command.js";
+import { defineRun } from "../command.js";
 
 export function packageVersion(): string {
   const url = new URL("../../../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
 }
 
-export const versionCommand = defineCommand({
-  name: "version",
-  summary: "print the plmscale version",
-  help: "Usage: plmscale version [--json]",
-  options: {},
+export default defineRun({
   async run() {
     return { version: packageVersion() };
   },

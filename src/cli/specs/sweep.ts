@@ -1,0 +1,142 @@
+// Declarations of the sweep commands and the demo; the run code loads on demand.
+import { defineCommand } from "../command.js";
+
+export const demoCommand = defineCommand({
+  name: "demo",
+  summary: "reproduce the paper's method on Swiss-Prot: CLM + MLM IsoFLOP sweeps, fit, report (≈30 min on 2 cores)",
+  usage: ["[--quick] [--out DIR] [--minutes M] [--workers K] [--threads T]"],
+  description: `1. builds a Swiss-Prot corpus (Debian's metastudent-data; --max-records of it),
+2. measures this machine's training speed with four short runs and sizes a CLM and an MLM IsoFLOP sweep
+   (3 budgets × 4 sizes each) to fit in about --minutes,
+3. trains the runs (local pool; Ctrl-C stops cleanly, and running the demo again continues where it stopped),
+4. fits IsoFLOP and parametric laws with bootstrap intervals, writes DIR/report.html, and prints the fitted
+   exponents beside the paper's (CLM a=0.578, b=0.422; MLM a=0.776, b=0.230).
+On two CPU cores the budgets are ~1e11–1e12 FLOPs, six orders of magnitude below the paper's; the report says
+how well (or badly) such small sweeps constrain the laws.`,
+  options: {
+    quick: { type: "boolean", description: "a small grid (3 budgets × 3 sizes per objective, tiny models) that runs in a few minutes" },
+    out: { type: "string", value: "DIR", default: "demo-out", description: "where everything goes" },
+    minutes: { type: "string", value: "M", description: "target wall time of the whole demo (default 30)" },
+    workers: { type: "string", value: "K", description: "runs at once (default: cores / threads)" },
+    threads: { type: "string", value: "T", description: "threads per run (default 1)" },
+    "max-records": { type: "string", value: "N", description: "Swiss-Prot records for the corpus (default 100000; --quick 5000)" },
+    data: { type: "string", value: "PATH", description: "use this corpus directory or FASTA file instead of building Swiss-Prot" },
+    budgets: { type: "string", value: "LIST", description: "explicit budgets in FLOPs (skips the speed measurement)" },
+  },
+  examples: ["npm run demo            # = plmscale demo --out demo-out", "plmscale demo --quick --out /tmp/demo"],
+  engine: true,
+  load: () => import("../commands/demo.js"),
+});
+
+export const sweepDesignCommand = defineCommand({
+  name: "sweep design",
+  summary: "design an IsoFLOP sweep: budgets × model sizes around the predicted optimum",
+  usage: ["--objective clm|mlm|both --budgets C1,C2,... --corpus DIR --out SWEEP [options]"],
+  description: `Per budget C (FLOPs), picks model sizes spread evenly in log N around the predicted compute-optimal size
+(±0.75 decades), trains each on D = C/(6N) tokens with its LR schedule set to its own budget and the peak LR
+falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).`,
+  options: {
+    objective: { type: "string", value: "clm|mlm|both", default: "both", description: "objectives to sweep" },
+    budgets: { type: "string", value: "LIST", required: true, description: "compute budgets in FLOPs, e.g. 1e13,3e13,1e14" },
+    sizes: { type: "string", value: "auto|LIST", default: "auto", description: "non-embedding sizes for every budget (e.g. 100k,300k,1M) instead of auto" },
+    "per-budget": { type: "string", value: "K", description: "sizes per budget with --sizes auto (default 4)" },
+    span: { type: "string", value: "DEC", description: "half-width of the size range in decades (default 0.75)" },
+    preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
+    "from-fit": { type: "string", value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
+    corpus: { type: "string", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
+    "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4)" },
+    context: { type: "string", value: "T", default: 256, description: "context length" },
+    "batch-tokens": { type: "string", value: "B", default: 8192, description: "tokens per optimizer step" },
+    "eval-tokens": { type: "string", value: "E", default: 32768, description: "validation tokens per evaluation" },
+    device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
+    threads: { type: "string", value: "T", default: 2, description: "threads per run" },
+    out: { type: "string", value: "SWEEP", required: true, description: "directory to create" },
+  },
+  examples: ["plmscale sweep design --objective both --budgets 1e13,3e13,1e14 --corpus corpus/ --out sweeps/demo"],
+  load: () => import("../commands/sweep-design.js"),
+});
+
+export const sweepRunCommand = defineCommand({
+  name: "sweep run",
+  summary: "run a sweep's training runs locally (skip finished, resume interrupted, retry once) or emit a Slurm array",
+  usage: [
+    "SWEEP [--workers K] [--threads T] [--device cpu|cuda]",
+    "SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]",
+  ],
+  description: `Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
+threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
+run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
+sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
+
+--emit slurm writes SWEEP/sweep.sbatch: a Slurm job array whose task i runs
+'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
+the same.`,
+  options: {
+    workers: { type: "string", value: "K", default: 1, description: "runs at once" },
+    threads: { type: "string", value: "T", description: "threads per run (sets OMP_NUM_THREADS and the run's config)" },
+    device: { type: "string", value: "cpu|cuda", description: "override the design's device for fresh runs" },
+    "skip-failed": { type: "boolean", description: "leave runs that failed in an earlier invocation alone" },
+    emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
+    partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
+    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task" },
+    "cpus-per-run": { type: "string", value: "C", group: "Slurm (--emit slurm)", description: "CPUs per array task" },
+    time: { type: "string", value: "HH:MM:SS", group: "Slurm (--emit slurm)", description: "time limit per task" },
+    "max-concurrent": { type: "string", value: "K", group: "Slurm (--emit slurm)", description: "array tasks at once" },
+    plmscale: { type: "string", value: "CMD", group: "Slurm (--emit slurm)", description: "how compute nodes invoke plmscale (default: this node and build, absolute paths)" },
+    script: { type: "string", value: "FILE", group: "Slurm (--emit slurm)", description: "where to write the script (default SWEEP/sweep.sbatch)" },
+  },
+  examples: [
+    "plmscale sweep run sweeps/demo --workers 1 --threads 2",
+    "plmscale sweep run sweeps/demo --emit slurm --partition gpu --gpus-per-run 1 --time 02:00:00",
+  ],
+  positionals: true,
+  engine: true,
+  load: () => import("../commands/sweep-run.js"),
+});
+
+export const sweepRunOneCommand = defineCommand({
+  name: "sweep run-one",
+  summary: "run one point of a sweep (what each Slurm array task calls)",
+  usage: ["SWEEP INDEX [--threads T] [--device cpu|cuda]"],
+  description: `Trains point INDEX (0-based, as in sweep.json and the Slurm array) with the same rules as 'sweep run':
+skipped when finished, resumed from a checkpoint, retried once, failure recorded. Exits non-zero when the
+run failed, so the array task shows as failed.`,
+  options: {
+    threads: { type: "string", value: "T", description: "threads for the run" },
+    device: { type: "string", value: "cpu|cuda", description: "override the design's device" },
+  },
+  examples: ["plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda"],
+  positionals: true,
+  engine: true,
+  load: () => import("../commands/sweep-run-one.js"),
+});
+
+export const sweepStatusCommand = defineCommand({
+  name: "sweep status",
+  summary: "show a sweep's runs: done, running, interrupted, failed (with the error), pending",
+  usage: ["SWEEP [--json]"],
+  description: `Reads the run directories (works during a local run or a Slurm array, from any machine sharing the
+filesystem). The ETA assumes one run at a time and wall time proportional to FLOPs.`,
+  options: {},
+  examples: ["plmscale sweep status sweeps/demo"],
+  positionals: true,
+  load: () => import("../commands/sweep-status.js"),
+});
+
+export const sweepFitCommand = defineCommand({
+  name: "sweep fit",
+  summary: "fit scaling laws to a sweep's finished runs (IsoFLOP, parametric, envelope) with intervals",
+  usage: ["SWEEP [--bootstrap N] [--out FILE]"],
+  description: `Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
+IsoFLOP parabolas per budget and power laws N_opt ∝ C^a, D_opt ∝ C^b, L_opt ∝ C^γ with bootstrap intervals;
+the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss curves (metrics.jsonl).
+Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
+Writes SWEEP/fit.json (read by 'plmscale report').`,
+  options: {
+    bootstrap: { type: "string", value: "N", default: 200, description: "resamples for the intervals" },
+    out: { type: "string", value: "FILE", description: "where to write the fit (default SWEEP/fit.json)" },
+  },
+  examples: ["plmscale sweep fit sweeps/demo"],
+  positionals: true,
+  load: () => import("../commands/sweep-fit.js"),
+});

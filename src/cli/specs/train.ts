@@ -1,0 +1,125 @@
+// Declarations of the commands that train or use a model; their run code (and libtorch) loads on demand.
+import { defineCommand, type OptionDecls } from "../command.js";
+
+/** Options shared by train and transfer (the model, budget and training settings of a train config). */
+export const TRAIN_OPTIONS = {
+  objective: { type: "string", value: "mlm|clm", group: "Model and budget", description: "training objective (default mlm)" },
+  params: { type: "string", value: "N", group: "Model and budget", description: "target non-embedding size; the shape comes from shapeFor(N)" },
+  shape: { type: "string", value: "L,d,h[,ffn]", group: "Model and budget", description: "explicit shape (FFN 4d by default)" },
+  tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens; the run stops exactly there" },
+  flops: { type: "string", value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
+  context: { type: "string", value: "T", group: "Model and budget", description: "tokens per row (default 1024)" },
+  data: { type: "string", value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
+  "batch-tokens": { type: "string", value: "B", group: "Training", description: "tokens per optimizer step (default 16384; gradient accumulation reaches it)" },
+  "micro-rows": { type: "string", value: "R", group: "Training", description: "rows per forward pass (default: 4096 tokens on CPU, 64k on CUDA)" },
+  lr: { type: "string", value: "PEAK", group: "Training", description: "peak LR (default by size: 6e-4 small → 3e-4 at ≥1B)" },
+  warmup: { type: "string", value: "F", group: "Training", description: "warm-up fraction of the steps (default 0.01)" },
+  "weight-decay": { type: "string", value: "W", group: "Training", description: "AdamW weight decay (default 0.01; β1 0.9, β2 0.95, clip 1.0)" },
+  device: { type: "string", value: "cpu|cuda", group: "Training", description: "cuda: bf16 autocast and fused attention" },
+  threads: { type: "string", value: "N", group: "Training", description: "CPU threads (default: libtorch's)" },
+  seed: { type: "string", value: "S", group: "Training", description: "seed for init, data order and masking" },
+  "eval-every": { type: "string", value: "K", group: "Training", description: "validation every K steps (default 100) and at the end" },
+  "eval-tokens": { type: "string", value: "E", group: "Training", description: "validation tokens (default 65536)" },
+  "checkpoint-every": { type: "string", value: "K", group: "Training", description: "checkpoint every K steps (default 200)" },
+  keep: { type: "string", value: "K", group: "Training", description: "keep the last K checkpoints (default 2)" },
+  config: { type: "string", value: "FILE", group: "Training", description: "a train config JSON (docs/CONTRACTS.md); flags override it" },
+  quiet: { type: "boolean", group: "Training", description: "no progress output" },
+} satisfies OptionDecls;
+
+export const trainCommand = defineCommand({
+  name: "train",
+  summary: "train an MLM or CLM to a token/FLOP budget, or resume a run",
+  usage: [
+    "--data CORPUS --out RUN [--objective mlm|clm] (--params N | --shape L,d,h) (--tokens D | --flops C) [options]",
+    "--resume RUN",
+  ],
+  description: `Trains with AdamW, linear warm-up then cosine decay to 10% of the peak over the run's own budget, and writes
+RUN/config.json, RUN/metrics.jsonl, RUN/checkpoints/ and, last, RUN/result.json (final validation loss in
+nats/token, N, D, C). --data is a corpus directory from 'plmscale data prepare' or a FASTA file (.fasta[.gz]).
+A killed run continues with --resume (same data stream and schedule, from the newest good checkpoint).
+With --json result.json is printed on stdout.`,
+  options: {
+    ...TRAIN_OPTIONS,
+    out: { type: "string", value: "RUN", description: "the run directory to create (required unless --resume)" },
+    resume: { type: "string", value: "RUN", description: "continue RUN (other options are ignored; the run's config.json rules)" },
+  },
+  examples: ["plmscale train --objective clm --shape 4,128,8 --tokens 2M --context 256 --data corpus/ --out runs/clm-tiny --json"],
+  engine: true,
+  load: () => import("../commands/train.js"),
+});
+
+export const transferCommand = defineCommand({
+  name: "transfer",
+  summary: "initialise an MLM from a CLM checkpoint (or the reverse) and train it",
+  usage: ["--from SOURCE_RUN --objective mlm|clm (--tokens D | --flops C) --out RUN [--data CORPUS] [options]"],
+  description: `Copies every weight of the source run's newest good checkpoint one to one into a model of the same shape
+(the causal mask is a property of the objective, not a weight), then trains with a fresh AdamW state and a
+fresh schedule with 5% warm-up over the new budget. The run records the source checkpoint, its tokens and
+FLOPs under "init" in config.json and result.json, so the scaling module can compute transferred tokens.
+Shape, context and data default to the source run's; flags override them (the shape must match).`,
+  options: {
+    ...TRAIN_OPTIONS,
+    from: { type: "string", value: "SOURCE_RUN", required: true, description: "the source run directory (or one of its checkpoint directories)" },
+    out: { type: "string", value: "RUN", required: true, description: "the run directory to create" },
+  },
+  examples: ["plmscale transfer --from runs/clm-85M --objective mlm --tokens 10B --out runs/mlm-from-clm --json"],
+  engine: true,
+  load: () => import("../commands/transfer.js"),
+});
+
+export const scoreCommand = defineCommand({
+  name: "score",
+  summary: "score sequences (log-likelihood / pseudo-log-likelihood) or variants (masked marginals) with a run",
+  usage: ["--run RUN --fasta FILE [--json]", "--run RUN --wt SEQUENCE --variant A23G [--variant A23G:K40R …] [--json]"],
+  description: `With --fasta: a CLM run gives each sequence's log-likelihood Σ log p(x_t | x_<t) (residues and <eos>), an MLM
+run its pseudo-log-likelihood (each residue masked in turn). With --wt and --variant: masked-marginal scores
+log p(mut) − log p(wt) at each mutated site (summed over a multi-mutant's sites). Natural logs.`,
+  options: {
+    run: { type: "string", value: "RUN", required: true, description: "a run directory (newest good checkpoint) or a checkpoint directory" },
+    fasta: { type: "string", value: "FILE", description: "sequences to score" },
+    wt: { type: "string", value: "SEQUENCE", description: "the wild-type sequence for --variant" },
+    variant: { type: "string", value: "A23G[:K40R…]", multiple: true, description: "a single or multiple mutant (1-based positions)" },
+    device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
+  },
+  examples: ["plmscale score --run runs/clm-8M --fasta designs.fasta --json"],
+  engine: true,
+  load: () => import("../commands/score.js"),
+});
+
+export const embedCommand = defineCommand({
+  name: "embed",
+  summary: "embeddings (mean-pooled, optionally per residue) of FASTA sequences from a run",
+  usage: ["--run RUN --fasta FILE [--out FILE.jsonl] [--per-residue] [--json]"],
+  description: `Final hidden states after the final LayerNorm; the mean is over residues (<cls>/<eos> excluded). Writes one
+JSON line per sequence {"id", "length", "mean": [D], "perResidue"?: [[D] × L]}.`,
+  options: {
+    run: { type: "string", value: "RUN", required: true, description: "a run directory or a checkpoint directory" },
+    fasta: { type: "string", value: "FILE", required: true, description: "sequences to embed" },
+    out: { type: "string", value: "FILE.jsonl", description: "where the JSON lines go (default stdout)" },
+    "per-residue": { type: "boolean", description: "also write every residue's hidden state" },
+    device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
+  },
+  examples: ["plmscale embed --run runs/mlm-8M --fasta proteins.fasta --out emb.jsonl"],
+  engine: true,
+  load: () => import("../commands/embed.js"),
+});
+
+export const generateCommand = defineCommand({
+  name: "generate",
+  summary: "sample sequences from a CLM run (temperature, top-p)",
+  usage: ["--run RUN [-n N] [--temperature T] [--top-p P] [--max-length L] [--prompt RESIDUES] [--seed S] [--json]"],
+  description: "Samples N sequences (FASTA on stdout) starting from <cls> (+ the prompt) until <eos> or --max-length residues.",
+  options: {
+    run: { type: "string", value: "RUN", required: true, description: "a run directory or a checkpoint directory" },
+    n: { type: "string", value: "N", short: "n", default: 4, description: "number of samples" },
+    temperature: { type: "string", value: "T", default: 1, description: "softmax temperature" },
+    "top-p": { type: "string", value: "P", default: 1, description: "nucleus sampling mass (1 = off)" },
+    "max-length": { type: "string", value: "L", default: 256, description: "residues at most (capped by the context)" },
+    prompt: { type: "string", value: "RESIDUES", description: "residues every sample starts with" },
+    seed: { type: "string", value: "S", default: 0, description: "sampling seed" },
+    device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
+  },
+  examples: ["plmscale generate --run runs/clm-8M -n 10 --temperature 0.8 --top-p 0.95"],
+  engine: true,
+  load: () => import("../commands/generate.js"),
+});
