@@ -6,12 +6,11 @@
 // packed into rows by first-fit over a small look-ahead queue of drawn sequences (the oldest always starts the
 // next row, so nothing starves); no sequence is split across rows. docs/DATA.md has the padding-waste figures
 // behind choosing packing (at context 1024: 21.5% waste without look-ahead, see there for with).
-import type { Corpus, SourceSplit } from "./corpus.js";
+import type { SequenceCorpus, SourceSplit } from "./corpus.js";
 import type { Split } from "./cluster.js";
 import { Rng, Permutation } from "./rng.js";
 import { mix32 } from "./cluster.js";
-import { emptyBatch, applyMlmMask, applyClmTargets, type Batch, type Objective } from "./batch.js";
-import { CLS, EOS } from "./tokenizer.js";
+import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, type Batch, type Objective } from "./batch.js";
 
 export interface SamplerOptions {
   split: Split;
@@ -80,7 +79,7 @@ export class Sampler {
   private readonly maskProb: number;
   private readonly maskRatios: [number, number, number];
 
-  constructor(readonly corpus: Corpus, readonly opts: SamplerOptions) {
+  constructor(readonly corpus: SequenceCorpus, readonly opts: SamplerOptions) {
     if (!Number.isInteger(opts.context) || opts.context < 3) throw new Error("Sampler: context must be an integer ≥ 3");
     if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error("Sampler: rows must be a positive integer");
     this.maskProb = opts.maskProb ?? 0.15;
@@ -160,21 +159,10 @@ export class Sampler {
         const [si, seq, start, n] = this.pending.splice(qi, 1)[0]!;
         const need = n + 2;
         const l = this.live[si]!;
-        const res = this.corpus.residues(l.src, seq).subarray(start, start + n);
-        const o = r * T + pos;
-        b.input[o] = CLS;
-        b.input.set(res, o + 1);
-        b.input[o + need - 1] = EOS;
-        for (let t = 0; t < need; t++) {
-          b.position[o + t] = t;
-          b.segment[o + t] = seg;
-        }
-        pos += need;
-        seg++;
+        pos += placeSequence(b, r, pos, seg++, this.corpus.residues(l.src, seq).subarray(start, start + n));
         l.prog.tokens += need;
         l.prog.sequences++;
         b.sources[l.src.name] = (b.sources[l.src.name] ?? 0) + need;
-        b.realTokens += need;
         if (pos >= T) break;
       }
     }

@@ -5,7 +5,7 @@ import { ClmDecoder } from "./clm.js";
 import { ProteinLM, type ModelInputs } from "./transformer.js";
 import { attentionMask } from "./mask.js";
 import type { ModelConfig, Objective } from "../train/config.js";
-import type { Batch } from "../train/batch.js";
+import type { Batch } from "../data/batch.js";
 
 export { ProteinLM, MlmEncoder, ClmDecoder, type ModelInputs };
 

@@ -10,7 +10,7 @@ import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
 import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
-import { sliceRows, type Batch } from "./batch.js";
+import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
 import { openData, type OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
@@ -49,7 +49,7 @@ export interface TrainOptions {
   /** tests: stop after this many steps of this process, as if killed (no checkpoint, no result) */
   stopAfterSteps?: number;
   /** tests: batches from here instead of config.data */
-  data?: (c: TrainConfig, evalRows: number) => OpenedData;
+  data?: (c: TrainConfig, evalRows: number) => OpenedData | Promise<OpenedData>;
 }
 
 /** Mean loss per loss token over fixed batches, without gradients. */
@@ -125,7 +125,7 @@ async function runLoop(
   const T = config.model.context;
   const micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
-  const data = (opts.data ?? openData)(config, micro);
+  const data = await (opts.data ?? openData)(config, micro);
   log(`data: ${data.describe}`);
   const worldSize = opts.worldSize ?? 1;
 

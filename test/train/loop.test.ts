@@ -7,7 +7,9 @@ import { spawn } from "node:child_process";
 import * as torch from "../../src/torch/index.js";
 import { train, TrainError } from "../../src/train/loop.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "../../src/train/config.js";
-import { MemoryBatcher, fixedBatches } from "../../src/train/batch.js";
+import { samplerData } from "../../src/train/data-source.js";
+import { MemoryCorpus } from "../../src/data/memory-corpus.js";
+import { encodeResidues } from "../../src/data/tokenizer.js";
 import { readMetrics, runPaths } from "../../src/train/rundir.js";
 import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { createModel } from "../../src/model/index.js";
@@ -33,13 +35,10 @@ function tinyConfig(over: Record<string, unknown> = {}): TrainConfig {
   });
 }
 
+/** train on `seqs` and validate on the same sequences (memorisation) */
 const memoryData = (seqs: string[]) => (c: TrainConfig, evalRows: number) => {
-  const o = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb };
-  return {
-    train: new MemoryBatcher(seqs, { ...o, seed: c.data.seed }),
-    validation: fixedBatches(new MemoryBatcher(seqs, { ...o, seed: 99, shuffle: false }), c.eval.tokens, evalRows, c.model.context),
-    describe: "memory",
-  };
+  const ids = seqs.map(encodeResidues);
+  return { ...samplerData(new MemoryCorpus("memory", { train: ids, valid: ids }), c, evalRows, "memory"), describe: "memory" };
 };
 
 test("a tiny CLM memorises 8 sequences (validation loss on them → near 0)", async () => {

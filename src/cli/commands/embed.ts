@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { CliError, defineCommand, flag, optStr, str } from "../command.js";
 import { loadModel, embed } from "../../eval/index.js";
-import { readFastaRecords } from "../../train/data-source.js";
+import { readFastaRecords } from "../../data/fasta.js";
 
 export const embedCommand = defineCommand({
   name: "embed",
@@ -29,7 +29,7 @@ Example:
     }
     const lines: string[] = [];
     try {
-      for (const r of readFastaRecords(fasta)) {
+      for (const r of await readFastaRecords(fasta)) {
         const e = embed(loaded.model, r.seq, { perResidue: flag(args, "per-residue") });
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }

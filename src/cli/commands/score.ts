@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { CliError, defineCommand, optStr, str, strList } from "../command.js";
 import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
-import { readFastaRecords } from "../../train/data-source.js";
+import { readFastaRecords } from "../../data/fasta.js";
 
 type ScoreRow = { id: string; length?: number; logLikelihood?: number; meanLogLikelihood?: number; variant?: string; score?: number };
 
@@ -37,7 +37,7 @@ Example:
       const rows: ScoreRow[] = [];
       if (fasta) {
         if (!existsSync(fasta)) throw new CliError(`--fasta: ${fasta} not found`, 2);
-        for (const r of readFastaRecords(fasta)) {
+        for (const r of await readFastaRecords(fasta)) {
           const s = model.causal ? clmLogLikelihood(model, r.seq) : pseudoLogLikelihood(model, r.seq);
           rows.push({ id: r.id, length: r.seq.length, logLikelihood: s.logLikelihood, meanLogLikelihood: s.meanLogLikelihood });
         }
