@@ -7,10 +7,9 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import * as torch from "../src/torch/index.js";
 import { createModel } from "../src/model/index.js";
-import { packBatch, encodeProtein } from "../src/train/batch.js";
-import type { Batch } from "../src/data/batch.js";
-import { Rng } from "../src/train/rng.js";
-import { readFastaSequences } from "../src/train/data-source.js";
+import { packSequences, applyMlmMask, type Batch } from "../src/data/batch.js";
+import { Rng } from "../src/core/random.js";
+import { readFastaCorpus } from "../src/data/memory-corpus.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
 import { nonEmbeddingParams } from "../src/scaling/shape.js";
 import type { ModelConfig } from "../src/model/config.js";
@@ -40,24 +39,32 @@ function synthetic(rows: number, seed: number): Batch {
   return { rows, context: T, input, target, position, segment, realTokens: n, lossTokens: loss, sources: {} };
 }
 
-/** Packed rows by first-fit decreasing over a window of 8·rows sequences (crops to T), then MLM masking. */
-function packedBatch(pool: Int32Array[], start: number, rows: number, rng: Rng): Batch {
-  const window = Array.from({ length: 8 * rows }, (_, i) => pool[(start + i) % pool.length]!).sort((a, b) => b.length - a.length);
-  const bins: Int32Array[][] = Array.from({ length: rows }, () => []);
+/** Packed rows by first-fit decreasing over a window of 8·rows sequences (residues cropped to T − 2), then MLM masking. */
+function packedBatch(pool: Uint8Array[], start: number, rows: number, rng: Rng): Batch {
+  const window = Array.from({ length: 8 * rows }, (_, i) => pool[(start + i) % pool.length]!.subarray(0, T - 2)).sort((a, b) => b.length - a.length);
+  const bins: Uint8Array[][] = Array.from({ length: rows }, () => []);
   const room = new Array<number>(rows).fill(T);
   for (const s of window) {
-    const L = Math.min(s.length, T), i = room.findIndex((r) => r >= L);
+    const L = s.length + 2, i = room.findIndex((r) => r >= L);
     if (i >= 0) bins[i]!.push(s), (room[i]! -= L);
   }
-  return packBatch(bins.flat(), rows, { objective: "mlm", context: T, maskProb: 0.15 }, rng).batch;
+  const { batch } = packSequences(bins.flat(), rows, T);
+  applyMlmMask(batch, rng, 0.15, [0.8, 0.1, 0.1]);
+  return batch;
 }
 
 const t0 = performance.now();
 const out: Record<string, unknown> = { impl: "plmscale", torch: torch.buildInfo(), cuda: torch.cuda.isAvailable(), results: [] as unknown[] };
 const results = out.results as Record<string, unknown>[];
-const seqs = readFastaSequences(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"));
-new Rng(0).shuffle(seqs);
-const pool = seqs.map(encodeProtein);
+// every sequence of the sample (train and held-out splits), in a seeded shuffled order
+const { corpus } = await readFastaCorpus(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"), { validFraction: 0, seed: 0 });
+const [all] = corpus.split("train");
+const pool = Array.from({ length: all!.sequences }, (_, i) => corpus.residues(all!, i));
+const shuffler = new Rng(0);
+for (let i = pool.length - 1; i > 0; i--) {
+  const j = shuffler.int(i + 1);
+  [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+}
 for (const size of sizes) {
   const [layers, dModel, heads] = SHAPES[size]!;
   const rows = Number(process.env.ROWS ?? ROWS[size]!);

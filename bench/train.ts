@@ -10,9 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/torch/index.js";
 import { createModel } from "../src/model/index.js";
-import { MemoryBatcher } from "../src/train/batch.js";
-import type { Batch } from "../src/data/batch.js";
-import { readFastaSequences } from "../src/train/data-source.js";
+import { Sampler, readFastaCorpus, type Batch } from "../src/data/index.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
 import type { ModelConfig } from "../src/model/config.js";
 import type { Objective } from "../src/core/objective.js";
@@ -58,10 +56,10 @@ function peer(objective: Objective, file: string): Side & { torch: string } {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "bench-train-"));
-const seqs = readFastaSequences(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"));
+const { corpus } = await readFastaCorpus(join(root, "test", "fixtures", "swissprot-sample.fasta.gz"), { validFraction: 0, seed: 0 });
 const results: Record<string, unknown>[] = [];
 for (const objective of ["mlm", "clm"] as const) {
-  const batch = new MemoryBatcher(seqs, { objective, context: T, maskProb: 0.15, seed: 1 }).next(ROWS);
+  const batch = new Sampler(corpus, { split: "train", objective, context: T, rows: ROWS, seed: 1 }).next();
   const file = join(dir, `${objective}.json`);
   writeFileSync(file, JSON.stringify({ objective, rows: batch.rows, context: T, input: [...batch.input], target: [...batch.target], position: [...batch.position], segment: [...batch.segment] }));
   // alternate which side goes first, so slow drift of the machine's load does not favour one side

@@ -1,5 +1,7 @@
 // Runs every compiled test file under dist/test with node's test runner (Node 20 takes no globs).
 // Usage: node scripts/run-tests.mjs [substring filter...]
+// --expose-gc reaches every test file's process (node --test passes its execArgv on): test/torch/memory.test.ts
+// collects garbage before measuring RSS and fails without it.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -19,7 +21,7 @@ if (files.length === 0) {
   console.error("no test files found under dist/test (did the build run?)");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=1", ...files], {
+const r = spawnSync(process.execPath, ["--expose-gc", "--test", "--test-reporter=spec", "--test-concurrency=1", ...files], {
   stdio: "inherit",
   env: { ...process.env, PLMSCALE_TEST: "1" },
 });

@@ -27,6 +27,61 @@ export function emptyBatch(rows: number, context: number): Batch {
   };
 }
 
+/**
+ * Write `<cls> residues <eos>` into row `row` of `b` starting at column `pos`, as segment `seg` (positions
+ * restart at 0). Returns the tokens written (residues + 2). The caller checks that they fit the row.
+ */
+export function placeSequence(b: Batch, row: number, pos: number, seg: number, residues: ArrayLike<number>): number {
+  const need = residues.length + 2;
+  const o = row * b.context + pos;
+  b.input[o] = CLS;
+  for (let i = 0; i < residues.length; i++) b.input[o + 1 + i] = residues[i]!;
+  b.input[o + need - 1] = EOS;
+  for (let t = 0; t < need; t++) {
+    b.position[o + t] = t;
+    b.segment[o + t] = seg;
+  }
+  b.realTokens += need;
+  return need;
+}
+
+/**
+ * Pack sequences (residue ids, without <cls>/<eos>) in the given order into `rows` rows of `context` tokens: a
+ * sequence that does not fit the rest of a row starts the next one; stops when the rows are full. No targets
+ * (apply applyClmTargets or applyMlmMask). For fixed, known inputs (tests, benchmarks); training draws its
+ * batches from the Sampler, which places sequences with the same placeSequence.
+ */
+export function packSequences(seqs: ArrayLike<number>[], rows: number, context: number): { batch: Batch; used: number } {
+  const b = emptyBatch(rows, context);
+  let used = 0, row = 0, pos = 0, seg = 0;
+  while (used < seqs.length && row < rows) {
+    const s = seqs[used]!;
+    if (s.length + 2 > context) throw new RangeError(`packSequences: sequence ${used} has ${s.length} residues; at most ${context - 2} fit a row of ${context}`);
+    if (pos + s.length + 2 > context) {
+      row++, pos = 0, seg = 0;
+      continue;
+    }
+    pos += placeSequence(b, row, pos, seg++, s);
+    used++;
+  }
+  return { batch: b, used };
+}
+
+/** Rows [start, start+rows) of a batch as a batch of its own (micro-batches for gradient accumulation). */
+export function sliceRows(b: Batch, start: number, rows: number): Batch {
+  const T = b.context, lo = start * T, hi = (start + rows) * T;
+  const target = b.target.subarray(lo, hi), segment = b.segment.subarray(lo, hi);
+  let real = 0, loss = 0;
+  for (let i = 0; i < segment.length; i++) {
+    if (segment[i]! >= 0) real++;
+    if (target[i] !== IGNORE) loss++;
+  }
+  return {
+    rows, context: T, input: b.input.subarray(lo, hi), target, position: b.position.subarray(lo, hi), segment,
+    realTokens: real, lossTokens: loss, sources: {},
+  };
+}
+
 /** MLM corruption (BERT/ESM-2): each residue is selected with `prob`; selected → <mask> / random residue /
  * unchanged with `ratios`; targets are the originals at selected positions only. <cls>, <eos>, padding never. */
 export function applyMlmMask(b: Batch, rng: Rng, prob: number, ratios: [number, number, number]): void {

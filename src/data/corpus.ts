@@ -20,7 +20,14 @@ export interface SourceSplit {
   tokens: number;
 }
 
-export class Corpus {
+/** What the Sampler reads: a split's sources, and one sequence's residues. A prepared corpus on disk
+ * (Corpus) and sequences held in memory (MemoryCorpus, e.g. from a FASTA file) both provide it. */
+export interface SequenceCorpus {
+  split(split: Split): SourceSplit[];
+  residues(s: SourceSplit, i: number): Uint8Array;
+}
+
+export class Corpus implements SequenceCorpus {
   private cache = new Map<string, SourceSplit[]>();
   constructor(readonly dir: string, readonly manifest: CorpusManifest) {}
 

@@ -1,7 +1,7 @@
 // Deterministic validation batches: a Sampler over the valid/test split with a fixed seed, so the same
 // sequences, crops and MLM masks come back on every call — validation loss is comparable across steps and
 // runs. Stops at `maxTokens` real tokens or after one pass over the split's tokens, whichever comes first.
-import type { Corpus } from "./corpus.js";
+import type { SequenceCorpus } from "./corpus.js";
 import type { Split } from "./cluster.js";
 import type { Batch } from "./batch.js";
 import type { Objective } from "../core/objective.js";
@@ -18,7 +18,7 @@ export interface EvalOptions {
   sourceWeights?: Record<string, number>;
 }
 
-export function evalBatches(corpus: Corpus, split: Split, o: EvalOptions): Batch[] {
+export function evalBatches(corpus: SequenceCorpus, split: Split, o: EvalOptions): Batch[] {
   const sampler = new Sampler(corpus, {
     split, objective: o.objective, context: o.context, rows: o.rows, seed: o.seed ?? 0x5eed,
     maskProb: o.maskProb, sourceWeights: o.sourceWeights,

@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { createHash } from "node:crypto";
-import { RESIDUE_CODE } from "./tokenizer.js";
+import { RESIDUE_CODE, residuesToAscii } from "./tokenizer.js";
 import { UserError } from "../core/errors.js";
 
 export type BadReason = "empty" | "invalid-char" | "internal-stop";
@@ -245,4 +245,35 @@ export async function scanFasta(
   if (!stopped) finish();
   if (!nonWsSeen) throw new FastaFormatError(file, line, offset, offset === 0 ? "empty file" : "no FASTA records ('>' headers) found");
   return { records, bytes: offset, lines: line, sha256: sha ? sha.digest("hex") : null, rawBytes, stopped };
+}
+
+/** A record read whole: id, residue letters (upper case, trailing '*' dropped), 1-based header line. */
+export interface SequenceRecord {
+  id: string;
+  seq: string;
+  line: number;
+}
+
+/**
+ * All records of a small FASTA file (sequences to score or embed), in file order. Empty records are skipped;
+ * a record with an invalid character or an internal stop is a UserError naming the file, line and record.
+ */
+export async function readFastaRecords(path: string): Promise<SequenceRecord[]> {
+  const out: SequenceRecord[] = [];
+  let bad = "";
+  try {
+    await scanFasta({ name: path, path }, (r) => {
+      if (r.bad?.reason === "empty") return;
+      if (r.bad) {
+        bad = `${path}: line ${r.line}: record '${r.id}' has ${r.bad.reason === "invalid-char" ? "an invalid character" : "an internal stop"} (${r.bad.detail})`;
+        return false;
+      }
+      out.push({ id: r.id || `seq${out.length + 1}`, seq: residuesToAscii(r.residues).toString("latin1"), line: r.line });
+    });
+  } catch (e) {
+    if (e instanceof FastaFormatError) throw new UserError(e.message);
+    throw e;
+  }
+  if (bad) throw new UserError(bad);
+  return out;
 }

@@ -6,12 +6,12 @@
 // packed into rows by first-fit over a small look-ahead queue of drawn sequences (the oldest always starts the
 // next row, so nothing starves); no sequence is split across rows. docs/DATA.md has the padding-waste figures
 // behind choosing packing (at context 1024: 21.5% waste without look-ahead, see there for with).
-import type { Corpus, SourceSplit } from "./corpus.js";
+import type { SequenceCorpus, SourceSplit } from "./corpus.js";
 import type { Split } from "./cluster.js";
 import { Rng } from "../core/random.js";
 import { Permutation } from "./permutation.js";
 import { mix32 } from "../core/hash.js";
-import { emptyBatch, applyMlmMask, applyClmTargets, type Batch } from "./batch.js";
+import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, type Batch } from "./batch.js";
 import type { Objective } from "../core/objective.js";
 import { CLS, EOS } from "./tokenizer.js";
 
@@ -82,7 +82,7 @@ export class Sampler {
   private readonly maskProb: number;
   private readonly maskRatios: [number, number, number];
 
-  constructor(readonly corpus: Corpus, readonly opts: SamplerOptions) {
+  constructor(readonly corpus: SequenceCorpus, readonly opts: SamplerOptions) {
     if (!Number.isInteger(opts.context) || opts.context < 3) throw new Error("Sampler: context must be an integer ≥ 3");
     if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error("Sampler: rows must be a positive integer");
     this.maskProb = opts.maskProb ?? 0.15;
@@ -162,21 +162,10 @@ export class Sampler {
         const [si, seq, start, n] = this.pending.splice(qi, 1)[0]!;
         const need = n + 2;
         const l = this.live[si]!;
-        const res = this.corpus.residues(l.src, seq).subarray(start, start + n);
-        const o = r * T + pos;
-        b.input[o] = CLS;
-        b.input.set(res, o + 1);
-        b.input[o + need - 1] = EOS;
-        for (let t = 0; t < need; t++) {
-          b.position[o + t] = t;
-          b.segment[o + t] = seg;
-        }
-        pos += need;
-        seg++;
+        pos += placeSequence(b, r, pos, seg++, this.corpus.residues(l.src, seq).subarray(start, start + n));
         l.prog.tokens += need;
         l.prog.sequences++;
         b.sources[l.src.name] = (b.sources[l.src.name] ?? 0) + need;
-        b.realTokens += need;
         if (pos >= T) break;
       }
     }

@@ -2,7 +2,7 @@
 // No KV cache: every step recomputes the prefix (fine for the small models and short samples this serves).
 import * as torch from "../torch/index.js";
 import type { ProteinLM } from "../model/index.js";
-import { CLS, EOS, decode } from "../data/tokenizer.js";
+import { CLS, EOS, FIRST_RESIDUE, STANDARD_RESIDUES, decode, encodeResidues } from "../data/tokenizer.js";
 import { Rng } from "../train/rng.js";
 
 export interface SampleOptions {
@@ -75,18 +75,24 @@ export function generate(model: ProteinLM, o: SampleOptions = {}): string[] {
   });
 }
 
-/** Residues (ids 4–23, the 20 standard amino acids) and <eos>. */
+/** The 20 standard amino acids (the tokenizer's first residue ids) and <eos>. */
 function allowed(v: number): boolean {
-  return v === EOS || (v >= 4 && v <= 23);
+  return v === EOS || isStandard(v);
 }
 
+function isStandard(id: number): boolean {
+  return id >= FIRST_RESIDUE && id < FIRST_RESIDUE + STANDARD_RESIDUES;
+}
+
+/** Prompt letters → ids with the tokenizer; only the 20 standard amino acids (what sampling can emit). */
 function encodePrompt(s: string): number[] {
-  const ids: number[] = [];
-  const letters = "LAGVSERTIDPKQNFYMHWC";
-  for (const c of s.toUpperCase()) {
-    const i = letters.indexOf(c);
-    if (i < 0) throw new Error(`prompt: '${c}' is not a standard amino acid`);
-    ids.push(4 + i);
+  let ids: Uint8Array;
+  try {
+    ids = encodeResidues(s);
+  } catch (e) {
+    throw new Error(`prompt: ${(e as Error).message}`);
   }
-  return ids;
+  const i = ids.findIndex((id) => !isStandard(id));
+  if (i >= 0) throw new Error(`prompt: '${s.trim()[i]}' is not a standard amino acid`);
+  return [...ids];
 }

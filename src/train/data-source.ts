@@ -1,13 +1,14 @@
-// Where the trainer gets its batches: a corpus directory from `plmscale data prepare` (src/data's Sampler on
-// the train split, fixed evalBatches on the valid split) or a FASTA file (read into memory, split
-// train/validation by a hash of the record's position, packed by the in-memory batcher).
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+// Where the trainer gets its batches: src/data's Sampler over a corpus directory from `plmscale data prepare`,
+// or over a FASTA file read into memory (src/data/memory-corpus.ts: bad records skipped and counted, ~2% of
+// the distinct sequences held out by content hash). Validation is a fixed list of batches (evalBatches with
+// its own seed): identical for every evaluation and after a resume.
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { MemoryBatcher, fixedBatches, type Batch, type BatchSource } from "./batch.js";
 import { mixSeed } from "./rng.js";
 import type { TrainConfig } from "./config.js";
-import { openCorpus, Sampler, evalBatches, type SamplerState } from "../data/index.js";
+import {
+  openCorpus, readFastaCorpus, Sampler, evalBatches, type Batch, type SamplerState, type SequenceCorpus,
+} from "../data/index.js";
 
 export class DataError extends Error {
   constructor(message: string) {
@@ -16,41 +17,15 @@ export class DataError extends Error {
   }
 }
 
-/** Records of a FASTA file (optionally gzipped): id = first word of the header. */
-export function readFastaRecords(path: string): { id: string; seq: string }[] {
-  let buf = readFileSync(path);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  const out: { id: string; seq: string }[] = [];
-  let id: string | null = null, cur: string[] = [];
-  const flush = () => {
-    if (id !== null || cur.length) out.push({ id: id ?? `seq${out.length + 1}`, seq: cur.join("").replace(/\*$/, "") });
-  };
-  for (const line of buf.toString("utf8").split("\n")) {
-    if (line.startsWith(">")) {
-      flush();
-      id = line.slice(1).trim().split(/\s+/)[0] || `seq${out.length + 1}`;
-      cur = [];
-    } else {
-      const s = line.trim();
-      if (s) cur.push(s);
-    }
-  }
-  flush();
-  return out.filter((r) => r.seq.length > 0);
+/** Where training batches come from: a stream whose state can be saved and restored exactly. */
+export interface BatchSource {
+  next(rows: number): Batch;
+  state(): unknown;
+  restore(state: unknown): void;
 }
 
-/** Sequences of a FASTA file (optionally gzipped), headers dropped. */
-export function readFastaSequences(path: string): string[] {
-  return readFastaRecords(path).map((r) => r.seq);
-}
-
-/** Deterministic held-out split: about `fraction` of records, chosen by a hash of their index. */
-export function splitHeldOut<T>(items: T[], fraction: number, seed = 0): { train: T[]; validation: T[] } {
-  const train: T[] = [], validation: T[] = [];
-  items.forEach((x, i) => ((mixSeed(seed, i) / 4294967296 < fraction ? validation : train).push(x)));
-  if (validation.length === 0 && train.length > 1) validation.push(train.pop()!);
-  return { train, validation };
-}
+/** Fraction of a FASTA file's distinct sequences held out for validation. */
+export const FASTA_VALID_FRACTION = 0.02;
 
 export interface OpenedData {
   train: BatchSource;
@@ -84,40 +59,41 @@ export class CorpusBatchSource implements BatchSource {
   }
 }
 
-function openCorpusData(c: TrainConfig, evalRows: number): OpenedData {
-  let corpus;
-  try {
-    corpus = openCorpus(c.data.corpus);
-  } catch (e) {
-    throw new DataError(`cannot open corpus ${c.data.corpus}: ${(e as Error).message}`);
-  }
+/** The training stream (split "train") and fixed validation batches (split "valid") of a corpus. */
+export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: number, name: string): Omit<OpenedData, "describe"> {
   const weights = Object.keys(c.data.sourceWeights).length ? c.data.sourceWeights : undefined;
   const common = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb, sourceWeights: weights };
   const sampler = new Sampler(corpus, { ...common, split: "train", rows: 1, seed: c.data.seed });
   const validation = evalBatches(corpus, "valid", { ...common, rows: evalRows, maxTokens: c.eval.tokens, seed: mixSeed(c.data.seed, 0x7a1) });
-  if (validation.length === 0) throw new DataError(`corpus ${c.data.corpus} has no validation sequences`);
-  return { train: new CorpusBatchSource(sampler), validation, describe: `corpus ${c.data.corpus} (${validation.length} validation batches)` };
+  if (validation.length === 0) throw new DataError(`${name} has no validation sequences`);
+  return { train: new CorpusBatchSource(sampler), validation };
 }
 
-export function openData(c: TrainConfig, evalRows: number): OpenedData {
+export async function openData(c: TrainConfig, evalRows: number): Promise<OpenedData> {
   const p = c.data.corpus;
   if (!p || !existsSync(p)) throw new DataError(`training data not found: '${p}' (give --data CORPUS_DIR or a FASTA file)`);
   if (statSync(p).isDirectory()) {
     if (!existsSync(join(p, "manifest.json"))) throw new DataError(`${p} is not a corpus (no manifest.json); build one with 'plmscale data prepare'`);
-    return openCorpusData(c, evalRows);
+    let corpus;
+    try {
+      corpus = openCorpus(p);
+    } catch (e) {
+      throw new DataError(`cannot open corpus ${p}: ${(e as Error).message}`);
+    }
+    const d = samplerData(corpus, c, evalRows, `corpus ${p}`);
+    return { ...d, describe: `corpus ${p} (${d.validation.length} validation batches)` };
   }
-  const seqs = readFastaSequences(p);
-  if (seqs.length < 2) throw new DataError(`${p}: found ${seqs.length} sequences; need at least 2 (one held out)`);
-  const { train, validation } = splitHeldOut(seqs, 0.02, c.data.seed);
-  const o = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb };
-  const trainSrc = new MemoryBatcher(train, { ...o, seed: c.data.seed });
-  // validation: fixed, unshuffled, its own masking seed — identical across evaluations and resumes
-  const valSrc = new MemoryBatcher(validation, { ...o, seed: mixSeed(c.data.seed, 0x7a1), shuffle: false });
-  const maxValTokens = validation.reduce((s, x) => s + Math.min(x.length + 2, c.model.context), 0);
-  const valTokens = Math.max(c.model.context, Math.min(c.eval.tokens, maxValTokens));
+  let f;
+  try {
+    f = await readFastaCorpus(p, { validFraction: FASTA_VALID_FRACTION, seed: c.data.seed });
+  } catch (e) {
+    throw new DataError((e as Error).message);
+  }
+  if (f.records < 2) throw new DataError(`${p}: found ${f.records} usable sequences; need at least 2 (one held out)`);
+  const skipped = Object.entries(f.bad).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   return {
-    train: trainSrc,
-    validation: fixedBatches(valSrc, valTokens, evalRows, c.model.context),
-    describe: `${p}: ${train.length} training and ${validation.length} held-out sequences`,
+    // a FASTA file is one source: data.sourceWeights (which names a corpus's sources) does not apply
+    ...samplerData(f.corpus, { ...c, data: { ...c.data, sourceWeights: {} } }, evalRows, p),
+    describe: `${p}: ${f.train} training and ${f.valid} held-out sequences${skipped.length ? ` (skipped bad records: ${skipped.join(", ")})` : ""}`,
   };
 }

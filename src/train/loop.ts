@@ -10,9 +10,9 @@ import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
 import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
-import { sliceRows, type Batch } from "./batch.js";
+import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
-import { openData, type OpenedData } from "./data-source.js";
+import { openData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
   appendMetrics, createRunDir, readJson, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
@@ -41,15 +41,13 @@ export interface TrainOptions {
   /** messages (stderr) */
   log?: (line: string) => void;
   quiet?: boolean;
+  /** told every step, after the step's metrics line is written and before its checkpoint (an error it throws
+   * ends the run right there, with no checkpoint or result for that step: what a kill leaves behind) */
   progress?: ProgressSink;
   /** data-parallel hook (the DDP issue): average gradients across `worldSize` ranks in place */
   worldSize?: number;
   rank?: number;
   allReduce?: (grads: torch.Tensor[]) => void;
-  /** tests: stop after this many steps of this process, as if killed (no checkpoint, no result) */
-  stopAfterSteps?: number;
-  /** tests: batches from here instead of config.data */
-  data?: (c: TrainConfig, evalRows: number) => OpenedData;
 }
 
 /** Mean loss per loss token over fixed batches, without gradients. */
@@ -125,7 +123,7 @@ async function runLoop(
   const T = config.model.context;
   const micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
-  const data = (opts.data ?? openData)(config, micro);
+  const data = await openData(config, micro);
   log(`data: ${data.describe}`);
   const worldSize = opts.worldSize ?? 1;
 
@@ -163,7 +161,6 @@ async function runLoop(
     const sink = opts.progress ?? (opts.quiet ? null : progressSink((s) => process.stderr.write(s), process.stderr.isTTY === true));
     const t0 = performance.now();
     const tokens0 = tokens;
-    let stepsThisProcess = 0;
     let lastVal: number | undefined;
     const fpt = flopsPerToken(config.model, T).sixN;
 
@@ -188,7 +185,6 @@ async function runLoop(
       });
       step++;
       tokens += rows * T;
-      stepsThisProcess++;
       lastTrainLoss = stepLoss;
       if (!Number.isFinite(lastTrainLoss)) throw new TrainError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
 
@@ -205,10 +201,6 @@ async function runLoop(
         step, steps: budget.steps, tokens, totalTokens: budget.totalRows * T, trainLoss: lastTrainLoss, valLoss: lastVal, lr,
         tokensPerSecond: tps, elapsedSeconds: secs,
       });
-      if (opts.stopAfterSteps !== undefined && stepsThisProcess >= opts.stopAfterSteps && !last) {
-        sink?.done();
-        throw new TrainError(`stopped after ${stepsThisProcess} steps (test hook)`, 137);
-      }
       const ce = config.checkpoint.everySteps;
       if (last || (ce > 0 && step % ce === 0)) saveCheckpoint();
       if (opts.signal?.aborted && !last) {

@@ -4,8 +4,7 @@
 // global-norm clipping, AdamW, and dropping the gradients. One tidy scope per micro-batch.
 import * as torch from "../torch/index.js";
 import { batchTensors, type ProteinLM } from "../model/index.js";
-import { sliceRows } from "./batch.js";
-import type { Batch } from "../data/batch.js";
+import { sliceRows, type Batch } from "../data/batch.js";
 import { microBatches } from "./schedule.js";
 
 export interface StepOptions {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as torch from "../../src/torch/index.js";
 import { createModel, batchTensors } from "../../src/model/index.js";
 import { clmLogLikelihood, pseudoLogLikelihood, maskedMarginals, parseMutations, embed, generate, sampleTopP } from "../../src/eval/index.js";
-import { packBatch, encodeProtein } from "../../src/train/batch.js";
+import { packSequences, applyClmTargets } from "../../src/data/batch.js";
+import { encodeResidues } from "../../src/data/tokenizer.js";
 import { Rng } from "../../src/train/rng.js";
 import type { ModelConfig } from "../../src/model/config.js";
 
@@ -14,7 +15,8 @@ test("CLM log-likelihood equals minus the training loss of the same sequence", (
   torch.manualSeed(5);
   const m = createModel("clm", CFG).eval();
   const ll = clmLogLikelihood(m, SEQ);
-  const { batch } = packBatch([encodeProtein(SEQ)], 1, { objective: "clm", context: 40, maskProb: 0.15 }, new Rng(1));
+  const { batch } = packSequences([encodeResidues(SEQ)], 1, 40);
+  applyClmTargets(batch);
   const loss = torch.noGrad(() => torch.tidy(() => {
     const { inputs, target } = batchTensors(batch, "cpu", true);
     return m.lossSum(inputs, target).item();
@@ -74,6 +76,10 @@ test("generation: standard residues only, seeded, greedy when top-p is tiny; top
   const g = generate(m, { n: 2, maxLength: 10, topP: 1e-9, seed: 3 });
   assert.equal(g[0], g[1]); // greedy
   assert.ok(generate(m, { n: 1, maxLength: 5, prompt: "MK" })[0]!.startsWith("MK"));
+  assert.ok(generate(m, { n: 1, maxLength: 5, prompt: "wc" })[0]!.startsWith("WC"), "the prompt is read by the tokenizer (lower case folds)");
+  // X is in the vocabulary but sampling never emits it, so a prompt may not hold it either
+  assert.throws(() => generate(m, { n: 1, maxLength: 5, prompt: "MXK" }), /prompt: 'X' is not a standard amino acid/);
+  assert.throws(() => generate(m, { n: 1, maxLength: 5, prompt: "M1" }), /prompt: character '1' at position 2 is not in the protein alphabet/);
   const rng = new Rng(1);
   const p = Float64Array.from([0.6, 0.3, 0.1]);
   for (let i = 0; i < 50; i++) assert.equal(sampleTopP(p, 0.5, rng), 0);

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../../src/torch/index.js";
 import { createModel, batchTensors } from "../../src/model/index.js";
-import { packBatch, encodeProtein, IGNORE } from "../../src/train/batch.js";
-import type { Batch } from "../../src/data/batch.js";
-import { Rng } from "../../src/train/rng.js";
+import { packSequences, applyMlmMask, applyClmTargets, type Batch } from "../../src/data/batch.js";
+import { IGNORE, encode, encodeResidues } from "../../src/data/tokenizer.js";
+import { Rng } from "../../src/core/random.js";
 import { segmentMaskData } from "../../src/model/mask.js";
 import { nonEmbeddingParams, totalParams } from "../../src/scaling/shape.js";
 import type { ModelConfig } from "../../src/model/config.js";
@@ -51,8 +51,8 @@ test("CLM: logits at position t do not change when tokens after t change; MLM's 
 test("MLM loss counts masked positions only", () => {
   torch.manualSeed(2);
   const m = createModel("mlm", { ...CFG, context: 32 });
-  const seqs = ["MKTAYIAKQRQISFVKSHFSRQ", "LLGACDEFGHIK"].map(encodeProtein);
-  const { batch } = packBatch(seqs, 2, { objective: "mlm", context: 32, maskProb: 0.3 }, new Rng(9));
+  const { batch } = packSequences(["MKTAYIAKQRQISFVKSHFSRQ", "LLGACDEFGHIK"].map(encodeResidues), 2, 32);
+  applyMlmMask(batch, new Rng(9), 0.3, [0.8, 0.1, 0.1]);
   assert.ok(batch.lossTokens > 0 && batch.lossTokens < batch.realTokens);
   const { loss, manual } = torch.noGrad(() =>
     torch.tidy(() => {
@@ -71,8 +71,10 @@ test("MLM loss counts masked positions only", () => {
 test("packed rows give the same per-sequence logits as one sequence per row (both objectives)", () => {
   torch.manualSeed(3);
   const T = 32;
-  const seqs = ["MKTAYIAKQRQ", "LLGACDE", "WYVHHK"].map(encodeProtein);
-  const { batch: packed } = packBatch(seqs, 1, { objective: "clm", context: T, maskProb: 0.15 }, new Rng(1));
+  const letters = ["MKTAYIAKQRQ", "LLGACDE", "WYVHHK"];
+  const seqs = letters.map(encode); // <cls> residues <eos>, for the one-sequence rows
+  const { batch: packed } = packSequences(letters.map(encodeResidues), 1, T);
+  applyClmTargets(packed);
   assert.equal(Math.max(...packed.segment), 2); // all three in one row
   for (const objective of ["clm", "mlm"] as const) {
     const m = createModel(objective, { ...CFG, context: T });
@@ -103,7 +105,8 @@ test("segment mask: block diagonal, causal within blocks, padding only to itself
 test("forward/backward leaves no tensors behind", () => {
   torch.manualSeed(4);
   const m = createModel("clm", CFG);
-  const { batch } = packBatch(["MKTAYIAK", "LLG"].map(encodeProtein), 2, { objective: "clm", context: 24, maskProb: 0.15 }, new Rng(1));
+  const { batch } = packSequences(["MKTAYIAK", "LLG"].map(encodeResidues), 2, 24);
+  applyClmTargets(batch);
   const step = () =>
     torch.tidy(() => {
       const { inputs, target } = batchTensors(batch, "cpu", true);

@@ -14,6 +14,9 @@ class MLP extends nn.Module {
 }
 
 test("10k MLP training steps: RSS flat within 5% after warm-up, live tensors constant", () => {
+  // without a full collection before each RSS reading, garbage from the warm-up could hide growth (or fake it)
+  const gc = globalThis.gc;
+  assert.ok(gc, "run this test with node --expose-gc (scripts/run-tests.mjs passes it)");
   // Tiny ops: one intra-op thread avoids OpenMP spin-waits on a shared CI machine (5 ms vs 0.5 ms per step).
   const threads = torch.getNumThreads();
   torch.setNumThreads(1);
@@ -33,12 +36,12 @@ test("10k MLP training steps: RSS flat within 5% after warm-up, live tensors con
     });
   const warmup = 1000, total = 10_000;
   for (let i = 0; i < warmup; i++) step();
-  globalThis.gc?.();
+  gc();
   const live = liveTensorCount();
   const rss0 = process.memoryUsage().rss;
   let last = 0;
   for (let i = warmup; i < total; i++) last = step();
-  globalThis.gc?.();
+  gc();
   const rss1 = process.memoryUsage().rss;
   assert.equal(liveTensorCount(), live, "no handles leaked across steps");
   assert.ok(Number.isFinite(last));

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { defineRun, flag, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { loadModel, embed } from "../../eval/index.js";
-import { readFastaRecords } from "../../train/data-source.js";
+import { readFastaRecords } from "../../data/fasta.js";
 
 export default defineRun({
   async run(args, io) {
@@ -18,7 +18,7 @@ export default defineRun({
     }
     const lines: string[] = [];
     try {
-      for (const r of readFastaRecords(fasta)) {
+      for (const r of await readFastaRecords(fasta)) {
         const e = embed(loaded.model, r.seq, { perResidue: flag(args, "per-residue") });
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { defineRun, optStr, str, strList } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
-import { readFastaRecords } from "../../train/data-source.js";
+import { readFastaRecords } from "../../data/fasta.js";
 
 type ScoreRow = { id: string; length?: number; logLikelihood?: number; meanLogLikelihood?: number; variant?: string; score?: number };
 
@@ -24,7 +24,7 @@ export default defineRun({
       const rows: ScoreRow[] = [];
       if (fasta) {
         if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
-        for (const r of readFastaRecords(fasta)) {
+        for (const r of await readFastaRecords(fasta)) {
           const s = model.causal ? clmLogLikelihood(model, r.seq) : pseudoLogLikelihood(model, r.seq);
           rows.push({ id: r.id, length: r.seq.length, logLikelihood: s.logLikelihood, meanLogLikelihood: s.meanLogLikelihood });
         }

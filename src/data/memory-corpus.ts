@@ -1,0 +1,80 @@
+// Sequences held in memory as a SequenceCorpus, so the one Sampler (packing, cropping, masking, resumable
+// state) serves a FASTA file given straight to `plmscale train` exactly as it serves a prepared corpus.
+// readFastaCorpus streams the file with scanFasta, skips and counts bad records, and holds out a fraction of
+// the distinct sequences by a seeded hash of their content (cluster.ts splitOf: exact duplicates never cross
+// the split; no homology clustering, which is what `plmscale data prepare` is for).
+import type { SequenceCorpus, SourceSplit } from "./corpus.js";
+import { SPLITS, splitOf, type Split } from "./cluster.js";
+import { contentHash } from "./dedup.js";
+import { scanFasta, type BadReason } from "./fasta.js";
+
+/** One source (named `name`, weight 1) whose splits hold the given residue-id sequences. */
+export class MemoryCorpus implements SequenceCorpus {
+  private readonly splits = new Map<Split, SourceSplit>();
+
+  constructor(readonly name: string, bySplit: Partial<Record<Split, ArrayLike<number>[]>>) {
+    for (const split of SPLITS) this.splits.set(split, sourceSplit(name, bySplit[split] ?? []));
+  }
+
+  split(split: Split): SourceSplit[] {
+    return [this.splits.get(split)!];
+  }
+
+  residues(s: SourceSplit, i: number): Uint8Array {
+    const off = s.index[4 * i + 1]!;
+    return s.shards[0]!.subarray(off, off + s.index[4 * i + 2]!);
+  }
+}
+
+/** All sequences of a split in one shard; index entries (shard 0, offset, length, cluster = own index). */
+function sourceSplit(name: string, seqs: ArrayLike<number>[]): SourceSplit {
+  const total = seqs.reduce((a, s) => a + s.length, 0);
+  const shard = new Uint8Array(total), index = new Uint32Array(4 * seqs.length);
+  let off = 0;
+  seqs.forEach((s, i) => {
+    shard.set(s, off);
+    index.set([0, off, s.length, i], 4 * i);
+    off += s.length;
+  });
+  return { name, weight: 1, index, shards: [shard], sequences: seqs.length, tokens: total + 2 * seqs.length };
+}
+
+export interface FastaCorpus {
+  corpus: MemoryCorpus;
+  /** valid records read */
+  records: number;
+  train: number;
+  valid: number;
+  /** bad records skipped, by reason */
+  bad: Record<BadReason, number>;
+}
+
+/**
+ * Read a FASTA file (plain or gzip) into a MemoryCorpus with a train and a valid split: about `validFraction`
+ * of the sequences (by content hash) are held out, and at least one whenever there are two or more (none when
+ * validFraction is 0).
+ */
+export async function readFastaCorpus(path: string, o: { validFraction: number; seed: number; name?: string }): Promise<FastaCorpus> {
+  let train: Uint8Array[] = [];
+  const valid: Uint8Array[] = [];
+  const bad: Record<BadReason, number> = { empty: 0, "invalid-char": 0, "internal-stop": 0 };
+  await scanFasta({ name: path, path }, (r) => {
+    if (r.bad) {
+      bad[r.bad.reason]++;
+      return;
+    }
+    const res = r.residues.slice();
+    (splitOf(contentHash(res).readUInt32LE(0), o.seed, o.validFraction, 0) === "valid" ? valid : train).push(res);
+  });
+  if (o.validFraction > 0 && valid.length === 0 && train.length > 1) {
+    // hold out the last sequence with all its copies (a duplicate left in train would leak into validation)
+    const last = Buffer.from(train[train.length - 1]!);
+    const copies = (s: Uint8Array) => last.equals(s);
+    if (train.some((s) => !copies(s))) {
+      valid.push(...train.filter(copies));
+      train = train.filter((s) => !copies(s));
+    }
+  }
+  const corpus = new MemoryCorpus(o.name ?? "fasta", { train, valid });
+  return { corpus, records: train.length + valid.length, train: train.length, valid: valid.length, bad };
+}
