@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { cpus } from "node:os";
-import { createHash } from "node:crypto";
+import { sha256File } from "../core/files.js";
 import type { FastaSource, FastaRecord } from "./fasta.js";
 import { clusterSizeStats, mmseqsVersion } from "./cluster.js";
 import { VOCAB_ID } from "./tokenizer.js";
@@ -236,6 +236,3 @@ function sum(r: Record<string, number>): number {
   return Object.values(r).reduce((a, b) => a + b, 0);
 }
 
-function sha256File(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}

@@ -3,7 +3,7 @@
 import * as torch from "../torch/index.js";
 import type { ProteinLM } from "../model/index.js";
 import { CLS, EOS, FIRST_RESIDUE, STANDARD_RESIDUES, decode, encodeResidues } from "../data/tokenizer.js";
-import { Rng } from "../train/rng.js";
+import { Rng } from "../core/random.js";
 
 export interface SampleOptions {
   n?: number;

@@ -4,18 +4,13 @@
 // its own seed): identical for every evaluation and after a resume.
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { mixSeed } from "./rng.js";
+import { mixSeed } from "../core/hash.js";
+import { UserError } from "../core/errors.js";
 import type { TrainConfig } from "./config.js";
 import {
   openCorpus, readFastaCorpus, Sampler, evalBatches, type Batch, type SamplerState, type SequenceCorpus,
 } from "../data/index.js";
 
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TrainError";
-  }
-}
 
 /** Where training batches come from: a stream whose state can be saved and restored exactly. */
 export interface BatchSource {
@@ -65,20 +60,20 @@ export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: nu
   const common = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb, sourceWeights: weights };
   const sampler = new Sampler(corpus, { ...common, split: "train", rows: 1, seed: c.data.seed });
   const validation = evalBatches(corpus, "valid", { ...common, rows: evalRows, maxTokens: c.eval.tokens, seed: mixSeed(c.data.seed, 0x7a1) });
-  if (validation.length === 0) throw new DataError(`${name} has no validation sequences`);
+  if (validation.length === 0) throw new UserError(`${name} has no validation sequences`);
   return { train: new CorpusBatchSource(sampler), validation };
 }
 
 export async function openData(c: TrainConfig, evalRows: number): Promise<OpenedData> {
   const p = c.data.corpus;
-  if (!p || !existsSync(p)) throw new DataError(`training data not found: '${p}' (give --data CORPUS_DIR or a FASTA file)`);
+  if (!p || !existsSync(p)) throw new UserError(`training data not found: '${p}' (give --data CORPUS_DIR or a FASTA file)`);
   if (statSync(p).isDirectory()) {
-    if (!existsSync(join(p, "manifest.json"))) throw new DataError(`${p} is not a corpus (no manifest.json); build one with 'plmscale data prepare'`);
+    if (!existsSync(join(p, "manifest.json"))) throw new UserError(`${p} is not a corpus (no manifest.json); build one with 'plmscale data prepare'`);
     let corpus;
     try {
       corpus = openCorpus(p);
     } catch (e) {
-      throw new DataError(`cannot open corpus ${p}: ${(e as Error).message}`);
+      throw new UserError(`cannot open corpus ${p}: ${(e as Error).message}`);
     }
     const d = samplerData(corpus, c, evalRows, `corpus ${p}`);
     return { ...d, describe: `corpus ${p} (${d.validation.length} validation batches)` };
@@ -87,9 +82,9 @@ export async function openData(c: TrainConfig, evalRows: number): Promise<Opened
   try {
     f = await readFastaCorpus(p, { validFraction: FASTA_VALID_FRACTION, seed: c.data.seed });
   } catch (e) {
-    throw new DataError((e as Error).message);
+    throw new UserError((e as Error).message);
   }
-  if (f.records < 2) throw new DataError(`${p}: found ${f.records} usable sequences; need at least 2 (one held out)`);
+  if (f.records < 2) throw new UserError(`${p}: found ${f.records} usable sequences; need at least 2 (one held out)`);
   const skipped = Object.entries(f.bad).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   return {
     // a FASTA file is one source: data.sourceWeights (which names a corpus's sources) does not apply

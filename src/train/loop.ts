@@ -15,28 +15,24 @@ import { trainStep, decayGroups } from "./step.js";
 import { openData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
-  appendMetrics, createRunDir, readJson, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
+  appendMetrics, createRunDir, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
 } from "./rundir.js";
 import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
 import { progressSink, type ProgressSink } from "./progress.js";
-import { mixSeed } from "./rng.js";
+import { mixSeed } from "../core/hash.js";
+import { UserError } from "../core/errors.js";
+import { readJson } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
 
 export const PEAK_FLOPS_CUDA = 989e12; // H100 dense bf16, for MFU
 
-export class TrainError extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-    this.name = "TrainError";
-  }
-}
 
 export interface TrainOptions {
   /** the run directory */
   out: string;
   /** continue the run in `out` from its newest good checkpoint (config = its config.json) */
   resume?: boolean;
-  /** raised on Ctrl-C: the current step finishes, a checkpoint is written, TrainError(code 130) */
+  /** raised on Ctrl-C: the current step finishes, a checkpoint is written, UserError(exit code 130) */
   signal?: AbortSignal;
   /** messages (stderr) */
   log?: (line: string) => void;
@@ -88,11 +84,11 @@ export async function train(input: TrainConfig | null, opts: TrainOptions): Prom
     }
     config = parseTrainConfig(readJson(paths.config, "config.json"));
   } else {
-    if (!input) throw new TrainError("train: a config is needed unless resuming");
+    if (!input) throw new UserError("train: a config is needed unless resuming");
     config = input;
   }
   const device = config.device;
-  if (device === "cuda" && !torch.cuda.isAvailable()) throw new TrainError("device cuda requested but this libtorch build has no usable CUDA");
+  if (device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
   if (config.threads > 0) torch.setNumThreads(config.threads);
 
   // the model first (its size sets the default peak LR), seeded so init is reproducible
@@ -107,7 +103,7 @@ export async function train(input: TrainConfig | null, opts: TrainOptions): Prom
       try {
         createRunDir(opts.out, config);
       } catch (e) {
-        throw new TrainError((e as Error).message, 2);
+        throw new UserError((e as Error).message, 2);
       }
     }
     return await runLoop(config, model, N, Ntotal, paths, opts, log);
@@ -186,7 +182,7 @@ async function runLoop(
       step++;
       tokens += rows * T;
       lastTrainLoss = stepLoss;
-      if (!Number.isFinite(lastTrainLoss)) throw new TrainError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
+      if (!Number.isFinite(lastTrainLoss)) throw new UserError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
 
       const last = step === budget.steps;
       const ev = config.eval.everySteps;
@@ -206,7 +202,7 @@ async function runLoop(
       if (opts.signal?.aborted && !last) {
         if (!(ce > 0 && step % ce === 0)) saveCheckpoint();
         sink?.done();
-        throw new TrainError(`interrupted at step ${step}/${budget.steps}; continue with: plmscale train --resume ${paths.root}`, 130);
+        throw new UserError(`interrupted at step ${step}/${budget.steps}; continue with: plmscale train --resume ${paths.root}`, 130);
       }
       await new Promise((res) => setImmediate(res)); // let signals and I/O run between steps
     }

@@ -70,10 +70,6 @@ export function createRunDir(root: string, config: TrainConfig): RunPaths {
   return p;
 }
 
-// TRANSITIONAL (issue 9): train/loop.ts (edited on a parallel branch) imports readJson from here; the one
-// definition is core/files.ts. Remove this line once loop.ts imports ../core/files.js.
-export { readJson } from "../core/files.js";
-
 export function appendMetrics(p: RunPaths, line: MetricsLine): void {
   appendFileSync(p.metrics, JSON.stringify(line) + "\n");
 }

@@ -5,7 +5,7 @@ import { createModel, batchTensors } from "../../src/model/index.js";
 import { clmLogLikelihood, pseudoLogLikelihood, maskedMarginals, parseMutations, embed, generate, sampleTopP } from "../../src/eval/index.js";
 import { packSequences, applyClmTargets } from "../../src/data/batch.js";
 import { encodeResidues } from "../../src/data/tokenizer.js";
-import { Rng } from "../../src/train/rng.js";
+import { Rng } from "../../src/core/random.js";
 import type { ModelConfig } from "../../src/model/config.js";
 
 const CFG: ModelConfig = { layers: 2, dModel: 32, heads: 4, ffn: 64, vocab: 33, context: 40, activation: "gelu", bias: true, dropout: 0 };

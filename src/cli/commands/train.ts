@@ -58,12 +58,6 @@ export default defineRun({
 /** Expected failures (bad config, missing data, corrupt run, interruption) become a UserError; bugs keep their stack. */
 export function asUserError(e: unknown): unknown {
   if (e instanceof UserError) return e;
-  // train/loop.ts's TrainError and train/data-source.ts's DataError (which names itself "TrainError") belong to
-  // the engine and data-path parts of issue 9; until they are UserErrors, this is the one place that maps them.
-  if (e instanceof Error && e.name === "TrainError") {
-    const code = (e as Error & { code?: unknown }).code;
-    return new UserError(e.message, typeof code === "number" ? code : 1);
-  }
   if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new UserError(e.message, 1);
   return e;
 }
