@@ -85,6 +85,10 @@ export async function openData(c: TrainConfig, evalRows: number): Promise<Opened
     throw new UserError((e as Error).message);
   }
   if (f.records < 2) throw new UserError(`${p}: found ${f.records} usable sequences; need at least 2 (one held out)`);
+  if (f.valid === 0 || f.train === 0) {
+    // exact duplicates never cross the split, so a file of copies of one sequence has nothing to hold out
+    throw new UserError(`${p}: its ${f.records} usable sequences are copies of one sequence; training needs at least 2 distinct sequences (one is held out for validation)`);
+  }
   const skipped = Object.entries(f.bad).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   return {
     // a FASTA file is one source: data.sourceWeights (which names a corpus's sources) does not apply

@@ -32,7 +32,9 @@ test("launcher exits 128+signal when its child dies of a signal: 130 for SIGINT,
   // enough to keep the child busy, and signal the child (not the launcher) once it has started training
   const dir = mkdtempSync(join(tmpdir(), "plmscale-sig-"));
   const fa = join(dir, "x.fasta");
-  writeFileSync(fa, Array.from({ length: 400 }, (_, i) => `>s${i}\n${"MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQHDFSAGEGLYTHMKALRPDEDRLSPLHSVYVDQWDWERVMGDGERQFSTLKSTVEAIWAGIKATEAAVSEEFGLAPFLPDQIHFVHSQELLSRYPDLDAKGRERAIAKDLGAVFLVGIGGKLSDGHRHDVRAPDYDDWUAXBZ".replace(/[UXBZ]/g, "A")}`).join("\n"));
+  const base = "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQHDFSAGEGLYTHMKALRPDEDRLSPLHSVYVDQWDWERVMGDGERQFSTLKSTVEAIWAGIKATEAAVSEEFGLAPFLPDQIHFVHSQELLSRYPDLDAKGRERAIAKDLGAVFLVGIGGKLSDGHRHDVRAPDYDDW";
+  // distinct sequences (rotations): exact copies would all land on one side of the held-out split
+  writeFileSync(fa, Array.from({ length: 400 }, (_, i) => `>s${i}\n${base.slice(i % base.length) + base.slice(0, i % base.length)}`).join("\n"));
   for (const [sig, code] of [["SIGINT", 130], ["SIGKILL", 137], ["SIGTERM", 143]] as const) {
     const p = spawn(process.execPath, [bin, "train", "--data", fa, "--out", join(dir, sig), "--shape", "2,32,2", "--tokens", "50M", "--context", "64", "--threads", "1"], { env: { ...process.env, LD_PRELOAD: "", PLMSCALE_MALLOC: "" }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
