@@ -2,11 +2,38 @@
 // gradient clipping. Uses aten::_fused_adamw_ where this libtorch has it (PyTorch 2.x), otherwise the
 // _foreach_* chain that torch.optim.AdamW(foreach=True) runs — a handful of boxed calls per step in total.
 import { Tensor } from "./tensor.js";
-import { zerosLike, stack, full } from "./create.js";
+import { zerosLike, stack, full, zeros } from "./create.js";
 import { hasOp } from "./ops.js";
 import { keep, tidy } from "./scope.js";
 import { noGrad } from "./autograd.js";
 import * as A from "./generated/ops.js";
+
+const fusedKernels = new Map<string, string | null>();
+
+/**
+ * Why aten::_fused_adamw_ cannot run on `device` ("cpu", "cuda:0"), or null when it can. The schema alone is
+ * not enough: PyTorch 2.0–2.3 register it with a CUDA kernel only, so it is probed once per device on
+ * one-element tensors (a zero-lr update).
+ */
+export function fusedAdamWUnavailable(device: string): string | null {
+  if (!hasOp("_fused_adamw_")) return "this libtorch has no aten::_fused_adamw_";
+  let why = fusedKernels.get(device);
+  if (why === undefined) {
+    why = noGrad(() =>
+      tidy(() => {
+        const [p, g, m, v] = [0, 1, 2, 3].map(() => zeros([1], { device }));
+        try {
+          A._fusedAdamw_([p!], [g!], [m!], [v!], [], [full([], 1, { device })], 0, 0.9, 0.999, 0, 1e-8, false, false);
+          return null;
+        } catch (e) {
+          return `aten::_fused_adamw_ has no kernel for ${device} in this libtorch (${(e as Error).message.split("\n")[0]!.slice(0, 160)})`;
+        }
+      }),
+    );
+    fusedKernels.set(device, why);
+  }
+  return why;
+}
 
 export interface AdamWOptions {
   lr?: number;
@@ -51,9 +78,11 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     const wd = opts.weightDecay ?? 0.01;
     const want = opts.impl ?? "auto";
-    if (want === "fused" && !hasOp("_fused_adamw_")) throw new Error("AdamW: this libtorch has no aten::_fused_adamw_");
-    this.impl = want === "foreach" ? "foreach" : hasOp("_fused_adamw_") ? "fused" : "foreach";
     const groups: ParamGroup[] = params.length && params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
+    const device = groups.find((g) => g.params.length)?.params[0]!.device ?? "cpu";
+    const noFused = want === "foreach" ? "not requested" : fusedAdamWUnavailable(device);
+    if (want === "fused" && noFused) throw new Error(`AdamW: ${noFused}`);
+    this.impl = noFused ? "foreach" : "fused";
     this.groups = groups.map((g) => {
       const state = noGrad(() =>
         keep({
