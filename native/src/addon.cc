@@ -2,8 +2,12 @@
 #include "common.h"
 
 #include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace plm {
 extern bool g_malloc_tuned;
@@ -18,10 +22,27 @@ static void tune_malloc() {
   ok = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024) == 1 && ok;
   g_malloc_tuned = ok;
 }
+
+// The addon is single-threaded (common.h): refuse to initialise on any thread but the process's main one
+// (Linux: the thread whose id is the process id), and on any thread but the first that loaded it elsewhere.
+static void require_main_thread() {
+  static std::atomic<bool> loaded{false};
+  static std::thread::id owner;
+  const char* advice = "plmscale's native addon is single-threaded (unlocked global tensor and operator tables): "
+                       "use it from the main thread only, and child processes (not worker_threads) for parallelism";
+#ifdef __linux__
+  if (static_cast<pid_t>(syscall(SYS_gettid)) != getpid())
+    throw JsError(std::string("refusing to load in a worker thread: ") + advice);
+#endif
+  if (loaded.exchange(true) && owner != std::this_thread::get_id())
+    throw JsError(std::string("already loaded on another thread: ") + advice);
+  owner = std::this_thread::get_id();
+}
 }  // namespace plm
 
 static napi_value Init(napi_env env, napi_value exports) {
   return plm::guard(env, "plmscale addon init", [&]() -> napi_value {
+    plm::require_main_thread();
     plm::tune_malloc();
     plm::init_tensors(env, exports);
     plm::init_ops(env, exports);

@@ -89,7 +89,9 @@ napi_value SetAutocast(napi_env env, napi_callback_info info) {
     napi_value argv[2];
     get_args(env, info, argv, 2);
     bool on = get_bool(env, argv[0], "enabled");
-    auto dt = static_cast<at::ScalarType>(get_int(env, argv[1], "dtype"));
+    // validated before any state changes: autocast casts to a floating type (bfloat16 / float16 on CUDA)
+    at::ScalarType dt = to_dtype(get_int(env, argv[1], "dtype"));
+    if (!at::isFloatingType(dt)) throw JsError(std::string("autocast dtype must be a floating type, got ") + c10::toString(dt));
 #if TORCH_VERSION_MAJOR >= 2 && TORCH_VERSION_MINOR >= 4 || TORCH_VERSION_MAJOR >= 3
     bool prev_on = at::autocast::is_autocast_enabled(at::kCUDA);
     at::ScalarType prev_dt = at::autocast::get_autocast_dtype(at::kCUDA);

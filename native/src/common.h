@@ -16,17 +16,44 @@ struct JsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// ---- threading --------------------------------------------------------------------------------
+// The addon is single-threaded: the handle table, the operator table and callOp's reused stack are plain
+// globals without locks, shared by every JS environment in the process. It therefore loads only on the
+// process's main JS thread; a worker_threads Worker that loads it gets an error (addon.cc). For parallelism
+// use child processes (as the sweep executors do).
+
 // ---- tensor handles ---------------------------------------------------------------------------
-// A handle is slot + generation * 2^22, passed to JS as a plain number (cheapest crossing). Releasing a
-// slot bumps its generation, so a stale handle (use after dispose) is detected instead of aliasing.
+// A handle is slot + generation * 2^22, passed to JS as a plain number (cheapest crossing; < 2^52, so exact
+// in a double). Releasing a slot bumps its generation, so a stale handle (use after dispose) is detected
+// instead of aliasing. A slot whose generation reaches kMaxGeneration is retired, never reused: wrapping to
+// generation 0 would make handles issued 2^30 releases ago valid again.
 constexpr int64_t kSlotBits = 22;
 constexpr int64_t kSlotMask = (int64_t(1) << kSlotBits) - 1;
+constexpr int64_t kMaxGeneration = (int64_t(1) << 30) - 1;
+
+// Range-checked double -> int64: false for NaN, ±Inf and values outside int64's range (casting those is
+// undefined behaviour in C++) and for non-integers.
+inline bool double_to_int64(double d, int64_t* out) {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;  // NaN fails both
+  int64_t i = static_cast<int64_t>(d);
+  if (static_cast<double>(i) != d) return false;
+  *out = i;
+  return true;
+}
+// "NaN", "Infinity", "1.5", "1e+300": how a rejected JS number reads in an error message.
+std::string describe_number(double d);
+
+// A dtype code from JS (c10::ScalarType value), validated: `allow_any` admits every ScalarType this libtorch
+// knows, else only those the TS API names (uint8 … bfloat16).
+at::ScalarType to_dtype(int64_t code, bool allow_any = false);
 
 int64_t store(at::Tensor t);               // new handle for t
 const at::Tensor& lookup(int64_t handle);  // throws JsError on stale/unknown handle
 bool valid(int64_t handle);
 void release(int64_t handle);
 int64_t live_count();
+int64_t retired_count();                    // slots retired at kMaxGeneration
+int64_t set_free_generations(int64_t gen);  // test hook: age every free slot; returns how many
 
 // ---- napi helpers -----------------------------------------------------------------------------
 #define NAPI_CALL(env, call)                                                     \

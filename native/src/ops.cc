@@ -10,7 +10,7 @@
 namespace plm {
 namespace {
 
-enum class Kind { Tensor, TensorList, OptTensorList, Int, IntList, Float, FloatList, Bool, BoolList, Scalar, ScalarList, Str, Device, Generator, Unsupported };
+enum class Kind { Tensor, TensorList, OptTensorList, Int, IntList, Float, FloatList, Bool, BoolList, Scalar, ScalarList, Str, Device, Generator, ScalarType, Unsupported };
 
 struct ArgInfo {
   std::string name;
@@ -41,7 +41,8 @@ Kind kind_of(const c10::TypePtr& t) {
     case TypeKind::StringType: return Kind::Str;
     case TypeKind::DeviceObjType: return Kind::Device;
     case TypeKind::GeneratorType: return Kind::Generator;
-    case TypeKind::ScalarTypeType: case TypeKind::LayoutType: case TypeKind::MemoryFormatType: return Kind::Int;
+    case TypeKind::ScalarTypeType: return Kind::ScalarType;
+    case TypeKind::LayoutType: case TypeKind::MemoryFormatType: return Kind::Int;
     case TypeKind::ListType: {
       const c10::TypePtr& e = t->castRaw<c10::ListType>()->getElementType();
       switch (e->kind()) {
@@ -61,7 +62,7 @@ Kind kind_of(const c10::TypePtr& t) {
 ArgInfo digest(const c10::Argument& a) {
   ArgInfo info;
   info.name = a.name();
-  c10::TypePtr t = a.type();
+  c10::TypePtr t = a.real_type();  // the declared type: ScalarType / SymInt, where type() says int
   info.type_str = t->str();
   info.optional = false;
   if (t->kind() == c10::TypeKind::OptionalType) {
@@ -85,25 +86,31 @@ double to_double(napi_env env, napi_value v, const ArgInfo& a) {
 }
 int64_t to_int(napi_env env, napi_value v, const ArgInfo& a) {
   double d = to_double(env, v, a);
-  int64_t i = static_cast<int64_t>(d);
-  if (static_cast<double>(i) != d) bad_arg(a, "expected an integer, got " + std::to_string(d));
+  int64_t i;
+  if (!double_to_int64(d, &i)) bad_arg(a, "expected an integer, got " + describe_number(d));
   return i;
+}
+// A handle number → its tensor (a NaN/∞/fractional "handle" is rejected before any cast).
+const at::Tensor& tensor_of(double d, const ArgInfo& a) {
+  int64_t h;
+  if (!double_to_int64(d, &h) || h < 0) bad_arg(a, "expected a Tensor handle, got " + describe_number(d));
+  if (!valid(h)) bad_arg(a, "tensor was disposed (use after dispose)");
+  return lookup(h);
 }
 const at::Tensor& to_tensor(napi_env env, napi_value v, const ArgInfo& a) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) bad_arg(a, "expected a Tensor");
-  int64_t h = static_cast<int64_t>(d);
-  if (!valid(h)) bad_arg(a, "tensor was disposed (use after dispose)");
-  return lookup(h);
+  return tensor_of(d, a);
 }
 c10::Scalar to_scalar(napi_env env, napi_value v, const ArgInfo& a) {
   napi_valuetype t = type_of(env, v);
   if (t == napi_boolean) return c10::Scalar(get_bool(env, v, "scalar"));
   if (t != napi_number) bad_arg(a, "expected a number or boolean");
   double d = to_double(env, v, a);
-  // JS has one number type: integral values become int scalars (as Python's `2`), others double.
-  if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 9.007199254740992e15)
-    return c10::Scalar(static_cast<int64_t>(d));
+  // JS has one number type: integral values become int scalars (as Python's `2`), others double (NaN and
+  // ±Infinity are valid double scalars, e.g. masked_fill with -inf).
+  int64_t i;
+  if (std::abs(d) < 9.007199254740992e15 && double_to_int64(d, &i)) return c10::Scalar(i);
   return c10::Scalar(d);
 }
 
@@ -122,11 +129,7 @@ c10::IValue convert(napi_env env, napi_value v, const ArgInfo& a) {
   if (a.kind == Kind::Tensor) {
     // fast path: a tensor handle is a number; anything else falls through to the checks below
     double d;
-    if (napi_get_value_double(env, v, &d) == napi_ok) {
-      int64_t h = static_cast<int64_t>(d);
-      if (!valid(h)) bad_arg(a, "tensor was disposed (use after dispose)");
-      return lookup(h);
-    }
+    if (napi_get_value_double(env, v, &d) == napi_ok) return tensor_of(d, a);
   }
   napi_valuetype vt = type_of(env, v);
   if (vt == napi_undefined) {
@@ -158,6 +161,14 @@ c10::IValue convert(napi_env env, napi_value v, const ArgInfo& a) {
       return c10::IValue(ts);
     }
     case Kind::Int: return to_int(env, v, a);
+    case Kind::ScalarType: {
+      int64_t code = to_int(env, v, a);
+      try {
+        return static_cast<int64_t>(to_dtype(code, true));
+      } catch (const JsError& e) {
+        bad_arg(a, e.what());
+      }
+    }
     case Kind::IntList: {
       std::vector<int64_t> xs;
       if (vt == napi_number) xs.push_back(to_int(env, v, a));  // int[2] accepts a single int

@@ -2,7 +2,9 @@
 #include "common.h"
 
 #include <ATen/ATen.h>
+#include <cmath>
 #include <cstring>
+#include <sstream>
 
 namespace plm {
 
@@ -15,6 +17,7 @@ struct Slot {
 std::vector<Slot> g_slots;
 std::vector<int64_t> g_free;
 int64_t g_live = 0;
+int64_t g_retired = 0;
 }  // namespace
 
 int64_t store(at::Tensor t) {
@@ -50,12 +53,38 @@ void release(int64_t h) {
   Slot& s = g_slots[h & kSlotMask];
   s.t = at::Tensor();
   s.used = false;
-  s.gen = (s.gen + 1) & ((int64_t(1) << 30) - 1);
-  g_free.push_back(h & kSlotMask);
   --g_live;
+  if (s.gen >= kMaxGeneration) {  // retire: a wrapped generation would revive stale handles
+    ++g_retired;
+    return;
+  }
+  ++s.gen;
+  g_free.push_back(h & kSlotMask);
 }
 
 int64_t live_count() { return g_live; }
+int64_t retired_count() { return g_retired; }
+
+int64_t set_free_generations(int64_t gen) {
+  if (gen < 0 || gen > kMaxGeneration) throw JsError("generation must be in [0, " + std::to_string(kMaxGeneration) + "]");
+  for (int64_t slot : g_free) g_slots[slot].gen = gen;
+  return static_cast<int64_t>(g_free.size());
+}
+
+std::string describe_number(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  std::ostringstream os;
+  os.precision(17);
+  os << d;
+  return os.str();
+}
+
+at::ScalarType to_dtype(int64_t code, bool allow_any) {
+  int64_t last = allow_any ? static_cast<int64_t>(at::ScalarType::Undefined) - 1 : static_cast<int64_t>(at::ScalarType::BFloat16);
+  if (code < 0 || code > last) throw JsError("unknown dtype code " + std::to_string(code));
+  return static_cast<at::ScalarType>(code);
+}
 
 // ---- napi helpers ----
 napi_value num(napi_env env, double v) {
@@ -96,9 +125,9 @@ double get_double(napi_env env, napi_value v, const char* what) {
 int64_t get_int(napi_env env, napi_value v, const char* what) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) throw JsError(std::string(what) + " must be an integer");
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
-    throw JsError(std::string(what) + " must be an integer, got " + std::to_string(d));
-  return static_cast<int64_t>(d);
+  int64_t i;
+  if (!double_to_int64(d, &i)) throw JsError(std::string(what) + " must be an integer, got " + describe_number(d));
+  return i;
 }
 bool get_bool(napi_env env, napi_value v, const char* what) {
   bool b;
@@ -141,7 +170,9 @@ std::vector<int64_t> get_int_list(napi_env env, napi_value v, const char* what) 
 int64_t get_handle(napi_env env, napi_value v, const char* what) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) throw JsError(std::string(what) + " must be a Tensor");
-  return static_cast<int64_t>(d);
+  int64_t h;
+  if (!double_to_int64(d, &h) || h < 0) throw JsError(std::string(what) + " must be a Tensor handle, got " + describe_number(d));
+  return h;
 }
 napi_value handle_value(napi_env env, at::Tensor t) { return num(env, static_cast<double>(store(std::move(t)))); }
 
@@ -158,11 +189,6 @@ void export_fn(napi_env env, napi_value exports, const char* name, napi_callback
 }
 
 namespace {
-
-at::ScalarType to_dtype(int64_t code) {
-  if (code < 0 || code > static_cast<int64_t>(at::ScalarType::BFloat16)) throw JsError("unknown dtype code " + std::to_string(code));
-  return static_cast<at::ScalarType>(code);
-}
 
 // fromBuffer(view: ArrayBufferView, dtype: int, shape: int[]) -> handle. Copies the bytes.
 napi_value FromBuffer(napi_env env, napi_callback_info info) {
@@ -304,6 +330,22 @@ napi_value Track(napi_env env, napi_callback_info info) {
   });
 }
 
+// debugHandleGenerations(gen?) -> {maxGeneration, retiredSlots, freeSlots}. Test hook: with gen, first sets
+// every free slot's generation to gen, so a test can reach the retirement limit without 2^30 releases.
+napi_value DebugHandleGenerations(napi_env env, napi_callback_info info) {
+  return guard(env, "debugHandleGenerations", [&]() -> napi_value {
+    napi_value argv[1];
+    size_t n = get_args(env, info, argv, 1);
+    if (n > 0 && type_of(env, argv[0]) != napi_undefined) set_free_generations(get_int(env, argv[0], "generation"));
+    napi_value o;
+    NAPI_CALL(env, napi_create_object(env, &o));
+    NAPI_CALL(env, napi_set_named_property(env, o, "maxGeneration", num(env, static_cast<double>(kMaxGeneration))));
+    NAPI_CALL(env, napi_set_named_property(env, o, "retiredSlots", num(env, static_cast<double>(retired_count()))));
+    NAPI_CALL(env, napi_set_named_property(env, o, "freeSlots", num(env, static_cast<double>(g_free.size()))));
+    return o;
+  });
+}
+
 }  // namespace
 
 void init_tensors(napi_env env, napi_value exports) {
@@ -316,6 +358,7 @@ void init_tensors(napi_env env, napi_value exports) {
   export_fn(env, exports, "meta", Meta);
   export_fn(env, exports, "item", Item);
   export_fn(env, exports, "track", Track);
+  export_fn(env, exports, "debugHandleGenerations", DebugHandleGenerations);
 }
 
 }  // namespace plm

@@ -116,12 +116,17 @@ function tsType(a: SchemaArg): [string, (v: string) => string] {
   }
 }
 
+// Ops whose schema says `Tensor` but which return an undefined tensor (null in JS) in some modes: libtorch
+// 1.13's private attention returns no weights unless need_attn_weights=true. Their tensors are typed nullable.
+const UNDEFINED_TENSOR_RETURNS = new Set(["aten::_scaled_dot_product_attention"]);
+
 function returnCode(s: Schema, call: string): [string, string] {
   const rs = s.returns;
   const mutArg = s.args.find((a) => a.mutable);
   const one = (r: { type: string; mutable: boolean }, v: string): [string, string] => {
     if (r.mutable && mutArg) return [tsType(mutArg)[0].replace(" | null", ""), argName(mutArg.name)];
-    switch (r.type) {
+    const type = r.type === "Tensor" && UNDEFINED_TENSOR_RETURNS.has(s.name) ? "Tensor?" : r.type;
+    switch (type) {
       case "Tensor": return ["Tensor", `new Tensor(${v})`];
       case "Tensor?": return ["Tensor | null", `(${v} === null ? null : new Tensor(${v}))`];
       case "Tensor[]": return ["Tensor[]", `(${v} as number[]).map((h) => new Tensor(h))`];

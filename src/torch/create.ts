@@ -1,8 +1,8 @@
 // Creating tensors: from JS data (typed arrays, nested number arrays) and by factory ops (zeros, randn, …),
 // plus the multi-tensor functions (cat, stack, where).
 import { native } from "./native.js";
-import { op } from "./ops.js";
 import { Tensor } from "./tensor.js";
+import * as A from "./generated/ops.js";
 import { dtypeCode, dtypeOfArray, type DType, type TypedArray } from "./dtype.js";
 
 export interface TensorOptions {
@@ -12,13 +12,6 @@ export interface TensorOptions {
 }
 
 type Nested = number | boolean | Nested[];
-
-const O = {
-  zeros: op("zeros"), ones: op("ones"), full: op("full"), empty: op("empty", "memory_format"), randn: op("randn"),
-  rand: op("rand"), randint: op("randint", "low"), arange: op("arange", "start_step"), cat: op("cat"),
-  stack: op("stack"), where: op("where", "self"), zerosLike: op("zeros_like"), onesLike: op("ones_like"),
-  normal_: op("normal_"), uniform_: op("uniform_"), eye: op("eye"), to: op("to", "dtype_layout"),
-};
 
 function inferShape(data: Nested): number[] {
   const shape: number[] = [];
@@ -109,28 +102,30 @@ export function fromBytes(bytes: Uint8Array, dtype: DType, shape: number[], opts
   return finish(new Tensor(native.fromBuffer(bytes, dtypeCode(dtype), shape)), opts, dtype);
 }
 
-function factory(fn: (...a: unknown[]) => number, shape: number[], opts: TensorOptions | undefined): Tensor {
-  const t = new Tensor(fn(shape, dtypeCode(opts?.dtype ?? "float32"), null, opts?.device ?? null, null));
+type Factory = (size: number[], dtype?: DType | null, layout?: number | null, device?: string | null) => Tensor;
+
+function factory(fn: Factory, shape: number[], opts: TensorOptions | undefined): Tensor {
+  const t = fn(shape, opts?.dtype ?? "float32", undefined, opts?.device);
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
-export function zeros(shape: number[], opts?: TensorOptions): Tensor { return factory(O.zeros, shape, opts); }
-export function ones(shape: number[], opts?: TensorOptions): Tensor { return factory(O.ones, shape, opts); }
-export function randn(shape: number[], opts?: TensorOptions): Tensor { return factory(O.randn, shape, opts); }
-export function rand(shape: number[], opts?: TensorOptions): Tensor { return factory(O.rand, shape, opts); }
-export function empty(shape: number[], opts?: TensorOptions): Tensor { return factory(O.empty, shape, opts); }
+export function zeros(shape: number[], opts?: TensorOptions): Tensor { return factory(A.zeros, shape, opts); }
+export function ones(shape: number[], opts?: TensorOptions): Tensor { return factory(A.ones, shape, opts); }
+export function randn(shape: number[], opts?: TensorOptions): Tensor { return factory(A.randn, shape, opts); }
+export function rand(shape: number[], opts?: TensorOptions): Tensor { return factory(A.rand, shape, opts); }
+export function empty(shape: number[], opts?: TensorOptions): Tensor { return factory(A.emptyMemoryFormat, shape, opts); }
 
 export function full(shape: number[], value: number | boolean, opts?: TensorOptions): Tensor {
   const dt = opts?.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
-  const t = new Tensor(O.full(shape, value, dtypeCode(dt), null, opts?.device ?? null, null));
+  const t = A.full(shape, value, dt, undefined, opts?.device);
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
 /** Integers uniformly in [low, high) (int64 by default). */
 export function randint(low: number, high: number, shape: number[], opts?: TensorOptions): Tensor {
-  return new Tensor(O.randint(low, high, shape, dtypeCode(opts?.dtype ?? "int64"), null, opts?.device ?? null, null));
+  return A.randintLow(low, high, shape, opts?.dtype ?? "int64", undefined, opts?.device);
 }
 
 /** [start, end) by step; int64 unless a dtype is given. */
@@ -139,21 +134,21 @@ export function arange(start: number, end?: number, step = 1, opts?: TensorOptio
     end = start;
     start = 0;
   }
-  return new Tensor(O.arange(start, end, step, dtypeCode(opts?.dtype ?? "int64"), null, opts?.device ?? null, null));
+  return A.arangeStartStep(start, end, step, opts?.dtype ?? "int64", undefined, opts?.device);
 }
 
 export function eye(n: number, opts?: TensorOptions): Tensor {
-  return new Tensor(O.eye(n, dtypeCode(opts?.dtype ?? "float32"), null, opts?.device ?? null, null));
+  return A.eye(n, opts?.dtype ?? "float32", undefined, opts?.device);
 }
 
-export function zerosLike(t: Tensor): Tensor { return new Tensor(O.zerosLike(t.handle)); }
-export function onesLike(t: Tensor): Tensor { return new Tensor(O.onesLike(t.handle)); }
+export function zerosLike(t: Tensor): Tensor { return A.zerosLike(t); }
+export function onesLike(t: Tensor): Tensor { return A.onesLike(t); }
 
 /** In-place N(mean, std²) fill (for initialisation; not recorded by autograd when called under noGrad). */
-export function normal_(t: Tensor, mean = 0, std = 1): Tensor { O.normal_(t.handle, mean, std, null); return t; }
-export function uniform_(t: Tensor, from = 0, to = 1): Tensor { O.uniform_(t.handle, from, to, null); return t; }
+export function normal_(t: Tensor, mean = 0, std = 1): Tensor { return A.normal_(t, mean, std); }
+export function uniform_(t: Tensor, from = 0, to = 1): Tensor { return A.uniform_(t, from, to); }
 
-export function cat(tensors: Tensor[], dim = 0): Tensor { return new Tensor(O.cat(tensors.map((t) => t.handle), dim)); }
-export function stack(tensors: Tensor[], dim = 0): Tensor { return new Tensor(O.stack(tensors.map((t) => t.handle), dim)); }
+export function cat(tensors: Tensor[], dim = 0): Tensor { return A.cat(tensors, dim); }
+export function stack(tensors: Tensor[], dim = 0): Tensor { return A.stack(tensors, dim); }
 /** cond ? a : b elementwise */
-export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor { return new Tensor(O.where(cond.handle, a.handle, b.handle)); }
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor { return A.whereSelf(cond, a, b); }

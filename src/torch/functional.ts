@@ -1,43 +1,38 @@
 // F: neural-network functions over fused libtorch schemas (one boxed call each where the schema exists).
 // scaledDotProductAttention probes for the fused schema and falls back to a TS composite (libtorch 1.13).
-import { op, hasOp } from "./ops.js";
-import { Tensor } from "./tensor.js";
+// Each function calls one typed wrapper generated from src/torch/schemas.txt (generated/ops.ts).
+import { hasOp } from "./ops.js";
+import type { Tensor } from "./tensor.js";
 import { full } from "./create.js";
-
-const O = {
-  linear: op("linear"), layerNorm: op("layer_norm"), gelu: op("gelu"), silu: op("silu"), relu: op("relu"),
-  softmax: op("softmax", "int"), logSoftmax: op("log_softmax", "int"), crossEntropy: op("cross_entropy_loss"),
-  embedding: op("embedding"), dropout: op("dropout"), sdpa: op("scaled_dot_product_attention"),
-  sdpa113: op("_scaled_dot_product_attention"), nll: op("nll_loss_nd"), mse: op("mse_loss"),
-};
+import * as A from "./generated/ops.js";
 
 const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
 export type Reduction = keyof typeof REDUCTION;
 
 /** y = x Wᵀ + b;  x [..., in], weight [out, in], bias [out] → [..., out] */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return new Tensor(O.linear(x.handle, weight.handle, bias ? bias.handle : null));
+  return A.linear(x, weight, bias ?? null);
 }
 
 /** LayerNorm over the trailing dims `normalizedShape` (aten::layer_norm). */
 export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  return new Tensor(O.layerNorm(x.handle, normalizedShape, weight ? weight.handle : null, bias ? bias.handle : null, eps));
+  return A.layerNorm(x, normalizedShape, weight ?? null, bias ?? null, eps);
 }
 
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
-  return new Tensor(O.gelu(x.handle, approximate));
+  return A.gelu(x, approximate);
 }
 export function silu(x: Tensor): Tensor {
-  return new Tensor(O.silu(x.handle));
+  return A.silu(x);
 }
 export function relu(x: Tensor): Tensor {
-  return new Tensor(O.relu(x.handle));
+  return A.relu(x);
 }
 export function softmax(x: Tensor, dim: number): Tensor {
-  return new Tensor(O.softmax(x.handle, dim, null));
+  return A.softmaxInt(x, dim);
 }
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return new Tensor(O.logSoftmax(x.handle, dim, null));
+  return A.logSoftmaxInt(x, dim);
 }
 
 export interface CrossEntropyOptions {
@@ -52,24 +47,22 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const red = REDUCTION[opts.reduction ?? "mean"];
   if (red === undefined) throw new TypeError(`crossEntropy: reduction must be none, mean or sum (got ${opts.reduction})`);
-  return new Tensor(
-    O.crossEntropy(logits.handle, target.handle, opts.weight ? opts.weight.handle : null, red, opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0),
-  );
+  return A.crossEntropyLoss(logits, target, opts.weight ?? null, red, opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0);
 }
 
 export function mseLoss(x: Tensor, y: Tensor, reduction: Reduction = "mean"): Tensor {
-  return new Tensor(O.mse(x.handle, y.handle, REDUCTION[reduction]));
+  return A.mseLoss(x, y, REDUCTION[reduction]);
 }
 
 /** Rows of weight [V, D] selected by int ids [...] → [..., D]. paddingIdx rows get no gradient. */
 export function embedding(weight: Tensor, ids: Tensor, paddingIdx = -1): Tensor {
-  return new Tensor(O.embedding(weight.handle, ids.handle, paddingIdx, false, false));
+  return A.embedding(weight, ids, paddingIdx);
 }
 
 /** Inverted dropout; identity when training is false. */
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout probability must be in [0, 1], got ${p}`);
-  return new Tensor(O.dropout(x.handle, p, training));
+  return A.dropout(x, p, training);
 }
 
 export interface AttentionOptions {
@@ -101,15 +94,16 @@ export function attentionImpl(): AttentionImpl {
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const impl = attentionImpl();
-  const mask = opts.mask ? opts.mask.handle : null;
+  const mask = opts.mask ?? null;
   if (opts.mask && opts.causal) return compositeAttention(q, k, v, opts); // fused ops reject mask + is_causal
   if (impl === "fused") {
-    return new Tensor(O.sdpa(q.handle, k.handle, v.handle, mask, opts.dropout ?? 0, opts.causal ?? false, opts.scale ?? null));
+    return A.scaledDotProductAttention(q, k, v, mask, opts.dropout ?? 0, opts.causal ?? false, opts.scale ?? null);
   }
   if (impl === "fused-1.13" && opts.scale === undefined) {
-    const [out, weights] = O.sdpa113(q.handle, k.handle, v.handle, mask, opts.dropout ?? 0, false, opts.causal ?? false) as [number, number | null];
-    if (weights !== null) new Tensor(weights).dispose(); // need_attn_weights=false: normally undefined (null)
-    return new Tensor(out);
+    const [out, weights] = A._scaledDotProductAttention(q, k, v, mask, opts.dropout ?? 0, false, opts.causal ?? false);
+    weights?.dispose(); // need_attn_weights=false: normally undefined (null)
+    if (!out) throw new Error("aten::_scaled_dot_product_attention returned no output");
+    return out;
   }
   return compositeAttention(q, k, v, opts);
 }

@@ -8,6 +8,6 @@ export { setNumThreads, getNumThreads, manualSeed, cuda, autocast, buildInfo } f
 export { type DType, isFloating } from "./dtype.js";
 export * as F from "./functional.js";
 export * as nn from "./nn.js";
-export { AdamW, clipGradNorm, type AdamWOptions } from "./optim.js";
+export { AdamW, clipGradNorm, fusedAdamWUnavailable, type AdamWOptions } from "./optim.js";
 export * as ops from "./generated/ops.js";
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from "./safetensors.js";

@@ -17,6 +17,8 @@ export interface NativeAddon {
   item(h: number): number | boolean;
   /** release handle h when obj is garbage-collected (leak backstop) */
   track(obj: object, h: number): void;
+  /** Test hook: handle-generation limits; with `gen`, first sets every free slot's generation to gen. */
+  debugHandleGenerations(gen?: number): { maxGeneration: number; retiredSlots: number; freeSlots: number };
   resolveOp(name: string, overload: string): number;
   schemaOf(id: number): string;
   callOp(id: number, ...args: unknown[]): any;

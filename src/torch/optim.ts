@@ -2,17 +2,38 @@
 // gradient clipping. Uses aten::_fused_adamw_ where this libtorch has it (PyTorch 2.x), otherwise the
 // _foreach_* chain that torch.optim.AdamW(foreach=True) runs — a handful of boxed calls per step in total.
 import { Tensor } from "./tensor.js";
-import { zerosLike, stack, full } from "./create.js";
-import { op, hasOp } from "./ops.js";
+import { zerosLike, stack, full, zeros } from "./create.js";
+import { hasOp } from "./ops.js";
 import { keep, tidy } from "./scope.js";
 import { noGrad } from "./autograd.js";
+import * as A from "./generated/ops.js";
 
-const O = {
-  fused: op("_fused_adamw_"), mulS: op("_foreach_mul_", "Scalar"), addList: op("_foreach_add_", "List"),
-  addS: op("_foreach_add_", "Scalar"), addcmulS: op("_foreach_addcmul_", "Scalar"), addcdivS: op("_foreach_addcdiv_", "Scalar"),
-  sqrt: op("_foreach_sqrt"), divS: op("_foreach_div_", "Scalar"), norm: op("_foreach_norm", "Scalar"),
-  vnorm: op("linalg_vector_norm"),
-};
+const fusedKernels = new Map<string, string | null>();
+
+/**
+ * Why aten::_fused_adamw_ cannot run on `device` ("cpu", "cuda:0"), or null when it can. The schema alone is
+ * not enough: PyTorch 2.0–2.3 register it with a CUDA kernel only, so it is probed once per device on
+ * one-element tensors (a zero-lr update).
+ */
+export function fusedAdamWUnavailable(device: string): string | null {
+  if (!hasOp("_fused_adamw_")) return "this libtorch has no aten::_fused_adamw_";
+  let why = fusedKernels.get(device);
+  if (why === undefined) {
+    why = noGrad(() =>
+      tidy(() => {
+        const [p, g, m, v] = [0, 1, 2, 3].map(() => zeros([1], { device }));
+        try {
+          A._fusedAdamw_([p!], [g!], [m!], [v!], [], [full([], 1, { device })], 0, 0.9, 0.999, 0, 1e-8, false, false);
+          return null;
+        } catch (e) {
+          return `aten::_fused_adamw_ has no kernel for ${device} in this libtorch (${(e as Error).message.split("\n")[0]!.slice(0, 160)})`;
+        }
+      }),
+    );
+    fusedKernels.set(device, why);
+  }
+  return why;
+}
 
 export interface AdamWOptions {
   lr?: number;
@@ -57,9 +78,11 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     const wd = opts.weightDecay ?? 0.01;
     const want = opts.impl ?? "auto";
-    if (want === "fused" && !hasOp("_fused_adamw_")) throw new Error("AdamW: this libtorch has no aten::_fused_adamw_");
-    this.impl = want === "foreach" ? "foreach" : hasOp("_fused_adamw_") ? "fused" : "foreach";
     const groups: ParamGroup[] = params.length && params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
+    const device = groups.find((g) => g.params.length)?.params[0]!.device ?? "cpu";
+    const noFused = want === "foreach" ? "not requested" : fusedAdamWUnavailable(device);
+    if (want === "fused" && noFused) throw new Error(`AdamW: ${noFused}`);
+    this.impl = noFused ? "foreach" : "fused";
     this.groups = groups.map((g) => {
       const state = noGrad(() =>
         keep({
@@ -89,27 +112,27 @@ export class AdamW {
             }
           });
           if (!idx.length) continue;
-          const H = (ts: Tensor[]) => idx.map((i) => ts[i]!.handle);
-          const ps = H(g.params), ms = H(g.m), vs = H(g.v), gs = grads.map((x) => x.handle);
+          const pick = (ts: Tensor[]) => idx.map((i) => ts[i]!);
+          const ps = pick(g.params), ms = pick(g.m), vs = pick(g.v);
           const lr = this.lr * g.lrScale;
           if (this.impl === "fused") {
             // PyTorch's _fused_adamw wrapper increments the step counters before the kernel, which reads
             // them for bias correction (1 − β^t); the kernel itself never does. Without this, t = 0 → NaN.
-            O.addS(H(g.steps), 1);
-            O.fused(ps, gs, ms, vs, [], H(g.steps), lr, this.beta1, this.beta2, g.weightDecay, this.eps, false, false, null, null);
+            const steps = pick(g.steps);
+            A._foreachAdd_Scalar(steps, 1);
+            A._fusedAdamw_(ps, grads, ms, vs, [], steps, lr, this.beta1, this.beta2, g.weightDecay, this.eps, false, false);
             continue;
           }
-          if (g.weightDecay) O.mulS(ps, 1 - lr * g.weightDecay); // decoupled decay: p ← p(1 − lr·λ)
-          O.mulS(ms, this.beta1); // m ← β1 m + (1 − β1) g
-          O.addList(ms, gs, 1 - this.beta1);
-          O.mulS(vs, this.beta2); // v ← β2 v + (1 − β2) g²
-          O.addcmulS(vs, gs, gs, 1 - this.beta2);
+          if (g.weightDecay) A._foreachMul_Scalar(ps, 1 - lr * g.weightDecay); // decoupled decay: p ← p(1 − lr·λ)
+          A._foreachMul_Scalar(ms, this.beta1); // m ← β1 m + (1 − β1) g
+          A._foreachAdd_List(ms, grads, 1 - this.beta1);
+          A._foreachMul_Scalar(vs, this.beta2); // v ← β2 v + (1 − β2) g²
+          A._foreachAddcmul_Scalar(vs, grads, grads, 1 - this.beta2);
           const bc1 = 1 - this.beta1 ** t, bc2 = 1 - this.beta2 ** t;
-          const denom = (O.sqrt(vs) as number[]).map((x) => new Tensor(x)); // √v / √bc2 + ε
-          const dh = denom.map((x) => x.handle);
-          O.divS(dh, Math.sqrt(bc2));
-          O.addS(dh, this.eps);
-          O.addcdivS(ps, ms, dh, -lr / bc1); // p ← p − lr/bc1 · m / denom
+          const denom = A._foreachSqrt(vs); // √v / √bc2 + ε
+          A._foreachDiv_Scalar(denom, Math.sqrt(bc2));
+          A._foreachAdd_Scalar(denom, this.eps);
+          A._foreachAddcdiv_Scalar(ps, ms, denom, -lr / bc1); // p ← p − lr/bc1 · m / denom
         }
       }),
     );
@@ -163,13 +186,10 @@ export function clipGradNorm(params: Tensor[], maxNorm: number): number {
     tidy(() => {
       const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
       if (!grads.length) return 0;
-      const hs = grads.map((g) => g.handle);
-      const norms = hasOp("_foreach_norm", "Scalar")
-        ? (O.norm(hs, 2) as number[]).map((x) => new Tensor(x))
-        : grads.map((g) => new Tensor(O.vnorm(g.handle, 2, null, false, null)));
+      const norms = hasOp("_foreach_norm", "Scalar") ? A._foreachNormScalar(grads, 2) : grads.map((g) => A.linalgVectorNorm(g, 2));
       const total = stack(norms).norm(2).item();
       const coef = maxNorm / (total + 1e-6);
-      if (coef < 1) O.mulS(hs, coef);
+      if (coef < 1) A._foreachMul_Scalar(grads, coef);
       return total;
     }),
   );

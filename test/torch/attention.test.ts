@@ -9,16 +9,12 @@ function maxDiff(a: torch.Tensor, b: torch.Tensor): number {
   return a.sub(b).abs().max().item();
 }
 
+/** libtorch's own fused kernel, through the typed wrappers (the reference for the composite). */
 function fused(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | null, causal: boolean): torch.Tensor {
-  if (torch.hasOp("scaled_dot_product_attention")) {
-    return new torch.Tensor(torch.callOp("scaled_dot_product_attention", "", q.handle, k.handle, v.handle, mask?.handle ?? null, 0, causal));
-  }
-  const [out, w] = torch.callOp("_scaled_dot_product_attention", "", q.handle, k.handle, v.handle, mask?.handle ?? null, 0, false, causal) as number[];
-  if (w !== null && w !== undefined) native_release(w);
-  return new torch.Tensor(out!);
-}
-function native_release(h: number): void {
-  new torch.Tensor(h).dispose();
+  if (torch.hasOp("scaled_dot_product_attention")) return torch.ops.scaledDotProductAttention(q, k, v, mask, 0, causal);
+  const [out, weights] = torch.ops._scaledDotProductAttention(q, k, v, mask, 0, false, causal);
+  weights?.dispose();
+  return out!;
 }
 
 const hasFused = torch.hasOp("scaled_dot_product_attention") || torch.hasOp("_scaled_dot_product_attention");
@@ -30,11 +26,17 @@ test("composite attention matches the fused schema (plain, causal, bool mask, ad
     const q = torch.randn([2, 3, 5, 8]), k = torch.randn([2, 3, 5, 8]), v = torch.randn([2, 3, 5, 8]);
     assert.ok(maxDiff(F.compositeAttention(q, k, v), fused(q, k, v, null, false)) < 1e-5, "plain");
     assert.ok(maxDiff(F.compositeAttention(q, k, v, { causal: true }), fused(q, k, v, null, true)) < 1e-5, "causal");
-    const boolMask = torch.rand([5, 5]).gt(0.3).logicalAnd(torch.full([5, 5], true).tril().logicalNot().logicalNot()).logicalAnd(torch.ones([5, 5]).gt(0));
-    const rowOk = boolMask.maskedFill(torch.eye(5).gt(0), true); // every row attends somewhere
+    const plain = fused(q, k, v, null, false);
+    assert.ok(maxDiff(fused(q, k, v, null, true), plain) > 1e-2, "causal masking changes the result");
+    // a random keep-mask (true = may attend) with the diagonal forced on, so every row attends somewhere
+    const rowOk = torch.rand([5, 5]).gt(0.3).maskedFill(torch.eye(5).gt(0), true);
+    const masked = rowOk.logicalNot().sum().item();
+    assert.ok(masked >= 3 && masked <= 20, `the mask hides some keys (${masked} of 25)`);
     assert.ok(maxDiff(F.compositeAttention(q, k, v, { mask: rowOk }), fused(q, k, v, rowOk, false)) < 1e-5, "bool mask");
+    assert.ok(maxDiff(F.compositeAttention(q, k, v, { mask: rowOk }), plain) > 1e-2, "the bool mask changes the result");
     const add = torch.randn([2, 1, 5, 5]);
     assert.ok(maxDiff(F.compositeAttention(q, k, v, { mask: add }), fused(q, k, v, add, false)) < 1e-5, "additive mask");
+    assert.ok(maxDiff(F.compositeAttention(q, k, v, { mask: add }), plain) > 1e-2, "the additive mask changes the result");
   });
   assert.equal(torch.liveTensorCount(), base);
 });

@@ -2,7 +2,7 @@
 // the linked libtorch's argument order (so positional calls stay valid across libtorch versions).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { generate, parseSchema, readSchemaList, wrapperName } from "../../src/torch/codegen.js";
 import * as torch from "../../src/torch/index.js";
@@ -15,6 +15,23 @@ test("src/torch/generated/ops.ts is current (run `node dist/scripts/gen-ops.js` 
   const onDisk = readFileSync(`${root}src/torch/generated/ops.ts`, "utf8");
   assert.ok(onDisk.startsWith("// generated — do not edit."));
   assert.equal(onDisk, generate(schemaText), "generated/ops.ts is stale");
+});
+
+test("every generated wrapper is called by the engine (schemas.txt lists only ops in use)", () => {
+  const dir = `${root}src/torch/`;
+  const sources = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(dir + f, "utf8")).join("\n");
+  const wrappers = readSchemaList(schemaText).map(wrapperName);
+  assert.ok(wrappers.length > 50, `expected the engine's op list, got ${wrappers.length} schemas`);
+  const unused = wrappers.filter((w) => !new RegExp(`\\bA\\.${w}\\b`).test(sources));
+  assert.deepEqual(unused, [], "schemas in src/torch/schemas.txt that no engine file calls: drop them and regenerate");
+});
+
+test("the engine calls ops only through the typed wrappers (no raw op() tables)", () => {
+  const dir = `${root}src/torch/`;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts") && !["ops.ts", "codegen.ts"].includes(x))) {
+    const text = readFileSync(dir + f, "utf8");
+    assert.doesNotMatch(text, /\bop\(\s*"|native\.callOp\(/, `${f} calls an operator without its typed wrapper`);
+  }
 });
 
 test("schema parser: alias annotations, defaults with brackets and strings, keyword-only, tuple returns", () => {

@@ -13,10 +13,32 @@ function close(a: torch.Tensor, b: torch.Tensor, tol: number): void {
   assert.ok(d <= tol, `max |diff| ${d} > ${tol}`);
 }
 
-test("CUDA queries work without a device", () => {
-  assert.equal(typeof torch.cuda.isAvailable(), "boolean");
-  assert.equal(torch.cuda.deviceCount() > 0, hasCuda);
-  if (!hasCuda) assert.throws(() => torch.cuda.synchronize(), /CUDA is not available/);
+test("CUDA queries agree with each other and with what tensors can do", () => {
+  const count = torch.cuda.deviceCount();
+  assert.ok(Number.isInteger(count) && count >= 0, `device count ${count}`);
+  assert.equal(hasCuda, count > 0, "isAvailable() ⇔ deviceCount() > 0");
+  if (!torch.buildInfo().cudaBuild) {
+    assert.throws(() => torch.cuda.memoryStats(0), /^Error: cudaMemoryStats: this addon was built without CUDA/);
+  }
+  if (hasCuda) {
+    tidy(() => {
+      assert.equal(torch.zeros([2], { device: "cuda" }).device, "cuda:0");
+      assert.equal(torch.ones([1]).cuda(count - 1).device, `cuda:${count - 1}`);
+      assert.throws(() => torch.ones([1]).cuda(count), /aten::to.dtype_layout/, "one past the last device is rejected");
+    });
+    return;
+  }
+  // no device: every way of reaching CUDA fails with an error naming the op, and the process keeps computing
+  const base = torch.liveTensorCount();
+  assert.throws(() => torch.cuda.synchronize(), /^Error: cudaSynchronize: CUDA is not available$/);
+  assert.throws(() => torch.zeros([2], { device: "cuda" }), /^Error: aten::zeros: .*CUDA/);
+  tidy(() => {
+    const x = torch.ones([2]);
+    assert.throws(() => x.to("cuda"), /^Error: aten::to.dtype_layout: .*cuda/i);
+    assert.throws(() => x.cuda(), /^Error: aten::to.dtype_layout: .*cuda/i);
+    assert.deepEqual(x.add(1).toArray(), [2, 2]);
+  });
+  assert.equal(torch.liveTensorCount(), base, "failed transfers leave no tensors behind");
 });
 
 test("to('cuda') and back keeps values; ops on CUDA match CPU", { skip }, () => tidy(() => {

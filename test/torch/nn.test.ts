@@ -3,6 +3,7 @@ import { test, afterEach, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../../src/torch/index.js";
 import { tensor, tidy, nn, F, liveTensorCount, AdamW, clipGradNorm } from "../../src/torch/index.js";
+import { native } from "../../src/torch/native.js";
 
 let base = 0;
 beforeEach(() => { base = liveTensorCount(); });
@@ -75,7 +76,7 @@ test("AdamW matches the closed-form update (foreach path)", () => {
   p.dispose();
 });
 
-test("AdamW fused and foreach agree where the fused schema exists", { skip: !torch.hasOp("_fused_adamw_") && "no aten::_fused_adamw_ in this libtorch" }, () => {
+test("AdamW fused and foreach agree where this libtorch has a CPU kernel for aten::_fused_adamw_", { skip: torch.fusedAdamWUnavailable("cpu") ?? false }, () => {
   const p1 = torch.keep(tensor([0.5, -1, 2], { requiresGrad: true })), p2 = torch.keep(tensor([0.5, -1, 2], { requiresGrad: true }));
   const o1 = new AdamW([p1], { lr: 0.01, impl: "fused" }), o2 = new AdamW([p2], { lr: 0.01, impl: "foreach" });
   for (let i = 0; i < 3; i++) {
@@ -126,12 +127,41 @@ test("a tiny model learns: loss goes down with AdamW + clipping + cross entropy 
   for (const x of [model, head, opt, ids, target]) x.dispose();
 });
 
-test("Module.to moves typed fields too: forward works after a dtype/device move", () => {
-  const lin = new nn.Linear(3, 2);
-  lin.to("float64");
-  assert.equal(lin.weight.dtype, "float64");
-  assert.equal(lin.parameters()[0], lin.weight);
-  const y = tidy(() => lin.forward(tensor([1, 2, 3], [1, 3], { dtype: "float64" })).toArray());
-  assert.equal(y.length, 2);
-  for (const p of lin.parameters()) p.dispose();
+class WithBuffer extends nn.Module {
+  readonly lin = this.registerModule("lin", new nn.Linear(3, 2));
+  readonly table = this.registerBuffer("table", tensor([0.25, 0.5, 0.75]));
+}
+
+test("Module.to converts every parameter and buffer, repoints typed fields, releases the old tensors", () => {
+  torch.manualSeed(3);
+  const m = new WithBuffer();
+  const old = m.stateDict();
+  const oldValues = new Map([...old].map(([k, t]) => [k, t.toArray()]));
+  const oldHandles = [...old.values()].map((t) => t.handle);
+  const live = liveTensorCount();
+  m.to("float64");
+  assert.equal(liveTensorCount(), live, "one new tensor per old one, old ones released");
+  for (const h of oldHandles) assert.equal(native.isValid(h), false, "old handle released");
+  for (const t of old.values()) assert.equal(t.disposed, true);
+  const moved = m.stateDict();
+  assert.deepEqual([...moved.keys()], ["lin.weight", "lin.bias", "table"]);
+  for (const [k, t] of moved) {
+    assert.equal(t.dtype, "float64", k);
+    assert.equal(t.device, "cpu", k);
+    assert.equal(t.requiresGrad, k !== "table", `${k}: parameters stay trainable, buffers do not`);
+    // float32 → float64 is exact: the values are the old ones
+    assert.deepEqual(t.toArray(), oldValues.get(k), k);
+  }
+  assert.equal(m.lin.weight, moved.get("lin.weight"), "typed field points at the moved parameter");
+  assert.equal(m.lin.bias, moved.get("lin.bias"));
+  assert.equal(m.table, moved.get("table"));
+  // gradients reach the moved parameters
+  tidy(() => {
+    m.lin.forward(tensor([1, 2, 3], [1, 3], { dtype: "float64" })).sum().backward();
+    const g = m.lin.weight.grad!;
+    assert.equal(g.dtype, "float64");
+    assert.deepEqual(g.toArray(), [1, 2, 3, 1, 2, 3]);
+  });
+  m.dispose();
+  assert.equal(liveTensorCount(), live - 3);
 });

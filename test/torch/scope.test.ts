@@ -31,18 +31,29 @@ test("nested tidy: inner result survives into the outer scope, then the outer di
 
 test("keep() escapes every scope; dispose() is idempotent", () => {
   const base = liveTensorCount();
-  const kept = tidy(() => {
-    const k = keep(torch.zeros([3]));
-    torch.ones([3]);
-    return 1;
-  }) && undefined;
-  assert.equal(kept, undefined);
+  let kept: torch.Tensor | undefined, dropped: torch.Tensor | undefined;
+  const r = tidy(() =>
+    tidy(() => {
+      kept = keep(torch.zeros([3]).add(7)); // the zeros intermediate is released, the sum escapes both scopes
+      dropped = torch.ones([3]);
+      return 1;
+    }),
+  );
+  assert.equal(r, 1);
+  assert.equal(kept!.disposed, false);
+  assert.equal(dropped!.disposed, true);
+  assert.throws(() => dropped!.toArray(), /disposed/);
+  assert.deepEqual(kept!.toArray(), [7, 7, 7]);
+  assert.equal(liveTensorCount(), base + 1, "only the kept tensor is alive");
+  kept!.dispose();
+  assert.equal(liveTensorCount(), base);
+  // a second dispose must not release the tensor that now occupies the freed slot
+  const next = torch.ones([2]);
+  kept!.dispose();
   assert.equal(liveTensorCount(), base + 1);
-  // find it again: keep returns the tensor
-  const t = tidy(() => keep(torch.zeros([1])));
-  t.dispose();
-  t.dispose();
-  assert.equal(liveTensorCount(), base + 1);
+  assert.deepEqual(next.toArray(), [1, 1]);
+  next.dispose();
+  assert.equal(liveTensorCount(), base);
 });
 
 test("an exception inside tidy disposes everything created there", () => {

@@ -77,13 +77,6 @@ export function divScalar(self_: Tensor, other: number | boolean): Tensor {
   return new Tensor(r);
 }
 
-/** `aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor` */
-let $divTensorMode = -1;
-export function divTensorMode(self_: Tensor, other: Tensor, roundingMode?: string | null): Tensor {
-  const r = native.callOp($divTensorMode < 0 ? ($divTensorMode = opId("aten::div", "Tensor_mode")) : $divTensorMode, self_.handle, other.handle, roundingMode);
-  return new Tensor(r);
-}
-
 /** `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)` */
 let $add_Tensor = -1;
 export function add_Tensor(self_: Tensor, other: Tensor, alpha?: number | boolean): Tensor {
@@ -182,20 +175,6 @@ export function bmm(self_: Tensor, mat2: Tensor): Tensor {
   return new Tensor(r);
 }
 
-/** `aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
-let $addmm = -1;
-export function addmm(self_: Tensor, mat1: Tensor, mat2: Tensor, beta?: number | boolean, alpha?: number | boolean): Tensor {
-  const r = native.callOp($addmm < 0 ? ($addmm = opId("aten::addmm", "")) : $addmm, self_.handle, mat1.handle, mat2.handle, beta, alpha);
-  return new Tensor(r);
-}
-
-/** `aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
-let $baddbmm = -1;
-export function baddbmm(self_: Tensor, batch1: Tensor, batch2: Tensor, beta?: number | boolean, alpha?: number | boolean): Tensor {
-  const r = native.callOp($baddbmm < 0 ? ($baddbmm = opId("aten::baddbmm", "")) : $baddbmm, self_.handle, batch1.handle, batch2.handle, beta, alpha);
-  return new Tensor(r);
-}
-
 /** `aten::neg(Tensor self) -> Tensor` */
 let $neg = -1;
 export function neg(self_: Tensor): Tensor {
@@ -214,13 +193,6 @@ export function exp(self_: Tensor): Tensor {
 let $log = -1;
 export function log(self_: Tensor): Tensor {
   const r = native.callOp($log < 0 ? ($log = opId("aten::log", "")) : $log, self_.handle);
-  return new Tensor(r);
-}
-
-/** `aten::log1p(Tensor self) -> Tensor` */
-let $log1p = -1;
-export function log1p(self_: Tensor): Tensor {
-  const r = native.callOp($log1p < 0 ? ($log1p = opId("aten::log1p", "")) : $log1p, self_.handle);
   return new Tensor(r);
 }
 
@@ -301,27 +273,6 @@ export function clamp(self_: Tensor, min?: number | boolean | null, max?: number
   return new Tensor(r);
 }
 
-/** `aten::sign(Tensor self) -> Tensor` */
-let $sign = -1;
-export function sign(self_: Tensor): Tensor {
-  const r = native.callOp($sign < 0 ? ($sign = opId("aten::sign", "")) : $sign, self_.handle);
-  return new Tensor(r);
-}
-
-/** `aten::floor(Tensor self) -> Tensor` */
-let $floor = -1;
-export function floor(self_: Tensor): Tensor {
-  const r = native.callOp($floor < 0 ? ($floor = opId("aten::floor", "")) : $floor, self_.handle);
-  return new Tensor(r);
-}
-
-/** `aten::round(Tensor self) -> Tensor` */
-let $round = -1;
-export function round(self_: Tensor): Tensor {
-  const r = native.callOp($round < 0 ? ($round = opId("aten::round", "")) : $round, self_.handle);
-  return new Tensor(r);
-}
-
 /** `aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor` */
 let $sum = -1;
 export function sum(self_: Tensor, dtype?: DType | null): Tensor {
@@ -371,13 +322,6 @@ export function maxDim(self_: Tensor, dim: number, keepdim?: boolean): [Tensor, 
   return [new Tensor(r[0]), new Tensor(r[1])];
 }
 
-/** `aten::min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)` */
-let $minDim = -1;
-export function minDim(self_: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor] {
-  const r = native.callOp($minDim < 0 ? ($minDim = opId("aten::min", "dim")) : $minDim, self_.handle, dim, keepdim);
-  return [new Tensor(r[0]), new Tensor(r[1])];
-}
-
 /** `aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor` */
 let $argmax = -1;
 export function argmax(self_: Tensor, dim?: number | null, keepdim?: boolean): Tensor {
@@ -410,13 +354,6 @@ export function stdCorrection(self_: Tensor, dim?: number[] | number | null, cor
 let $linalgVectorNorm = -1;
 export function linalgVectorNorm(self_: Tensor, ord?: number | boolean, dim?: number[] | number | null, keepdim?: boolean, dtype?: DType | null): Tensor {
   const r = native.callOp($linalgVectorNorm < 0 ? ($linalgVectorNorm = opId("aten::linalg_vector_norm", "")) : $linalgVectorNorm, self_.handle, ord, dim, keepdim, dtype == null ? dtype : dtypeCode(dtype));
-  return new Tensor(r);
-}
-
-/** `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor` */
-let $logsumexp = -1;
-export function logsumexp(self_: Tensor, dim: number[] | number, keepdim?: boolean): Tensor {
-  const r = native.callOp($logsumexp < 0 ? ($logsumexp = opId("aten::logsumexp", "")) : $logsumexp, self_.handle, dim, keepdim);
   return new Tensor(r);
 }
 
@@ -453,13 +390,6 @@ let $sort = -1;
 export function sort(self_: Tensor, dim?: number, descending?: boolean): [Tensor, Tensor] {
   const r = native.callOp($sort < 0 ? ($sort = opId("aten::sort", "")) : $sort, self_.handle, dim, descending);
   return [new Tensor(r[0]), new Tensor(r[1])];
-}
-
-/** `aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor` */
-let $argsort = -1;
-export function argsort(self_: Tensor, dim?: number, descending?: boolean): Tensor {
-  const r = native.callOp($argsort < 0 ? ($argsort = opId("aten::argsort", "")) : $argsort, self_.handle, dim, descending);
-  return new Tensor(r);
 }
 
 /** `aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)` */
@@ -532,13 +462,6 @@ export function expand(self_: Tensor, size: number[] | number, implicit?: boolea
   return new Tensor(r);
 }
 
-/** `aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)` */
-let $expandAs = -1;
-export function expandAs(self_: Tensor, other: Tensor): Tensor {
-  const r = native.callOp($expandAs < 0 ? ($expandAs = opId("aten::expand_as", "")) : $expandAs, self_.handle, other.handle);
-  return new Tensor(r);
-}
-
 /** `aten::repeat(Tensor self, SymInt[] repeats) -> Tensor` */
 let $repeat = -1;
 export function repeat(self_: Tensor, repeats: number[] | number): Tensor {
@@ -578,20 +501,6 @@ export function indexSelect(self_: Tensor, dim: number, index_: Tensor): Tensor 
 let $gather = -1;
 export function gather(self_: Tensor, dim: number, index_: Tensor, sparseGrad?: boolean): Tensor {
   const r = native.callOp($gather < 0 ? ($gather = opId("aten::gather", "")) : $gather, self_.handle, dim, index_.handle, sparseGrad);
-  return new Tensor(r);
-}
-
-/** `aten::scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor` */
-let $scatterSrc = -1;
-export function scatterSrc(self_: Tensor, dim: number, index_: Tensor, src: Tensor): Tensor {
-  const r = native.callOp($scatterSrc < 0 ? ($scatterSrc = opId("aten::scatter", "src")) : $scatterSrc, self_.handle, dim, index_.handle, src.handle);
-  return new Tensor(r);
-}
-
-/** `aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor` */
-let $scatterAdd = -1;
-export function scatterAdd(self_: Tensor, dim: number, index_: Tensor, src: Tensor): Tensor {
-  const r = native.callOp($scatterAdd < 0 ? ($scatterAdd = opId("aten::scatter_add", "")) : $scatterAdd, self_.handle, dim, index_.handle, src.handle);
   return new Tensor(r);
 }
 
@@ -735,24 +644,10 @@ export function logicalAnd(self_: Tensor, other: Tensor): Tensor {
   return new Tensor(r);
 }
 
-/** `aten::logical_or(Tensor self, Tensor other) -> Tensor` */
-let $logicalOr = -1;
-export function logicalOr(self_: Tensor, other: Tensor): Tensor {
-  const r = native.callOp($logicalOr < 0 ? ($logicalOr = opId("aten::logical_or", "")) : $logicalOr, self_.handle, other.handle);
-  return new Tensor(r);
-}
-
 /** `aten::isfinite(Tensor self) -> Tensor` */
 let $isfinite = -1;
 export function isfinite(self_: Tensor): Tensor {
   const r = native.callOp($isfinite < 0 ? ($isfinite = opId("aten::isfinite", "")) : $isfinite, self_.handle);
-  return new Tensor(r);
-}
-
-/** `aten::isnan(Tensor self) -> Tensor` */
-let $isnan = -1;
-export function isnan(self_: Tensor): Tensor {
-  const r = native.callOp($isnan < 0 ? ($isnan = opId("aten::isnan", "")) : $isnan, self_.handle);
   return new Tensor(r);
 }
 
@@ -875,13 +770,6 @@ export function onesLike(self_: Tensor, dtype?: DType | null, layout?: number | 
   return new Tensor(r);
 }
 
-/** `aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
-let $fullLike = -1;
-export function fullLike(self_: Tensor, fillValue: number | boolean, dtype?: DType | null, layout?: number | null, device?: string | null, pinMemory?: boolean | null, memoryFormat?: number | null): Tensor {
-  const r = native.callOp($fullLike < 0 ? ($fullLike = opId("aten::full_like", "")) : $fullLike, self_.handle, fillValue, dtype == null ? dtype : dtypeCode(dtype), layout, device, pinMemory, memoryFormat);
-  return new Tensor(r);
-}
-
 /** `aten::normal_(Tensor(a!) self, float mean=0., float std=1., *, Generator? generator=None) -> Tensor(a!)` */
 let $normal_ = -1;
 export function normal_(self_: Tensor, mean?: number, std?: number, generator?: null): Tensor {
@@ -894,20 +782,6 @@ let $uniform_ = -1;
 export function uniform_(self_: Tensor, from_?: number, to?: number, generator?: null): Tensor {
   native.callOp($uniform_ < 0 ? ($uniform_ = opId("aten::uniform_", "")) : $uniform_, self_.handle, from_, to, generator);
   return self_;
-}
-
-/** `aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor` */
-let $bernoulliP = -1;
-export function bernoulliP(self_: Tensor, p: number, generator?: null): Tensor {
-  const r = native.callOp($bernoulliP < 0 ? ($bernoulliP = opId("aten::bernoulli", "p")) : $bernoulliP, self_.handle, p, generator);
-  return new Tensor(r);
-}
-
-/** `aten::multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor` */
-let $multinomial = -1;
-export function multinomial(self_: Tensor, numSamples: number, replacement?: boolean, generator?: null): Tensor {
-  const r = native.callOp($multinomial < 0 ? ($multinomial = opId("aten::multinomial", "")) : $multinomial, self_.handle, numSamples, replacement, generator);
-  return new Tensor(r);
 }
 
 /** `aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor` */
@@ -959,13 +833,6 @@ export function crossEntropyLoss(self_: Tensor, target: Tensor, weight?: Tensor 
   return new Tensor(r);
 }
 
-/** `aten::nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100) -> Tensor` */
-let $nllLossNd = -1;
-export function nllLossNd(self_: Tensor, target: Tensor, weight?: Tensor | null, reduction?: number, ignoreIndex?: number): Tensor {
-  const r = native.callOp($nllLossNd < 0 ? ($nllLossNd = opId("aten::nll_loss_nd", "")) : $nllLossNd, self_.handle, target.handle, weight == null ? weight : weight.handle, reduction, ignoreIndex);
-  return new Tensor(r);
-}
-
 /** `aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor` */
 let $mseLoss = -1;
 export function mseLoss(self_: Tensor, target: Tensor, reduction?: number): Tensor {
@@ -989,9 +856,9 @@ export function dropout(input: Tensor, p: number, train: boolean): Tensor {
 
 /** `aten::_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool need_attn_weights=False, bool is_causal=False) -> (Tensor, Tensor)` */
 let $_scaledDotProductAttention = -1;
-export function _scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, needAttnWeights?: boolean, isCausal?: boolean): [Tensor, Tensor] {
+export function _scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, needAttnWeights?: boolean, isCausal?: boolean): [Tensor | null, Tensor | null] {
   const r = native.callOp($_scaledDotProductAttention < 0 ? ($_scaledDotProductAttention = opId("aten::_scaled_dot_product_attention", "")) : $_scaledDotProductAttention, query.handle, key.handle, value.handle, attnMask == null ? attnMask : attnMask.handle, dropoutP, needAttnWeights, isCausal);
-  return [new Tensor(r[0]), new Tensor(r[1])];
+  return [(r[0] === null ? null : new Tensor(r[0])), (r[1] === null ? null : new Tensor(r[1]))];
 }
 
 /** `aten::lerp_.Scalar(Tensor(a!) self, Tensor end, Scalar weight) -> Tensor(a!)` */
@@ -1065,23 +932,9 @@ export function _foreachNormScalar(self_: Tensor[], ord?: number | boolean): Ten
   return (r as number[]).map((h) => new Tensor(h));
 }
 
-/** `aten::outer(Tensor self, Tensor vec2) -> Tensor` */
-let $outer = -1;
-export function outer(self_: Tensor, vec2: Tensor): Tensor {
-  const r = native.callOp($outer < 0 ? ($outer = opId("aten::outer", "")) : $outer, self_.handle, vec2.handle);
-  return new Tensor(r);
-}
-
-/** `aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor` */
-let $einsum = -1;
-export function einsum(equation: string, tensors: Tensor[], path?: number[] | number | null): Tensor {
-  const r = native.callOp($einsum < 0 ? ($einsum = opId("aten::einsum", "")) : $einsum, equation, tensors.map((t) => t.handle), path);
-  return new Tensor(r);
-}
-
-/** `aten::one_hot(Tensor self, int num_classes=-1) -> Tensor` */
-let $oneHot = -1;
-export function oneHot(self_: Tensor, numClasses?: number): Tensor {
-  const r = native.callOp($oneHot < 0 ? ($oneHot = opId("aten::one_hot", "")) : $oneHot, self_.handle, numClasses);
+/** `aten::t(Tensor(a) self) -> Tensor(a)` */
+let $t = -1;
+export function t(self_: Tensor): Tensor {
+  const r = native.callOp($t < 0 ? ($t = opId("aten::t", "")) : $t, self_.handle);
   return new Tensor(r);
 }
