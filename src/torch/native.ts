@@ -82,6 +82,7 @@ const METHOD_SET = {
   resolveOp: 1, schemaOf: 1, callOp: 1, opCount: 1, setRequiresGrad: 1, backward: 1, grad: 1, setGrad: 1,
   setGradEnabled: 1, isGradEnabled: 1, setAutocast: 1, setNumThreads: 1, getNumThreads: 1, manualSeed: 1,
   cudaIsAvailable: 1, cudaDeviceCount: 1, cudaSynchronize: 1, cudaMemoryStats: 1, cudaEmptyCache: 1, buildInfo: 1,
+  debugHandleGenerations: 1,
 } satisfies Record<keyof NativeAddon, 1>;
 const METHODS = Object.keys(METHOD_SET) as (keyof NativeAddon)[];
 
