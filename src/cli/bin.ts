@@ -5,11 +5,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { preloadEnv } from "../torch/allocator.js";
+import { parentWatchEnv } from "../core/parent-watch.js";
 
 const env = preloadEnv();
 if (env) {
   const mainPath = fileURLToPath(new URL("./main.js", import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...process.argv.slice(2)], { stdio: "inherit", env });
+  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...process.argv.slice(2)], { stdio: "inherit", env: { ...env, ...parentWatchEnv() } });
   // Ctrl-C reaches the child through the terminal's process group; the launcher only waits for it.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {

@@ -2,6 +2,8 @@
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
 import { commands } from "./registry.js";
 import { CliError, parseCommandArgs, type Command, type CommandIO } from "./command.js";
+import { watchParent } from "../core/parent-watch.js";
+import { UserError } from "../core/errors.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -51,6 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on("SIGINT", onSigint);
+  // started by the launcher or a sweep pool: stop (checkpointing) when that parent dies, even by SIGKILL
+  const unwatch = watchParent((pid) => {
+    console.error(`plmscale: parent process ${pid} is gone; stopping (finishing the current step)`);
+    controller.abort();
+    setTimeout(() => process.exit(137), 60_000).unref();
+  });
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values.help) {
@@ -68,8 +76,15 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     else if (cmd.human) cmd.human(result, io);
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-    return controller.signal.aborted ? 130 : 0;
+    if (controller.signal.aborted) return 130;
+    // a result may carry its own exit status (e.g. `sweep run` with unfinished points) after being printed
+    const code = (result as { exitCode?: unknown } | undefined)?.exitCode;
+    return typeof code === "number" ? code : 0;
   } catch (e) {
+    if (e instanceof UserError) {
+      console.error(`plmscale ${cmd.name}: ${e.message}`);
+      return e.exitCode;
+    }
     if (e instanceof CliError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
       return e.code;
@@ -77,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
     return 1;
   } finally {
+    unwatch();
     process.off("SIGINT", onSigint);
   }
 }

@@ -31,6 +31,9 @@ Example:
     const summary = await runLocal(dir, { ...args, values: { ...args.values, workers: "1" } }, io, [index]);
     const st = sweepStatus(dir).runs[index]!;
     if (st.state === "failed") throw new CliError(`run ${st.id} failed: ${st.error?.split("\n")[0] ?? ""}`);
+    if (st.state === "running" && !io.signal.aborted) {
+      throw new CliError(`run ${st.id} is held by another executor or a live trainer; left alone`);
+    }
     return { sweep: dir, index, id: st.id, summary, state: st.state };
   },
   human(r, io) {
