@@ -9,13 +9,14 @@ import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { preloadEnv } from "../torch/allocator.js";
 import { findCommand } from "./registry.js";
+import { parentWatchEnv } from "../core/parent-watch.js";
 
 const argv = process.argv.slice(2);
 const needsEngine = findCommand(argv)?.cmd.engine === true && !argv.includes("--help") && !argv.includes("-h");
 const env = needsEngine ? preloadEnv() : null;
 if (env) {
   const mainPath = fileURLToPath(new URL("./main.js", import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...argv], { stdio: "inherit", env });
+  const child = spawn(process.execPath, [...process.execArgv, mainPath, ...argv], { stdio: "inherit", env: { ...env, ...parentWatchEnv() } });
   // Ctrl-C reaches the child through the terminal's process group; the launcher only waits for it.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {

@@ -4,6 +4,7 @@ import { commands, findCommand } from "./registry.js";
 import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
 import { UserError } from "../core/errors.js";
 import { commandHelp } from "./help.js";
+import { watchParent } from "../core/parent-watch.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -41,6 +42,12 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on("SIGINT", onSigint);
+  // started by the launcher or a sweep pool: stop (checkpointing) when that parent dies, even by SIGKILL
+  const unwatch = watchParent((pid) => {
+    console.error(`plmscale: parent process ${pid} is gone; stopping (finishing the current step)`);
+    controller.abort();
+    setTimeout(() => process.exit(137), 60_000).unref();
+  });
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values.help) {
@@ -59,7 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     else if (code.human) code.human(result, io);
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-    return controller.signal.aborted ? 130 : 0;
+    if (controller.signal.aborted) return 130;
+    // a result may carry its own exit status (e.g. `sweep run` with unfinished points) after being printed
+    const exit = (result as { exitCode?: unknown } | undefined)?.exitCode;
+    return typeof exit === "number" ? exit : 0;
   } catch (e) {
     if (e instanceof UserError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
@@ -69,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
     return 1;
   } finally {
+    unwatch();
     process.off("SIGINT", onSigint);
   }
 }

@@ -13,6 +13,8 @@ import {
   type FailureRecord, type PointPaths, type RunningMarker,
 } from "./layout.js";
 import { join } from "node:path";
+import { acquireLock, inspectLock, LockHeldError, type Lock } from "../core/lock.js";
+import { parentWatchEnv } from "../core/parent-watch.js";
 import { estimateEta, progressLine } from "./progress.js";
 import type { SweepPoint } from "./types.js";
 
@@ -35,13 +37,15 @@ export type ChildFactory = (ctx: ChildContext) => ChildSpec;
 export const trainChild: ChildFactory = ({ paths, resume }) => {
   const main = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const args = resume ? [main, "train", "--resume", paths.run, "--json"] : [main, "train", "--config", paths.planned, "--out", paths.run, "--json"];
-  return { command: process.execPath, args };
+  // the trainer stops (checkpointing) when this pool dies, even by SIGKILL: no orphan keeps writing the run
+  return { command: process.execPath, args, env: parentWatchEnv() };
 };
 
-export type RunOutcome = "done" | "failed" | "interrupted" | "skipped";
+/** busy: another executor (pool or Slurm task) holds the point, or a trainer still writes its run */
+export type RunOutcome = "done" | "failed" | "interrupted" | "skipped" | "busy";
 
 export interface ExecEvent {
-  kind: "start" | "finish" | "retry" | "skip";
+  kind: "start" | "finish" | "retry" | "skip" | "takeover";
   point: SweepPoint;
   outcome?: RunOutcome;
   attempt?: number;
@@ -76,6 +80,8 @@ export interface ExecSummary {
   failed: number;
   interrupted: number;
   skipped: number;
+  /** points left alone because another executor or a live trainer holds them */
+  busy: number;
   aborted: boolean;
   failures: { id: string; error: string }[];
 }
@@ -138,9 +144,35 @@ function runChild(spec: ChildSpec, pp: PointPaths, o: ExecOptions, attempt: numb
   });
 }
 
+/** Claim the point (one executor per point), then run it; a point held elsewhere is left alone as "busy". */
 async function runPoint(sweepDir: string, p: SweepPoint, o: ExecOptions, emit: (e: ExecEvent) => void, counts: () => string): Promise<{ outcome: RunOutcome; error?: string }> {
   const pp = pointPaths(sweepDir, p);
   ensureDir(pp.state);
+  let claim: Lock;
+  try {
+    claim = acquireLock(pp.claim, {
+      resource: `sweep point ${p.id}`, what: "plmscale sweep executor",
+      onTakeover: (m) => emit({ kind: "takeover", point: p, line: m }),
+    });
+  } catch (e) {
+    if (e instanceof LockHeldError) return { outcome: "busy", error: e.message };
+    throw e;
+  }
+  try {
+    // claimed, yet a trainer may still write the run (an orphan of a pool killed before this fix, or a
+    // hand-started `train --resume`): never delete or resume under it
+    const runLock = inspectLock(pp.runLock);
+    if (runLock.state === "held") {
+      return { outcome: "busy", error: `PID ${runLock.owner.pid} on ${runLock.owner.host} still writes ${pp.run}` };
+    }
+    if (existsSync(pp.result)) return { outcome: "done" }; // finished by another executor since we looked
+    return await runClaimed(pp, p, o, emit, counts);
+  } finally {
+    claim.release();
+  }
+}
+
+async function runClaimed(pp: PointPaths, p: SweepPoint, o: ExecOptions, emit: (e: ExecEvent) => void, counts: () => string): Promise<{ outcome: RunOutcome; error?: string }> {
   const maxAttempts = o.maxAttempts ?? 2;
   let error = "";
   let last: ChildExit | undefined;
@@ -172,7 +204,7 @@ export async function executeSweep(sweepDir: string, o: ExecOptions = {}): Promi
   const design = readDesign(sweepDir);
   const workers = Math.max(1, Math.floor(o.workers ?? 1));
   const emit = (e: ExecEvent) => o.onEvent?.(e);
-  const summary: ExecSummary = { ran: 0, done: 0, failed: 0, interrupted: 0, skipped: 0, aborted: false, failures: [] };
+  const summary: ExecSummary = { ran: 0, done: 0, failed: 0, interrupted: 0, skipped: 0, busy: 0, aborted: false, failures: [] };
   const initial = sweepStatus(sweepDir, design);
   const selected = design.points.filter((p) => !o.only || o.only.includes(p.index));
   const queue: SweepPoint[] = [];
@@ -181,7 +213,8 @@ export async function executeSweep(sweepDir: string, o: ExecOptions = {}): Promi
     const s = initial.runs[p.index]!;
     const skip = s.state === "done" || s.state === "running" || (s.state === "failed" && o.retryFailed === false);
     if (skip) {
-      summary.skipped++;
+      if (s.state === "running") summary.busy++;
+      else summary.skipped++;
       if (s.state === "done" && s.wallSeconds) finished.push({ C: p.C, wallSeconds: s.wallSeconds });
       emit({ kind: "skip", point: p, line: `skip ${p.id} (${s.state})` });
     } else queue.push(p);

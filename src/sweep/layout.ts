@@ -2,10 +2,11 @@
 // SWEEP/runs/<id>/ (one run directory each, docs/CONTRACTS.md). State is always re-derived from the run
 // directories, so a local pool, Slurm array tasks on a shared filesystem and `sweep status` agree.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { readJson, writeJsonAtomic } from "../core/files.js";
 import type { RunState, RunStatus, SweepDesign, SweepPoint, SweepStatus } from "./types.js";
+import { inspectLock } from "../core/lock.js";
+import { LOCK_FILE } from "../train/rundir.js";
 
 export const DESIGN_FILE = "sweep.json";
 export const STATUS_FILE = "status.json";
@@ -37,6 +38,10 @@ export function pointPaths(sweepDir: string, p: Pick<SweepPoint, "id">) {
     state,
     log: join(state, `${p.id}.log`),
     running: join(state, `${p.id}.running.json`),
+    /** the executor's claim on this point (src/core/lock.ts): one executor per point, across pools and Slurm tasks */
+    claim: join(state, `${p.id}.claim`),
+    /** the trainer's writer lock inside the run directory */
+    runLock: join(run, LOCK_FILE),
     failure: join(state, `${p.id}.failure.json`),
   };
 }
@@ -65,18 +70,12 @@ export function hasCheckpoint(pp: PointPaths): boolean {
   return readdirSync(c).some((f) => !f.includes(".tmp"));
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** True when running.json names a live process (same host) or a process on another host (can't check). */
-export function markerLive(m: RunningMarker): boolean {
-  return m.host !== hostname() || pidAlive(m.pid);
+/**
+ * A point is running while an executor holds its claim or a trainer holds its run's lock — judged by the
+ * lock rules (PID + start time + zombie state on this host, heartbeat age elsewhere), not by a PID alone.
+ */
+export function pointBusy(pp: PointPaths): boolean {
+  return inspectLock(pp.claim).state === "held" || inspectLock(pp.runLock).state === "held";
 }
 
 export function runStatus(sweepDir: string, p: SweepPoint): RunStatus {
@@ -86,9 +85,9 @@ export function runStatus(sweepDir: string, p: SweepPoint): RunStatus {
     const r = readJson<{ loss?: number; wallSeconds?: number }>(pp.result);
     return { ...base, state: "done", attempts: 0, loss: r.loss, wallSeconds: r.wallSeconds };
   }
-  if (existsSync(pp.running)) {
-    const m = readJson<RunningMarker>(pp.running);
-    if (markerLive(m)) return { ...base, state: "running", attempts: m.attempt };
+  if (pointBusy(pp)) {
+    const m = existsSync(pp.running) ? readJson<RunningMarker>(pp.running) : undefined;
+    return { ...base, state: "running", attempts: m?.attempt ?? 0 };
   }
   if (existsSync(pp.failure)) {
     const f = readJson<FailureRecord>(pp.failure);

@@ -15,7 +15,7 @@ import { trainStep, decayGroups } from "./step.js";
 import { openData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
-  appendMetrics, createRunDir, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
+  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
 } from "./rundir.js";
 import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
 import { progressSink, type ProgressSink } from "./progress.js";
@@ -76,6 +76,17 @@ export function evaluate(model: ProteinLM, batches: Batch[], device: string, mic
 export async function train(input: TrainConfig | null, opts: TrainOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const paths = runPaths(opts.out);
+  if (opts.resume && !existsSync(opts.out)) throw new UserError(`--resume: no run directory at ${opts.out}`, 2);
+  // one writer per run: held until this function returns (or the process dies: the next writer takes over)
+  const lock = lockRun(opts.out, log);
+  try {
+    return await trainLocked(input, opts, paths, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths: RunPaths, log: (l: string) => void): Promise<RunResult> {
   let config: TrainConfig;
   if (opts.resume) {
     if (existsSync(paths.result)) {

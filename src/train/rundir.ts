@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/files.js";
+import { acquireLock, type Lock } from "../core/lock.js";
 import type { TrainConfig } from "./config.js";
 
 export interface RunPaths {
@@ -64,10 +65,26 @@ export function createRunDir(root: string, config: TrainConfig): RunPaths {
   if (existsSync(p.config) || existsSync(p.result)) {
     throw new Error(`${root} already holds a run (use --resume ${root} to continue it, or choose another --out)`);
   }
-  if (existsSync(root) && readdirSync(root).length > 0) throw new Error(`${root} exists and is not empty`);
+  if (existsSync(root) && readdirSync(root).some((f) => f !== LOCK_FILE)) throw new Error(`${root} exists and is not empty`);
   mkdirSync(p.checkpoints, { recursive: true });
   writeJsonAtomic(p.config, config);
   return p;
+}
+
+/** The run's writer lock (src/core/lock.ts): RUN/.lock while a process trains into RUN. */
+export const LOCK_FILE = ".lock";
+
+/**
+ * Take RUN's writer lock (creating RUN when it does not exist yet); a second writer gets a UserError
+ * "run RUN in use by PID … on HOST since …". A lock left by a dead process is taken over with a message.
+ */
+export function lockRun(root: string, log: (line: string) => void = () => {}, what = "plmscale train"): Lock {
+  mkdirSync(root, { recursive: true });
+  return acquireLock(join(root, LOCK_FILE), {
+    resource: `run ${root}`,
+    what,
+    onTakeover: log,
+  });
 }
 
 export function appendMetrics(p: RunPaths, line: MetricsLine): void {

@@ -1,6 +1,7 @@
 // A small real child program standing in for `plmscale train` in executor tests. Written to a temp file and
 // run with node. Behaviour per run comes from RUN/config.json's "fake" field:
 //   "ok"         write metrics + result.json and exit 0
+//   "ok-slow"    the same after 400 ms (long enough for two pools to contend)
 //   "fail-once"  exit 1 on the first try (after creating the run directory), succeed on the next
 //   "always-fail" exit 3 with a message on stderr
 //   "slow"       write a checkpoint, then wait; on SIGINT save and exit 130; a resumed run finishes at once
@@ -33,6 +34,7 @@ const done = () => {
 };
 const mode = cfg.fake ?? "ok";
 if (mode === "ok") done();
+if (mode === "ok-slow") setTimeout(done, 400);
 if (mode === "fail-once") {
   const m = join(dir, "..", basename(dir) + ".tried");
   if (existsSync(m)) done();

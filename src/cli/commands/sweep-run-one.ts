@@ -20,6 +20,9 @@ export default defineRun<{ sweep: string; index: number; id: string; summary: Ex
     const summary = await runLocal(dir, { ...args, values: { ...args.values, workers: "1" } }, io, [index]);
     const st = sweepStatus(dir).runs[index]!;
     if (st.state === "failed") throw new UserError(`run ${st.id} failed: ${st.error?.split("\n")[0] ?? ""}`);
+    if (st.state === "running" && !io.signal.aborted) {
+      throw new UserError(`run ${st.id} is held by another executor or a live trainer; left alone`);
+    }
     return { sweep: dir, index, id: st.id, summary, state: st.state };
   },
   human(r, io) {

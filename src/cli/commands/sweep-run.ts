@@ -35,7 +35,7 @@ export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, onl
   });
 }
 
-type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number> };
+type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number>; unfinished?: number; exitCode?: number };
 
 export default defineRun<RunResult>({
   async run(args, io) {
@@ -60,7 +60,10 @@ export default defineRun<RunResult>({
       return { sweep: dir, emitted: path, counts: st.counts };
     }
     const summary = await runLocal(dir, args, io);
-    return { sweep: dir, summary, counts: sweepStatus(dir).counts };
+    const counts = sweepStatus(dir).counts;
+    // a sweep run that leaves points unfinished (failed, busy elsewhere, interrupted) is not a success
+    const unfinished = counts.failed + counts.running + counts.interrupted + counts.pending;
+    return { sweep: dir, summary, counts, unfinished, exitCode: summary.aborted ? 130 : unfinished > 0 ? 1 : 0 };
   },
   human(r, io) {
     if (r.emitted) {
@@ -71,9 +74,11 @@ export default defineRun<RunResult>({
     const s = r.summary!;
     const c = r.counts!;
     io.out(`${r.sweep}: ran ${s.ran} (done ${s.done}, failed ${s.failed}, interrupted ${s.interrupted}), skipped ${s.skipped}`);
-    io.out(`sweep: ${c.done} done, ${c.failed} failed, ${c.interrupted} interrupted, ${c.pending} pending`);
+    io.out(`sweep: ${c.done} done, ${c.running} running, ${c.failed} failed, ${c.interrupted} interrupted, ${c.pending} pending`);
     for (const f of s.failures) io.out(`  failed ${f.id}: ${f.error.split("\n")[0]}`);
+    if (s.busy > 0) io.out(`${s.busy} point(s) held by another executor or a live trainer: left alone (see 'plmscale sweep status ${r.sweep}')`);
     if (s.aborted) io.out(`interrupted: run 'plmscale sweep run ${r.sweep}' again to continue`);
+    else if (r.unfinished) io.out(`${r.unfinished} point(s) unfinished: exit status 1`);
     else if (c.done > 0) io.out(`next: plmscale sweep fit ${r.sweep}`);
   },
 });
