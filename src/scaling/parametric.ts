@@ -3,7 +3,7 @@
 // (δ = 1e-3) between log L̂ and log L with L-BFGS from a grid of starts and keep the best objective.
 import { minimizeLbfgs } from "./lbfgs.js";
 import { makeRng, substreamSeed } from "./rng.js";
-import { percentileInterval, type Interval } from "./regress.js";
+import { bootstrapInfo, finiteInterval, type BootstrapInfo, type Interval } from "./regress.js";
 import type { RunRow } from "./runs-table.js";
 
 export interface ParametricLaw { E: number; A: number; B: number; alpha: number; beta: number }
@@ -43,8 +43,9 @@ export interface ParametricFit extends ParametricLaw {
   /** starts whose optimiser reported convergence */
   converged: number;
   delta: number;
-  ci?: Record<ParametricKey, Interval>;
-  bootstrap?: { resamples: number; failed: number; seed: number; level: number };
+  /** bootstrap intervals; null for a key no resample could estimate */
+  ci?: Record<ParametricKey, Interval | null>;
+  bootstrap?: BootstrapInfo;
 }
 
 /** The five fit coordinates θ = (a, b, e, α, β) of a law. */
@@ -201,10 +202,11 @@ export function summariseBootstrap(thetas: Float64Array[], resamples: number, se
     if (!t.every(Number.isFinite)) { failed++; continue; }
     const l = lawOf(t);
     const al = impliedAllocation(l);
+    if (![l.E, l.A, l.B, l.alpha, l.beta, al.a, al.b, al.kN, al.kD].every(Number.isFinite)) { failed++; continue; }
     cols.E.push(l.E); cols.A.push(l.A); cols.B.push(l.B); cols.alpha.push(l.alpha); cols.beta.push(l.beta);
     cols.a.push(al.a); cols.b.push(al.b); cols.kN.push(al.kN); cols.kD.push(al.kD);
   }
-  const ci = {} as Record<ParametricKey, Interval>;
-  for (const k of Object.keys(cols) as ParametricKey[]) ci[k] = percentileInterval(cols[k], level);
-  return { ci, bootstrap: { resamples, failed, seed, level } };
+  const ci = {} as Record<ParametricKey, Interval | null>;
+  for (const k of Object.keys(cols) as ParametricKey[]) ci[k] = finiteInterval(cols[k], level);
+  return { ci, bootstrap: bootstrapInfo(resamples, failed, seed, level) };
 }
