@@ -157,14 +157,32 @@ function assemble(l: ParametricLaw, f: number, runs: number, starts: number, con
   return { ...l, objective: f, ...impliedAllocation(l), runs, starts, converged, delta };
 }
 
+/** Refuse tables the law cannot be fitted to, saying why (instead of printing NaN·C^-0.0000). */
+export function checkParametricInput(rows: readonly RunRow[]): void {
+  if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
+  // E + A/N^α + B/D^β is not identifiable from losses that do not vary, or from one N or one D only
+  const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs) - 1;
+  if (spread(rows.map((r) => r.loss)) < 1e-9) throw new Error(`parametric fit: all ${rows.length} losses are equal (${rows[0]!.loss}); there is no law to fit`);
+  if (spread(rows.map((r) => r.N)) < 1e-9) throw new Error("parametric fit: every run has the same N; A/N^α cannot be separated from E");
+  if (spread(rows.map((r) => r.D)) < 1e-9) throw new Error("parametric fit: every run has the same D; B/D^β cannot be separated from E");
+}
+
+/** A fit whose law or implied allocation is not finite is no result. */
+export function checkFiniteFit(fit: ParametricFit): ParametricFit {
+  if (![fit.E, fit.A, fit.B, fit.alpha, fit.beta, fit.a, fit.b, fit.kN, fit.kD].every(Number.isFinite)) {
+    throw new Error(`parametric fit: no start converged to a finite law (α=${fit.alpha}, β=${fit.beta}); the table may not follow E + A/N^α + B/D^β`);
+  }
+  return fit;
+}
+
 /** Fit L(N,D) = E + A/N^α + B/D^β to runs (one objective at a time); optional bootstrap intervals. */
 export function fitParametric(rows: readonly RunRow[], opts: ParametricOptions = {}): ParametricFit {
-  if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
+  checkParametricInput(rows);
   const delta = opts.delta ?? 1e-3;
   const data = fitData(rows);
   const starts = screenStarts(data, gridStarts(opts.grid), delta, opts.topStarts ?? 200);
   const best = bestOfStarts(data, starts, delta, opts.maxIter);
-  const fit = assemble(lawOf(best.theta), best.f, rows.length, starts.length, best.converged, delta);
+  const fit = checkFiniteFit(assemble(lawOf(best.theta), best.f, rows.length, starts.length, best.converged, delta));
   const resamples = opts.bootstrap ?? 0;
   if (resamples > 0) {
     const thetas = bootstrapThetas(data, Array.from(best.theta), delta, opts.seed ?? 0, 0, resamples, opts.maxIter);

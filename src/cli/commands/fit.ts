@@ -43,6 +43,7 @@ Options:
   --workers N            threads for the parametric bootstrap (default: cores)
   --all-starts           parametric: run L-BFGS from every grid start (4,500) instead of the best 200
   --skip-bad             skip bad rows (the count and the first few are reported) instead of failing
+  --strict               isoflop: refuse budgets without an interior minimum instead of skipping them
   --at C                 isoflop/parametric: also report the law's optimum N, D, L at C FLOPs
   --save-preset FILE     save the fitted allocation law as a preset JSON for 'plmscale plan --preset FILE'
   --law FILE             transfer: the from-scratch MLM law (JSON of 'fit --method parametric --json');
@@ -73,6 +74,7 @@ function readTable(path: string, skipBad: boolean, io: CommandIO) {
       for (const s of t.skipped.slice(0, 5)) io.err(`  ${s.message}`);
       if (t.skipped.length > 5) io.err(`  … and ${t.skipped.length - 5} more`);
     }
+    for (const w of t.warnings) io.err(`warning: ${w}`);
     return t;
   } catch (e) {
     if (e instanceof RunsTableError) throw new CliError(`${e.message}${skipBad ? "" : " (use --skip-bad to skip bad rows)"}`, 1);
@@ -99,7 +101,7 @@ export const fitCommand = defineCommand<FitResult>({
   options: {
     runs: { type: "string" }, method: { type: "string" }, objective: { type: "string" },
     bootstrap: { type: "string" }, level: { type: "string" }, seed: { type: "string" }, workers: { type: "string" },
-    "all-starts": { type: "boolean" }, "skip-bad": { type: "boolean" }, "save-preset": { type: "string" }, law: { type: "string" }, at: { type: "string" },
+    "all-starts": { type: "boolean" }, "skip-bad": { type: "boolean" }, strict: { type: "boolean" }, "save-preset": { type: "string" }, law: { type: "string" }, at: { type: "string" },
   },
   async run(args, io) {
     const path = str(args, "runs");
@@ -166,7 +168,7 @@ export const fitCommand = defineCommand<FitResult>({
 
     const { lm, rows } = pickObjective(table.rows, wanted);
     if (method === "isoflop") {
-      const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level }));
+      const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level, strict: flag(args, "strict") }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
       if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
       if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`);
