@@ -12,7 +12,7 @@ const rows = syntheticIsoflop({ law: TRUE, budgets: logspace(1e17, 1e21, 12), si
 const workers = Number(process.env.WORKERS ?? availableParallelism());
 
 function show(label: string, f: ParametricFit, ms: number): void {
-  const ci = (k: keyof NonNullable<ParametricFit["ci"]>) => `[${f.ci![k].lo.toFixed(4)}, ${f.ci![k].hi.toFixed(4)}]`;
+  const ci = (k: keyof NonNullable<ParametricFit["ci"]>) => { const i = f.ci![k]; return i ? `[${i.lo.toFixed(4)}, ${i.hi.toFixed(4)}]` : "[none]"; };
   console.log(`${label.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(7)} s   α=${f.alpha.toFixed(4)} ${ci("alpha")}  β=${f.beta.toFixed(4)} ${ci("beta")}  E=${f.E.toFixed(4)} ${ci("E")}  a=${f.a.toFixed(4)} ${ci("a")}  failed=${f.bootstrap!.failed}`);
 }
 

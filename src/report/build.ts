@@ -23,7 +23,7 @@ export interface ReportOptions {
 const ok = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
 const e3 = (x: number | null | undefined) => (ok(x) ? x.toFixed(3) : "?");
 const sci = (x: number | null | undefined) => (ok(x) ? x.toExponential(2) : "?");
-const ci = (v: number, i?: { lo: number; hi: number }): Html => html`${e3(v)}${i ? html` <small>[${e3(i.lo)}, ${e3(i.hi)}]</small>` : ""}`;
+const ci = (v: number, i?: { lo: number; hi: number } | null): Html => html`${e3(v)}${i ? html` <small>[${e3(i.lo)}, ${e3(i.hi)}]</small>` : ""}`;
 
 function summaryRow(o: ObjectiveFit, paper: { a: number; b: number }): Cell[] {
   const iso = o.isoflop, par = o.parametric;
@@ -102,11 +102,16 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     const svgs = [await svg(isoflopSpec(x, r))];
     if (x.isoflop && !x.unreliable) {
       const iso = x.isoflop, pa = fit.paper[x.objective];
-      svgs.push(await svg(lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a, paperExponent: pa.a })));
-      svgs.push(await svg(lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b, paperExponent: pa.b })));
-      svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma, cRef: iso.cRef })));
+      svgs.push(await svg(lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a ?? undefined, paperExponent: pa.a })));
+      svgs.push(await svg(lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b ?? undefined, paperExponent: pa.b })));
+      svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma ?? undefined, cRef: iso.cRef })));
     }
     blocks.push({ kind: "charts", svgs });
+    if (x.allocation) {
+      const al = x.allocation;
+      const est = (e: { a: number; ci: { lo: number; hi: number } | null } | null) => (e ? ci(e.a, e.ci) : "—");
+      blocks.push({ kind: "p", html: html`Allocation exponent a (N_opt ∝ C^a): approach 2 (IsoFLOP) ${est(al.isoflop)}, approach 3 (parametric) ${est(al.parametric)}${al.disagree ? html` — <span class="bad">they disagree beyond their intervals</span>` : ""}. Leading with ${al.lead === "isoflop" ? "the IsoFLOP" : "the parametric"} estimate: ${al.why}.` });
+    }
     blocks.push({ kind: "p", html: html`Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws).${x.unreliable ? " The law charts are left out: the minima are extrapolations." : " Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point."}` });
     if (x.profiles.length) {
       blocks.push({ kind: "table", head: ["budget C", "runs", "sizes tried", "N_opt", "D_opt", "L_opt", "loss spread", "notes"], rows: x.profiles.map((m) => {

@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
-  bootstrapThetas, bestOfStarts, fitData, gridStarts, impliedAllocation, lawOf, screenStarts, summariseBootstrap,
+  checkFiniteFit, checkParametricInput, bootstrapThetas, bestOfStarts, fitData, gridStarts, impliedAllocation, lawOf, screenStarts, summariseBootstrap,
   type ParametricFit, type ParametricOptions,
 } from "./parametric.js";
 import type { RunRow } from "./runs-table.js";
@@ -20,16 +20,16 @@ export interface ParallelOptions extends ParametricOptions {
 export const IN_THREAD_WORK = 2e6;
 
 export async function fitParametricParallel(rows: readonly RunRow[], opts: ParallelOptions = {}): Promise<ParametricFit> {
-  if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
+  checkParametricInput(rows);
   const delta = opts.delta ?? 1e-3;
   const data = fitData(rows);
   const starts = screenStarts(data, gridStarts(opts.grid), delta, opts.topStarts ?? 200);
   const best = bestOfStarts(data, starts, delta, opts.maxIter);
   const law = lawOf(best.theta);
-  const fit: ParametricFit = {
+  const fit: ParametricFit = checkFiniteFit({
     ...law, objective: best.f, ...impliedAllocation(law), runs: rows.length,
     starts: starts.length, converged: best.converged, delta,
-  };
+  });
   const resamples = opts.bootstrap ?? 0;
   if (resamples <= 0) return fit;
   const seed = opts.seed ?? 0;

@@ -1,7 +1,7 @@
 // IsoFLOP profiles (Chinchilla approach 2): per budget, a parabola of loss in ln N; its minimum gives
 // (N_opt, D_opt = C/(6·N_opt), L_opt); then power laws N_opt = kN·C^a, D_opt = kD·C^b, L_opt = kL·(C/cRef)^γ
 // by least squares in log space, with a bootstrap (runs resampled within each budget) for intervals.
-import { fitParabola, fitPowerLaw, percentileInterval, type Interval } from "./regress.js";
+import { bootstrapInfo, finiteInterval, fitParabola, fitPowerLaw, type BootstrapInfo, type Interval } from "./regress.js";
 import { Rng } from "../core/random.js";
 import { mixSeed } from "../core/hash.js";
 import type { RunRow } from "./runs-table.js";
@@ -15,6 +15,16 @@ export interface IsoflopOptions {
   level?: number;
   /** reference compute of the loss law (default 8.64e19 FLOPs = 1 PF-day, as the released fits) */
   cRef?: number;
+  /** refuse (throw) instead of skipping budgets without an interior minimum */
+  strict?: boolean;
+}
+
+/** A budget left out of the power-law fits, and why. */
+export interface SkippedBudget {
+  C: number;
+  runs: number;
+  sizes: number;
+  reason: string;
 }
 
 export interface BudgetMinimum {
@@ -29,7 +39,7 @@ export interface BudgetMinimum {
   L: number;
   /** parabola in x = ln N: loss = c0 + c1·x + c2·x² */
   parabola: { c0: number; c1: number; c2: number };
-  /** used in the power-law fits (false for a parabola that opens downward) */
+  /** used in the power-law fits: the parabola opens upward and its minimum lies inside the sizes tried */
   used: boolean;
   warnings: string[];
 }
@@ -47,10 +57,13 @@ export interface IsoflopFit {
   /** r² of the log-space line fits */
   r2: { N: number; D: number; L: number };
   minima: BudgetMinimum[];
+  /** budgets with fewer than 3 sizes (no parabola) */
+  skipped: SkippedBudget[];
   warnings: string[];
   runs: number;
-  ci?: Record<IsoflopKey, Interval>;
-  bootstrap?: { resamples: number; failed: number; seed: number; level: number };
+  /** bootstrap intervals; null for a key no resample could estimate */
+  ci?: Record<IsoflopKey, Interval | null>;
+  bootstrap?: BootstrapInfo;
 }
 
 /** Group runs into compute budgets: an explicit numeric `budget` column wins; otherwise C within a tolerance. */
@@ -103,7 +116,8 @@ export function budgetMinimum(group: readonly RunRow[]): BudgetMinimum {
   } else {
     x = -p.c1 / (2 * p.c2);
     if (x < minX || x > maxX) {
-      warnings.push(`budget C≈${fmt(C)}: the minimum N≈${fmt(Math.exp(x))} lies beyond the sizes tried (${fmt(Math.exp(minX))}..${fmt(Math.exp(maxX))}); extend the grid`);
+      warnings.push(`budget C≈${fmt(C)}: the minimum N≈${fmt(Math.exp(x))} lies beyond the sizes tried (${fmt(Math.exp(minX))}..${fmt(Math.exp(maxX))}); budget left out of the power-law fit — extend the grid`);
+      used = false;
     } else {
       let best = 0;
       group.forEach((r, i) => { if (r.loss < group[best]!.loss) best = i; });
@@ -120,10 +134,15 @@ export function budgetMinimum(group: readonly RunRow[]): BudgetMinimum {
   };
 }
 
+/** Distinct model sizes in a budget (a parabola needs 3). */
+export function distinctSizes(group: readonly RunRow[]): number {
+  return new Set(group.map((r) => Math.log(r.N).toFixed(9))).size;
+}
+
 /** Power laws through the usable minima. */
 function lawsFrom(minima: readonly BudgetMinimum[], cRef: number) {
   const use = minima.filter((m) => m.used);
-  if (use.length < 2) throw new Error(`IsoFLOP fit needs at least 2 budgets with a minimum, has ${use.length}`);
+  if (use.length < 2) throw new Error(`IsoFLOP fit needs at least 2 budgets with an interior minimum, has ${use.length}`);
   const C = use.map((m) => m.C);
   const n = fitPowerLaw(C, use.map((m) => m.N));
   const d = fitPowerLaw(C, use.map((m) => m.D));
@@ -133,12 +152,35 @@ function lawsFrom(minima: readonly BudgetMinimum[], cRef: number) {
 
 export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): IsoflopFit {
   const cRef = opts.cRef ?? 8.64e19;
-  const groups = groupByBudget(rows, opts.budgetTolerance);
+  const fmt = (x: number) => x.toExponential(2);
+  const all = groupByBudget(rows, opts.budgetTolerance);
+  // budgets with 1–2 sizes carry no parabola: skipped with a warning (real logs have them), not an error
+  const skipped: SkippedBudget[] = [];
+  const groups = all.filter((g) => {
+    const sizes = distinctSizes(g);
+    if (sizes >= 3) return true;
+    const C = Math.exp(g.reduce((s, r) => s + Math.log(r.C), 0) / g.length);
+    skipped.push({ C, runs: g.length, sizes, reason: `${sizes} distinct model size(s); a parabola needs 3` });
+    return false;
+  });
   const minima = groups.map(budgetMinimum);
-  const laws = lawsFrom(minima, cRef);
-  const warnings = minima.flatMap((m) => m.warnings);
+  const warnings = [
+    ...skipped.map((s) => `budget C≈${fmt(s.C)} skipped: ${s.reason}`),
+    ...minima.flatMap((m) => m.warnings),
+  ];
+  const outside = minima.filter((m) => !m.used);
+  if (opts.strict && outside.length) {
+    throw new Error(`--strict: ${outside.length} budget(s) without an interior minimum: ${outside.map((m) => `C≈${fmt(m.C)}`).join(", ")}`);
+  }
+  let laws: ReturnType<typeof lawsFrom>;
+  try {
+    laws = lawsFrom(minima, cRef);
+  } catch (e) {
+    // say why each budget dropped out: that is what the user has to fix
+    throw new Error(`${(e as Error).message}${warnings.length ? `:\n  ${warnings.join("\n  ")}` : ""}`);
+  }
   if (minima.filter((m) => m.used).length < 3) warnings.push("fewer than 3 budgets: the power laws are poorly determined");
-  const fit: IsoflopFit = { ...laws, cRef, minima, warnings, runs: rows.length };
+  const fit: IsoflopFit = { ...laws, cRef, minima, skipped, warnings, runs: rows.length };
   const resamples = opts.bootstrap ?? 0;
   if (resamples > 0) {
     const seed = opts.seed ?? 0, level = opts.level ?? 0.95;
@@ -147,17 +189,24 @@ export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): 
     for (let i = 0; i < resamples; i++) {
       const rng = new Rng(mixSeed(seed, i));
       try {
-        const ms = groups.map((g) => budgetMinimum(g.map(() => g[rng.int(g.length)]!)));
+        // the same rule as the point estimate: a resampled budget that lost its 3 sizes or its interior
+        // minimum drops out; the resample fails when fewer than 2 budgets remain
+        const ms = groups
+          .map((g) => g.map(() => g[rng.int(g.length)]!))
+          .filter((g) => distinctSizes(g) >= 3)
+          .map(budgetMinimum);
         const l = lawsFrom(ms, cRef);
+        if (!(Object.keys(cols) as IsoflopKey[]).every((k) => Number.isFinite(l[k]))) throw new Error("non-finite law");
         for (const k of Object.keys(cols) as IsoflopKey[]) cols[k].push(l[k]);
       } catch {
-        failed++; // a resample with < 3 distinct sizes in some budget
+        failed++;
       }
     }
-    const ci = {} as Record<IsoflopKey, Interval>;
-    for (const k of Object.keys(cols) as IsoflopKey[]) ci[k] = percentileInterval(cols[k], level);
+    const ci = {} as Record<IsoflopKey, Interval | null>;
+    for (const k of Object.keys(cols) as IsoflopKey[]) ci[k] = finiteInterval(cols[k], level);
     fit.ci = ci;
-    fit.bootstrap = { resamples, failed, seed, level };
+    fit.bootstrap = bootstrapInfo(resamples, failed, seed, level);
+    if (fit.bootstrap.flagged) warnings.push(fit.bootstrap.flagged);
   }
   return fit;
 }

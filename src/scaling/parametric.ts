@@ -4,7 +4,7 @@
 import { minimizeLbfgs } from "./lbfgs.js";
 import { Rng } from "../core/random.js";
 import { mixSeed } from "../core/hash.js";
-import { percentileInterval, type Interval } from "./regress.js";
+import { bootstrapInfo, finiteInterval, type BootstrapInfo, type Interval } from "./regress.js";
 import type { RunRow } from "./runs-table.js";
 
 export interface ParametricLaw { E: number; A: number; B: number; alpha: number; beta: number }
@@ -44,8 +44,9 @@ export interface ParametricFit extends ParametricLaw {
   /** starts whose optimiser reported convergence */
   converged: number;
   delta: number;
-  ci?: Record<ParametricKey, Interval>;
-  bootstrap?: { resamples: number; failed: number; seed: number; level: number };
+  /** bootstrap intervals; null for a key no resample could estimate */
+  ci?: Record<ParametricKey, Interval | null>;
+  bootstrap?: BootstrapInfo;
 }
 
 /** The five fit coordinates θ = (a, b, e, α, β) of a law. */
@@ -157,14 +158,32 @@ function assemble(l: ParametricLaw, f: number, runs: number, starts: number, con
   return { ...l, objective: f, ...impliedAllocation(l), runs, starts, converged, delta };
 }
 
+/** Refuse tables the law cannot be fitted to, saying why (instead of printing NaN·C^-0.0000). */
+export function checkParametricInput(rows: readonly RunRow[]): void {
+  if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
+  // E + A/N^α + B/D^β is not identifiable from losses that do not vary, or from one N or one D only
+  const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs) - 1;
+  if (spread(rows.map((r) => r.loss)) < 1e-9) throw new Error(`parametric fit: all ${rows.length} losses are equal (${rows[0]!.loss}); there is no law to fit`);
+  if (spread(rows.map((r) => r.N)) < 1e-9) throw new Error("parametric fit: every run has the same N; A/N^α cannot be separated from E");
+  if (spread(rows.map((r) => r.D)) < 1e-9) throw new Error("parametric fit: every run has the same D; B/D^β cannot be separated from E");
+}
+
+/** A fit whose law or implied allocation is not finite is no result. */
+export function checkFiniteFit(fit: ParametricFit): ParametricFit {
+  if (![fit.E, fit.A, fit.B, fit.alpha, fit.beta, fit.a, fit.b, fit.kN, fit.kD].every(Number.isFinite)) {
+    throw new Error(`parametric fit: no start converged to a finite law (α=${fit.alpha}, β=${fit.beta}); the table may not follow E + A/N^α + B/D^β`);
+  }
+  return fit;
+}
+
 /** Fit L(N,D) = E + A/N^α + B/D^β to runs (one objective at a time); optional bootstrap intervals. */
 export function fitParametric(rows: readonly RunRow[], opts: ParametricOptions = {}): ParametricFit {
-  if (rows.length < 5) throw new Error(`parametric fit needs at least 5 runs, got ${rows.length}`);
+  checkParametricInput(rows);
   const delta = opts.delta ?? 1e-3;
   const data = fitData(rows);
   const starts = screenStarts(data, gridStarts(opts.grid), delta, opts.topStarts ?? 200);
   const best = bestOfStarts(data, starts, delta, opts.maxIter);
-  const fit = assemble(lawOf(best.theta), best.f, rows.length, starts.length, best.converged, delta);
+  const fit = checkFiniteFit(assemble(lawOf(best.theta), best.f, rows.length, starts.length, best.converged, delta));
   const resamples = opts.bootstrap ?? 0;
   if (resamples > 0) {
     const thetas = bootstrapThetas(data, Array.from(best.theta), delta, opts.seed ?? 0, 0, resamples, opts.maxIter);
@@ -202,10 +221,11 @@ export function summariseBootstrap(thetas: Float64Array[], resamples: number, se
     if (!t.every(Number.isFinite)) { failed++; continue; }
     const l = lawOf(t);
     const al = impliedAllocation(l);
+    if (![l.E, l.A, l.B, l.alpha, l.beta, al.a, al.b, al.kN, al.kD].every(Number.isFinite)) { failed++; continue; }
     cols.E.push(l.E); cols.A.push(l.A); cols.B.push(l.B); cols.alpha.push(l.alpha); cols.beta.push(l.beta);
     cols.a.push(al.a); cols.b.push(al.b); cols.kN.push(al.kN); cols.kD.push(al.kD);
   }
-  const ci = {} as Record<ParametricKey, Interval>;
-  for (const k of Object.keys(cols) as ParametricKey[]) ci[k] = percentileInterval(cols[k], level);
-  return { ci, bootstrap: { resamples, failed, seed, level } };
+  const ci = {} as Record<ParametricKey, Interval | null>;
+  for (const k of Object.keys(cols) as ParametricKey[]) ci[k] = finiteInterval(cols[k], level);
+  return { ci, bootstrap: bootstrapInfo(resamples, failed, seed, level) };
 }

@@ -92,3 +92,35 @@ export function percentileInterval(values: readonly number[], level = 0.95): Int
   const tail = ((1 - level) / 2) * 100;
   return { lo: percentile(values, tail), hi: percentile(values, 100 - tail) };
 }
+
+/** Percentile interval of the finite values only; null when there are none, so no interval ever holds NaN. */
+export function finiteInterval(values: readonly number[], level = 0.95): Interval | null {
+  const ok = values.filter(Number.isFinite);
+  return ok.length ? percentileInterval(ok, level) : null;
+}
+
+/** Bootstrap bookkeeping shared by every fit: resamples tried, failed (a refit that threw or went non-finite). */
+export interface BootstrapInfo {
+  resamples: number;
+  failed: number;
+  succeeded: number;
+  seed: number;
+  level: number;
+  /** why the intervals should not be read (too few successful resamples), or null */
+  flagged: string | null;
+}
+
+/**
+ * Percentile intervals need many successful resamples: with fewer than max(20, half of those tried) the
+ * tails are a handful of points, and resamples that fail are not missing at random (they are the ones
+ * where a budget lost its minimum), so the intervals are flagged.
+ */
+export function bootstrapInfo(resamples: number, failed: number, seed: number, level: number): BootstrapInfo {
+  const succeeded = resamples - failed;
+  let flagged: string | null = null;
+  if (succeeded === 0) flagged = `no bootstrap resample succeeded (${failed} of ${resamples} failed): no intervals`;
+  else if (succeeded < Math.max(20, resamples / 2)) {
+    flagged = `only ${succeeded} of ${resamples} bootstrap resamples succeeded: the intervals are unreliable`;
+  }
+  return { resamples, failed, succeeded, seed, level, flagged };
+}

@@ -36,7 +36,24 @@ export interface SkippedRow {
 export interface RunsTable {
   rows: RunRow[];
   skipped: SkippedRow[];
+  /** accepted but suspicious rows (C far from 6·N·D, exact duplicates dropped), each naming file and line */
+  warnings: string[];
 }
+
+/**
+ * Plausible ranges: anything outside is a typo or a unit mix-up (1e308 would make every fit Infinity or NaN).
+ * The largest protein LMs have ~1e11 parameters and ~1e12 tokens; losses are nats/token over a ~33-letter
+ * vocabulary (ln 33 ≈ 3.5), so a loss above 100 is no language-model loss.
+ */
+export const PLAUSIBLE: Record<"N" | "D" | "C" | "loss", { min: number; max: number; unit: string }> = {
+  N: { min: 1, max: 1e15, unit: "parameters" },
+  D: { min: 1, max: 1e18, unit: "tokens" },
+  C: { min: 1, max: 1e32, unit: "FLOPs" },
+  loss: { min: 1e-6, max: 100, unit: "nats/token" },
+};
+
+/** |C / (6·N·D) − 1| above this is reported: the table's C is not the 6·N·D the fits assume. */
+export const C_TOLERANCE = 0.1;
 
 export interface ParseOptions {
   /** continue past bad rows, collecting them in `skipped` */
@@ -110,15 +127,30 @@ export function parseRunsTable(text: string, fileName: string, opts: ParseOption
 
   const rows: RunRow[] = [];
   const skipped: SkippedRow[] = [];
+  const warnings: string[] = [];
+  const seen = new Map<string, number>();
   for (const rec of records) {
     try {
-      rows.push(toRow(rec.fields, fileName, rec.line, opts.defaultObjective));
+      const row = toRow(rec.fields, fileName, rec.line, opts.defaultObjective);
+      const given = ["N", "D", "C"].every((k) => rec.fields[k] !== undefined && rec.fields[k] !== "");
+      const ratio = row.C / (6 * row.N * row.D);
+      if (given && Math.abs(ratio - 1) > C_TOLERANCE) {
+        warnings.push(`${fileName}:${rec.line}: C = ${row.C.toExponential(3)} is ${ratio.toFixed(2)}× 6·N·D = ${(6 * row.N * row.D).toExponential(3)} (tolerance ${C_TOLERANCE * 100}%); the row is grouped by its C — check its units`);
+      }
+      const key = [row.objective, row.N, row.D, row.C, row.loss].join("|");
+      const first = seen.get(key);
+      if (first !== undefined) {
+        warnings.push(`${fileName}:${rec.line}: duplicate of line ${first} (same objective, N, D, C and loss); dropped`);
+        continue;
+      }
+      seen.set(key, rec.line);
+      rows.push(row);
     } catch (e) {
       if (!(e instanceof RunsTableError) || !opts.skipBad) throw e;
       skipped.push({ line: e.line, column: e.column, message: e.message });
     }
   }
-  return { rows, skipped };
+  return { rows, skipped, warnings };
 }
 
 function numberCell(v: unknown, file: string, line: number, column: string): number | undefined {
@@ -129,6 +161,10 @@ function numberCell(v: unknown, file: string, line: number, column: string): num
   }
   if (!Number.isFinite(x)) throw new RunsTableError(file, line, column, `'${String(v)}' is not a finite number`);
   if (!(x > 0)) throw new RunsTableError(file, line, column, `must be positive, got ${x}`);
+  const range = PLAUSIBLE[column as keyof typeof PLAUSIBLE];
+  if (range && (x < range.min || x > range.max)) {
+    throw new RunsTableError(file, line, column, `${x} is outside the plausible range ${range.min}..${range.max.toExponential(0)} ${range.unit}`);
+  }
   return x;
 }
 

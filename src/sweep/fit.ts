@@ -10,6 +10,7 @@ import { readJson } from "../core/files.js";
 import { pointPaths, readDesign, sweepStatus } from "./layout.js";
 import type { Objective } from "../core/objective.js";
 import type { SweepDesign } from "./types.js";
+import type { Interval } from "../scaling/regress.js";
 
 export interface FitOptions {
   /** bootstrap resamples for the IsoFLOP and parametric intervals (default 200) */
@@ -44,7 +45,29 @@ export interface ObjectiveFit {
   interiorMinima: number;
   /** why the exponents should not be read as a result (null when nothing speaks against them) */
   unreliable: string | null;
+  /** approach 2 (IsoFLOP) beside approach 3 (parametric) for the allocation exponent a (N_opt ∝ C^a) */
+  allocation: AllocationComparison | null;
   warnings: string[];
+}
+
+export interface AllocationEstimate {
+  a: number;
+  ci: Interval | null;
+}
+
+/**
+ * Chinchilla's approach 2 and 3 estimate the same exponent from the same runs in different ways: IsoFLOP
+ * parabolas use each budget's minimum only (and are biased when the sizes are not symmetric about it);
+ * the parametric law uses every run but assumes the form E + A/N^α + B/D^β.
+ */
+export interface AllocationComparison {
+  isoflop: AllocationEstimate | null;
+  parametric: AllocationEstimate | null;
+  /** the intervals do not overlap (or, without intervals, the estimates differ by more than 0.1) */
+  disagree: boolean;
+  /** the estimate the report shows first */
+  lead: "isoflop" | "parametric";
+  why: string;
 }
 
 export interface SweepFit {
@@ -124,7 +147,7 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   const planned = design.points.filter((p) => p.objective === objective).length;
   const warnings: string[] = [];
   const flatNats = o.flatNats ?? 0.01;
-  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, warnings };
+  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, allocation: null, warnings };
   if (rows.length < planned) warnings.push(`${objective}: ${rows.length} of ${planned} planned runs finished${failed ? ` (${failed} failed)` : ""}; the fit uses what is there`);
   if (rows.length === 0) return res;
   res.budgets = budgetChecks(rows, flatNats);
@@ -142,8 +165,9 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
     res.isoflop = fitIsoflop(usable, { bootstrap: o.bootstrap ?? 200, seed: o.seed ?? 0 });
     res.profiles = res.isoflop.minima;
     warnings.push(...res.isoflop.warnings.map((w) => `${objective} IsoFLOP: ${w}`));
-    if (res.isoflop.ci && res.isoflop.ci.a.hi - res.isoflop.ci.a.lo > 0.5) {
-      warnings.push(`${objective} IsoFLOP: the 95% interval of a is ${res.isoflop.ci.a.lo.toFixed(2)}..${res.isoflop.ci.a.hi.toFixed(2)} — poorly constrained`);
+    const ia = res.isoflop.ci?.a;
+    if (ia && ia.hi - ia.lo > 0.5) {
+      warnings.push(`${objective} IsoFLOP: the 95% interval of a is ${ia.lo.toFixed(2)}..${ia.hi.toFixed(2)} — poorly constrained`);
     }
   } catch (e) {
     warnings.push(...res.profiles.flatMap((m) => m.warnings.map((w) => `${objective} IsoFLOP: ${w}`)));
@@ -157,11 +181,18 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   }
   try {
     res.parametric = fitParametric(rows, { bootstrap: Math.min(o.bootstrap ?? 200, 100), seed: o.seed ?? 0 });
-    if (res.parametric.ci && res.parametric.ci.a.hi - res.parametric.ci.a.lo > 0.5) {
-      warnings.push(`${objective} parametric: the 95% interval of a is ${res.parametric.ci.a.lo.toFixed(2)}..${res.parametric.ci.a.hi.toFixed(2)} — poorly constrained`);
+    const pa = res.parametric.ci?.a;
+    if (pa && pa.hi - pa.lo > 0.5) {
+      warnings.push(`${objective} parametric: the 95% interval of a is ${pa.lo.toFixed(2)}..${pa.hi.toFixed(2)} — poorly constrained`);
     }
+    if (res.parametric.bootstrap?.flagged) warnings.push(`${objective} parametric: ${res.parametric.bootstrap.flagged}`);
   } catch (e) {
     warnings.push(`${objective} parametric fit failed: ${(e as Error).message}`);
+  }
+  res.allocation = compareAllocation(res.isoflop, res.parametric, res.interiorMinima);
+  if (res.allocation?.disagree) {
+    const i = res.allocation.isoflop!, p = res.allocation.parametric!;
+    warnings.push(`${objective}: approach 2 (IsoFLOP a=${i.a.toFixed(3)}) and approach 3 (parametric a=${p.a.toFixed(3)}) disagree beyond their intervals; the report leads with ${res.allocation.lead}: ${res.allocation.why}`);
   }
   try {
     res.envelope = fitEnvelope(curves);
@@ -170,6 +201,28 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
     warnings.push(`${objective} envelope fit failed: ${(e as Error).message}`);
   }
   return res;
+}
+
+const overlap = (x: Interval, y: Interval) => x.lo <= y.hi && y.lo <= x.hi;
+
+/**
+ * Approach 2 beside approach 3. The report leads with the IsoFLOP estimate (the paper's method, free of the
+ * parametric form) when at least 3 budgets have a bracketed minimum; with fewer, the IsoFLOP line rests on
+ * extrapolated minima and the parametric fit, which uses every run, leads.
+ */
+export function compareAllocation(iso: IsoflopFit | null, par: ParametricFit | null, interiorMinima: number): AllocationComparison | null {
+  const i: AllocationEstimate | null = iso && Number.isFinite(iso.a) ? { a: iso.a, ci: iso.ci?.a ?? null } : null;
+  const p: AllocationEstimate | null = par && Number.isFinite(par.a) ? { a: par.a, ci: par.ci?.a ?? null } : null;
+  if (!i && !p) return null;
+  let disagree = false;
+  if (i && p) disagree = i.ci && p.ci ? !overlap(i.ci, p.ci) : Math.abs(i.a - p.a) > 0.1;
+  const isoLeads = i !== null && (interiorMinima >= 3 || p === null);
+  return {
+    isoflop: i, parametric: p, disagree, lead: isoLeads ? "isoflop" : "parametric",
+    why: isoLeads
+      ? (interiorMinima >= 3 ? `${interiorMinima} budgets have a bracketed minimum, so the IsoFLOP exponent is measured (and free of the parametric form)` : "no parametric fit")
+      : `only ${interiorMinima} budget(s) have a bracketed minimum, so the IsoFLOP line is an extrapolation; the parametric fit uses every run`,
+  };
 }
 
 export function fitSweep(sweepDir: string, o: FitOptions = {}): SweepFit {

@@ -35,7 +35,7 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
   const fit = readJson<SweepFit>(join(out, "sweep", "fit.json"));
   assert.deepEqual(fit.objectives.map((o) => [o.objective, o.runs]), [["clm", 9], ["mlm", 9]]);
   const html = readFileSync(join(out, "report.html"), "utf8");
-  const inside = (what: string, v: number, ci: { lo: number; hi: number } | undefined) => {
+  const inside = (what: string, v: number, ci: { lo: number; hi: number } | null | undefined) => {
     assert.ok(Number.isFinite(v), `${what} = ${v}`);
     assert.ok(ci && Number.isFinite(ci.lo) && Number.isFinite(ci.hi), `${what}: no interval`);
     assert.ok(ci.lo <= v && v <= ci.hi, `${what} = ${v} outside its interval [${ci.lo}, ${ci.hi}]`);
@@ -51,7 +51,7 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
     inside(`${P} parametric b`, par.b, par.ci?.b);
     assert.ok(Math.abs(par.a + par.b - 1) < 1e-9, `${P}: a + b = ${par.a + par.b}`);
     assert.ok(line.includes(`parametric a=${f3(par.a)} b=${f3(par.b)}`), line);
-    assert.ok(html.includes(`<td>${shown(par.a, par.ci!.a)} / ${shown(par.b, par.ci!.b)}</td>`), `report lacks ${P}'s parametric exponents`);
+    assert.ok(html.includes(`<td>${shown(par.a, par.ci!.a!)} / ${shown(par.b, par.ci!.b!)}</td>`), `report lacks ${P}'s parametric exponents`);
     // per-budget IsoFLOP profiles: one per budget, each a parabola through real losses
     assert.equal(o.profiles.length, 3, `${P} profiles`);
     for (const m of o.profiles) assert.ok(Number.isFinite(m.L) && m.L > 2 && m.L < 3.5, `${P} C=${m.C}: L_opt ${m.L}`);
@@ -59,8 +59,8 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
     if (iso) {
       inside(`${P} IsoFLOP a`, iso.a, iso.ci?.a);
       inside(`${P} IsoFLOP b`, iso.b, iso.ci?.b);
-      assert.ok(line.includes(`a=${f3(iso.a)} [${f3(iso.ci!.a.lo)}, ${f3(iso.ci!.a.hi)}]`), line);
-      assert.ok(html.includes(`<td>${shown(iso.a, iso.ci!.a)}</td>`), `report lacks ${P}'s IsoFLOP a`);
+      assert.ok(line.includes(`a=${f3(iso.a)} [${f3(iso.ci!.a!.lo)}, ${f3(iso.ci!.a!.hi)}]`), line);
+      assert.ok(html.includes(`<td>${shown(iso.a, iso.ci!.a!)}</td>`), `report lacks ${P}'s IsoFLOP a`);
     } else {
       // no budget had an interior minimum: the demo must say so rather than print exponents
       assert.ok(o.unreliable, `${P}: IsoFLOP fit missing but not explained`);

@@ -62,8 +62,8 @@ test("bootstrap: same intervals serial and over 1 or 3 workers; the interval cov
   const three = await fitParametricParallel(rows, { bootstrap: 24, seed: 9, workers: 3 });
   assert.deepEqual(one.ci, serial.ci);
   assert.deepEqual(three.ci, serial.ci);
-  assert.ok(serial.ci!.alpha.lo <= serial.alpha && serial.alpha <= serial.ci!.alpha.hi);
-  assert.ok(serial.ci!.alpha.hi > serial.ci!.alpha.lo);
+  assert.ok(serial.ci!.alpha!.lo <= serial.alpha && serial.alpha <= serial.ci!.alpha!.hi);
+  assert.ok(serial.ci!.alpha!.hi > serial.ci!.alpha!.lo);
   const other = fitParametric(rows, { bootstrap: 24, seed: 10 });
   assert.notDeepEqual(other.ci, serial.ci);
 });

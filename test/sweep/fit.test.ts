@@ -23,7 +23,7 @@ test("fit recovers the allocation exponent of a known law and carries intervals"
   assert.ok(Math.abs(clm.isoflop!.a - s.a) < 0.05, `isoflop a=${clm.isoflop!.a} vs ${s.a}`);
   assert.ok(Math.abs(clm.isoflop!.a + clm.isoflop!.b - 1) < 1e-6, "a + b = 1 under C = 6ND");
   assert.ok(clm.parametric && Math.abs(clm.parametric.a - s.a) < 0.05, `parametric a=${clm.parametric?.a}`);
-  assert.ok(clm.isoflop!.ci && clm.isoflop!.ci.a.lo <= clm.isoflop!.a + 1e-9 && clm.isoflop!.ci.a.hi >= clm.isoflop!.a - 1e-9);
+  assert.ok(clm.isoflop!.ci && clm.isoflop!.ci.a!.lo <= clm.isoflop!.a + 1e-9 && clm.isoflop!.ci.a!.hi >= clm.isoflop!.a - 1e-9);
   assert.ok(clm.envelope && clm.envelope.envelope.length > 0);
   assert.equal(clm.tooFlat, false);
   assert.deepEqual(f.budgetRange, [1e17, 1e19]);

@@ -43,6 +43,7 @@ function readTable(path: string, skipBad: boolean, io: CommandIO) {
       for (const s of t.skipped.slice(0, 5)) io.err(`  ${s.message}`);
       if (t.skipped.length > 5) io.err(`  … and ${t.skipped.length - 5} more`);
     }
+    for (const w of t.warnings) io.err(`warning: ${w}`);
     return t;
   } catch (e) {
     if (e instanceof RunsTableError) throw new UserError(`${e.message}${skipBad ? "" : " (use --skip-bad to skip bad rows)"}`, e.exitCode);
@@ -127,7 +128,7 @@ export default defineRun<FitResult>({
 
     const { lm, rows } = pickObjective(table.rows, wanted);
     if (method === "isoflop") {
-      const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level }));
+      const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level, strict: flag(args, "strict") }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
       if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
       if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`);
@@ -145,13 +146,13 @@ export default defineRun<FitResult>({
   human(r, io) {
     const e = (x: number, p = 3) => x.toExponential(p);
     const f = (x: number, p = 4) => x.toFixed(p);
-    const ci = (c: { lo: number; hi: number } | undefined, fmt: (x: number) => string) => (c ? `  [${fmt(c.lo)}, ${fmt(c.hi)}]` : "");
+    const ci = (c: { lo: number; hi: number } | null | undefined, fmt: (x: number) => string) => (c ? `  [${fmt(c.lo)}, ${fmt(c.hi)}]` : c === null ? "  [no interval]" : "");
     if (r.method === "isoflop") {
       const t = r.fit;
       io.out(`IsoFLOP fit of ${r.runs} ${r.lm.toUpperCase()} runs in ${t.minima.length} budgets${r.skipped ? ` (${r.skipped} bad rows skipped)` : ""}`);
       io.out("  budget C     runs  N_opt       D_opt       L_opt");
       for (const m of t.minima) io.out(`  ${e(m.C, 2).padEnd(11)}  ${String(m.runs).padStart(4)}  ${e(m.N, 3)}  ${e(m.D, 3)}  ${f(m.L)}${m.used ? "" : "  (not used)"}`);
-      const lvl = t.bootstrap ? ` (${Math.round(t.bootstrap.level * 100)}% CI from ${t.bootstrap.resamples} resamples)` : "";
+      const lvl = t.bootstrap ? ` (${Math.round(t.bootstrap.level * 100)}% CI from ${t.bootstrap.succeeded} of ${t.bootstrap.resamples} resamples${t.bootstrap.failed ? `; ${t.bootstrap.failed} failed` : ""})` : "";
       io.out(`N_opt = ${e(t.kN)}·C^${f(t.a)}${ci(t.ci?.a, f)}${lvl}`);
       io.out(`D_opt = ${e(t.kD)}·C^${f(t.b)}${ci(t.ci?.b, f)}`);
       io.out(`L_opt = ${f(t.kL)}·(C/${e(t.cRef, 2)})^${f(t.gamma, 5)}${ci(t.ci?.gamma, (x) => f(x, 5))}`);
@@ -165,6 +166,7 @@ export default defineRun<FitResult>({
       io.out(`  objective (summed Huber) = ${e(t.objective)}`);
       io.out(`implied allocation: N_opt = ${e(t.kN)}·C^${f(t.a)}${ci(t.ci?.a, f)}, D_opt = ${e(t.kD)}·C^${f(t.b)}${ci(t.ci?.b, f)}`);
       if (t.bootstrap) io.out(`intervals: ${Math.round(t.bootstrap.level * 100)}% percentile bootstrap, ${t.bootstrap.resamples} resamples${t.bootstrap.failed ? `, ${t.bootstrap.failed} failed` : ""}`);
+      if (t.bootstrap?.flagged) io.out(`warning: ${t.bootstrap.flagged}`);
     } else if (r.method === "envelope") {
       const t = r.fit;
       io.out(`Envelope of ${t.runs} loss curves; ${t.frontierRuns.length} runs on the frontier`);
