@@ -19,6 +19,8 @@ import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
 import { reportCommand } from "./commands/report.js";
 import { demoCommand } from "./commands/demo.js";
+import { exportCommand } from "./commands/export.js";
+import { importCommand } from "./commands/import.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -30,6 +32,8 @@ export const commands: Command<any>[] = [
   scoreCommand,
   embedCommand,
   generateCommand,
+  exportCommand,
+  importCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,

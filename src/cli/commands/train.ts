@@ -27,6 +27,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
     evalTokens: optNum(args, "eval-tokens"),
     checkpointEvery: optNum(args, "checkpoint-every"),
     keep: optNum(args, "keep"),
+    head: optStr(args, "head"),
   };
 }
 
@@ -52,6 +53,7 @@ export const TRAIN_OPTIONS = {
   "eval-tokens": { type: "string" },
   "checkpoint-every": { type: "string" },
   keep: { type: "string" },
+  head: { type: "string" },
   quiet: { type: "boolean" },
 } as const;
 
@@ -61,6 +63,7 @@ export const TRAIN_OPTIONS_HELP = `Model and budget:
   --shape L,d,h[,ffn]     explicit shape (FFN 4d by default)
   --tokens D | --flops C  budget in tokens, or in FLOPs (D = C / 6N); the run stops exactly there
   --context T             tokens per row (default 1024)
+  --head esm|linear       LM head: ESM-2's (default) or a tied linear one (GPT-NeoX's; a CLM needs it to export)
 Training:
   --batch-tokens B        tokens per optimizer step (default 16384; gradient accumulation reaches it)
   --micro-rows R          rows per forward pass (default: 4096 tokens on CPU, 64k on CUDA)
