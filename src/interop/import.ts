@@ -173,7 +173,7 @@ function mapTensors(src: SourceTensors, plan: Plan, heads: number, dropped: Impo
   const unknown: string[] = [];
   for (const n of names) {
     if (used.has(n)) continue;
-    if (plan.ignorable.test(n)) dropped.push({ name: n, why: /contact_head/.test(n) ? "contact-prediction head (plmscale has none; eval contacts fits its own)" : "buffer recomputed by plmscale" });
+    if (plan.ignorable.test(n)) dropped.push({ name: n, why: /contact_head/.test(n) ? "contact-prediction head (plmscale's model has none)" : "rotary/position buffer (plmscale computes it)" });
     else unknown.push(n);
   }
   if (unknown.length) {

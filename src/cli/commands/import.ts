@@ -37,6 +37,8 @@ Example:
   human(r, io) {
     const m = r.model;
     io.out(`imported ${r.format} as a ${r.objective} run: ${m.layers}×${m.dModel}, ${m.heads} heads, N=${r.N}${m.tokenDropout ? ", token dropout" : ""} → ${r.out}`);
-    for (const d of r.dropped) io.out(`  dropped ${d.name}: ${d.why}`);
+    const byWhy = new Map<string, string[]>();
+    for (const d of r.dropped) byWhy.set(d.why, [...(byWhy.get(d.why) ?? []), d.name]);
+    for (const [why, names] of byWhy) io.out(`  dropped ${names.length === 1 ? names[0] : `${names.length} tensors (${names[0]}, …)`}: ${why}`);
   },
 });
