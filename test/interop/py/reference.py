@@ -143,4 +143,5 @@ def main():
     json.dump(extra, open(out_path + ".json", "w"))
 
 
-main()
+if __name__ == "__main__":
+    main()
