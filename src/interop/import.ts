@@ -68,7 +68,7 @@ function planFor(names: string[], hf: Record<string, unknown> | null): Plan {
       format: hf ? "hf-esm" : "esm-state-dict", objective: "mlm", prefix: hfPrefix, layerPrefix: `${hfPrefix}encoder.layer.`, layers: countLayers(names, `${hfPrefix}encoder.layer.`),
       layerMap: ESM_HF_LAYER, qkv: { sep: ["attention.self.query", "attention.self.key", "attention.self.value"] }, embed: `${hfPrefix}embeddings.word_embeddings.weight`,
       tiedCopy: "lm_head.decoder.weight", finalNorm: `${hfPrefix}encoder.emb_layer_norm_after`, head: { dense: "lm_head.dense", norm: "lm_head.layer_norm", bias: "lm_head.bias" },
-      ignorable: /(^|\.)contact_head\.|rotary_embeddings\.inv_freq$|embeddings\.position_ids$/,
+      ignorable: /(^|\.)contact_head\.|(^|\.)pooler\.|rotary_embeddings\.inv_freq$|embeddings\.position_ids$/,
     };
   }
   if (has("embed_tokens.weight")) {
@@ -173,7 +173,7 @@ function mapTensors(src: SourceTensors, plan: Plan, heads: number, dropped: Impo
   const unknown: string[] = [];
   for (const n of names) {
     if (used.has(n)) continue;
-    if (plan.ignorable.test(n)) dropped.push({ name: n, why: /contact_head/.test(n) ? "contact-prediction head (plmscale's model has none)" : "rotary/position buffer (plmscale computes it)" });
+    if (plan.ignorable.test(n)) dropped.push({ name: n, why: /contact_head/.test(n) ? "contact-prediction head (plmscale's model has none)" : /pooler/.test(n) ? "EsmModel's pooler (unused by the LM)" : "rotary/position buffer (plmscale computes it)" });
     else unknown.push(n);
   }
   if (unknown.length) {
