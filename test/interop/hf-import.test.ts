@@ -65,5 +65,15 @@ test("CLI: export of a default-head CLM and import of a missing or foreign file 
   const foreign = await cli(["import", "--from", join(dir, "notes.pt"), "--out", join(dir, "y")]);
   assert.equal(foreign.code, 1);
   assert.match(foreign.err, /not a PyTorch ZIP checkpoint/);
-  for (const r of [ex, fmt, missing, foreign]) assert.doesNotMatch(r.err, /\n\s+at /);
+  // a truncated model.safetensors in an otherwise good export
+  const mlm = randomModel("mlm", SMALL, 32);
+  writeRun(join(dir, "mlm"), "mlm", mlm);
+  mlm.dispose();
+  assert.equal(await main(["export", "--run", join(dir, "mlm"), "--out", join(dir, "hf")]), 0);
+  const st = readFileSync(join(dir, "hf", "model.safetensors"));
+  writeFileSync(join(dir, "hf", "model.safetensors"), st.subarray(0, st.length - 100));
+  const cut = await cli(["import", "--from", join(dir, "hf"), "--out", join(dir, "z")]);
+  assert.equal(cut.code, 1);
+  assert.match(cut.err, /model\.safetensors: tensor \S+ has invalid data_offsets/);
+  for (const r of [ex, fmt, missing, foreign, cut]) assert.doesNotMatch(r.err, /\n\s+at /);
 });
