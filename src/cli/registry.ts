@@ -6,6 +6,7 @@ import { embedCommand, generateCommand, scoreCommand, trainCommand, transferComm
 import { demoCommand, sweepDesignCommand, sweepFitCommand, sweepRunCommand, sweepRunOneCommand, sweepStatusCommand } from "./specs/sweep.js";
 import { fitCommand, planCommand } from "./specs/scaling.js";
 import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
+import { exportCommand, importCommand } from "./specs/interop.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -17,6 +18,8 @@ export const commands: Command<any>[] = [
   scoreCommand,
   embedCommand,
   generateCommand,
+  exportCommand,
+  importCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,

@@ -1,8 +1,8 @@
 // The pre-LayerNorm transformer block shared by the MLM encoder and the CLM decoder (ESM-2's layout):
 //   x ← x + Wo·Attn(RoPE(q), RoPE(k), v),  [q k v] = Wqkv·LN₁(x)
 //   x ← x + W₂·act(W₁·LN₂(x))               act = GELU, or SwiGLU (W₁ then holds gate and value halves)
-// q, k and v come from one fused projection (one matmul instead of three); an export to Hugging Face's
-// separate query/key/value weights would have to split it. Attention goes through the engine's
+// q, k and v come from one fused projection (one matmul instead of three); export to Hugging Face's
+// separate query/key/value splits it (src/interop/names.ts). Attention goes through the engine's
 // scaledDotProductAttention: the fused kernel where the libtorch has it, a composite otherwise.
 import { F, nn, Tensor, tidy } from "../torch/index.js";
 import { applyRotary, type RotaryTables } from "./rotary.js";

@@ -13,4 +13,10 @@ export interface ModelConfig {
   activation: "gelu" | "swiglu";
   bias: boolean;
   dropout: number;
+  /** ESM-2's token dropout (embeddings of <mask> zeroed, the rest scaled by (1 − 0.15·0.8)/(1 − observed mask
+   *  ratio of the sequence), in training and inference alike); absent = false */
+  tokenDropout?: boolean;
+  /** LM head: "esm" (dense → GELU → LayerNorm → tied decoder + bias, ESM-2's) or "linear" (tied decoder only,
+   *  GPT-NeoX's; the CLM head that exports to transformers); absent = "esm" */
+  head?: "esm" | "linear";
 }

@@ -1,7 +1,7 @@
 // The masked-language-model encoder, ESM-2's architecture (Lin et al. 2023): bidirectional attention within
 // each sequence, trained to predict the masked residues (15%, 80/10/10 — the masking is done by the sampler,
 // so Batch.input arrives masked and Batch.target holds the original ids at masked positions only).
-// The parameter layout follows ESM-2's; there is no Hugging Face EsmForMaskedLM export yet.
+// Weights export to Hugging Face EsmForMaskedLM by the rename table in src/interop/names.ts.
 import { ProteinLM } from "./transformer.js";
 import type { ModelConfig } from "./config.js";
 

@@ -7,9 +7,11 @@
 //   layers.{i}.ln1.{weight,bias}, layers.{i}.attn.qkv.{weight [3D, D], bias}, layers.{i}.attn.out.{weight,bias}
 //   layers.{i}.ln2.{weight,bias}, layers.{i}.ffn.fc1.{weight [F, D], bias}, layers.{i}.ffn.fc2.{weight [D, F], bias}
 //   final_norm.{weight,bias}, head.dense.{weight,bias}, head.norm.{weight,bias}, head.bias [V]
+//   (cfg.head "linear": no head.* parameters; logits = final hidden · embedᵀ, GPT-NeoX's tied head)
 // Init (as Hugging Face EsmPreTrainedModel._init_weights): every matrix and the embedding N(0, 0.02), the
 // padding row of the embedding 0, biases 0, LayerNorm weights 1.
 import { F, nn, Tensor, tidy, noGrad, normal_, zeros } from "../torch/index.js";
+import { tokenDropout } from "./token-dropout.js";
 import { Block } from "./block.js";
 import { rotaryTables } from "./rotary.js";
 import type { ModelConfig } from "./config.js";
@@ -42,7 +44,8 @@ export class ProteinLM extends nn.Module {
   readonly embed: nn.Embedding;
   readonly layers: nn.ModuleList<Block>;
   readonly final_norm: nn.LayerNorm;
-  readonly head: LmHead;
+  /** null for cfg.head "linear" */
+  readonly head: LmHead | null;
   /** dtype of the rotary tables: bfloat16 under CUDA autocast so q/k stay in bf16 */
   computeDtype: "float32" | "bfloat16" = "float32";
 
@@ -56,7 +59,7 @@ export class ProteinLM extends nn.Module {
     }
     this.layers = this.registerModule("layers", new nn.ModuleList(blocks));
     this.final_norm = this.registerModule("final_norm", new nn.LayerNorm(d, 1e-5, true, true, { device }));
-    this.head = this.registerModule("head", new LmHead(d, cfg.vocab, device));
+    this.head = cfg.head === "linear" ? null : this.registerModule("head", new LmHead(d, cfg.vocab, device));
     this.initWeights();
   }
 
@@ -79,6 +82,7 @@ export class ProteinLM extends nn.Module {
       const Dh = this.cfg.dModel / this.cfg.heads;
       const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
       let h = this.embed.forward(x.input); // [B, T, D]
+      if (this.cfg.tokenDropout) h = tokenDropout(h, x.input, x.position);
       if (this.training && this.cfg.dropout > 0) h = F.dropout(h, this.cfg.dropout, true);
       for (const block of this.layers) {
         const next = block.forward(h, rope, x.mask, this.causal);
@@ -91,7 +95,7 @@ export class ProteinLM extends nn.Module {
 
   /** Logits [B, T, V]. */
   forward(x: ModelInputs): Tensor {
-    return tidy(() => this.head.forward(this.hidden(x), this.embed.weight));
+    return tidy(() => (this.head ? this.head.forward(this.hidden(x), this.embed.weight) : F.linear(this.hidden(x), this.embed.weight)));
   }
 
   /** Summed cross entropy over positions whose target is not −100 (target [B*T] int64). */
@@ -106,6 +110,6 @@ export class ProteinLM extends nn.Module {
   /** Non-embedding parameters N (the paper's convention): all but the tied embedding and the decoder bias.
    *  Construct on the target device (`device` argument): nn.Module.to() swaps tensors behind the typed fields. */
   nonEmbeddingParams(): number {
-    return this.numParameters() - this.embed.weight.numel - this.head.bias.numel;
+    return this.numParameters() - this.embed.weight.numel - (this.head ? this.head.bias.numel : 0);
   }
 }

@@ -25,6 +25,7 @@ export interface TrainFlags {
   checkpointEvery?: number;
   keep?: number;
   weightDecay?: number;
+  head?: string;
 }
 
 /** "L,d,h" or "L,d,h,ffn" → shape (FFN 4d by default). */
@@ -62,6 +63,10 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   if (f.params !== undefined) Object.assign(c.model, shapeFor(f.params));
   if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape));
   if (f.context !== undefined) c.model.context = f.context;
+  if (f.head !== undefined) {
+    if (f.head !== "esm" && f.head !== "linear") throw configError(`--head: expected esm or linear, got '${f.head}'`);
+    c.model.head = f.head;
+  }
   if (f.tokens !== undefined && f.flops !== undefined) throw configError("give either --tokens or --flops, not both");
   if (f.tokens !== undefined) c.tokens = f.tokens;
   if (f.flops !== undefined) c.tokens = f.flops / (6 * nonEmbeddingParams(c.model)); // C = 6·N·D

@@ -60,7 +60,8 @@ const SCHEMA: Schema = {
   objective: { enum: ["mlm", "clm"] },
   model: {
     layers: "int", dModel: "int", heads: "int", ffn: "int", vocab: "int", context: "int",
-    activation: { enum: ["gelu", "swiglu"] }, bias: "boolean", dropout: "number",
+    activation: { enum: ["gelu", "swiglu"] }, bias: "boolean", dropout: "number", tokenDropout: "boolean",
+    head: { enum: ["esm", "linear"] },
   },
   tokens: "number",
   batchTokens: "int",

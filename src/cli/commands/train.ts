@@ -27,6 +27,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
     evalTokens: optNum(args, "eval-tokens"),
     checkpointEvery: optNum(args, "checkpoint-every"),
     keep: optNum(args, "keep"),
+    head: optStr(args, "head"),
   };
 }
 

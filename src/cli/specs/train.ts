@@ -9,6 +9,7 @@ export const TRAIN_OPTIONS = {
   tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens; the run stops exactly there" },
   flops: { type: "string", value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
   context: { type: "string", value: "T", group: "Model and budget", description: "tokens per row (default 1024)" },
+  head: { type: "string", value: "esm|linear", group: "Model and budget", description: "LM head: ESM-2's (default) or a tied linear one (GPT-NeoX's; a CLM needs it to export)" },
   data: { type: "string", value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
   "batch-tokens": { type: "string", value: "B", group: "Training", description: "tokens per optimizer step (default 16384; gradient accumulation reaches it)" },
   "micro-rows": { type: "string", value: "R", group: "Training", description: "rows per forward pass (default: 4096 tokens on CPU, 64k on CUDA)" },

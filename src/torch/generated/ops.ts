@@ -504,6 +504,13 @@ export function gather(self_: Tensor, dim: number, index_: Tensor, sparseGrad?: 
   return new Tensor(r);
 }
 
+/** `aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor` */
+let $scatterAdd = -1;
+export function scatterAdd(self_: Tensor, dim: number, index_: Tensor, src: Tensor): Tensor {
+  const r = native.callOp($scatterAdd < 0 ? ($scatterAdd = opId("aten::scatter_add", "")) : $scatterAdd, self_.handle, dim, index_.handle, src.handle);
+  return new Tensor(r);
+}
+
 /** `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor` */
 let $indexTensor = -1;
 export function indexTensor(self_: Tensor, indices: (Tensor | null)[]): Tensor {
