@@ -18,6 +18,7 @@ import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
 import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
 import { reportCommand } from "./commands/report.js";
+import { serveCommand } from "./commands/serve.js";
 import { demoCommand } from "./commands/demo.js";
 
 export const commands: Command<any>[] = [
@@ -38,6 +39,7 @@ export const commands: Command<any>[] = [
   fitCommand,
   planCommand,
   reportCommand,
+  serveCommand,
   doctorCommand,
   versionCommand,
 ];

@@ -6,7 +6,7 @@ import { describeShape, shapeFor } from "../scaling/shape.js";
 import { collectCurves, collectRuns, fitSweep, type ObjectiveFit, type SweepFit } from "../sweep/fit.js";
 import { readDesign, readJson, sweepStatus } from "../sweep/layout.js";
 import { formatDuration } from "../sweep/progress.js";
-import { epochsSpec, exponentsSpec, isoflopSpec, lawSpec, lossCurvesSpec, type ExponentRow } from "./charts.js";
+import { epochsSpec, exponentRows, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec } from "./charts.js";
 import { esc, renderPage, type Block } from "./html.js";
 import { renderSvg } from "./render.js";
 
@@ -73,22 +73,8 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
   blocks.push({ kind: "p", html: "Small sweeps are noisy: read the exponents together with their intervals and these warnings." });
   blocks.push({ kind: "warnings", items: [...new Set([...design.warnings, ...fit.warnings])] });
 
-  const expRows: ExponentRow[] = [];
-  for (const x of fit.objectives) {
-    const P = x.objective.toUpperCase();
-    const p = fit.paper[x.objective];
-    expRows.push({ objective: P, exponent: "a (N_opt)", source: "paper", value: p.a }, { objective: P, exponent: "b (D_opt)", source: "paper", value: p.b });
-    if (x.isoflop) {
-      expRows.push({ objective: P, exponent: "a (N_opt)", source: "IsoFLOP", value: x.isoflop.a, ...x.isoflop.ci?.a });
-      expRows.push({ objective: P, exponent: "b (D_opt)", source: "IsoFLOP", value: x.isoflop.b, ...x.isoflop.ci?.b });
-    }
-    if (x.parametric) {
-      expRows.push({ objective: P, exponent: "a (N_opt)", source: "parametric", value: x.parametric.a, ...x.parametric.ci?.a });
-      expRows.push({ objective: P, exponent: "b (D_opt)", source: "parametric", value: x.parametric.b, ...x.parametric.ci?.b });
-    }
-  }
   blocks.push({ kind: "h2", text: "CLM vs MLM exponents beside the paper's" });
-  blocks.push({ kind: "charts", svgs: [await svg(exponentsSpec(expRows))] });
+  blocks.push({ kind: "charts", svgs: [await svg(exponentsSpec(exponentRows(fit)))] });
 
   for (const x of fit.objectives) {
     const P = x.objective.toUpperCase();
@@ -98,12 +84,7 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     else if (x.unreliable) blocks.push({ kind: "p", html: `<span class="bad">${P}: ${esc(x.unreliable)}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
     if (r.length === 0) { blocks.push({ kind: "p", html: "No finished runs." }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];
-    if (x.isoflop && !x.unreliable) {
-      const iso = x.isoflop, pa = fit.paper[x.objective];
-      svgs.push(await svg(lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a, paperExponent: pa.a })));
-      svgs.push(await svg(lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b, paperExponent: pa.b })));
-      svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma, cRef: iso.cRef })));
-    }
+    for (const spec of lawSpecs(x, fit.paper[x.objective])) svgs.push(await svg(spec));
     blocks.push({ kind: "charts", svgs });
     blocks.push({ kind: "p", html: `Dashed curves: parabolas in ln N fitted per budget; diamonds: their minima (used in the laws).${x.unreliable ? " The law charts are left out: the minima are extrapolations." : " Law charts: black dots are the per-budget minima, the blue line the fitted power law with its exponent's 95% interval as a band (pivoted at the middle budget), the red line the paper's exponent through the same point."}` });
     if (x.profiles.length) {
