@@ -89,7 +89,7 @@ export class ServeState {
     for (const t of this.tracked.values()) {
       const grew = t.tail.poll();
       const files = this.files(t.entry);
-      const sig = [files.result, files.config, files.failure, files.running].map(stamp).join("|");
+      const sig = [files.result, files.config, files.failure, files.running].map((p) => (p ? stamp(p) : "-")).join("|");
       const sigChanged = sig !== t.sig;
       if (sigChanged) {
         t.sig = sig;
