@@ -3,9 +3,10 @@
 // the report uses in Node, so `report` and `serve` draw the same charts.
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { exponentRows, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec, runCurvesSpec } from "../../report/charts.js";
 import type { VlSpec } from "../../report/render.js";
-import { collectRuns, fitSweep, type RunRecord, type SweepFit } from "../../sweep/fit.js";
+import { collectRuns, type RunRecord, type SweepFit } from "../../sweep/fit.js";
 import { readJson } from "../../sweep/layout.js";
 import { downsampleLog, type MetricsPoint } from "./metrics-tail.js";
 import type { ServeState } from "./state.js";
@@ -27,39 +28,72 @@ const LIVE_BOOTSTRAP = 50;
 
 const flopsOf = (p: MetricsPoint, N: number | null) => p.flops ?? (N ? 6 * N * p.tokens : undefined);
 
+interface FitSlot {
+  /** finished runs (and their losses) the fit was made from */
+  sig: string;
+  fit: SweepFit | null;
+  runs: RunRecord[];
+  error: string | null;
+  /** signature of a fit being computed in a worker */
+  pending: string | null;
+}
+
 export class LiveCharts {
-  private fits = new Map<string, { sig: string; fit: SweepFit; runs: RunRecord[] }>();
-  /** fits computed so far (tests check that an unchanged sweep is not refitted) */
+  private fits = new Map<string, FitSlot>();
+  /** fits computed so far (not counting ones read from SWEEP/fit.json) */
   fitsComputed = 0;
+  private workers = new Set<Worker>();
 
-  constructor(private readonly state: ServeState) {}
+  /** `onFit` is called when a background fit is ready (the server then tells the pages to redraw). */
+  constructor(private readonly state: ServeState, private readonly onFit: (sweepKey: string) => void = () => {}) {}
 
-  /** The sweep's fit: SWEEP/fit.json when it is newer than every result, else a fresh fit, cached until a run finishes. */
-  private fitFor(sweepKey: string): { fit: SweepFit; runs: RunRecord[] } | undefined {
+  /**
+   * The sweep's fit: SWEEP/fit.json when it is newer than every result, else the last fit made here. When runs
+   * have finished since, a new fit starts in a worker thread and the old one is shown until it is ready.
+   */
+  private fitFor(sweepKey: string): FitSlot | undefined {
     const s = this.state.discovery.sweeps.find((x) => x.key === sweepKey);
     if (!s) return undefined;
     const done = this.state.rows().filter((r) => r.sweep === sweepKey && r.state === "done");
     if (done.length === 0) return undefined;
     const sig = done.map((r) => `${r.key}:${r.lastValLoss}`).sort().join(",");
-    const cached = this.fits.get(sweepKey);
-    if (cached?.sig === sig) return cached;
-    const runs = collectRuns(s.dir, s.design);
+    let slot = this.fits.get(sweepKey);
+    if (!slot) { slot = { sig: "", fit: null, runs: [], error: null, pending: null }; this.fits.set(sweepKey, slot); }
+    if (slot.sig === sig || slot.pending === sig) return slot;
     const fitPath = join(s.dir, "fit.json");
     const newestResult = Math.max(...done.map((r) => { try { return statSync(join(this.state.get(r.key)!.entry.dir, "result.json")).mtimeMs; } catch { return Infinity; } }));
-    let fit: SweepFit;
-    if (existsSync(fitPath) && statSync(fitPath).mtimeMs >= newestResult) fit = readJson<SweepFit>(fitPath);
-    else { fit = fitSweep(s.dir, { bootstrap: LIVE_BOOTSTRAP }); this.fitsComputed++; }
-    const entry = { sig, fit, runs };
-    this.fits.set(sweepKey, entry);
-    return entry;
+    if (existsSync(fitPath) && statSync(fitPath).mtimeMs >= newestResult) {
+      Object.assign(slot, { sig, fit: readJson<SweepFit>(fitPath), runs: collectRuns(s.dir, s.design), error: null });
+      return slot;
+    }
+    if (slot.pending) return slot; // one fit at a time per sweep; the next poll after it asks again
+    slot.pending = sig;
+    const w = new Worker(new URL("./fit-worker.js", import.meta.url), { workerData: { dir: s.dir, bootstrap: LIVE_BOOTSTRAP } });
+    this.workers.add(w);
+    w.once("exit", () => this.workers.delete(w));
+    w.once("message", (m: { fit?: SweepFit; error?: string }) => {
+      Object.assign(slot!, { sig, pending: null, fit: m.fit ?? slot!.fit, error: m.error ?? null, runs: m.fit ? collectRuns(s.dir, s.design) : slot!.runs });
+      this.fitsComputed++;
+      this.onFit(sweepKey);
+    });
+    w.once("error", (e) => { Object.assign(slot!, { sig, pending: null, error: e.message }); this.onFit(sweepKey); });
+    return slot;
+  }
+
+  /** Stops fits still running (the server is closing). */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.terminate()));
   }
 
   /** Per sweep: IsoFLOP profiles, laws, exponents and every run's validation curve; then the selected runs' curves. */
   overview(selected: string[], x: "tokens" | "flops"): { charts: Chart[]; notes: string[] } {
     const charts: Chart[] = [], notes: string[] = [];
     for (const s of this.state.discovery.sweeps) {
-      let f: ReturnType<LiveCharts["fitFor"]>;
-      try { f = this.fitFor(s.key); } catch (e) { notes.push(`${s.key}: fit failed: ${(e as Error).message}`); }
+      let slot: FitSlot | undefined;
+      try { slot = this.fitFor(s.key); } catch (e) { notes.push(`${s.key}: fit failed: ${(e as Error).message}`); }
+      if (slot?.error) notes.push(`${s.key}: fit failed: ${slot.error}`);
+      if (slot?.pending) notes.push(`${s.key}: fitting ${slot.pending.split(",").length} finished runs…`);
+      const f = slot?.fit ? { fit: slot.fit, runs: slot.runs } : undefined;
       if (f) {
         charts.push({ id: `${s.key}#exponents`, spec: exponentsSpec(exponentRows(f.fit)) });
         for (const o of f.fit.objectives) {
@@ -78,7 +112,7 @@ export class LiveCharts {
           const pts = downsampleLog(val, per, (p) => flopsOf(p, r.N)!).map((p) => ({ flops: flopsOf(p, r.N)!, loss: p.valLoss! }));
           return { run: r.name, N: r.N ?? undefined, points: pts, budget: r.C ?? 0 };
         }).filter((c) => c.points.length > 0);
-        if (curves.length) charts.push({ id: `${s.key}#${objective}-curves`, spec: lossCurvesSpec(objective, curves, this.fits.get(s.key)?.fit.objectives.find((o) => o.objective === objective)?.envelope?.envelope) });
+        if (curves.length) charts.push({ id: `${s.key}#${objective}-curves`, spec: lossCurvesSpec(objective, curves, this.fits.get(s.key)?.fit?.objectives.find((o) => o.objective === objective)?.envelope?.envelope) });
       }
     }
     const chosen = selected.filter((k) => this.state.get(k));

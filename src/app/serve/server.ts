@@ -81,7 +81,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const state = new ServeState(roots);
   state.rescan();
   state.poll();
-  const charts = new LiveCharts(state);
+  const charts = new LiveCharts(state, () => broadcast([], false, true));
   const pages = readFileSync(join(staticDir(), "index.html"), "utf8");
   const streams = new Set<ServerResponse>();
 
@@ -152,10 +152,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     sweeps: state.sweepRows(), runs: state.rows(), problems: state.discovery.problems, pollMs: o.pollMs ?? 1000,
   });
 
-  const broadcast = (rows: RunRow[], rescanned: boolean) => {
-    const msg = `event: update\ndata: ${JSON.stringify({ version: state.version, rows, sweeps: state.sweepRows(), rescanned })}\n\n`;
+  function broadcast(rows: RunRow[], rescanned: boolean, fitted = false) {
+    const msg = `event: update\ndata: ${JSON.stringify({ version: state.version, rows, sweeps: state.sweepRows(), rescanned, fitted })}\n\n`;
     for (const s of streams) s.write(msg);
-  };
+  }
 
   let polls = 0;
   const timer = setInterval(() => {
@@ -181,12 +181,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const url = `http://${shown}:${port}/`;
   return {
     url, openUrl: token ? `${url}?token=${token}` : url, host, port, token, state, charts,
-    close: () => new Promise<void>((resolve) => {
+    close: async () => {
       clearInterval(timer);
       clearInterval(keepAlive);
       for (const s of streams) s.end();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+      streams.clear();
+      await charts.close();
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+    },
   };
 }
