@@ -171,7 +171,7 @@ export function runCurvesSpec(title: string, curves: { run: string; points: { to
     mark: { type: "line", strokeWidth: 1.2, clip: true },
     encoding: {
       x: logX("x", x === "tokens" ? "tokens so far" : "FLOPs so far"),
-      y: { field: "loss", type: "quantitative", title: "loss (nats/token)", scale: { type: "log", zero: false }, axis: { format: ".2f", labelOverlap: "greedy" } },
+      y: { field: "loss", type: "quantitative", title: "loss (nats/token)", scale: { type: "log", zero: false, nice: false }, axis: { format: ".2f", labelOverlap: "greedy" } },
       color: { field: "run", type: "nominal", title: "run", legend: curves.length > 12 ? null : { labelLimit: 220 } },
       strokeDash: { field: "split", type: "nominal", title: null, scale: { domain: ["train", "validation"], range: [[2, 2], [1, 0]] } },
       tooltip: [{ field: "run" }, { field: "split" }, { field: "x", title: x, format: ".3~s" }, { field: "loss", format: ".4f" }],

@@ -45,12 +45,12 @@ const SKIP = new Set(["checkpoints", "node_modules", "state", "configs", "shards
 const RUN_FILES = ["config.json", "metrics.jsonl", "result.json"];
 
 export function makeRoots(paths: string[]): ServedRoot[] {
-  if (paths.length === 0) throw new UserError("serve: give at least one run, sweep or directory", 2);
+  if (paths.length === 0) throw new UserError("give at least one run, sweep or directory", 2);
   const used = new Set<string>();
   return paths.map((path) => {
-    if (!existsSync(path)) throw new UserError(`serve: ${path} does not exist`, 2);
+    if (!existsSync(path)) throw new UserError(`${path} does not exist`, 2);
     const real = realpathSync(path);
-    if (!lstatSync(real).isDirectory()) throw new UserError(`serve: ${path} is not a directory (give a run, sweep or folder of them)`, 2);
+    if (!lstatSync(real).isDirectory()) throw new UserError(`${path} is not a directory (give a run, sweep or folder of them)`, 2);
     let name = basename(real) || "root";
     for (let i = 2; used.has(name); i++) name = `${basename(real)}-${i}`;
     used.add(name);

@@ -75,8 +75,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const host = o.host ?? "127.0.0.1";
   const loopback = isLoopbackHost(host);
   const token = o.token ?? (loopback ? null : randomBytes(18).toString("base64url"));
-  if (!loopback && !token) throw new UserError(`serve: --host ${host} is not loopback; a token is required`, 2);
-  if (token !== null && !/^[A-Za-z0-9_-]{16,}$/.test(token)) throw new UserError("serve: --token must be at least 16 characters of A-Z, a-z, 0-9, - or _", 2);
+  if (!loopback && !token) throw new UserError(`--host ${host} is not loopback; a token is required`, 2);
+  if (token !== null && !/^[A-Za-z0-9_-]{16,}$/.test(token)) throw new UserError("--token must be at least 16 characters of A-Z, a-z, 0-9, - or _", 2);
   const roots = makeRoots(o.paths);
   const state = new ServeState(roots);
   state.rescan();
@@ -173,7 +173,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     try { handle(req, res); } catch (e) { if (!res.headersSent) fail(res, 500, `server error: ${(e as Error).message}`); else res.destroy(); }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new UserError(`serve: port ${o.port} on ${host} is in use; choose another with --port`) : e.code === "EADDRNOTAVAIL" ? new UserError(`serve: ${host} is not an address of this machine`, 2) : e));
+    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new UserError(`port ${o.port} on ${host} is in use; choose another with --port`) : e.code === "EADDRNOTAVAIL" ? new UserError(`${host} is not an address of this machine`, 2) : e));
     server.listen(o.port ?? 0, host, () => resolve());
   }).catch((e) => { clearInterval(timer); clearInterval(keepAlive); throw e; });
   const port = (server.address() as AddressInfo).port;

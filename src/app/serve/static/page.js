@@ -97,6 +97,17 @@
   ];
   const rowEls = new Map();
   const selected = new Set();
+  // until the user ticks a box, the selected-runs chart follows the running runs
+  let followRunning = true;
+  function follow(rows) {
+    if (!followRunning) return false;
+    const running = rows.filter((r) => r.state === "running").slice(0, 6).map((r) => r.key);
+    if (running.length === 0 || (running.length === selected.size && running.every((k) => selected.has(k)))) return false;
+    selected.clear();
+    for (const k of running) selected.add(k);
+    for (const [k, tr] of rowEls) tr.querySelector("input").checked = selected.has(k);
+    return true;
+  }
   function cells(r) {
     return [
       null, r.state, sci(r.N), sci(r.D), sci(r.C), pct(r), ok(r.tokensPerSecond) ? Math.round(r.tokensPerSecond) : "—",
@@ -118,7 +129,7 @@
     for (const r of rows) {
       const box = h("input", { type: "checkbox", title: "show this run in the selected-runs chart" });
       box.checked = selected.has(r.key);
-      box.addEventListener("change", () => { box.checked ? selected.add(r.key) : selected.delete(r.key); onSelect(); });
+      box.addEventListener("change", () => { followRunning = false; box.checked ? selected.add(r.key) : selected.delete(r.key); onSelect(); });
       const tr = h("tr", { "data-key": r.key }, h("td", {}, box), h("td", { class: "l" }, h("a", { href: runHref(r.key) }, r.name)),
         ...COLS.slice(1).map(([, cls], i) => h("td", { class: cls + (i === COLS.length - 2 ? " err" : "") })));
       rowEls.set(r.key, tr);
@@ -143,10 +154,8 @@
     const s = await api("/api/state");
     stats.version = s.version;
     const byKey = new Map(s.runs.map((r) => [r.key, r]));
-    if (selected.size === 0) {
-      const running = s.runs.filter((r) => r.state === "running");
-      for (const r of (running.length ? running : s.runs.filter((r) => r.lines > 0)).slice(0, 6)) selected.add(r.key);
-    }
+    if (selected.size === 0) for (const r of s.runs.filter((r) => r.lines > 0).slice(-6)) selected.add(r.key);
+    if (followRunning) { const running = s.runs.filter((r) => r.state === "running").slice(0, 6); if (running.length) { selected.clear(); for (const r of running) selected.add(r.key); } }
     const chartsBox = h("div", { class: "charts", id: "charts" });
     const notes = h("div", { id: "notes" });
     const renderCharts = async () => {
@@ -171,8 +180,9 @@
       for (const r of d.rows) { byKey.set(r.key, r); if (!updateRow(r)) unknown = true; }
       const cards = document.getElementById("sweeps");
       if (cards) cards.replaceWith(sweepCards(d.sweeps));
-      if (unknown) overview(); // new runs or sweeps: rebuild the table
-      else scheduleCharts(renderCharts);
+      if (unknown) return overview(); // new runs or sweeps: rebuild the table
+      follow([...byKey.values()]);
+      scheduleCharts(renderCharts);
     });
   }
 
