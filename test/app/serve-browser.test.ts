@@ -107,7 +107,7 @@ describe("serve in Chromium", { skip }, () => {
 
   test("500 runs × 200 metrics lines: response and render times (stated in the README)", async () => {
     const budgets = Array.from({ length: 25 }, (_, i) => 1e17 * 10 ** ((2 * i) / 24));
-    const s = lawSweep({ objectives: ["clm", "mlm"], budgets, sizesPerBudget: 10, lines: 200 });
+    const s = lawSweep({ objectives: ["clm", "mlm"], budgets, sizesPerBudget: 10, lines: 200, valEvery: 1 });
     assert.equal(s.design.points.length, 500);
     let t = performance.now();
     const srv = await startServer({ paths: [s.dir], port: 0, pollMs: 1000 });
@@ -132,7 +132,7 @@ describe("serve in Chromium", { skip }, () => {
       const line = `500 runs × 200 lines: server start ${startMs.toFixed(0)} ms, /api/state ${stateMs.toFixed(0)} ms, /api/charts ${charts.ms} ms, table in the browser ${tableMs.toFixed(0)} ms, all charts ${chartsMs.toFixed(0)} ms (incl. the fit), curve points drawn ${curvePoints.join(" + ")}`;
       console.log(`# ${line}`);
       assert.equal(rows, 500);
-      for (const n of curvePoints) assert.ok(n <= 20_000 && n >= 250 * 20, `${n} points: 250 curves at 20..80 points each`);
+      for (const n of curvePoints) assert.ok(n <= 20_000 && n >= 250 * 20, `${n} points: 250 curves of 200 validation points, downsampled to 20..80 each`);
       // stated bounds (2 shared cores, loaded): generous, so that they fail only on a real regression
       assert.ok(stateMs < 2000, line);
       assert.ok(tableMs < 15_000, line);

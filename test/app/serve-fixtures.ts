@@ -11,14 +11,14 @@ import { LAW } from "../sweep/synthetic-sweep.js";
 
 export const lossAt = (p: SweepPoint, D: number) => predictLoss(LAW, p.N, D) + (p.objective === "mlm" ? 0.3 : 0);
 
-export function metricsLine(p: SweepPoint, i: number, lines: number): string {
+export function metricsLine(p: SweepPoint, i: number, lines: number, valEvery = 4): string {
   const tokens = ((i + 1) / lines) * p.D;
-  const val = i % 4 === 3 || i === lines - 1 ? { valLoss: lossAt(p, tokens) } : {};
+  const val = i % valEvery === valEvery - 1 || i === lines - 1 ? { valLoss: lossAt(p, tokens) } : {};
   return JSON.stringify({ step: i + 1, tokens, flops: 6 * p.N * tokens, trainLoss: lossAt(p, tokens) + 0.02, ...val, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, mfu: 0.31, time: i });
 }
 
 /** A sweep whose points are finished (metrics + result.json) except those in `unfinished`. */
-export function lawSweep(o: { objectives?: Objective[]; budgets?: number[]; sizesPerBudget?: number; lines?: number; unfinished?: number[] } = {}): { dir: string; design: SweepDesign } {
+export function lawSweep(o: { objectives?: Objective[]; budgets?: number[]; sizesPerBudget?: number; lines?: number; valEvery?: number; unfinished?: number[] } = {}): { dir: string; design: SweepDesign } {
   const dir = mkdtempSync(join(tmpdir(), "plmscale-serve-"));
   const design = designSweep({
     objectives: o.objectives ?? ["clm"], budgets: o.budgets ?? [1e17, 1e18, 1e19], sizesPerBudget: o.sizesPerBudget ?? 4,
@@ -30,7 +30,7 @@ export function lawSweep(o: { objectives?: Objective[]; budgets?: number[]; size
     if (o.unfinished?.includes(p.index)) continue;
     const pp = pointPaths(dir, p);
     mkdirSync(pp.run, { recursive: true });
-    writeFileSync(pp.metrics, Array.from({ length: lines }, (_, i) => metricsLine(p, i, lines)).join("\n") + "\n");
+    writeFileSync(pp.metrics, Array.from({ length: lines }, (_, i) => metricsLine(p, i, lines, o.valEvery)).join("\n") + "\n");
     const loss = lossAt(p, p.D);
     writeFileSync(pp.result, JSON.stringify({ objective: p.objective, N: p.N, Ntotal: p.Ntotal, D: p.D, C: 6 * p.N * p.D, loss, valLoss: loss, trainLoss: loss, steps: lines, wallSeconds: p.C / 1e16, tokensPerSecond: 5000, shape: p.shape, device: "cpu", init: null, version: "0.1.0" }));
   }

@@ -72,6 +72,7 @@
     }
   }
 
+  // redraw at most once a second, and spend at most a quarter of the time drawing (big sweeps take seconds)
   let chartTimer = null, chartBusy = false, chartAgain = false, lastChart = 0;
   function scheduleCharts(render) {
     if (chartBusy) { chartAgain = true; return; }
@@ -87,7 +88,7 @@
       stats.lastRenderMs = Math.round(lastChart - start);
       if (stats.firstRenderMs === null) stats.firstRenderMs = Math.round(lastChart - t0);
       if (chartAgain) { chartAgain = false; scheduleCharts(render); }
-    }, Math.max(0, 1000 - (performance.now() - lastChart)));
+    }, Math.max(0, Math.max(1000, 3 * stats.lastRenderMs) - (performance.now() - lastChart)));
   }
 
   // ---- the runs table ----
