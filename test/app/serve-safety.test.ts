@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { UserError } from "../../src/core/errors.js";
 import { startServer, type RunningServer } from "../../src/app/serve/server.js";
-import { parseRange, MAX_RANGE_BYTES } from "../../src/app/serve/safety.js";
+import { isLoopbackHost, parseRange, MAX_RANGE_BYTES, tokenFor } from "../../src/app/serve/safety.js";
 import { lawSweep } from "./serve-fixtures.js";
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
@@ -112,20 +112,20 @@ describe("serve: files only from the served tree", () => {
 });
 
 describe("serve: tokens and binds", () => {
-  test("a non-loopback host without a token is refused; the CLI path generates one", async () => {
+  test("a non-loopback host without a token is refused, or gets a generated one; loopback needs none", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plmscale-serve-"));
     mkdirSync(join(dir, "r"));
-    await assert.rejects(startServer({ paths: [dir], host: "0.0.0.0", port: 0, token: "" }), (e: unknown) => e instanceof UserError && /token/.test(e.message));
-    await assert.rejects(startServer({ paths: [dir], host: "0.0.0.0", port: 0, token: "short" }), UserError);
-    // no token given: one is generated, and requests without it are refused
-    const srv = await startServer({ paths: [dir], host: "0.0.0.0", port: 0, pollMs: 100_000 });
-    try {
-      assert.ok(srv.token && srv.token.length >= 16);
-      assert.ok(srv.openUrl.endsWith(`?token=${srv.token}`));
-      assert.equal((await get(srv.port, "/api/state")).status, 401);
-    } finally {
-      await srv.close();
-    }
+    // refused before anything is bound (tests bind loopback only)
+    await assert.rejects(startServer({ paths: [dir], host: "0.0.0.0", port: 0, token: "" }), (e: unknown) => e instanceof UserError && /0\.0\.0\.0 is not loopback; a token is required/.test(e.message));
+    await assert.rejects(startServer({ paths: [dir], host: "192.168.1.10", port: 0, token: "short" }), (e: unknown) => e instanceof UserError && /at least 16/.test(e.message));
+    const a = tokenFor("0.0.0.0", undefined), b = tokenFor("::", undefined);
+    assert.ok(a && b && a.length >= 16 && a !== b, "a fresh random token per server");
+    assert.equal(tokenFor("127.0.0.1", undefined), null);
+    assert.equal(tokenFor("localhost", undefined), null);
+    assert.equal(tokenFor("::1", undefined), null);
+    assert.equal(isLoopbackHost("127.9.9.9"), true);
+    assert.equal(isLoopbackHost("128.0.0.1"), false);
+    assert.equal(isLoopbackHost("localhost.evil.example"), false);
   });
 
   test("with a token: refused without or with a wrong one; accepted by query or header", async () => {

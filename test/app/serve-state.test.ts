@@ -8,7 +8,11 @@ import { discover, makeRoots } from "../../src/app/serve/discover.js";
 import { downsampleLog, MetricsTail } from "../../src/app/serve/metrics-tail.js";
 import { ServeState } from "../../src/app/serve/state.js";
 import { pointPaths } from "../../src/sweep/layout.js";
-import { lawSweep } from "./serve-fixtures.js";
+import { lawSweep, lossAt, metricsLine } from "./serve-fixtures.js";
+import { LiveCharts } from "../../src/app/serve/live-charts.js";
+import { collectRuns, fitSweep } from "../../src/sweep/fit.js";
+import { writeJsonAtomic } from "../../src/sweep/layout.js";
+import { exponentRows, exponentsSpec, isoflopSpec, lawSpecs } from "../../src/report/charts.js";
 
 const line = (step: number, extra: object = {}) => JSON.stringify({ step, tokens: step * 100, trainLoss: 3 - step / 100, ...extra });
 
@@ -119,5 +123,63 @@ describe("ServeState", () => {
     const both = discover(makeRoots([top, s.dir]));
     assert.equal(both.sweeps.length, 1);
     assert.equal(both.runs.length, 1 + s.design.points.length);
+  });
+});
+
+describe("LiveCharts: the report's specifications, refitted as runs finish", () => {
+  test("with SWEEP/fit.json the IsoFLOP, law and exponent charts are exactly the report's", () => {
+    const s = lawSweep({ lines: 8 });
+    const fit = fitSweep(s.dir, { bootstrap: 10 });
+    writeJsonAtomic(join(s.dir, "fit.json"), fit);
+    const st = new ServeState(makeRoots([s.dir]));
+    st.rescan();
+    st.poll();
+    const live = new LiveCharts(st);
+    const { charts } = live.overview([], "tokens");
+    const spec = (suffix: string) => charts.find((c) => c.id.endsWith(suffix))?.spec;
+    const clm = fit.objectives[0]!;
+    assert.deepEqual(spec("#clm-isoflop"), isoflopSpec(clm, collectRuns(s.dir)));
+    assert.deepEqual(spec("#exponents"), exponentsSpec(exponentRows(fit)));
+    const laws = lawSpecs(clm, fit.paper.clm);
+    assert.equal(laws.length, 3);
+    laws.forEach((x, i) => assert.deepEqual(spec(`#clm-law${i}`), x));
+    assert.equal(live.fitsComputed, 0, "fit.json was used, nothing refitted");
+  });
+
+  test("without fit.json: fits in a worker, tells the server, and refits when another run finishes", async () => {
+    const s = lawSweep({ lines: 8, unfinished: [0] });
+    const st = new ServeState(makeRoots([s.dir]));
+    st.rescan();
+    st.poll();
+    let ready = 0;
+    let wake: () => void = () => {};
+    const live = new LiveCharts(st, () => { ready++; wake(); });
+    const fitted = () => new Promise<void>((r) => (wake = r));
+    try {
+      let w = fitted();
+      assert.match(live.overview([], "tokens").notes.join(" "), /fitting 11 finished runs/);
+      await w;
+      const first = live.overview([], "tokens");
+      assert.ok(first.charts.some((c) => c.id.endsWith("#clm-isoflop")));
+      assert.equal(live.fitsComputed, 1);
+      live.overview([], "tokens");
+      assert.equal(live.fitsComputed, 1, "unchanged runs: no new fit");
+      // the missing run finishes: a new fit with 12 runs
+      const p = s.design.points[0]!;
+      const pp = pointPaths(s.dir, p);
+      mkdirSync(pp.run, { recursive: true });
+      writeFileSync(pp.metrics, metricsLine(p, 0, 1) + "\n");
+      writeFileSync(pp.result, JSON.stringify({ objective: "clm", N: p.N, D: p.D, C: p.C, loss: lossAt(p, p.D), wallSeconds: 1 }));
+      st.poll();
+      w = fitted();
+      assert.match(live.overview([], "tokens").notes.join(" "), /fitting 12 finished runs/);
+      await w;
+      assert.equal(live.fitsComputed, 2);
+      assert.equal(ready, 2);
+      const iso = live.overview([], "tokens").charts.find((c) => c.id.endsWith("#clm-isoflop"))!.spec as { layer: { data: { values: unknown[] } }[] };
+      assert.equal(iso.layer[1]!.data.values.length, 12, "the new run is a point of the IsoFLOP chart");
+    } finally {
+      await live.close();
+    }
   });
 });

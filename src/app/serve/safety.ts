@@ -1,16 +1,29 @@
 // The server's guards, as pure functions: which hosts count as loopback, token checks, mapping a URL path to
 // a file inside the served trees (traversal, encoded traversal and symlinks out of the tree refused) and
 // parsing a Range header (one range of sane size; anything else is refused with 416).
-import { timingSafeEqual } from "node:crypto";
 import { realpathSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, normalize, sep } from "node:path";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { UserError } from "../../core/errors.js";
 import { insideRoots, type ServedRoot } from "./discover.js";
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   if (h === "localhost" || h === "::1") return true;
   return isIP(h) === 4 && h.startsWith("127.");
+}
+
+/**
+ * The token a server on `host` requires: the given one (checked), a fresh random one for a non-loopback host
+ * without one, or null (loopback, none given). An empty token on a non-loopback host is refused.
+ */
+export function tokenFor(host: string, given: string | undefined): string | null {
+  const loopback = isLoopbackHost(host);
+  const token = given ?? (loopback ? null : randomBytes(18).toString("base64url"));
+  if (!loopback && !token) throw new UserError(`--host ${host} is not loopback; a token is required`, 2);
+  if (token !== null && !/^[A-Za-z0-9_-]{16,}$/.test(token)) throw new UserError("--token must be at least 16 characters of A-Z, a-z, 0-9, - or _", 2);
+  return token;
 }
 
 /** The Host header of a request to a loopback-only server must name loopback (stops DNS rebinding). */

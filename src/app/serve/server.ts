@@ -2,7 +2,6 @@
 // Server-Sent Events on /api/events, raw run files under /files (with Range), the page's script, styles and
 // vega bundles under /assets (no request ever leaves the server). Loopback by default; any other host needs
 // a token. The state is polled from disk every `pollMs` (works on NFS) and changes are pushed to the pages.
-import { randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { UserError } from "../../core/errors.js";
 import { makeRoots } from "./discover.js";
 import { LiveCharts } from "./live-charts.js";
-import { hostHeaderOk, isLoopbackHost, parseRange, requestToken, resolveServedFile, tokenMatches } from "./safety.js";
+import { hostHeaderOk, parseRange, requestToken, resolveServedFile, tokenFor, tokenMatches } from "./safety.js";
 import { ServeState, type RunRow } from "./state.js";
 
 export interface ServeOptions {
@@ -73,10 +72,7 @@ const SECURITY_HEADERS = {
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const host = o.host ?? "127.0.0.1";
-  const loopback = isLoopbackHost(host);
-  const token = o.token ?? (loopback ? null : randomBytes(18).toString("base64url"));
-  if (!loopback && !token) throw new UserError(`--host ${host} is not loopback; a token is required`, 2);
-  if (token !== null && !/^[A-Za-z0-9_-]{16,}$/.test(token)) throw new UserError("--token must be at least 16 characters of A-Z, a-z, 0-9, - or _", 2);
+  const token = tokenFor(host, o.token);
   const roots = makeRoots(o.paths);
   const state = new ServeState(roots);
   state.rescan();
