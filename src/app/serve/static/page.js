@@ -130,6 +130,7 @@
     for (const r of rows) {
       const box = h("input", { type: "checkbox", title: "show this run in the selected-runs chart" });
       box.checked = selected.has(r.key);
+      // (at most 40 runs go into the chart: the request URL must stay under the server's header limit)
       box.addEventListener("change", () => { followRunning = false; box.checked ? selected.add(r.key) : selected.delete(r.key); onSelect(); });
       const tr = h("tr", { "data-key": r.key }, h("td", {}, box), h("td", { class: "l" }, h("a", { href: runHref(r.key) }, r.name)),
         ...COLS.slice(1).map(([, cls], i) => h("td", { class: cls + (i === COLS.length - 2 ? " err" : "") })));
@@ -160,7 +161,7 @@
     const chartsBox = h("div", { class: "charts", id: "charts" });
     const notes = h("div", { id: "notes" });
     const renderCharts = async () => {
-      const c = await api(`/api/charts?scope=overview&x=${xAxis}&selected=${encodeURIComponent([...selected].join(","))}`);
+      const c = await api(`/api/charts?scope=overview&x=${xAxis}&selected=${encodeURIComponent([...selected].slice(0, 40).join(","))}`);
       notes.replaceChildren(...c.notes.map((n) => h("p", { class: "note" }, n)));
       await drawCharts(chartsBox, c.charts);
     };
