@@ -7,6 +7,7 @@ import { demoCommand, sweepDesignCommand, sweepFitCommand, sweepRunCommand, swee
 import { fitCommand, planCommand } from "./specs/scaling.js";
 import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
 import { exportCommand, importCommand } from "./specs/interop.js";
+import { serveCommand } from "./specs/app.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -28,6 +29,7 @@ export const commands: Command<any>[] = [
   fitCommand,
   planCommand,
   reportCommand,
+  serveCommand,
   doctorCommand,
   versionCommand,
 ];

@@ -7,7 +7,7 @@ import { collectCurves, collectRuns, fitSweep, type ObjectiveFit, type SweepFit 
 import { readJson } from "../core/files.js";
 import { formatDuration } from "../core/duration.js";
 import { readDesign, sweepStatus } from "../sweep/layout.js";
-import { epochsSpec, exponentsSpec, isoflopSpec, lawSpec, lossCurvesSpec, type ExponentRow } from "./charts.js";
+import { epochsSpec, exponentRows, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec } from "./charts.js";
 import { html, raw, renderPage, type Block, type Cell, type Html } from "./html.js";
 import { renderSvg } from "./render.js";
 
@@ -75,22 +75,8 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
   blocks.push({ kind: "p", html: html`Small sweeps are noisy: read the exponents together with their intervals and these warnings.` });
   blocks.push({ kind: "warnings", items: [...new Set([...design.warnings, ...fit.warnings])] });
 
-  const expRows: ExponentRow[] = [];
-  for (const x of fit.objectives) {
-    const P = x.objective.toUpperCase();
-    const p = fit.paper[x.objective];
-    expRows.push({ objective: P, exponent: "a (N_opt)", source: "paper", value: p.a }, { objective: P, exponent: "b (D_opt)", source: "paper", value: p.b });
-    if (x.isoflop) {
-      expRows.push({ objective: P, exponent: "a (N_opt)", source: "IsoFLOP", value: x.isoflop.a, ...x.isoflop.ci?.a });
-      expRows.push({ objective: P, exponent: "b (D_opt)", source: "IsoFLOP", value: x.isoflop.b, ...x.isoflop.ci?.b });
-    }
-    if (x.parametric) {
-      expRows.push({ objective: P, exponent: "a (N_opt)", source: "parametric", value: x.parametric.a, ...x.parametric.ci?.a });
-      expRows.push({ objective: P, exponent: "b (D_opt)", source: "parametric", value: x.parametric.b, ...x.parametric.ci?.b });
-    }
-  }
   blocks.push({ kind: "h2", text: "CLM vs MLM exponents beside the paper's" });
-  blocks.push({ kind: "charts", svgs: [await svg(exponentsSpec(expRows))] });
+  blocks.push({ kind: "charts", svgs: [await svg(exponentsSpec(exponentRows(fit)))] });
 
   for (const x of fit.objectives) {
     const P = x.objective.toUpperCase();
@@ -100,12 +86,7 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     else if (x.unreliable) blocks.push({ kind: "p", html: html`<span class="bad">${P}: ${x.unreliable}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
     if (r.length === 0) { blocks.push({ kind: "p", html: html`No finished runs.` }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];
-    if (x.isoflop && !x.unreliable) {
-      const iso = x.isoflop, pa = fit.paper[x.objective];
-      svgs.push(await svg(lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a ?? undefined, paperExponent: pa.a })));
-      svgs.push(await svg(lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b ?? undefined, paperExponent: pa.b })));
-      svgs.push(await svg(lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma ?? undefined, cRef: iso.cRef })));
-    }
+    for (const spec of lawSpecs(x, fit.paper[x.objective])) svgs.push(await svg(spec));
     blocks.push({ kind: "charts", svgs });
     if (x.allocation) {
       const al = x.allocation;

@@ -1,5 +1,5 @@
 // Vega-Lite specs for the sweep report, built from plain data (pure functions; rendering is render.ts).
-import type { ObjectiveFit, RunRecord } from "../sweep/fit.js";
+import type { ObjectiveFit, RunRecord, SweepFit } from "../sweep/fit.js";
 import type { LossCurve } from "../scaling/index.js";
 import type { VlSpec } from "./render.js";
 
@@ -92,6 +92,33 @@ export interface ExponentRow {
   hi?: number;
 }
 
+/** The exponent rows of a sweep's fit (IsoFLOP and parametric, with intervals) beside the paper's. */
+export function exponentRows(fit: SweepFit): ExponentRow[] {
+  const rows: ExponentRow[] = [];
+  for (const x of fit.objectives) {
+    const P = x.objective.toUpperCase();
+    const p = fit.paper[x.objective];
+    rows.push({ objective: P, exponent: "a (N_opt)", source: "paper", value: p.a }, { objective: P, exponent: "b (D_opt)", source: "paper", value: p.b });
+    for (const [source, f] of [["IsoFLOP", x.isoflop], ["parametric", x.parametric]] as const) {
+      if (!f) continue;
+      rows.push({ objective: P, exponent: "a (N_opt)", source, value: f.a, ...f.ci?.a });
+      rows.push({ objective: P, exponent: "b (D_opt)", source, value: f.b, ...f.ci?.b });
+    }
+  }
+  return rows;
+}
+
+/** N_opt, D_opt and L_opt vs C for an objective with a usable IsoFLOP fit (none when the minima are extrapolated). */
+export function lawSpecs(x: ObjectiveFit, paper: { a: number; b: number }): VlSpec[] {
+  const iso = x.isoflop;
+  if (!iso || x.unreliable) return [];
+  return [
+    lawSpec(x, { quantity: "N", k: iso.kN, exponent: iso.a, interval: iso.ci?.a ?? undefined, paperExponent: paper.a }),
+    lawSpec(x, { quantity: "D", k: iso.kD, exponent: iso.b, interval: iso.ci?.b ?? undefined, paperExponent: paper.b }),
+    lawSpec(x, { quantity: "L", k: iso.kL, exponent: iso.gamma, interval: iso.ci?.gamma ?? undefined, cRef: iso.cRef }),
+  ];
+}
+
 /** CLM vs MLM allocation exponents: this sweep's (with intervals) beside the paper's. */
 export function exponentsSpec(rows: ExponentRow[]): VlSpec {
   const y = { field: "source", type: "nominal", title: null };
@@ -129,5 +156,25 @@ export function epochsSpec(runs: { id: string; epochs: number; objective: string
       { data: { values: runs }, mark: "bar", encoding: { y: { field: "id", type: "nominal", sort: null, title: null, axis: { labelFontSize: 9 } }, x: { field: "epochs", type: "quantitative", title: "epochs" }, color: { field: "objective", type: "nominal" } } },
       { data: { values: [{ limit: maxEpochs }] }, mark: { type: "rule", color: "red", strokeDash: [4, 2] }, encoding: { x: { field: "limit", type: "quantitative" } } },
     ],
+  };
+}
+
+/** Train and validation loss of one or more runs vs tokens or FLOPs, log axes (serve's run curves). */
+export function runCurvesSpec(title: string, curves: { run: string; points: { tokens: number; flops?: number; trainLoss?: number; valLoss?: number }[] }[], x: "tokens" | "flops"): VlSpec {
+  const values = curves.flatMap((c) => c.points.flatMap((p) => {
+    const at = x === "tokens" ? p.tokens : p.flops;
+    if (!at || at <= 0) return [];
+    return [...(p.trainLoss !== undefined ? [{ run: c.run, x: at, loss: p.trainLoss, split: "train" }] : []), ...(p.valLoss !== undefined ? [{ run: c.run, x: at, loss: p.valLoss, split: "validation" }] : [])];
+  }));
+  return {
+    title, width: W, height: H, data: { values },
+    mark: { type: "line", strokeWidth: 1.2, clip: true },
+    encoding: {
+      x: logX("x", x === "tokens" ? "tokens so far" : "FLOPs so far"),
+      y: { field: "loss", type: "quantitative", title: "loss (nats/token)", scale: { type: "log", zero: false, nice: false }, axis: { format: ".2f", labelOverlap: "greedy" } },
+      color: { field: "run", type: "nominal", title: "run", legend: curves.length > 12 ? null : { labelLimit: 220 } },
+      strokeDash: { field: "split", type: "nominal", title: null, scale: { domain: ["train", "validation"], range: [[2, 2], [1, 0]] } },
+      tooltip: [{ field: "run" }, { field: "split" }, { field: "x", title: x, format: ".3~s" }, { field: "loss", format: ".4f" }],
+    },
   };
 }
