@@ -10,7 +10,8 @@ import { optimalAllocation } from "../../scaling/presets.js";
 import type { Preset } from "../../scaling/presets.js";
 import { readCurves, readRunsTable, RunsTableError, type RunRow } from "../../scaling/runs-table.js";
 import type { Objective } from "../../core/objective.js";
-import { fitTransferLaw, isTransferRun, pairRuns, transferredTokens, type TransferLaw, type TransferPoint } from "../../scaling/transfer.js";
+import type { TransferLaw, TransferPoint } from "../../scaling/transfer.js";
+import { analyseTransfer, lawFromJson } from "../../scaling/transfer-analysis.js";
 
 type Method = "isoflop" | "parametric" | "envelope" | "transfer";
 /** the fitted law's compute-optimal point at a budget (--at C) */
@@ -99,31 +100,16 @@ export default defineRun<FitResult>({
 
     const table = readTable(path, skipBad, io);
     if (method === "transfer") {
-      const mlmRows = table.rows.filter((r) => r.objective === "mlm");
-      const pairs = pairRuns(mlmRows);
-      if (pairs.length === 0) throw new UserError("no transfer pairs: the table needs MLM runs with init=clm and matching from-scratch MLM runs (same N and D, or a pair column)", 1);
-      let law: ParametricLaw, lawSource: string;
       const lawFile = optStr(args, "law");
+      let given;
       if (lawFile) {
-        const j = JSON.parse(readFileSync(lawFile, "utf8")) as { fit?: ParametricLaw } & ParametricLaw;
-        const l = j.fit ?? j;
-        for (const k of ["E", "A", "B", "alpha", "beta"] as const) {
-          if (typeof l[k] !== "number") throw new UserError(`--law ${lawFile}: missing number '${k}' (expected the JSON of 'plmscale fit --method parametric --json')`, 1);
-        }
-        law = { E: l.E, A: l.A, B: l.B, alpha: l.alpha, beta: l.beta };
-        lawSource = lawFile;
-      } else {
-        const scratch = mlmRows.filter((r) => !isTransferRun(r));
-        if (scratch.length < 5) throw new UserError(`only ${scratch.length} from-scratch MLM runs to fit the scratch law (need ≥ 5): pass --law FILE`, 1);
-        law = await fitParametricParallel(scratch, { bootstrap: 0 });
-        lawSource = `parametric fit of ${scratch.length} from-scratch MLM runs`;
+        let j: unknown;
+        try { j = JSON.parse(readFileSync(lawFile, "utf8")); }
+        catch (e) { throw new UserError(`--law ${lawFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not valid JSON (${(e as Error).message})`}`, 1); }
+        given = { law: lawFromJson(j, `--law ${lawFile}`), source: lawFile };
       }
-      const points = pairs.map((p) => transferredTokens(p, law));
-      const warnings: string[] = [];
-      let fit: TransferLaw | undefined;
-      try { fit = fitTransferLaw(points); warnings.push(...fit.warnings); }
-      catch (e) { warnings.push(`${(e as Error).message}: D_t reported per pair only`); }
-      return { method, lm: "mlm", runs: table.rows.length, skipped: table.skipped.length, law: { E: law.E, A: law.A, B: law.B, alpha: law.alpha, beta: law.beta }, lawSource, points, ...(fit ? { fit } : {}), warnings };
+      const a = await analyseTransfer(table.rows, given);
+      return { method, lm: "mlm", runs: table.rows.length, skipped: table.skipped.length, ...a };
     }
 
     const { lm, rows } = pickObjective(table.rows, wanted);
