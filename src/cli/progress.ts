@@ -1,6 +1,9 @@
-// Progress display for long data work: a cli-progress bar with throughput on a TTY, plain lines (at most one
-// per `everyMs`) otherwise, nothing when quiet. Writes to stderr so --json output stays clean.
+// Progress display, the only place that draws it, on cli-progress: long data work (Progress) and training
+// (trainProgress: the loop reports ProgressInfo, src/train/progress.ts). A bar on a TTY, plain lines (at most
+// one per interval) otherwise, nothing when quiet. Writes to stderr so --json output stays clean.
 import cliProgress from "cli-progress";
+import { formatCount, progressLine, type ProgressInfo, type ProgressSink } from "../train/progress.js";
+import { formatDuration } from "../core/duration.js";
 
 export interface ProgressUpdate {
   label: string;
@@ -61,4 +64,51 @@ export class Progress {
     this.bar?.stop();
     this.bar = null;
   }
+}
+
+/**
+ * A training progress sink: on a TTY a cli-progress bar over tokens (loss, tokens/s, ETA redrawn in place);
+ * otherwise a plain line every `plainEverySeconds` of training, at every evaluation and at the end (logs, CI,
+ * the child processes of a sweep).
+ */
+export function trainProgress(err: (line: string) => void, o: { tty?: boolean; plainEverySeconds?: number } = {}): ProgressSink {
+  const tty = o.tty ?? (process.stderr.isTTY === true && !process.env.CI);
+  const every = o.plainEverySeconds ?? 10;
+  let bar: cliProgress.SingleBar | null = null;
+  let last = -Infinity;
+  const payload = (p: ProgressInfo) => ({
+    step: `${p.step}/${p.steps}`, loss: p.trainLoss.toFixed(4), val: p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : "",
+    rate: formatCount(p.tokensPerSecond), tokens: `${formatCount(p.tokens)}/${formatCount(p.totalTokens)}`,
+    left: formatDuration(p.tokensPerSecond > 0 ? (p.totalTokens - p.tokens) / p.tokensPerSecond : Infinity),
+  });
+  return {
+    update(p) {
+      if (tty) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({
+            format: "{bar} {percentage}% step {step} tokens {tokens} loss {loss}{val} {rate} tok/s eta {left}",
+            hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 24,
+          }, cliProgress.Presets.shades_classic);
+          bar.start(p.totalTokens, p.tokens, payload(p));
+        }
+        bar.update(p.tokens, payload(p));
+        return;
+      }
+      if (p.elapsedSeconds - last >= every || p.step === p.steps || p.valLoss !== undefined) {
+        err(progressLine(p));
+        last = p.elapsedSeconds;
+      }
+    },
+    message(line) {
+      if (bar) {
+        // cli-progress redraws on the next update: print the message on its own line first
+        process.stderr.write("\r\x1b[2K");
+      }
+      err(line);
+    },
+    done() {
+      bar?.stop();
+      bar = null;
+    },
+  };
 }

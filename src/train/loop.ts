@@ -18,7 +18,7 @@ import {
   appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
 } from "./rundir.js";
 import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
-import { progressSink, type ProgressSink } from "./progress.js";
+import type { ProgressSink } from "./progress.js";
 import { mixSeed } from "../core/hash.js";
 import { UserError } from "../core/errors.js";
 import { readJson } from "../core/files.js";
@@ -165,7 +165,7 @@ async function runLoop(
       init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };
     }
 
-    const sink = opts.progress ?? (opts.quiet ? null : progressSink((s) => process.stderr.write(s), process.stderr.isTTY === true));
+    const sink = opts.quiet ? null : opts.progress ?? null;
     const t0 = performance.now();
     const tokens0 = tokens;
     let lastVal: number | undefined;

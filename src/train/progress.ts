@@ -1,5 +1,5 @@
-// Progress output for long runs: a one-line bar redrawn in place on a TTY (loss, tokens/s, ETA),
-// plain lines at most every `plainEverySeconds` otherwise (logs, CI, subprocesses of a sweep).
+// What the training loop reports as it goes (ProgressInfo, through a ProgressSink the caller passes) and the
+// text of one progress line. Nothing here draws: src/cli/progress.ts does, with cli-progress.
 import { formatDuration } from "../core/duration.js";
 
 export interface ProgressInfo {
@@ -37,44 +37,13 @@ export function progressLine(p: ProgressInfo): string {
   );
 }
 
-export function progressBar(p: ProgressInfo, width = 24): string {
-  const f = p.totalTokens > 0 ? Math.min(1, p.tokens / p.totalTokens) : 0;
-  const full = Math.round(f * width);
-  return `[${"#".repeat(full)}${"-".repeat(width - full)}] ${(f * 100).toFixed(1).padStart(5)}% ` + progressLine(p);
-}
-
+/**
+ * Where the training loop reports progress. The loop only calls these; drawing (a cli-progress bar on a
+ * terminal, plain lines in logs) is the CLI's business (src/cli/progress.ts).
+ */
 export interface ProgressSink {
   update(p: ProgressInfo): void;
   /** a message that must not be overwritten by the bar */
   message(line: string): void;
   done(): void;
-}
-
-/** A sink for `write` (usually stderr): bar on a TTY, plain lines otherwise. */
-export function progressSink(write: (s: string) => void, isTTY: boolean, plainEverySeconds = 10): ProgressSink {
-  let last = -Infinity;
-  let barShown = false;
-  return {
-    update(p) {
-      if (isTTY) {
-        write("\r\x1b[2K" + progressBar(p));
-        barShown = true;
-        return;
-      }
-      const now = p.elapsedSeconds;
-      if (now - last >= plainEverySeconds || p.step === p.steps || p.valLoss !== undefined) {
-        write(progressLine(p) + "\n");
-        last = now;
-      }
-    },
-    message(line) {
-      if (barShown) write("\r\x1b[2K");
-      write(line + "\n");
-      barShown = false;
-    },
-    done() {
-      if (barShown) write("\n");
-      barShown = false;
-    },
-  };
 }

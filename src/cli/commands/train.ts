@@ -4,6 +4,7 @@ import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js"
 import { UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
+import { trainProgress } from "../progress.js";
 
 export function trainFlags(args: ParsedArgs): TrainFlags {
   return {
@@ -39,13 +40,13 @@ export default defineRun({
     try {
       if (resume !== undefined) {
         if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
-        return await train(null, { out: resume, resume: true, signal: io.signal, log: io.err, quiet });
+        return await train(null, { out: resume, resume: true, signal: io.signal, log: io.err, quiet, progress: trainProgress(io.err) });
       }
       const out = optStr(args, "out");
       if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
       const f = trainFlags(args);
       const config = configFromFlags(f, f.config ? readConfigFile(f.config) : undefined);
-      return await train(config, { out, signal: io.signal, log: io.err, quiet });
+      return await train(config, { out, signal: io.signal, log: io.err, quiet, progress: trainProgress(io.err) });
     } catch (e) {
       throw asUserError(e);
     }

@@ -7,6 +7,7 @@ import { configFromFlags, readConfigFile } from "../../train/cli-config.js";
 import { parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
 import { trainFlags, asUserError } from "./train.js";
+import { trainProgress } from "../progress.js";
 
 export default defineRun({
   async run(args, io) {
@@ -29,7 +30,7 @@ export default defineRun({
       }
       c.init = { from, objective: src.objective };
       const { train } = await import("../../train/loop.js");
-      return await train(c, { out, signal: io.signal, log: io.err, quiet: flag(args, "quiet") });
+      return await train(c, { out, signal: io.signal, log: io.err, quiet: flag(args, "quiet"), progress: trainProgress(io.err) });
     } catch (e) {
       throw asUserError(e);
     }
