@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 /** Bottom to top (native/ is C++ and imports nothing from src/). */
-export const LAYERS = ["core", "torch", "scaling", "data", "model", "train", "eval", "sweep", "report", "app", "cli"] as const;
+export const LAYERS = ["core", "torch", "scaling", "data", "model", "train", "eval", "interop", "sweep", "report", "app", "cli"] as const;
 /** Imports the order allows but the design forbids: pure math stays free of tensors. */
 const FORBIDDEN: [string, string][] = [["scaling", "torch"]];
 

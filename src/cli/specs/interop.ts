@@ -9,7 +9,7 @@ export const exportCommand = defineCommand({
 config.json, model.safetensors (transformers' parameter names), vocab.txt and tokenizer files, README.md
 (model card: shape, tokens, FLOPs, final loss). An MLM becomes EsmForMaskedLM (token_dropout as trained);
 a CLM becomes GPTNeoXForCausalLM (sequential residual, full rotary) and needs the linear head
-(train --head linear): ESM-2's LM head has no causal-LM equivalent in transformers. SwiGLU models are refused.`,
+(train it with 'plmscale train --head linear'): ESM-2's LM head has no causal-LM equivalent in transformers. SwiGLU models are refused.`,
   options: {
     run: { type: "string", value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
     format: { type: "string", value: "hf", default: "hf", description: "the output format (only hf so far)" },
@@ -35,7 +35,8 @@ export const importCommand = defineCommand({
          with the command that converts them.
 RUN gets config.json, checkpoints/step-00000000 and import.json (source, dropped tensors such as the contact
 head). ESM-2's token dropout is kept as the model option tokenDropout. score, embed, generate and eval take
-RUN as --run; continue training it with: plmscale transfer --from RUN --objective mlm --data CORPUS --tokens D --out RUN2`,
+RUN ('plmscale score --run RUN'); continue training it with
+'plmscale transfer --from RUN --objective mlm --data CORPUS --tokens D --out RUN2'.`,
   options: {
     from: { type: "string", value: "DIR|FILE", required: true, description: "the model directory or checkpoint file" },
     out: { type: "string", value: "RUN", required: true, description: "the run directory to create" },
