@@ -66,7 +66,11 @@ describe("serve in Chromium", { skip }, () => {
       const d0 = await lineD();
       await page.waitForFunction((d) => [...document.querySelectorAll('[data-chart="selected-tokens"] .mark-line path')].map((e: any) => e.getAttribute("d")).join("|") !== d, d0, { timeout: 30_000 });
       // the report's charts are there: IsoFLOP profiles and the laws
-      for (const id of ["#exponents", "#clm-isoflop", "#clm-law0", "#clm-curves"]) assert.equal(await page.locator(`[data-chart$="${id}"] svg`).count(), 1, id);
+      // (drawn once the fit is ready: wait for them on a loaded machine rather than count at once)
+      for (const id of ["#exponents", "#clm-isoflop", "#clm-law0", "#clm-curves"]) {
+        await page.waitForFunction((sel) => document.querySelector(sel) !== null, `[data-chart$="${id}"] svg`, { timeout: 60_000 });
+        assert.equal(await page.locator(`[data-chart$="${id}"] svg`).count(), 1, id);
+      }
 
       // the run finishes: the row turns "done" and the sweep card counts it, without a reload
       const doneBefore = await page.locator(".sweep").innerText();
