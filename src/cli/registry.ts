@@ -18,6 +18,7 @@ import { sweepRunOneCommand } from "./commands/sweep-run-one.js";
 import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
 import { reportCommand } from "./commands/report.js";
+import { evalCommand } from "./commands/eval.js";
 import { demoCommand } from "./commands/demo.js";
 
 export const commands: Command<any>[] = [
@@ -30,6 +31,7 @@ export const commands: Command<any>[] = [
   scoreCommand,
   embedCommand,
   generateCommand,
+  evalCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,
