@@ -1,6 +1,7 @@
 // A small RFC 4180 CSV reader (quoted fields with commas, doubled quotes and newlines) for the tables evaluation
 // reads: ProteinGym assays, its reference table and its published scores. Whole file in memory; these are small.
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { UserError } from "../core/errors.js";
 
 export interface CsvTable {
@@ -12,7 +13,7 @@ export interface CsvTable {
   lines: number[];
 }
 
-/** Parse CSV text; `file` names the source in errors. Rows with a different field count are an error. */
+/** Parse CSV text (a .gz file is decompressed by readCsv); `file` names the source in errors. Rows with a different field count are an error. */
 export function parseCsv(text: string, file: string): CsvTable {
   const records: { fields: string[]; line: number }[] = [];
   let fields: string[] = [], field = "", quoted = false, line = 1, startLine = 1, i = 0;
@@ -60,7 +61,8 @@ export function parseCsv(text: string, file: string): CsvTable {
 export function readCsv(path: string): CsvTable {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    const buf = readFileSync(path);
+    text = (buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf).toString("utf8");
   } catch (e) {
     throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

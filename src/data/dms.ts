@@ -135,7 +135,7 @@ export interface ReadAssayOptions {
 /** Read one assay CSV. Errors name the file, line and column. */
 export function readDmsAssay(file: string, o: ReadAssayOptions = {}): DmsAssay {
   const table = readCsv(file);
-  const name = o.name ?? basename(file).replace(/\.csv$/i, "");
+  const name = o.name ?? basename(file).replace(/\.csv(\.gz)?$/i, "");
   const mutCol = column(table, "mutant");
   const seqCol = column(table, "mutated_sequence") >= 0 ? column(table, "mutated_sequence") : column(table, "seq");
   const scoreColumn = o.scoreColumn ?? SCORE_COLUMNS.find((c) => column(table, c) >= 0);
@@ -208,15 +208,15 @@ function median(x: number[]): number {
 export function listAssays(path: string): { name: string; csv: string; fasta?: string }[] {
   if (!existsSync(path)) throw new UserError(`--dms: ${path} does not exist`);
   const fastaIn = (dir: string) => readdirSync(dir).filter((f) => /\.(fasta|fa|faa)(\.gz)?$/i.test(f)).sort().map((f) => join(dir, f))[0];
-  if (statSync(path).isFile()) return [{ name: basename(path).replace(/\.csv$/i, ""), csv: path }];
+  if (statSync(path).isFile()) return [{ name: basename(path).replace(/\.csv(\.gz)?$/i, ""), csv: path }];
   const out: { name: string; csv: string; fasta?: string }[] = [];
   for (const entry of readdirSync(path).sort()) {
     const p = join(path, entry);
     if (statSync(p).isDirectory()) {
-      const csvs = readdirSync(p).filter((f) => f.toLowerCase().endsWith(".csv"));
+      const csvs = readdirSync(p).filter((f) => /\.csv(\.gz)?$/i.test(f));
       if (csvs.length === 1) out.push({ name: entry, csv: join(p, csvs[0]!), fasta: fastaIn(p) });
-    } else if (entry.toLowerCase().endsWith(".csv") && !/reference/i.test(entry)) {
-      out.push({ name: entry.replace(/\.csv$/i, ""), csv: p });
+    } else if (/\.csv(\.gz)?$/i.test(entry) && !/reference/i.test(entry)) {
+      out.push({ name: entry.replace(/\.csv(\.gz)?$/i, ""), csv: p });
     }
   }
   if (out.length === 0) throw new UserError(`--dms: no assays in ${path} (expected CSV files, or folders each with one CSV and a FASTA)`);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { UserError } from "../../src/core/errors.js";
 import { listAssays, readDmsAssay, readReferenceTable } from "../../src/data/dms.js";
@@ -14,11 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), "plm-dms-"));
 
 test("bundled assays: wild type from the FASTA, positions numbered from the header's start", () => {
   const entries = listAssays(BUNDLED_DMS);
-  assert.deepEqual(entries.map((e) => e.name).sort(), ["DLG4_RAT_Ranganathan2012-CRIPT", "GAL4_YEAST_Shendure2015-SEL_C_40h", "RL401_YEAST_Bolon2013-selection_coefficient"]);
+  assert.deepEqual(entries.map((e) => e.name).sort(), ["BLAT_ECOLX_Ostermeier2014-linear", "DLG4_RAT_Ranganathan2012-CRIPT", "GAL4_YEAST_Shendure2015-SEL_C_40h", "RL401_YEAST_Bolon2013-selection_coefficient"]);
   const dlg4 = entries.find((e) => e.name.startsWith("DLG4"))!;
   const a = readDmsAssay(dlg4.csv, { name: dlg4.name, fasta: dlg4.fasta });
   assert.equal(a.firstResidue, 300); // >DLG4_RAT/300-400
-  const rows = readFileSync(dlg4.csv, "utf8").trim().split("\n").length - 1;
+  const rows = gunzipSync(readFileSync(dlg4.csv)).toString("utf8").trim().split("\n").length - 1;
   assert.equal(a.variants.length, rows);
   const p311a = a.variants.find((v) => v.mutant === "P311A")!;
   assert.deepEqual(p311a.substitutions, [{ index: 11, wt: "P", mut: "A" }]);
