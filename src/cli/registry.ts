@@ -19,6 +19,7 @@ import { sweepStatusCommand } from "./commands/sweep-status.js";
 import { sweepFitCommand } from "./commands/sweep-fit.js";
 import { reportCommand } from "./commands/report.js";
 import { evalCommand } from "./commands/eval.js";
+import { sweepEvalCommand } from "./commands/sweep-eval.js";
 import { demoCommand } from "./commands/demo.js";
 
 export const commands: Command<any>[] = [
@@ -37,6 +38,7 @@ export const commands: Command<any>[] = [
   sweepRunOneCommand,
   sweepStatusCommand,
   sweepFitCommand,
+  sweepEvalCommand,
   fitCommand,
   planCommand,
   reportCommand,

@@ -117,6 +117,7 @@ export const dmsTask: EvalTask = {
         source: "ProteinGym DMS_substitutions_Spearman (test/fixtures/proteingym, MIT)",
         sameAssays: matched.length ? { assays: matched.map((r) => r.assay), modelSpearman: mean(matched.map((r) => r.spearman)), esm2: publishedSameAssays } : null,
         proteingymAverage: published?.average ?? null,
+        perAssayEsm2: Object.fromEntries(matched.map((r) => [r.assay, r.proteingym!.published])),
       },
     };
   },

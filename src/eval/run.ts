@@ -2,7 +2,7 @@
 // the run's objective, with a note), and merge the finished tasks' results into <out>/results.json, the file
 // `plmscale report` and `sweep eval` read. Tasks resume per item from <out>.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { UserError } from "../core/errors.js";
 import { loadModel } from "./load.js";
 import { resolveTasks, type EvalOptions } from "./tasks.js";
@@ -63,7 +63,8 @@ export async function evaluateRun(runDir: string, taskNames: string[], options: 
       log(`eval: ${task.name} on ${runDir} (${config.objective}, ${loaded.checkpoint})`);
       const t0 = Date.now();
       const r = await task.run({
-        runDir, model, config, checkpoint: loaded.checkpoint, out, options, signal, log,
+        // relative to the run, so a copied or moved run (and its eval/ folder) still resumes
+        runDir, model, config, checkpoint: relative(runDir, loaded.checkpoint) || loaded.checkpoint, out, options, signal, log,
         progress: o.progress ?? (() => {}),
       });
       if (r.interrupted) {

@@ -40,6 +40,7 @@ export interface EvalContext {
   runDir: string;
   model: ProteinLM;
   config: TrainConfig;
+  /** the checkpoint evaluated, relative to the run directory (recorded with per-item results) */
   checkpoint: string;
   /** folder for per-item results and per-task outputs */
   out: string;
