@@ -5,7 +5,7 @@
 import type { ProteinLM } from "../model/index.js";
 import { CLS, EOS, MASK, FIRST_RESIDUE, STANDARD_RESIDUES } from "../data/tokenizer.js";
 import { Rng } from "../data/rng.js";
-import { logProbsAt, type RowRequest } from "./forward.js";
+import { targetLogProbs, type RowRequest } from "./forward.js";
 
 export interface Nll {
   nll: number;
@@ -26,12 +26,8 @@ export function clmNll(model: ProteinLM, seqs: Uint8Array[]): Nll[] {
     const ids = tokensOf(r, model.cfg.context);
     return { ids, read: Array.from({ length: ids.length - 1 }, (_, t) => t) };
   });
-  const lp = logProbsAt(model, rows);
-  return rows.map((row, i) => {
-    let nll = 0;
-    lp[i]!.forEach((v, t) => (nll -= v[row.ids[t + 1]!]!));
-    return { nll, tokens: row.ids.length - 1 };
-  });
+  const lp = targetLogProbs(model, rows, rows.map((r) => r.read.map((t) => r.ids[t + 1]!)));
+  return rows.map((row, i) => ({ nll: -lp[i]!.reduce((a, v) => a + v, 0), tokens: row.ids.length - 1 }));
 }
 
 /** The MLM corruption of one sequence: masked positions, the corrupted ids, seeded by `seed`. */
@@ -55,12 +51,8 @@ export function mlmMaskedNll(model: ProteinLM, seqs: Uint8Array[], maskProb: num
     const ids = tokensOf(r, model.cfg.context);
     return { ids, ...mlmCorrupt(ids, maskProb, seeds[i]!) };
   });
-  const lp = logProbsAt(model, jobs.map((j) => ({ ids: j.input, read: j.positions })));
-  return jobs.map((j, i) => {
-    let nll = 0;
-    j.positions.forEach((t, k) => (nll -= lp[i]![k]![j.ids[t]!]!));
-    return { nll, tokens: j.positions.length };
-  });
+  const lp = targetLogProbs(model, jobs.map((j) => ({ ids: j.input, read: j.positions })), jobs.map((j) => j.positions.map((t) => j.ids[t]!)));
+  return jobs.map((j, i) => ({ nll: -lp[i]!.reduce((a, v) => a + v, 0), tokens: j.positions.length }));
 }
 
 /** MLM pseudo-NLL: Σ over residues of −log p(x_i | x with only i masked). */
@@ -73,8 +65,6 @@ export function mlmPseudoNll(model: ProteinLM, residues: Uint8Array): Nll {
     x[t] = MASK;
     rows.push({ ids: x, read: [t] });
   }
-  const lp = logProbsAt(model, rows);
-  let nll = 0;
-  rows.forEach((r, k) => (nll -= lp[k]![0]![ids[r.read[0]!]!]!));
-  return { nll, tokens: rows.length };
+  const lp = targetLogProbs(model, rows, rows.map((r) => [ids[r.read[0]!]!]));
+  return { nll: -lp.reduce((a, v) => a + v[0]!, 0), tokens: rows.length };
 }

@@ -11,7 +11,7 @@
 import type { ProteinLM } from "../model/index.js";
 import { encode, MASK } from "../data/tokenizer.js";
 import type { Substitution } from "../data/dms.js";
-import { logProbsAt, type RowRequest } from "./forward.js";
+import { logProbsAt, targetLogProbs, type RowRequest } from "./forward.js";
 
 export type ScoringMethod = "masked-marginals" | "wt-marginals" | "pll" | "llr";
 export const MLM_METHODS: readonly ScoringMethod[] = ["masked-marginals", "wt-marginals", "pll"];
@@ -68,9 +68,9 @@ export function pseudoLogLikelihoods(model: ProteinLM, seqs: string[]): number[]
       target.push(ids[t]!);
     }
   });
-  const lp = logProbsAt(model, rows);
+  const lp = targetLogProbs(model, rows, target.map((t) => [t]));
   const out = new Array<number>(seqs.length).fill(0);
-  rows.forEach((_, k) => (out[owner[k]!]! += lp[k]![0]![target[k]!]!));
+  rows.forEach((_, k) => (out[owner[k]!]! += lp[k]![0]!));
   return out;
 }
 
@@ -90,8 +90,8 @@ export function clmLogLikelihoodRatios(model: ProteinLM, wildType: string, varia
   const keyOf = (w: [number, number]) => `${w[0]}:${w[1]}`;
   const wtWindows = [...new Map(windows.map((w) => [keyOf(w), w])).values()];
   const rows = [...wtWindows.map((w) => clmWindowRow(wildType, w[0], w[1])), ...variants.map((v, i) => clmWindowRow(v.sequence, windows[i]![0], windows[i]![1]))];
-  const lp = logProbsAt(model, rows);
-  const ll = rows.map((r, k) => lp[k]!.reduce((a, v, t) => a + v[r.ids[t + 1]!]!, 0));
+  const lp = targetLogProbs(model, rows, rows.map((r) => r.read.map((t) => r.ids[t + 1]!)));
+  const ll = lp.map((v) => v.reduce((a, x) => a + x, 0));
   const wtLl = new Map(wtWindows.map((w, k) => [keyOf(w), ll[k]!]));
   return variants.map((_, i) => ll[wtWindows.length + i]! - wtLl.get(keyOf(windows[i]!))!);
 }
