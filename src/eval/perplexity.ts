@@ -103,7 +103,9 @@ export const perplexityTask: EvalTask = {
     let identity: Record<string, unknown> = { note: "MMseqs2 not found: no identity bins (install Debian's mmseqs2)" };
     if (mmseqsAvailable()) {
       const cache = join(dir, "identity.json");
-      let ids: Record<string, number> | null = existsSync(cache) ? (JSON.parse(readFileSync(cache, "utf8")) as Record<string, number>) : null;
+      // the cache names the set it was computed for: ids like "s0" repeat across FASTA files
+      const cached = existsSync(cache) ? (JSON.parse(readFileSync(cache, "utf8")) as { set: string; identity: Record<string, number> }) : null;
+      let ids: Record<string, number> | null = cached?.set === describe ? cached.identity : null;
       if (!ids || seqs.some((s) => ids![s.id] === undefined)) {
         const train = await trainingSet(config.data.corpus, ctx.signal);
         if (!train) ids = null;
@@ -115,7 +117,7 @@ export const perplexityTask: EvalTask = {
             join(dir, "mmseqs-work"), { signal: ctx.signal, threads: Math.max(1, config.threads || 2) },
           );
           ids = Object.fromEntries(m);
-          writeAtomic(cache, JSON.stringify(ids));
+          writeAtomic(cache, JSON.stringify({ set: describe, identity: ids }));
         }
       }
       if (ids) {
