@@ -19,7 +19,7 @@ function human(n: number, unit: string): string {
     while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
     return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
   }
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M ${unit}` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k ${unit}` : `${n} ${unit}`;
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M ${unit}` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k ${unit}` : `${Number.isInteger(n) ? n : n.toFixed(1)} ${unit}`;
 }
 
 export class Progress {

@@ -8,6 +8,7 @@ import { fitCommand, planCommand } from "./specs/scaling.js";
 import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
 import { exportCommand, importCommand } from "./specs/interop.js";
 import { serveCommand } from "./specs/app.js";
+import { evalCommand, sweepEvalCommand } from "./specs/eval.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -19,6 +20,7 @@ export const commands: Command<any>[] = [
   scoreCommand,
   embedCommand,
   generateCommand,
+  evalCommand,
   exportCommand,
   importCommand,
   sweepDesignCommand,
@@ -26,6 +28,7 @@ export const commands: Command<any>[] = [
   sweepRunOneCommand,
   sweepStatusCommand,
   sweepFitCommand,
+  sweepEvalCommand,
   fitCommand,
   planCommand,
   reportCommand,

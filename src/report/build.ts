@@ -10,6 +10,7 @@ import { readDesign, sweepStatus } from "../sweep/layout.js";
 import { epochsSpec, exponentRows, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec } from "./charts.js";
 import { html, raw, renderPage, type Block, type Cell, type Html } from "./html.js";
 import { renderSvg } from "./render.js";
+import { evalSection } from "./eval-charts.js";
 
 export interface ReportOptions {
   /** budget (FLOPs) for the plan section; default 100× the largest budget */
@@ -119,6 +120,8 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
   blocks.push({ kind: "h2", text: `Plan for a budget of ${sci(planC)} FLOPs` });
   blocks.push({ kind: "p", html: html`${planC > fit.budgetRange[1] ? `This is ${(planC / fit.budgetRange[1]).toPrecision(2)}× the largest budget of the sweep: an extrapolation, as uncertain as the exponents' intervals allow.` : "Within the sweep's budget range."} Change it with <code>plmscale report SWEEP --budget C</code>.` });
   blocks.push({ kind: "table", head: ["objective", "law", "N_opt", "D_opt (tokens)", "L_opt", "shape", "epochs of this corpus"], rows: planRows(fit, planC, design.uniqueTrainTokens) });
+
+  blocks.push(...(await evalSection(sweepDir, svg)));
 
   blocks.push({ kind: "h2", text: "Method" });
   blocks.push({ kind: "p", html: html`Design: per budget, ${design.sizesPerBudget} sizes ${design.spanDecades !== null ? `spread ±${design.spanDecades} decades around the predicted optimum` : "given explicitly"}; each run trains on D = C/(6N) tokens, context ${design.train.context}, ${design.train.batchTokens} tokens per step, warm-up then cosine decay to its own budget, peak LR falling with size. Centre: ${Object.entries(design.centreSource).map(([k, v]) => `${k}: ${v}`).join("; ")}. Corpus: <code>${design.corpus}</code>${design.uniqueTrainTokens ? ` (${sci(design.uniqueTrainTokens)} unique training tokens)` : ""}. Fit: parabola of loss in ln N per budget, power laws through the minima by least squares in log space, bootstrap ${fit.objectives[0]?.isoflop?.bootstrap?.resamples ?? 0} resamples; parametric L(N,D) per Hoffmann et al. 2022 approach 3.` });

@@ -1,0 +1,55 @@
+// Declarations of eval and sweep eval (downstream tasks, src/eval/); the run code loads on demand.
+import { defineCommand, type OptionDecls } from "../command.js";
+
+/** The task options shared by `eval` and `sweep eval`. */
+const EVAL_OPTIONS = {
+  tasks: { type: "string", value: "LIST", group: "Tasks", description: "comma-separated: perplexity, dms, generation, contacts, ss (default perplexity,dms)" },
+  fasta: { type: "string", value: "FILE", group: "Tasks", description: "perplexity/generation reference set (default: the run's corpus test split)" },
+  "identity-bins": { type: "string", value: "LIST", group: "Tasks", description: "perplexity bin edges of identity to the training set (default 0.5,0.9)" },
+  "max-seqs": { type: "string", value: "N", group: "Tasks", description: "perplexity: at most N sequences, evenly spread (default 1000)" },
+  pppl: { type: "boolean", group: "Tasks", description: "MLM: also pseudo-perplexity (one pass per residue; slow)" },
+  dms: { type: "string", value: "CSV|DIR", group: "Tasks", description: "ProteinGym-format assays: one CSV, a folder of CSVs, or folders of CSV + wild-type FASTA (default: the assays bundled in test/fixtures/dms)" },
+  reference: { type: "string", value: "FILE", group: "Tasks", description: "ProteinGym reference table (wild types, cutoffs; default: one in --dms, else bundled)" },
+  "dms-scoring": { type: "string", value: "M", group: "Tasks", description: "MLM: masked-marginals (default), wt-marginals, pll; CLM: llr" },
+  "max-variants": { type: "string", value: "N", group: "Tasks", description: "dms: the first N variants of each assay only" },
+  structures: { type: "string", value: "DIR", group: "Tasks", description: "contacts/ss: PDB files (default: the structures bundled in test/fixtures/structures)" },
+  samples: { type: "string", value: "N", group: "Tasks", description: "generation: samples (default 100)" },
+  "max-length": { type: "string", value: "L", group: "Tasks", description: "generation: longest sample (default 256)" },
+  "top-p": { type: "string", value: "P", group: "Tasks", description: "generation: nucleus sampling (default 1)" },
+  temperature: { type: "string", value: "T", group: "Tasks", description: "generation: sampling temperature (default 1)" },
+  judge: { type: "string", value: "RUN", group: "Tasks", description: "generation: naturalness = mean per-token log-likelihood under this run" },
+  seed: { type: "string", value: "N", group: "Tasks", description: "mask / sampling seed (default 0)" },
+  device: { type: "string", value: "cpu|cuda", group: "Tasks", description: "where the model runs (default cpu)" },
+  quiet: { type: "boolean", description: "no progress output" },
+} satisfies OptionDecls;
+
+export const evalCommand = defineCommand({
+  name: "eval",
+  summary: "evaluate a run: perplexity by identity to training, zero-shot DMS fitness, generation, contacts, secondary structure",
+  usage: ["--run RUN [--tasks perplexity,dms,generation,contacts,ss] [--out DIR] [options] [--json]"],
+  description: `Runs each task on the run's newest good checkpoint and writes per-item results under --out (default RUN/eval):
+an interrupted evaluation (Ctrl-C) resumes where it stopped when run again. Summary in --out/results.json
+(read by 'plmscale report').`,
+  options: {
+    run: { type: "string", value: "RUN", required: true, description: "a run directory (or a checkpoint directory)" },
+    out: { type: "string", value: "DIR", description: "per-item results and results.json (default RUN/eval)" },
+    ...EVAL_OPTIONS,
+  },
+  examples: ["plmscale eval --run runs/mlm-small --tasks perplexity,dms --json"],
+  engine: true,
+  load: () => import("../commands/eval.js"),
+});
+
+export const sweepEvalCommand = defineCommand({
+  name: "sweep eval",
+  summary: "evaluate every finished run of a sweep (results beside each run; report plots metrics vs compute)",
+  usage: ["SWEEP [--tasks perplexity,dms] [options] [--json]"],
+  description: `Runs 'plmscale eval' on each finished run (SWEEP/runs/<id>/eval/, resumable per item) and writes one row per run
+(compute, perplexity overall and by identity bin, DMS Spearman/AUC/NDCG, generation diversity and MaxID) to
+SWEEP/eval.json, which 'plmscale report SWEEP' shows as downstream-vs-compute curves.`,
+  options: EVAL_OPTIONS,
+  examples: ["plmscale sweep eval sweeps/demo --tasks perplexity,dms --max-seqs 200"],
+  positionals: true,
+  engine: true,
+  load: () => import("../commands/sweep-eval.js"),
+});
