@@ -4,7 +4,7 @@
 // trained with it sees on average the same embedding norm with or without masks. Packed rows hold several
 // sequences: r is taken per sequence, a sequence starting where its position is 0 (Batch.position restarts at
 // every <cls>), which equals Hugging Face's per-row ratio when a row holds one sequence.
-import { ops, tidy, zeros, type Tensor } from "../torch/index.js";
+import { tidy, zeros, type Tensor } from "../torch/index.js";
 import { MASK, PAD } from "../data/tokenizer.js";
 
 /** the mask ratio ESM-2 was trained with: 15% of positions selected, 80% of those replaced by <mask> */
@@ -16,7 +16,7 @@ export function tokenDropout(h: Tensor, input: Tensor, position: Tensor): Tensor
     const [B, T] = input.shape as [number, number];
     const isMask = input.eq(MASK); // [B, T] bool
     const seg = position.eq(0).to("int64").cumsum(1); // [B, T] sequence index within the row, 0..T
-    const count = (v: Tensor) => ops.scatterAdd(zeros([B, T + 1], { device: input.device }), 1, seg, v).gather(1, seg); // per-token sum over its sequence
+    const count = (v: Tensor) => zeros([B, T + 1], { device: input.device }).scatterAdd(1, seg, v).gather(1, seg); // per-token sum over its sequence
     const masks = count(isMask.to("float32"));
     const lengths = count(input.ne(PAD).to("float32")).clamp(1, null);
     const scale = masks.div(lengths).neg().add(1).reciprocal().mul(1 - ESM_MASK_RATIO_TRAIN); // (1 − 0.12)/(1 − r)  [B, T]

@@ -201,6 +201,8 @@ export class Tensor extends NativeHandle {
   select(dim: number, index: number): Tensor { return A.selectInt(this, dim, index); }
   indexSelect(dim: number, index: Tensor): Tensor { return A.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return A.gather(this, dim, index); }
+  /** out-of-place scatter-add: self with src added at index along dim */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return A.scatterAdd(this, dim, index, src); }
   /** advanced indexing self[i0, i1, …] with a Tensor or null (= full slice) per leading dim */
   index(indices: (Tensor | null)[]): Tensor { return A.indexTensor(this, indices); }
   chunk(chunks: number, dim = 0): Tensor[] { return A.chunk(this, chunks, dim); }
