@@ -10,6 +10,7 @@ import { transferCommand } from "./commands/transfer.js";
 import { scoreCommand } from "./commands/score.js";
 import { embedCommand } from "./commands/embed.js";
 import { generateCommand } from "./commands/generate.js";
+import { finetuneCommand } from "./commands/finetune.js";
 import { fitCommand } from "./commands/fit.js";
 import { planCommand } from "./commands/plan.js";
 import { sweepDesignCommand } from "./commands/sweep-design.js";
@@ -30,6 +31,7 @@ export const commands: Command<any>[] = [
   scoreCommand,
   embedCommand,
   generateCommand,
+  finetuneCommand,
   sweepDesignCommand,
   sweepRunCommand,
   sweepRunOneCommand,
