@@ -85,6 +85,10 @@ export interface ContactsTaskOptions {
   maxTrainPairs?: number;
   progress?: (line: string) => void;
   signal?: AbortSignal;
+  /** called after each evaluated structure (persist it and the regression to resume later) */
+  onItem?: (item: ContactItem, regression: ContactRegression) => void;
+  /** resume: the regression and the items already evaluated */
+  previous?: { regression: ContactRegression; items: ContactItem[] };
 }
 
 export interface ContactItem {
@@ -137,19 +141,16 @@ function shuffle<T>(xs: T[], rng: Rng): T[] {
   return xs;
 }
 
-export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsResult> {
-  const n = o.structures.length;
-  const nTrain = o.train ?? Math.min(20, Math.floor(n / 2));
-  if (nTrain < 1 || nTrain >= n) throw new UserError(`contacts: need at least one training and one test structure (${n} structures, ${nTrain} for training)`);
-  const order = shuffle([...o.structures], new Rng(o.seed ?? 0));
-  const trainSet = new Set(order.slice(0, nTrain));
+export type ContactRegression = ContactsResult["regression"];
+
+/** Fit the combiner on the training structures' pairs at separation ≥ 6 (at most cap/nTrain pairs each). */
+async function fitRegression(o: ContactsTaskOptions, trainFiles: string[]): Promise<ContactRegression> {
   const log = o.progress ?? (() => {});
-  // fit: pairs at separation ≥ 6 with known labels from the training structures, at most cap/nTrain each
-  const perStructure = Math.ceil((o.maxTrainPairs ?? 400_000) / nTrain);
+  const perStructure = Math.ceil((o.maxTrainPairs ?? 400_000) / trainFiles.length);
   const rng = new Rng((o.seed ?? 0) + 1);
   const chunks: Float32Array[] = [], labels: number[] = [];
   let C = 0;
-  for (const file of order.slice(0, nTrain)) {
+  for (const file of trainFiles) {
     if (o.signal?.aborted) throw new UserError("contacts: interrupted");
     const p = prepare(o.model, file);
     C = p.C;
@@ -171,17 +172,43 @@ export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsR
   const l1 = o.l1 ?? 1e-3;
   const reg: LogisticModel = fitL1Logistic(X, Uint8Array.from(labels), C, { l1, device: o.model.device });
   log(`contacts: regression on ${labels.length} pairs, ${reg.nonZero}/${C} channels non-zero`);
+  return { l1, nonZero: reg.nonZero, trainPairs: labels.length, weights: reg.weights, bias: reg.bias };
+}
+
+/**
+ * Fit on `train` structures, evaluate every structure. Resumable: `onItem` sees each finished structure with
+ * the regression, and `previous` (what onItem saw before an interruption) skips the fit and the done items.
+ */
+export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsResult> {
+  const n = o.structures.length;
+  const nTrain = o.train ?? Math.min(20, Math.floor(n / 2));
+  if (nTrain < 1 || nTrain >= n) throw new UserError(`contacts: need at least one training and one test structure (${n} structures, ${nTrain} for training)`);
+  const order = shuffle([...o.structures], new Rng(o.seed ?? 0));
+  const trainSet = new Set(order.slice(0, nTrain));
+  const log = o.progress ?? (() => {});
+  const reg = o.previous?.regression ?? (await fitRegression(o, order.slice(0, nTrain)));
+  const C = reg.weights.length;
+  const model: LogisticModel = { weights: reg.weights, bias: reg.bias, nonZero: reg.nonZero, objective: NaN };
+  const done = new Map((o.previous?.items ?? []).map((x) => [x.file, x]));
   const items: ContactItem[] = [];
   for (const file of order) {
+    const prev = done.get(file);
+    if (prev) {
+      items.push(prev);
+      continue;
+    }
     if (o.signal?.aborted) throw new UserError("contacts: interrupted");
     const p = prepare(o.model, file);
+    if (p.C !== C) throw new UserError(`contacts: the saved regression has ${C} channels, the model ${p.C}`);
     const scores = new Float64Array(p.L * p.L), f = new Float32Array(C);
     for (let i = 0; i < p.L; i++) for (let j = i + 1; j < p.L; j++) {
       pairFeatures(p, i, j, f, 0);
-      scores[i * p.L + j] = predictLogistic(reg, f);
+      scores[i * p.L + j] = predictLogistic(model, f);
     }
-    items.push({ file, split: trainSet.has(file) ? "train" : "test", length: p.L, skipped: p.skipped, precision: contactPrecision(scores, p.labels, p.L) });
-    log(`contacts: ${file} long P@L ${items.at(-1)!.precision.long["P@L"].toFixed(3)}`);
+    const item: ContactItem = { file, split: trainSet.has(file) ? "train" : "test", length: p.L, skipped: p.skipped, precision: contactPrecision(scores, p.labels, p.L) };
+    items.push(item);
+    o.onItem?.(item, reg);
+    log(`contacts: ${file} long P@L ${item.precision.long["P@L"].toFixed(3)}`);
     await new Promise((r) => setImmediate(r));
   }
   const test = items.filter((x) => x.split === "test");
@@ -193,5 +220,5 @@ export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsR
     };
     mean[r] = { "P@L": avg("P@L"), "P@L/2": avg("P@L/2"), "P@L/5": avg("P@L/5") };
   }
-  return { task: "contacts", channels: C, regression: { l1, nonZero: reg.nonZero, trainPairs: labels.length, weights: reg.weights, bias: reg.bias }, mean, published: PUBLISHED_LONG_P_AT_L, items };
+  return { task: "contacts", channels: C, regression: reg, mean, published: PUBLISHED_LONG_P_AT_L, items };
 }

@@ -117,5 +117,16 @@ test("contacts task on real structures: train/test split, per-structure precisio
   }
   assert.equal(r.regression.weights.length, r.channels);
   await assert.rejects(runContactsTask({ model: m, structures: files.slice(0, 1) }), /at least one training and one test structure/);
+  // interrupted after the first structure, resumed from what onItem saw: the same result, nothing redone
+  const ac = new AbortController();
+  const seen: typeof r.items = [];
+  let reg: typeof r.regression | undefined;
+  await assert.rejects(runContactsTask({ model: m, structures: files, train: 1, signal: ac.signal, onItem: (it, g) => (seen.push(it), (reg = g), ac.abort()) }), /interrupted/);
+  assert.equal(seen.length, 1);
+  const redone: string[] = [];
+  const resumed = await runContactsTask({ model: m, structures: files, train: 1, previous: { regression: reg!, items: seen }, onItem: (it) => redone.push(it.file) });
+  assert.deepEqual(redone, r.items.map((x) => x.file).filter((f) => f !== seen[0]!.file));
+  assert.deepEqual(resumed.mean, r.mean);
+  assert.deepEqual(resumed.items, r.items);
   m.dispose();
 });
