@@ -49,6 +49,8 @@ export interface SsResult {
   /** pooled per-residue accuracy on the test chains */
   q3: number;
   q8: number;
+  /** the same for always predicting the training chains' most frequent class (what a probe must beat) */
+  majority: { q3: number; q8: number };
   items: SsItem[];
 }
 
@@ -150,9 +152,15 @@ export async function runSsTask(o: SsTaskOptions): Promise<SsResult> {
     };
   });
   const acc = (p: Int32Array, y: Int32Array) => p.reduce((n, v, i) => n + (v === y[i] ? 1 : 0), 0) / y.length;
+  const majority = (y: Int32Array, yTest: Int32Array) => {
+    const counts = new Map<number, number>();
+    for (const v of y) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const top = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+    return acc(new Int32Array(yTest.length).fill(top), yTest);
+  };
   return {
     task: "ss", dssp: version,
     split: { method: `mmseqs linclust --min-seq-id ${o.clusterIdentity ?? 0.3} -c 0.8, whole clusters held out`, clusters: new Set(cluster).size, trainChains: isTest.filter((t) => !t).length, testChains: isTest.filter(Boolean).length, trainResidues: train.rows.length, testResidues: test.rows.length },
-    q3: acc(p3, test.y3), q8: acc(p8, test.y8), items,
+    q3: acc(p3, test.y3), q8: acc(p8, test.y8), majority: { q3: majority(train.y3, test.y3), q8: majority(train.y8, test.y8) }, items,
   };
 }

@@ -97,5 +97,6 @@ test("ss task on real structures: split by cluster, Q3/Q8 on the held-out chain"
   assert.equal(r.split.testResidues, t.labelled);
   assert.ok(r.q3 >= 0 && r.q3 <= 1 && r.q8 >= 0 && r.q8 <= 1);
   assert.equal(r.q3, t.q3);
+  assert.ok(r.majority.q3 > 0 && r.majority.q3 <= 1 && r.majority.q8 <= r.majority.q3 + 1e-12, "merging states cannot lower the majority class's share");
   assert.ok(r.q3 >= r.q8 - 0.2, "3 states are no harder than 8 beyond noise");
 });
