@@ -8,7 +8,7 @@ import { fitCommand, planCommand } from "./specs/scaling.js";
 import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
 import { exportCommand, importCommand } from "./specs/interop.js";
 import { serveCommand } from "./specs/app.js";
-import { evalCommand, sweepEvalCommand } from "./specs/eval.js";
+import { evalCommand, finetuneCommand, sweepEvalCommand } from "./specs/eval.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -21,6 +21,7 @@ export const commands: Command<any>[] = [
   embedCommand,
   generateCommand,
   evalCommand,
+  finetuneCommand,
   exportCommand,
   importCommand,
   sweepDesignCommand,

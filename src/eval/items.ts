@@ -2,6 +2,7 @@
 // item, appended (and flushed) as soon as it is done. The first line records what the items were computed
 // with (checkpoint and the options that change results); a rerun with other settings is refused rather than
 // mixing results. A line cut short by a crash is ignored and its item recomputed.
+import { writeFileAtomic } from "../core/files.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../core/errors.js";
@@ -53,10 +54,8 @@ export class ItemStore<T> {
   }
 }
 
-/** Write a file atomically (temp + rename). */
+/** Write a file atomically (core/files.ts: temp, fsync, rename), creating its folder. */
 export function writeAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeFileAtomic(path, text);
 }

@@ -8,6 +8,7 @@ import { UserError } from "../core/errors.js";
 import { perplexityTask } from "./perplexity.js";
 import { dmsTask } from "./dms.js";
 import { generationTask } from "./generation.js";
+import { contactsTask, ssTask } from "./structure-tasks.js";
 
 export interface EvalOptions {
   /** --dms: one CSV, a folder of CSVs or of assay folders (default: the assays bundled in test/fixtures/dms) */
@@ -33,6 +34,8 @@ export interface EvalOptions {
   temperature?: number;
   /** generation: a second run whose per-token log-likelihood judges naturalness */
   judge?: string;
+  /** contacts / ss: a folder of PDB or mmCIF files, or one file (default: the structures bundled with the project) */
+  structures?: string;
   seed?: number;
 }
 
@@ -59,7 +62,7 @@ export interface EvalTask {
   run(ctx: EvalContext): Promise<Record<string, unknown>>;
 }
 
-export const TASKS: readonly EvalTask[] = [perplexityTask, dmsTask, generationTask];
+export const TASKS: readonly EvalTask[] = [perplexityTask, dmsTask, generationTask, contactsTask, ssTask];
 
 /** Tasks by name, in the order given; unknown names are a UserError listing the known ones. */
 export function resolveTasks(names: string[], extra: readonly EvalTask[] = []): EvalTask[] {

@@ -3,8 +3,9 @@
 //   x ← x + W₂·act(W₁·LN₂(x))               act = GELU, or SwiGLU (W₁ then holds gate and value halves)
 // q, k and v come from one fused projection (one matmul instead of three); export to Hugging Face's
 // separate query/key/value splits it (src/interop/names.ts). Attention goes through the engine's
-// scaledDotProductAttention: the fused kernel where the libtorch has it, a composite otherwise.
-import { F, nn, Tensor, tidy } from "../torch/index.js";
+// scaledDotProductAttention: the fused kernel where the libtorch has it, a composite otherwise. Given an
+// `attentionSink`, attention takes the explicit path instead and pushes its weights (for contact maps).
+import { F, nn, Tensor, tidy, keep, full } from "../torch/index.js";
 import { applyRotary, type RotaryTables } from "./rotary.js";
 
 export interface BlockShape {
@@ -27,8 +28,8 @@ export class Attention extends nn.Module {
     this.out = this.registerModule("out", new nn.Linear(s.dModel, s.dModel, s.bias, { device: s.device }));
   }
 
-  /** x [B, T, D] → [B, T, D] */
-  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean): Tensor {
+  /** x [B, T, D] → [B, T, D]; with a sink, the explicit path also pushes the weights [B, H, T, T] (kept). */
+  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
       const [B, T, D] = x.shape as [number, number, number];
       const H = this.s.heads, Dh = D / H;
@@ -38,11 +39,26 @@ export class Attention extends nn.Module {
       const v = qkv.select(0, 2);
       const p = this.training ? this.s.dropout : 0;
       // a mask already encodes causality for packed rows; unmasked rows use the kernel's causal flag
-      const a = F.scaledDotProductAttention(q, k, v, { mask, causal: causal && !mask, dropout: p }); // [B, H, T, Dh]
+      let a: Tensor;
+      if (attentionSink) {
+        const probs = explicitAttentionWeights(q, k, mask, causal); // [B, H, T, T]
+        a = probs.matmul(v);
+        attentionSink.push(keep(probs));
+      } else a = F.scaledDotProductAttention(q, k, v, { mask, causal: causal && !mask, dropout: p }); // [B, H, T, Dh]
       const merged = a.transpose(1, 2).reshape(B, T, D); // [B, T, D]
       return this.out.forward(merged);
     });
   }
+}
+
+/** softmax(q kᵀ / √Dh) over the allowed keys (boolean mask, true = may attend; causal: key ≤ query). */
+export function explicitAttentionWeights(q: Tensor, k: Tensor, mask: Tensor | null, causal: boolean): Tensor {
+  return tidy(() => {
+    let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(q.size(-1))); // [B, H, T, T]
+    if (causal) scores = scores.maskedFill(full([q.size(-2), k.size(-2)], true, { dtype: "bool", device: q.device }).tril().logicalNot(), -Infinity);
+    if (mask) scores = scores.maskedFill(mask.logicalNot(), -Infinity);
+    return scores.softmax(-1);
+  });
 }
 
 export class FeedForward extends nn.Module {
@@ -82,11 +98,11 @@ export class Block extends nn.Module {
     this.ffn = this.registerModule("ffn", new FeedForward(s));
   }
 
-  /** x [B, T, D] → [B, T, D] */
-  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean): Tensor {
+  /** x [B, T, D] → [B, T, D] (attentionSink: see Attention.forward) */
+  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
       const p = this.training ? this.s.dropout : 0;
-      let a = this.attn.forward(this.ln1.forward(x), rope, mask, causal);
+      let a = this.attn.forward(this.ln1.forward(x), rope, mask, causal, attentionSink);
       if (p > 0) a = F.dropout(a, p, true);
       const h = x.add(a); // [B, T, D]
       let f = this.ffn.forward(this.ln2.forward(h));

@@ -76,8 +76,10 @@ export class ProteinLM extends nn.Module {
     );
   }
 
-  /** Final hidden states after the final LayerNorm: [B, T, D] (embeddings for inference). */
-  hidden(x: ModelInputs): Tensor {
+  /** Final hidden states after the final LayerNorm: [B, T, D] (embeddings for inference). With an
+   *  attentionSink, every layer takes the explicit attention path and pushes its weights [B, H, T, T] (kept:
+   *  the caller disposes them), in layer order. */
+  hidden(x: ModelInputs, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
       const Dh = this.cfg.dModel / this.cfg.heads;
       const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
@@ -85,7 +87,7 @@ export class ProteinLM extends nn.Module {
       if (this.cfg.tokenDropout) h = tokenDropout(h, x.input, x.position);
       if (this.training && this.cfg.dropout > 0) h = F.dropout(h, this.cfg.dropout, true);
       for (const block of this.layers) {
-        const next = block.forward(h, rope, x.mask, this.causal);
+        const next = block.forward(h, rope, x.mask, this.causal, attentionSink);
         h.dispose(); // activations the graph needs stay alive inside libtorch
         h = next;
       }

@@ -14,7 +14,7 @@ export function evalOptionsFrom(args: ParsedArgs): { tasks: string[]; options: E
     identityBins: bins ? bins.split(",").map((x) => Number(x)) : undefined,
     maxSequences: optNum(args, "max-seqs"), pseudoPerplexity: flag(args, "pppl"), dmsScoring: optStr(args, "dms-scoring"),
     maxVariants: optNum(args, "max-variants"), samples: optNum(args, "samples"), maxLength: optNum(args, "max-length"),
-    topP: optNum(args, "top-p"), temperature: optNum(args, "temperature"), judge: optStr(args, "judge"), seed: optNum(args, "seed"),
+    topP: optNum(args, "top-p"), temperature: optNum(args, "temperature"), judge: optStr(args, "judge"), structures: optStr(args, "structures"), seed: optNum(args, "seed"),
   };
   return { tasks: list, options };
 }

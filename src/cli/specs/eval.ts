@@ -53,3 +53,38 @@ SWEEP/eval.json, which 'plmscale report SWEEP' shows as downstream-vs-compute cu
   engine: true,
   load: () => import("../commands/sweep-eval.js"),
 });
+
+export const finetuneCommand = defineCommand({
+  name: "finetune",
+  summary: "fine-tune a run on labelled sequences (LoRA or frozen + head), cross-validated",
+  usage: ["--run RUN --data FILE.csv --target COL --task regression|classification [--lora-rank R | --frozen] [--folds K] [--split random|contiguous|modulo] [options] [--json]"],
+  description: `Per fold k of K: fold k tests, fold k+1 validates (early stopping on its loss, the best epoch kept), the other
+folds train. LoRA (Hu et al. 2021) adapts the attention (qkv, out) and FFN (fc1, fc2) projections of every
+block with rank R (α = 2R) and trains a linear head; --frozen trains the head alone on cached hidden states.
+The head reads the mean of the final hidden states over residues (pooled) or every residue (per-residue:
+the target column then holds one label character per residue, or ';'-separated numbers).
+Splits (ProteinGym): random; contiguous and modulo by the position of single mutants ('mutant' column, e.g.
+A23G; other rows are left out). Reports the per-fold mean ± sd and the metric over all out-of-fold predictions.`,
+  options: {
+    run: { type: "string", value: "RUN", required: true, description: "the run to fine-tune (its newest good checkpoint)" },
+    data: { type: "string", value: "FILE.csv", required: true, description: "a header row; the sequence column is mutated_sequence, sequence or seq (or --sequence-col)" },
+    target: { type: "string", value: "COL", required: true, description: "the label column" },
+    task: { type: "string", value: "regression|classification", required: true, description: "what the head predicts" },
+    "lora-rank": { type: "string", value: "R", description: "LoRA rank (default 8)" },
+    frozen: { type: "boolean", description: "train only a head on the frozen backbone's hidden states" },
+    folds: { type: "string", value: "K", default: "5", description: "cross-validation folds" },
+    split: { type: "string", value: "random|contiguous|modulo", default: "random", description: "ProteinGym's split scheme" },
+    head: { type: "string", value: "pooled|per-residue", default: "pooled", description: "what the head reads" },
+    "sequence-col": { type: "string", value: "COL", description: "the sequence column, when not mutated_sequence, sequence or seq" },
+    epochs: { type: "string", value: "N", description: "most epochs per fold (default 20)" },
+    patience: { type: "string", value: "N", description: "epochs without a better validation loss before stopping (default 3)" },
+    lr: { type: "string", value: "X", description: "learning rate" },
+    batch: { type: "string", value: "N", description: "sequences per batch (default 16)" },
+    seed: { type: "string", value: "N", description: "seed of the folds and the head's initialisation (default 0)" },
+    out: { type: "string", value: "DIR", description: "writes predictions.csv (line, fold, target, prediction) and fold-K.safetensors adapters" },
+    device: { type: "string", value: "cpu|cuda", description: "where the model runs (default cpu)" },
+  },
+  examples: ["plmscale finetune --run runs/mlm-8M --data BLAT_ECOLX.csv --target DMS_score --task regression --lora-rank 8 --folds 5 --split contiguous --out ft-blat"],
+  engine: true,
+  load: () => import("../commands/finetune.js"),
+});

@@ -1,0 +1,54 @@
+// plmscale finetune: supervised fine-tuning of a run on a CSV (LoRA adapters or a frozen backbone with a
+// linear head), cross-validated with ProteinGym's split schemes; Spearman (regression) or accuracy.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defineRun, flag, optNum, optStr, str } from "../command.js";
+import { loadModel } from "../../eval/load.js";
+import { readSupervisedCsv, type SplitScheme, type TaskKind } from "../../eval/finetune-data.js";
+import { runFinetuneTask, type FinetuneResult } from "../../eval/finetune.js";
+import { UserError } from "../../core/errors.js";
+
+export default defineRun({
+  async run(args, io) {
+    const run = str(args, "run"), data = str(args, "data"), target = str(args, "target"), task = str(args, "task") as TaskKind;
+    if (task !== "regression" && task !== "classification") throw new UserError(`--task must be regression or classification (got ${task})`, 2);
+    const scheme = (optStr(args, "split") ?? "random") as SplitScheme;
+    if (!["random", "contiguous", "modulo"].includes(scheme)) throw new UserError(`--split must be random, contiguous or modulo (got ${scheme})`, 2);
+    const head = optStr(args, "head") ?? "pooled";
+    if (head !== "pooled" && head !== "per-residue") throw new UserError(`--head must be pooled or per-residue (got ${head})`, 2);
+    const frozen = flag(args, "frozen"), rank = optNum(args, "lora-rank");
+    if (frozen && rank !== undefined) throw new UserError("give either --lora-rank or --frozen, not both", 2);
+    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
+    if (!existsSync(data)) throw new UserError(`--data: ${data} not found`, 2);
+    const out = optStr(args, "out");
+    let loaded;
+    try {
+      loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+    try {
+      const rows = readSupervisedCsv(data, { target, task, sequenceColumn: optStr(args, "sequence-col"), perResidue: head === "per-residue" });
+      const r = await runFinetuneTask({
+        model: loaded.model, data: rows, task, mode: frozen ? "frozen" : "lora", loraRank: rank ?? 8,
+        folds: optNum(args, "folds") ?? 5, scheme, seed: optNum(args, "seed") ?? 0, lr: optNum(args, "lr"),
+        batchSize: optNum(args, "batch"), maxEpochs: optNum(args, "epochs"), patience: optNum(args, "patience"),
+        ...(out ? { saveDir: out } : {}), progress: io.err, signal: io.signal,
+      });
+      if (out) {
+        mkdirSync(out, { recursive: true });
+        writeFileSync(join(out, "predictions.csv"), "line,fold,target,prediction\n" + r.items.map((x) => `${x.line},${x.fold + 1},${x.target},${x.prediction}`).join("\n") + "\n");
+      }
+      return { run, checkpoint: loaded.checkpoint, data, target, ...r, items: out ? undefined : r.items } as Omit<FinetuneResult, "items"> & { run: string; checkpoint: string; data: string; target: string; items?: FinetuneResult["items"] };
+    } finally {
+      loaded.model.dispose();
+    }
+  },
+  human(r, io) {
+    io.out(`${r.data}: ${r.target} (${r.mode === "lora" ? "LoRA" : "frozen backbone"}, ${r.scheme} split, ${r.folds.length} folds)`);
+    for (const f of r.folds) io.out(`  fold ${f.fold + 1}: train ${f.train}, valid ${f.valid}, test ${f.test}, best epoch ${f.bestEpoch}/${f.epochs}, ${r.metric} ${f.metric.toFixed(3)}`);
+    io.out(`${r.metric}: ${r.mean.toFixed(3)} ± ${r.std.toFixed(3)} over folds; ${r.pooled.toFixed(3)} over all out-of-fold predictions`);
+    for (const n of r.notes) io.out(`note: ${n}`);
+    if (r.saved.length) io.out(`adapters and predictions in ${r.saved[0]!.replace(/fold-1\.safetensors$/, "")}`);
+  },
+});
