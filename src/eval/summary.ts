@@ -33,6 +33,17 @@ export function formatEvaluation(r: EvaluationResult): string[] {
     if (g.naturalness) out.push(`  naturalness: ${f(g.naturalness.meanTokenLogLikelihood)} nats/token under ${g.naturalness.judge}`);
     out.push(`  ${g.notAvailable}`);
   }
+  const c = r.tasks.contacts as { mean: Record<string, Record<string, number>>; items: { split: string }[]; published: Record<string, number>; regression: { nonZero: number }; channels: number } | undefined;
+  if (c && !("skipped" in c)) {
+    const test = c.items.filter((i) => i.split === "test").length;
+    out.push(`contacts (×100, mean of ${test} test structure(s); regression: ${c.regression.nonZero} of ${c.channels} layer×head channels):`);
+    for (const [range, p] of Object.entries(c.mean)) out.push(`  ${range.padEnd(7)} ${Object.entries(p).map(([k, v]) => `${k} ${f(v, 1)}`).join("  ")}`);
+    out.push(`  published long-range P@L: ${Object.entries(c.published).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
+  const ss = r.tasks.ss as { q3: number; q8: number; majority: { q3: number; q8: number }; split: { testChains: number; trainChains: number } } | undefined;
+  if (ss && !("skipped" in ss)) {
+    out.push(`ss: Q3 ${f(ss.q3)}, Q8 ${f(ss.q8)} on ${ss.split.testChains} held-out chain(s) (probe on ${ss.split.trainChains}); most-frequent class: Q3 ${f(ss.majority.q3)}, Q8 ${f(ss.majority.q8)}`);
+  }
   for (const [name, t] of Object.entries(r.tasks)) if ("skipped" in t) out.push(`${name}: skipped — ${t.skipped}`);
   return out;
 }
