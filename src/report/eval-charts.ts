@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { SweepEvaluation, SweepEvalRow } from "../sweep/eval.js";
-import { SWEEP_EVAL_FILE } from "../sweep/eval.js";
+import { SWEEP_EVAL_FILE } from "../sweep/layout.js";
 import { readJson } from "../core/files.js";
 import { html, type Block, type Html } from "./html.js";
 import type { VlSpec } from "./render.js";

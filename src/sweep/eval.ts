@@ -9,7 +9,8 @@ import type { EvalOptions } from "../eval/tasks.js";
 import { pointPaths, readDesign, sweepStatus } from "./layout.js";
 import { readJson, writeJsonAtomic } from "../core/files.js";
 
-export const SWEEP_EVAL_FILE = "eval.json";
+import { SWEEP_EVAL_FILE } from "./layout.js";
+export { SWEEP_EVAL_FILE };
 
 export interface SweepEvalRow {
   id: string;

@@ -10,6 +10,8 @@ import { LOCK_FILE } from "../train/rundir.js";
 
 export const DESIGN_FILE = "sweep.json";
 export const STATUS_FILE = "status.json";
+/** one row of downstream metrics per evaluated run (`plmscale sweep eval`) */
+export const SWEEP_EVAL_FILE = "eval.json";
 
 export function readDesign(sweepDir: string): SweepDesign {
   const p = join(sweepDir, DESIGN_FILE);

@@ -1,6 +1,6 @@
 // Runtime and device facts: threads, seed, CUDA queries, memory statistics, autocast (bf16 on GPU).
 import { availableParallelism } from "node:os";
-import { native } from "./native.js";
+import { native, whenNativeLoaded } from "./native.js";
 import { dtypeCode, dtypeFromCode, type DType } from "./dtype.js";
 
 export function setNumThreads(n: number): void {
@@ -45,6 +45,7 @@ export function buildInfo() {
   return native.buildInfo();
 }
 
-// Default thread count: every core Node reports, unless PLMSCALE_THREADS says otherwise.
+// Default thread count: every core Node reports, unless PLMSCALE_THREADS says otherwise. Set when the addon
+// loads, not when this module is imported: importing torch/ must not load libtorch (plan, fit, report).
 const envThreads = Number(process.env.PLMSCALE_THREADS ?? "");
-native.setNumThreads(Number.isInteger(envThreads) && envThreads > 0 ? envThreads : availableParallelism());
+whenNativeLoaded((n) => n.setNumThreads(Number.isInteger(envThreads) && envThreads > 0 ? envThreads : availableParallelism()));

@@ -59,6 +59,13 @@ export function addonMissingMessage(path = addonPath): string {
 }
 
 let loaded: NativeAddon | undefined;
+const onLoad: ((addon: NativeAddon) => void)[] = [];
+
+/** Run `f` with the addon once it is loaded (now, if it already is): settings that must not load it themselves. */
+export function whenNativeLoaded(f: (addon: NativeAddon) => void): void {
+  if (loaded) f(loaded);
+  else onLoad.push(f);
+}
 
 /** Load the addon now (idempotent); throws with addonMissingMessage when it is not built. */
 export function loadNative(): NativeAddon {
@@ -68,6 +75,7 @@ export function loadNative(): NativeAddon {
   loaded = require(addonPath) as NativeAddon;
   // From now on every method of `native` is the addon's own function: no indirection on the hot path.
   for (const k of METHODS) (native as unknown as Record<string, unknown>)[k] = loaded[k];
+  for (const f of onLoad.splice(0)) f(loaded);
   return loaded;
 }
 
