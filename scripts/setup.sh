@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the project needs at run and test time. python3-torch (same libtorch 1.13) is the PyTorch peer
 # for the safetensors interop tests and the bench:engine / bench:train comparisons.
-PKGS=(libtorch-dev libopenblas0-pthread libtcmalloc-minimal4 mmseqs2 ncbi-blast+ metastudent-data
+PKGS=(libtorch-dev libgloo-dev libopenblas0-pthread libtcmalloc-minimal4 mmseqs2 ncbi-blast+ metastudent-data
       chromium fonts-dejavu-core g++ make python3 python3-torch ca-certificates)
 
 if [ -z "${PLMSCALE_SKIP_APT:-}" ] && [ -z "${LIBTORCH:-}" ] && command -v dpkg-query >/dev/null; then
