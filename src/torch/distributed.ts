@@ -22,6 +22,24 @@ export interface GroupOptions {
   host?: string;
 }
 
+/** A failed collective, rendezvous or store call ("rank r/W op failed: …"): an expected failure of a job. */
+export class DistributedError extends Error {
+  override name = "DistributedError";
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new DistributedError((e as Error).message);
+  }
+}
+
+/** The addon's dist* functions with their errors turned into DistributedError. */
+const dn = new Proxy(native, {
+  get: (target, key: keyof typeof native) => (...args: unknown[]) => wrap(() => (target[key] as (...a: unknown[]) => unknown)(...args)),
+}) as typeof native;
+
 /** True when the addon was built with c10d (the gloo headers were found at build time). */
 export function distributedAvailable(): boolean {
   return native.distAvailable();
@@ -34,7 +52,7 @@ export class Work {
   wait(timeoutMs = this.timeoutMs): void {
     if (this.done) return;
     this.done = true;
-    native.distWait(this.id, timeoutMs);
+    dn.distWait(this.id, timeoutMs);
   }
   isCompleted(): boolean {
     return this.done || native.distIsCompleted(this.id);
@@ -46,18 +64,18 @@ export class Store {
   readonly id: number;
   constructor(r: Rendezvous, worldSize: number, isServer: boolean, timeoutMs: number) {
     this.id = r.kind === "file"
-      ? native.distStoreCreate("file", r.path, 0, worldSize, false, timeoutMs)
-      : native.distStoreCreate("tcp", r.host, r.port, worldSize, isServer, timeoutMs);
+      ? dn.distStoreCreate("file", r.path, 0, worldSize, false, timeoutMs)
+      : dn.distStoreCreate("tcp", r.host, r.port, worldSize, isServer, timeoutMs);
   }
   set(key: string, value: string): void {
-    native.distStoreSet(this.id, key, value);
+    dn.distStoreSet(this.id, key, value);
   }
   /** waits for the key up to the store's timeout, then throws */
   get(key: string): string {
-    return native.distStoreGet(this.id, key);
+    return dn.distStoreGet(this.id, key);
   }
   add(key: string, delta: number): number {
-    return native.distStoreAdd(this.id, key, delta);
+    return dn.distStoreAdd(this.id, key, delta);
   }
   destroy(): void {
     native.distDestroy(this.id);
@@ -82,7 +100,7 @@ export class ProcessGroup {
     this.store = new Store(o.rendezvous, o.worldSize, o.rank === 0, this.timeoutMs);
     const host = o.host ?? (o.rendezvous.kind === "file" ? "127.0.0.1" : "");
     try {
-      this.id = native.distGroupCreate(this.store.id, o.rank, o.worldSize, this.timeoutMs, "gloo", host);
+      this.id = dn.distGroupCreate(this.store.id, o.rank, o.worldSize, this.timeoutMs, "gloo", host);
     } catch (e) {
       this.store.destroy();
       throw e;
@@ -95,37 +113,37 @@ export class ProcessGroup {
 
   /** In place: t = reduce over ranks of t ("avg" = sum / worldSize). */
   allReduce(t: Tensor, op: ReduceOp = "sum", timeoutMs = this.timeoutMs): void {
-    native.distAllReduce(this.id, t.handle, op, false, timeoutMs);
+    dn.distAllReduce(this.id, t.handle, op, false, timeoutMs);
   }
   allReduceAsync(t: Tensor, op: ReduceOp = "sum", timeoutMs = this.timeoutMs): Work {
-    return this.run(native.distAllReduce(this.id, t.handle, op, true, timeoutMs), true, timeoutMs)!;
+    return this.run(dn.distAllReduce(this.id, t.handle, op, true, timeoutMs), true, timeoutMs)!;
   }
   /** In place: every rank's t = root's t. */
   broadcast(t: Tensor, root = 0, timeoutMs = this.timeoutMs): void {
-    native.distBroadcast(this.id, t.handle, root, false, timeoutMs);
+    dn.distBroadcast(this.id, t.handle, root, false, timeoutMs);
   }
   broadcastAsync(t: Tensor, root = 0, timeoutMs = this.timeoutMs): Work {
-    return this.run(native.distBroadcast(this.id, t.handle, root, true, timeoutMs), true, timeoutMs)!;
+    return this.run(dn.distBroadcast(this.id, t.handle, root, true, timeoutMs), true, timeoutMs)!;
   }
   /** outputs[r] = rank r's input (outputs: worldSize tensors shaped like input) */
   allGather(outputs: Tensor[], input: Tensor, timeoutMs = this.timeoutMs): void {
-    native.distAllGather(this.id, outputs.map((t) => t.handle), input.handle, false, timeoutMs);
+    dn.distAllGather(this.id, outputs.map((t) => t.handle), input.handle, false, timeoutMs);
   }
   allGatherAsync(outputs: Tensor[], input: Tensor, timeoutMs = this.timeoutMs): Work {
-    return this.run(native.distAllGather(this.id, outputs.map((t) => t.handle), input.handle, true, timeoutMs), true, timeoutMs)!;
+    return this.run(dn.distAllGather(this.id, outputs.map((t) => t.handle), input.handle, true, timeoutMs), true, timeoutMs)!;
   }
   /** output = reduce over ranks of inputs[rank] (inputs: worldSize tensors shaped like output) */
   reduceScatter(output: Tensor, inputs: Tensor[], op: ReduceOp = "sum", timeoutMs = this.timeoutMs): void {
-    native.distReduceScatter(this.id, output.handle, inputs.map((t) => t.handle), op, false, timeoutMs);
+    dn.distReduceScatter(this.id, output.handle, inputs.map((t) => t.handle), op, false, timeoutMs);
   }
   reduceScatterAsync(output: Tensor, inputs: Tensor[], op: ReduceOp = "sum", timeoutMs = this.timeoutMs): Work {
-    return this.run(native.distReduceScatter(this.id, output.handle, inputs.map((t) => t.handle), op, true, timeoutMs), true, timeoutMs)!;
+    return this.run(dn.distReduceScatter(this.id, output.handle, inputs.map((t) => t.handle), op, true, timeoutMs), true, timeoutMs)!;
   }
   barrier(timeoutMs = this.timeoutMs): void {
-    native.distBarrier(this.id, false, timeoutMs);
+    dn.distBarrier(this.id, false, timeoutMs);
   }
   barrierAsync(timeoutMs = this.timeoutMs): Work {
-    return this.run(native.distBarrier(this.id, true, timeoutMs), true, timeoutMs)!;
+    return this.run(dn.distBarrier(this.id, true, timeoutMs), true, timeoutMs)!;
   }
   destroy(): void {
     if (this.destroyed) return;

@@ -12,13 +12,19 @@ export interface StepOptions {
   device: string;
   /** global-norm clip (0 = none) */
   clip: number;
-  /** averages gradients across ranks in place (world size > 1) */
-  allReduce?: (grads: torch.Tensor[]) => void;
+  /** data parallel: loss tokens of the whole global step, of which `batch` is this rank's share */
+  globalLossTokens?: number;
+  /** data parallel: sums the gradients across ranks in place, with the given scalars; returns the summed scalars */
+  reduce?: (scalars: number[]) => number[];
+  /** data parallel: this rank wants to stop after this step (summed over ranks, so all stop together) */
+  stopRequested?: boolean;
+  /** ZeRO-1: replaces reduce + clip + AdamW (reduce-scatter, clip by the global norm, update own slice, all-gather) */
+  shardedUpdate?: (scalars: number[], clip: number) => { scalars: number[]; gradNorm: number };
 }
 
-/** Mean loss per loss token of the step and the gradient norm before clipping. */
-export function trainStep(model: ProteinLM, opt: torch.AdamW, params: torch.Tensor[], batch: Batch, o: StepOptions): { loss: number; gradNorm: number } {
-  const denom = Math.max(1, batch.lossTokens);
+/** Mean loss per loss token of the (global) step, the gradient norm before clipping, and whether any rank asked to stop. */
+export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): void }, params: torch.Tensor[], batch: Batch, o: StepOptions): { loss: number; gradNorm: number; stop: boolean } {
+  const denom = Math.max(1, o.globalLossTokens ?? batch.lossTokens);
   let lossSum = 0, r0 = 0;
   for (const mr of microBatches(batch.rows, o.microRows)) {
     const mb = sliceRows(batch, r0, mr);
@@ -32,11 +38,16 @@ export function trainStep(model: ProteinLM, opt: torch.AdamW, params: torch.Tens
       return l.item();
     });
   }
-  if (o.allReduce) torch.tidy(() => o.allReduce!(params.map((p) => p.grad).filter((g): g is torch.Tensor => g !== null)));
+  const scalars = [lossSum, o.stopRequested ? 1 : 0];
+  if (o.shardedUpdate) {
+    const r = o.shardedUpdate(scalars, o.clip > 0 ? o.clip : Infinity);
+    return { loss: r.scalars[0]! / denom, gradNorm: r.gradNorm, stop: r.scalars[1]! > 0 };
+  }
+  const summed = o.reduce ? o.reduce(scalars) : scalars;
   const gradNorm = torch.clipGradNorm(params, o.clip > 0 ? o.clip : Infinity);
   opt.step();
   opt.zeroGrad();
-  return { loss: lossSum / denom, gradNorm };
+  return { loss: summed[0]! / denom, gradNorm, stop: summed[1]! > 0 };
 }
 
 /** AdamW parameter groups: decay on matrices (incl. the tied embedding), none on biases and LayerNorms. */
