@@ -110,7 +110,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RankExit[]> {
     const f = firstFailure;
     if (all.every((e) => e.code === 130)) throw new UserError(f.stderrTail.filter((l) => l.trim()).at(-1)?.replace(/^plmscale train: /, "") ?? "interrupted", 130);
     const why = f.stderrTail.filter((l) => l.trim()).slice(-3).join(" | ");
-    throw new UserError(`rank ${f.rank} of ${o.nproc} ${describeExit(f)}${why ? `: ${why}` : ""}; stopped the other ranks`, 1);
+    throw new UserError(`rank ${f.rank} of ${o.nproc} ${describeExit(f)}${why ? `: ${why}` : ""}; stopped the other ranks`, f.code === 2 ? 2 : 1);
   }
   return all;
 }
