@@ -197,3 +197,28 @@ test("a rank that fails at start-up (run directory already used) is reported by 
   // rank 1 learns rank 0's reason through the store and may exit first: either is named, with the reason
   assert.match(r.stderr, /plmscale train: rank [01] of 2 exited with code 2: .*already holds a run/);
 });
+
+test("Ctrl-C of the launcher: every rank stops after the same step, rank 0 checkpoints it, exit 130, --resume finishes equal", { skip }, async () => {
+  const run2 = join(dir, "interrupted");
+  const launcher = spawn(process.execPath, args(run2, ["--nproc", "2", "--checkpoint-every", "0"]), { stdio: ["ignore", "pipe", "pipe"], env });
+  let stderr = "";
+  launcher.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  const exited = new Promise<number | null>((res) => launcher.on("close", (c) => res(c)));
+  const t0 = Date.now();
+  while (!(existsSync(join(run2, "metrics.jsonl")) && metrics(run2).length >= 3)) {
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(Date.now() - t0 < 120_000, `no progress: ${stderr}`);
+  }
+  launcher.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  const m = metrics(run2);
+  assert.ok(m.length < 16, "stopped before the end");
+  // with --checkpoint-every 0 the only checkpoint is the interruption's, at the last step both ranks finished
+  const cks = listCheckpoints(join(run2, "checkpoints"));
+  assert.deepEqual(cks.map((c) => c.step), [m.at(-1)!.step]);
+  assert.equal(checkCheckpoint(cks[0]!.dir), null);
+  assert.match(stderr, /interrupted at step \d+\/16/);
+  const r = run([MAIN, "train", "--resume", run2, "--nproc", "2", "--quiet"]);
+  assert.equal(r.status, 0, r.stderr);
+  sameRun(singleRun(), run2, "interrupted and resumed");
+});
