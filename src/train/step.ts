@@ -6,6 +6,7 @@ import * as torch from "../torch/index.js";
 import { batchTensors, type ProteinLM } from "../model/index.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { microBatches } from "./schedule.js";
+import { checkpointedLossBackward } from "./checkpointing.js";
 
 export interface StepOptions {
   microRows: number;
@@ -18,6 +19,8 @@ export interface StepOptions {
   reduce?: (scalars: number[]) => number[];
   /** data parallel: this rank wants to stop after this step (summed over ranks, so all stop together) */
   stopRequested?: boolean;
+  /** recompute each block in backward from its saved input (src/train/checkpointing.ts) */
+  checkpointActivations?: boolean;
   /** ZeRO-1: replaces reduce + clip + AdamW (reduce-scatter, clip by the global norm, update own slice, all-gather) */
   shardedUpdate?: (scalars: number[], clip: number) => { scalars: number[]; gradNorm: number };
 }
@@ -32,6 +35,7 @@ export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): voi
     if (mb.lossTokens === 0) continue;
     lossSum += torch.tidy(() => {
       const { inputs, target } = batchTensors(mb, o.device, model.causal);
+      if (o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda");
       const fwd = () => model.lossSum(inputs, target);
       const l = o.device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
       l.div(denom).backward();

@@ -152,7 +152,7 @@ export default defineRun<PlanResult>({
         const ck = m.options.find((c) => c.strategy === o.strategy && c.checkpointActivations)!;
         io.out(`    ${name[o.strategy].padEnd(13)} weights ${gb(o.weights)}, grads ${gb(o.grads)}, optimizer ${gb(o.optimizer)}${o.workspace ? `, gathered blocks ${gb(o.workspace)}` : ""}, activations ${gb(o.activations)} (${gb(ck.activations)} checkpointed) → ${gb(o.total)} ${o.fits ? "fits" : "too big"} / ${gb(ck.total)} ${ck.fits ? "fits" : "too big"}`);
       }
-      if (m.chosen) io.out(`  strategy: ${name[m.chosen.strategy]}${m.chosen.checkpointActivations ? " with activation checkpointing" : ""} (${gb(m.chosen.total)} per device) — plmscale train ${m.chosen.strategy === "ddp" ? "--nproc/torchrun/srun" : m.chosen.strategy === "zero1" ? "--shard optimizer" : "--shard full (not implemented yet)"}${m.chosen.checkpointActivations ? " --checkpoint-activations (not implemented yet)" : ""}`);
+      if (m.chosen) io.out(`  strategy: ${name[m.chosen.strategy]}${m.chosen.checkpointActivations ? " with activation checkpointing" : ""} (${gb(m.chosen.total)} per device) — plmscale train ${m.chosen.strategy === "ddp" ? "--nproc/torchrun/srun" : m.chosen.strategy === "zero1" ? "--shard optimizer" : "--shard full (not implemented yet)"}${m.chosen.checkpointActivations ? " --checkpoint-activations" : ""}`);
     }
     if (r.data) io.out(`  data: ${r.data.epochs.toFixed(2)} epochs of ${big(r.data.uniqueTokens)} unique tokens; effective ${big(r.data.effectiveTokens)} (${(r.data.effectiveFraction * 100).toFixed(0)}%)`);
     if (r.joint) {

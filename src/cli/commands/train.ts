@@ -84,6 +84,7 @@ export default defineRun({
     const quiet = flag(args, "quiet") || (rankEnv !== null && rankEnv.rank !== 0);
     const log = rankEnv === null || rankEnv.rank === 0 ? io.err : () => {};
     let dist: DistOptions | undefined;
+    const checkpointActivations = flag(args, "checkpoint-activations");
     try {
       if (rankEnv) {
         const { ProcessGroup } = await import("../../torch/distributed.js");
@@ -93,13 +94,13 @@ export default defineRun({
       const resume = optStr(args, "resume");
       if (resume !== undefined) {
         if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
-        return await train(null, { out: resume, resume: true, signal: io.signal, log, quiet, dist });
+        return await train(null, { out: resume, resume: true, signal: io.signal, log, quiet, dist, checkpointActivations });
       }
       const out = optStr(args, "out");
       if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
       const f = trainFlags(args);
       const config = configFromFlags(f, f.config ? readConfigFile(f.config) : undefined);
-      return await train(config, { out, signal: io.signal, log, quiet, dist });
+      return await train(config, { out, signal: io.signal, log, quiet, dist, checkpointActivations });
     } catch (e) {
       throw asUserError(e);
     } finally {
