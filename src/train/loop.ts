@@ -274,6 +274,7 @@ async function runLoop(
       tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
       device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
+      optimizerStateBytes: sharded ? sharded.stateBytes() : [...(opt as torch.AdamW).stateTensors().values()].reduce((a, t) => a + t.numel * 4, 0),
       ...(ddp || sharded ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
     };
     if (rank0) writeResult(paths, result);

@@ -61,6 +61,8 @@ export interface RunResult {
   worldSize?: number;
   /** "none" (DDP or one process) or "optimizer" (ZeRO-1) */
   shard?: "none" | "optimizer";
+  /** bytes of AdamW moments this process holds (rank 0's; ZeRO-1: its slice), counted from the live tensors */
+  optimizerStateBytes?: number;
   /** data parallel: seconds per step spent in the gradient all-reduce (this process) */
   commSecondsPerStep?: number;
 }

@@ -169,7 +169,7 @@ export class ShardedAdamW {
     );
   }
 
-  /** Bytes of optimizer state this rank holds (moments of its slice). */
+  /** Bytes of optimizer state this rank holds (moments of its slice, float32), from the live tensors. */
   stateBytes(): number {
     let n = 0;
     for (const t of this.inner.stateTensors().values()) n += t.numel * 4;

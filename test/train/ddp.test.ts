@@ -132,7 +132,12 @@ test("ZeRO-1 (--shard optimizer): same curve and weights; the consolidated AdamW
   const z = join(dir, "zero");
   const r = run([...args(z, ["--nproc", "2", "--shard", "optimizer"]), "--json"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal((JSON.parse(r.stdout) as { shard: string }).shard, "optimizer");
+  const res = JSON.parse(r.stdout) as { shard: string; optimizerStateBytes: number; Ntotal: number };
+  assert.equal(res.shard, "optimizer");
+  // each rank holds the moments of half the (padded) parameters: 2 moments × 4 bytes × ⌈Ntotal / 2⌉ per group
+  const one = JSON.parse(readFileSync(join(singleRun(), "result.json"), "utf8")) as { optimizerStateBytes: number };
+  assert.equal(one.optimizerStateBytes, 8 * res.Ntotal);
+  assert.ok(Math.abs(res.optimizerStateBytes - one.optimizerStateBytes / 2) <= 16, `${res.optimizerStateBytes} vs half of ${one.optimizerStateBytes}`);
   sameRun(singleRun(), z, "ZeRO-1");
   compareTensors(tensorsOf(join(lastCheckpoint(z), "optimizer.safetensors")), tensorsOf(join(lastCheckpoint(singleRun()), "optimizer.safetensors")), "ZeRO-1 moments");
 });
