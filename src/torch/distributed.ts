@@ -48,11 +48,20 @@ export function distributedAvailable(): boolean {
 /** A pending collective: wait() returns when it finished and throws when it failed or ran past its deadline. */
 export class Work {
   private done = false;
+  private failure: Error | undefined;
   constructor(private readonly id: number, private readonly timeoutMs: number) {}
+  /** Waits once; later calls return at once, or throw the same error again when it failed. */
   wait(timeoutMs = this.timeoutMs): void {
+    if (this.failure) throw this.failure;
     if (this.done) return;
-    this.done = true;
-    dn.distWait(this.id, timeoutMs);
+    try {
+      dn.distWait(this.id, timeoutMs);
+    } catch (e) {
+      this.failure = e as Error;
+      throw e;
+    } finally {
+      this.done = true;
+    }
   }
   isCompleted(): boolean {
     return this.done || native.distIsCompleted(this.id);

@@ -49,11 +49,19 @@ if (scenario === "collectives") {
   }
   const t1 = Date.now();
   const x = torch.ones([4]);
+  const work = pg.allReduceAsync(x, "sum", 1_500);
   try {
-    pg.allReduce(x, "sum", 1_500);
+    work.wait();
     emit({ noError: true });
   } catch (e) {
     emit({ error: (e as Error).message, name: (e as Error).name, ms: Date.now() - t1 });
+    // waiting again reports the same failure (not a silent success)
+    try {
+      work.wait();
+      emit({ rewait: "no error" });
+    } catch (e2) {
+      emit({ rewait: (e2 as Error).message === (e as Error).message ? "same error" : (e2 as Error).message });
+    }
   }
   // the group refuses further use after a failure
   try {

@@ -80,7 +80,8 @@ test("collectives over a TCPStore, 2 ranks (rank 0 serves the store)", { skip },
 test("a dead peer is an error naming the rank and the operation, fast, and the group refuses further use", { skip }, async () => {
   const [r0, r1] = await runRanks(2, fileRendezvous(), "dead-peer");
   assert.equal(r1!.code, 3);
-  const [first, second] = r0!.lines;
+  const [first, rewait, second] = r0!.lines;
+  assert.equal(rewait!.rewait, "same error");
   assert.equal(first!.name, "DistributedError");
   assert.match(String(first!.error), /rank 0\/2 allReduce\(sum\) failed: .*(closed|reset|peer)/i);
   assert.ok(Number(first!.ms) < 1_500, `dead peer noticed after ${first!.ms} ms (the deadline was 1500)`);
@@ -89,7 +90,8 @@ test("a dead peer is an error naming the rank and the operation, fast, and the g
 
 test("a stalled peer: the collective's deadline turns into an error, not a hang", { skip }, async () => {
   const [r0] = await runRanks(2, fileRendezvous(), "stalled-peer", 30_000);
-  const [first] = r0!.lines;
+  const [first, rewait] = r0!.lines;
+  assert.equal(rewait!.rewait, "same error");
   assert.match(String(first!.error), /rank 0\/2 allReduce\(sum\) failed: .*time/i);
   assert.ok(Number(first!.ms) >= 1_400 && Number(first!.ms) < 6_000, `timed out after ${first!.ms} ms (deadline 1500)`);
 });
