@@ -62,6 +62,11 @@ std::string where(const Group& g, const std::string& op) {
   return "rank " + std::to_string(g.rank) + "/" + std::to_string(g.size) + " " + op;
 }
 
+std::string first_line(const std::string& s) {
+  auto nl = s.find('\n');  // Gloo and c10d append long traces
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
 std::string describe(std::exception_ptr ep) {
   try {
     std::rethrow_exception(ep);
@@ -86,10 +91,7 @@ void finish_work(Work& w, int64_t timeout_ms) {
   }
   if (why.empty() && w.finish) w.finish();
   if (!why.empty()) {
-    // the first line only: Gloo appends long transport traces
-    auto nl = why.find('\n');
-    if (nl != std::string::npos) why = why.substr(0, nl);
-    std::string msg = where(g, w.op) + " failed: " + why + " (a peer process may have died or stalled)";
+    std::string msg = where(g, w.op) + " failed: " + first_line(why) + " (a peer process may have died or stalled)";
     g.broken = msg;
     throw JsError(msg);
   }
@@ -165,10 +167,7 @@ napi_value StoreCreate(napi_env env, napi_callback_info info) {
       try {
         s = c10::make_intrusive<c10d::TCPStore>(target, o);
       } catch (const std::exception& e) {
-        std::string why = e.what();
-        auto nl = why.find('\n');
-        throw JsError("TCPStore " + target + ":" + std::to_string(port) + (server ? " (server)" : " (client)") +
-                      " failed: " + (nl == std::string::npos ? why : why.substr(0, nl)));
+        throw JsError("TCPStore " + target + ":" + std::to_string(port) + (server ? " (server)" : " (client)") + " failed: " + first_line(e.what()));
       }
     } else {
       throw JsError("store kind must be 'file' or 'tcp', got '" + kind + "'");
@@ -203,9 +202,7 @@ napi_value StoreGet(napi_env env, napi_callback_info info) {
     try {
       v = s->get(key);
     } catch (const std::exception& e) {
-      std::string why = e.what();
-      auto nl = why.find('\n');
-      throw JsError("store get '" + key + "' failed: " + (nl == std::string::npos ? why : why.substr(0, nl)));
+      throw JsError("store get '" + key + "' failed: " + first_line(e.what()));
     }
     return str(env, std::string(v.begin(), v.end()));
   });
@@ -243,10 +240,7 @@ napi_value GroupCreate(napi_env env, napi_callback_info info) {
     try {
       g.pg = c10::make_intrusive<c10d::ProcessGroupGloo>(s, g.rank, g.size, opts);
     } catch (const std::exception& e) {
-      std::string why = e.what();
-      auto nl = why.find('\n');
-      throw JsError(where(g, "join") + " failed: " + (nl == std::string::npos ? why : why.substr(0, nl)) +
-                    " (not every rank joined within " + std::to_string(timeout) + " ms?)");
+      throw JsError(where(g, "join") + " failed: " + first_line(e.what()) + " (not every rank joined within " + std::to_string(timeout) + " ms?)");
     }
     int64_t id = g_next_id++;
     g_groups.emplace(id, std::move(g));
