@@ -62,6 +62,16 @@ else
   LIBS=(-ltorch -ltorch_cpu -lc10)
   FLAVOUR="debian"
 fi
+# c10d (distributed.cc): Gloo process groups need the gloo headers (Debian libgloo-dev; Debian's libtorch links
+# libgloo dynamically, PyTorch wheels carry it inside libtorch_cpu). Without them the dist* functions throw.
+for inc in /usr/include "${LIBTORCH:+$LIBTORCH/include}"; do
+  if [ -n "$inc" ] && [ -f "$inc/gloo/config.h" ]; then
+    CXXFLAGS+=(-DUSE_C10D_GLOO -DPLMSCALE_DIST)
+    [ -z "${LIBTORCH:-}" ] && LIBS+=(-lgloo)
+    FLAVOUR="$FLAVOUR c10d-gloo"
+    break
+  fi
+done
 # Rebuild when the flavour changes (stamp) or any input is newer than the output.
 STAMP=$OUT/flavour
 if [ -z "${PLMSCALE_FORCE_BUILD:-}" ] && [ -f "$TARGET" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$FLAVOUR" ]; then

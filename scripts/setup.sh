@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the project needs at run and test time. python3-torch (same libtorch 1.13) is the PyTorch peer
+# (libgloo-dev: the gloo headers c10d needs to build the distributed part of the addon)
 # for the safetensors interop tests and the bench:engine / bench:train comparisons; python3-scipy and
 # python3-sklearn are the references of the evaluation metric tests (Spearman, AUC, MCC); dssp (mkdssp) labels secondary structure for the ss task.
-PKGS=(libtorch-dev libopenblas0-pthread libtcmalloc-minimal4 mmseqs2 dssp ncbi-blast+ metastudent-data
+PKGS=(libtorch-dev libgloo-dev libopenblas0-pthread libtcmalloc-minimal4 mmseqs2 dssp ncbi-blast+ metastudent-data
       chromium fonts-dejavu-core g++ make python3 python3-torch python3-scipy python3-sklearn ca-certificates)
 
 if [ -z "${PLMSCALE_SKIP_APT:-}" ] && [ -z "${LIBTORCH:-}" ] && command -v dpkg-query >/dev/null; then

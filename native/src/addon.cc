@@ -48,6 +48,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     plm::init_ops(env, exports);
     plm::init_autograd(env, exports);
     plm::init_device(env, exports);
+    plm::init_distributed(env, exports);
     return exports;
   });
 }

@@ -110,5 +110,6 @@ void init_tensors(napi_env env, napi_value exports);
 void init_ops(napi_env env, napi_value exports);
 void init_autograd(napi_env env, napi_value exports);
 void init_device(napi_env env, napi_value exports);
+void init_distributed(napi_env env, napi_value exports);
 
 }  // namespace plm

@@ -83,9 +83,7 @@ export class ProteinLM extends nn.Module {
     return tidy(() => {
       const Dh = this.cfg.dModel / this.cfg.heads;
       const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
-      let h = this.embed.forward(x.input); // [B, T, D]
-      if (this.cfg.tokenDropout) h = tokenDropout(h, x.input, x.position);
-      if (this.training && this.cfg.dropout > 0) h = F.dropout(h, this.cfg.dropout, true);
+      let h = this.embedInputs(x);
       for (const block of this.layers) {
         const next = block.forward(h, rope, x.mask, this.causal, attentionSink);
         h.dispose(); // activations the graph needs stay alive inside libtorch
@@ -95,9 +93,24 @@ export class ProteinLM extends nn.Module {
     });
   }
 
+  /** The blocks' input [B, T, D]: token embeddings, ESM-2's token dropout when configured, dropout in training. */
+  embedInputs(x: ModelInputs): Tensor {
+    return tidy(() => {
+      let h = this.embed.forward(x.input); // [B, T, D]
+      if (this.cfg.tokenDropout) h = tokenDropout(h, x.input, x.position);
+      if (this.training && this.cfg.dropout > 0) h = F.dropout(h, this.cfg.dropout, true);
+      return h;
+    });
+  }
+
+  /** Logits [B, T, V] from final hidden states (after final_norm): the ESM head, or the tied linear one. */
+  logits(hidden: Tensor): Tensor {
+    return this.head ? this.head.forward(hidden, this.embed.weight) : F.linear(hidden, this.embed.weight);
+  }
+
   /** Logits [B, T, V]. */
   forward(x: ModelInputs): Tensor {
-    return tidy(() => (this.head ? this.head.forward(this.hidden(x), this.embed.weight) : F.linear(this.hidden(x), this.embed.weight)));
+    return tidy(() => this.logits(this.hidden(x)));
   }
 
   /** Summed cross entropy over positions whose target is not −100 (target [B*T] int64). */

@@ -1,15 +1,16 @@
 // Compute units: FLOPs ↔ PF-days ↔ GPU-hours at a stated model-FLOPs utilisation (MFU).
 
-/** Peak dense bf16 tensor throughput, FLOP/s (vendor datasheets, without structured sparsity). */
-export const GPUS: Record<string, { label: string; peakFlops: number }> = {
-  h100: { label: "NVIDIA H100 SXM", peakFlops: 989e12 },
-  "h100-pcie": { label: "NVIDIA H100 PCIe", peakFlops: 756e12 },
-  h200: { label: "NVIDIA H200 SXM", peakFlops: 989e12 },
-  a100: { label: "NVIDIA A100 SXM/PCIe", peakFlops: 312e12 },
-  l40s: { label: "NVIDIA L40S", peakFlops: 362e12 },
-  b200: { label: "NVIDIA B200", peakFlops: 2250e12 },
-  mi250x: { label: "AMD MI250X", peakFlops: 383e12 },
-  mi300x: { label: "AMD MI300X", peakFlops: 1307e12 },
+/** Peak dense bf16 tensor throughput, FLOP/s (vendor datasheets, without structured sparsity), and memory
+ * (GB = 1e9 bytes as datasheets state it; the A100 entry is the 80 GB model). */
+export const GPUS: Record<string, { label: string; peakFlops: number; memoryGB: number }> = {
+  h100: { label: "NVIDIA H100 SXM", peakFlops: 989e12, memoryGB: 80 },
+  "h100-pcie": { label: "NVIDIA H100 PCIe", peakFlops: 756e12, memoryGB: 80 },
+  h200: { label: "NVIDIA H200 SXM", peakFlops: 989e12, memoryGB: 141 },
+  a100: { label: "NVIDIA A100 SXM/PCIe", peakFlops: 312e12, memoryGB: 80 },
+  l40s: { label: "NVIDIA L40S", peakFlops: 362e12, memoryGB: 48 },
+  b200: { label: "NVIDIA B200", peakFlops: 2250e12, memoryGB: 192 },
+  mi250x: { label: "AMD MI250X", peakFlops: 383e12, memoryGB: 128 },
+  mi300x: { label: "AMD MI300X", peakFlops: 1307e12, memoryGB: 192 },
 };
 
 export const SECONDS_PER_DAY = 86_400;

@@ -20,10 +20,8 @@ export interface SlurmOptions {
   jobName?: string;
 }
 
-/** Quote for bash when needed. */
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from "../core/shell.js";
+import { shellQuote } from "../core/shell.js";
 
 /** Compact Slurm index list: [0,1,2,5,7,8] → "0-2,5,7-8". */
 export function arraySpec(indices: number[]): string {

@@ -11,3 +11,4 @@ export * as nn from "./nn.js";
 export { AdamW, clipGradNorm, fusedAdamWUnavailable, type AdamWOptions } from "./optim.js";
 export * as ops from "./generated/ops.js";
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from "./safetensors.js";
+export * as dist from "./distributed.js";

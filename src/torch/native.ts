@@ -38,6 +38,22 @@ export interface NativeAddon {
   cudaSynchronize(device?: number): void;
   cudaMemoryStats(device?: number, resetPeak?: boolean): { allocated: number; allocatedPeak: number; reserved: number; reservedPeak: number };
   cudaEmptyCache(): void;
+  // c10d (native/src/distributed.cc; src/torch/distributed.ts wraps these). Ids are plain numbers.
+  distAvailable(): boolean;
+  distStoreCreate(kind: "file" | "tcp", pathOrHost: string, port: number, worldSize: number, isServer: boolean, timeoutMs: number): number;
+  distStoreSet(store: number, key: string, value: string): void;
+  distStoreGet(store: number, key: string): string;
+  distStoreAdd(store: number, key: string, delta: number): number;
+  distGroupCreate(store: number, rank: number, worldSize: number, timeoutMs: number, backend: string, host: string): number;
+  /** each returns a work id when async, else waits (throws "rank r/W op failed: …") */
+  distAllReduce(group: number, h: number, op: string, async: boolean, timeoutMs: number): number | undefined;
+  distBroadcast(group: number, h: number, root: number, async: boolean, timeoutMs: number): number | undefined;
+  distAllGather(group: number, outputs: number[], input: number, async: boolean, timeoutMs: number): number | undefined;
+  distReduceScatter(group: number, output: number, inputs: number[], op: string, async: boolean, timeoutMs: number): number | undefined;
+  distBarrier(group: number, async: boolean, timeoutMs: number): number | undefined;
+  distWait(work: number, timeoutMs: number): void;
+  distIsCompleted(work: number): boolean;
+  distDestroy(id: number): void;
   buildInfo(): { torchVersion: string; cudaBuild: boolean; mallocTuned: boolean; config: string; parallelInfo: string };
 }
 
@@ -91,6 +107,9 @@ const METHOD_SET = {
   setGradEnabled: 1, isGradEnabled: 1, setAutocast: 1, setNumThreads: 1, getNumThreads: 1, manualSeed: 1,
   cudaIsAvailable: 1, cudaDeviceCount: 1, cudaSynchronize: 1, cudaMemoryStats: 1, cudaEmptyCache: 1, buildInfo: 1,
   debugHandleGenerations: 1,
+  distAvailable: 1, distStoreCreate: 1, distStoreSet: 1, distStoreGet: 1, distStoreAdd: 1, distGroupCreate: 1,
+  distAllReduce: 1, distBroadcast: 1, distAllGather: 1, distReduceScatter: 1, distBarrier: 1, distWait: 1,
+  distIsCompleted: 1, distDestroy: 1,
 } satisfies Record<keyof NativeAddon, 1>;
 const METHODS = Object.keys(METHOD_SET) as (keyof NativeAddon)[];
 

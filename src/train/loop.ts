@@ -23,6 +23,9 @@ import { mixSeed } from "../core/hash.js";
 import { UserError } from "../core/errors.js";
 import { readJson } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
+import { DataParallel, strideRows, type DistOptions } from "./ddp.js";
+import { ShardedAdamW } from "./zero.js";
+import { onRank0 } from "./dist-setup.js";
 
 export const PEAK_FLOPS_CUDA = 989e12; // H100 dense bf16, for MFU
 
@@ -40,14 +43,29 @@ export interface TrainOptions {
   /** told every step, after the step's metrics line is written and before its checkpoint (an error it throws
    * ends the run right there, with no checkpoint or result for that step: what a kill leaves behind) */
   progress?: ProgressSink;
-  /** data-parallel hook (the DDP issue): average gradients across `worldSize` ranks in place */
-  worldSize?: number;
-  rank?: number;
-  allReduce?: (grads: torch.Tensor[]) => void;
+  /** data parallel (src/train/ddp.ts): this process is one rank of a process group; only rank 0 writes the run */
+  dist?: DistOptions;
+  /** recompute each block in backward from its saved input (less activation memory, ~1/3 more compute) */
+  checkpointActivations?: boolean;
 }
 
-/** Mean loss per loss token over fixed batches, without gradients. */
-export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number): number {
+/** Mean loss per loss token over fixed batches, without gradients (data parallel: rank r of W scores batches
+ * r, r+W, … and the sums are added across ranks). */
+export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number, dist?: DistOptions): number {
+  const W = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0;
+  const { sum, count } = evaluateSums(model, batches.filter((_, i) => i % W === rank), device, microRows);
+  if (!dist || W === 1) return count > 0 ? sum / count : NaN;
+  const t = torch.tensor(new Float64Array([sum, count]));
+  try {
+    dist.group.allReduce(t, "sum");
+    const [s, c] = t.data() as Float64Array;
+    return c! > 0 ? s! / c! : NaN;
+  } finally {
+    t.dispose();
+  }
+}
+
+function evaluateSums(model: ProteinLM, batches: Batch[], device: string, microRows: number): { sum: number; count: number } {
   const wasTraining = model.training;
   model.eval();
   let sum = 0, count = 0;
@@ -69,7 +87,7 @@ export function evaluate(model: ProteinLM, batches: Batch[], device: string, mic
   } finally {
     model.train(wasTraining);
   }
-  return count > 0 ? sum / count : NaN;
+  return { sum, count };
 }
 
 /** Train (or resume) a run; returns result.json's content. */
@@ -77,12 +95,13 @@ export async function train(input: TrainConfig | null, opts: TrainOptions): Prom
   const log = opts.log ?? (() => {});
   const paths = runPaths(opts.out);
   if (opts.resume && !existsSync(opts.out)) throw new UserError(`--resume: no run directory at ${opts.out}`, 2);
-  // one writer per run: held until this function returns (or the process dies: the next writer takes over)
-  const lock = lockRun(opts.out, log);
+  // one writer per run: held until this function returns (or the process dies: the next writer takes over);
+  // in a data-parallel job only rank 0 writes, so only rank 0 takes it
+  const lock = (opts.dist?.group.rank ?? 0) === 0 ? lockRun(opts.out, log) : null;
   try {
     return await trainLocked(input, opts, paths, log);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
@@ -111,11 +130,16 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
   try {
     if (!opts.resume) {
       config = resolveConfig(config, peakLrFor, N);
-      try {
-        createRunDir(opts.out, config);
-      } catch (e) {
-        throw new UserError((e as Error).message, 2);
-      }
+      const resolved = config;
+      // rank 0 creates the run directory; the other ranks learn whether it could (instead of a dead peer)
+      await onRank0(opts.dist, "create-run", () => {
+        try {
+          createRunDir(opts.out, resolved);
+        } catch (e) {
+          throw new UserError((e as Error).message, 2);
+        }
+        return null;
+      });
     }
     return await runLoop(config, model, N, Ntotal, paths, opts, log);
   } finally {
@@ -132,16 +156,21 @@ async function runLoop(
   const budget = budgetFor(config.tokens, config.batchTokens, T);
   const data = await openData(config, micro);
   log(`data: ${data.describe}`);
-  const worldSize = opts.worldSize ?? 1;
+  const dist = opts.dist;
+  const worldSize = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0, rank0 = rank === 0;
+  if (dist && dist.shard !== "none" && dist.shard !== "optimizer") throw new UserError(`unknown shard mode '${dist.shard}'`, 2);
 
   const params = model.parameters();
-  const opt = new torch.AdamW(decayGroups(model, config.optimizer.weightDecay), {
-    lr: 0, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps,
-  });
+  const groups = decayGroups(model, config.optimizer.weightDecay);
+  const adam = { lr: 0, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps };
+  // ZeRO-1 (src/train/zero.ts) keeps AdamW moments for this rank's slice only
+  const sharded = dist && worldSize > 1 && dist.shard === "optimizer" ? new ShardedAdamW(dist.group, groups, adam) : null;
+  const opt: torch.AdamW | ShardedAdamW = sharded ?? new torch.AdamW(groups, adam);
 
   let step = 0, tokens = 0, elapsedBefore = 0, lastTrainLoss = NaN;
   let init: RunResult["init"] = null;
-  const resumeFrom = opts.resume ? latestGoodCheckpoint(paths.checkpoints, (m) => log(m)) : null;
+  // rank 0 picks the checkpoint (it may set aside broken ones); every rank loads the same one
+  const resumeFrom = opts.resume ? await onRank0(dist, "resume-from", () => latestGoodCheckpoint(paths.checkpoints, (m) => log(m))) : null;
   try {
     if (resumeFrom) {
       const st = readState(resumeFrom.dir);
@@ -149,10 +178,10 @@ async function runLoop(
       loadOptimizerState(resumeFrom.dir, opt, device);
       data.train.restore(st.sampler);
       step = st.step, tokens = st.tokens, elapsedBefore = st.elapsed, lastTrainLoss = st.trainLoss;
-      truncateMetrics(paths, step);
+      if (rank0) truncateMetrics(paths, step);
       log(`resuming ${paths.root} from ${resumeFrom.dir} (step ${step}/${budget.steps})`);
     } else if (opts.resume) {
-      truncateMetrics(paths, 0);
+      if (rank0) truncateMetrics(paths, 0);
       log(`no usable checkpoint in ${paths.checkpoints}; starting ${paths.root} from step 0`);
     }
     if (config.init) {
@@ -165,30 +194,46 @@ async function runLoop(
       init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };
     }
 
-    const sink = opts.quiet ? null : opts.progress ?? null;
+    // replicas start identical whatever each rank loaded or initialised: rank 0's parameters everywhere
+    const ddp = dist && worldSize > 1 ? new DataParallel(dist.group, params, dist.bucketBytes) : null;
+    ddp?.broadcastParameters();
+    sharded?.copyFromParams();
+    const sink = rank0 && !opts.quiet ? opts.progress ?? null : null;
     const t0 = performance.now();
-    const tokens0 = tokens;
+    const tokens0 = tokens, step0 = step;
     let lastVal: number | undefined;
     const fpt = flopsPerToken(config.model, T).sixN;
 
     const saveCheckpoint = () => {
-      const state: TrainState = {
-        step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-        trainLoss: lastTrainLoss, objective: config.objective, N,
-      };
-      writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, model, opt, state, config));
-      pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
+      // ZeRO-1: every rank takes part in gathering the moments; rank 0 then writes them as one process would
+      const full = sharded ? sharded.gatherState() : null;
+      try {
+        if (!rank0) return;
+        const state: TrainState = {
+          step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+          trainLoss: lastTrainLoss, objective: config.objective, N,
+        };
+        const optState = full ? { stateTensors: () => full, stepCount: opt.stepCount } : (opt as torch.AdamW);
+        writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, model, optState, state, config));
+        pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
+      } finally {
+        if (full) torch.dispose([...full.values()]);
+      }
     };
 
     model.train();
     while (step < budget.steps) {
       const rows = rowsInStep(budget, step);
+      // every rank draws the whole global step (same stream as one process) and keeps rows rank, rank+W, …
       const batch = data.train.next(rows);
+      const mine = worldSize > 1 ? strideRows(batch, rank, worldSize) : batch;
       const lr = lrAt(config.lr, step, budget.steps);
       opt.lr = lr;
       torch.manualSeed(mixSeed(config.seed, step, 0x5eed)); // dropout etc. identical after a resume
-      const { loss: stepLoss, gradNorm } = trainStep(model, opt, params, batch, {
-        microRows: micro, device, clip: config.optimizer.clip, allReduce: worldSize > 1 ? opts.allReduce : undefined,
+      const { loss: stepLoss, gradNorm, stop } = trainStep(model, opt, params, mine, {
+        microRows: micro, device, clip: config.optimizer.clip, globalLossTokens: batch.lossTokens,
+        reduce: ddp ? (s) => ddp.reduce(s) : undefined, stopRequested: opts.signal?.aborted === true,
+        shardedUpdate: sharded ? (s, clip) => sharded.update(s, clip) : undefined, checkpointActivations: opts.checkpointActivations,
       });
       step++;
       tokens += rows * T;
@@ -197,10 +242,10 @@ async function runLoop(
 
       const last = step === budget.steps;
       const ev = config.eval.everySteps;
-      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro) : undefined;
+      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro, dist) : undefined;
       const secs = (performance.now() - t0) / 1000;
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
-      appendMetrics(paths, {
+      if (rank0) appendMetrics(paths, {
         step, tokens, flops: flops6ND(N, tokens), trainLoss: lastTrainLoss, ...(lastVal !== undefined ? { valLoss: lastVal } : {}),
         lr, gradNorm, tokensPerSecond: tps, ...(device === "cuda" ? { mfu: (fpt * tps) / PEAK_FLOPS_CUDA } : {}), time: elapsedBefore + secs,
       });
@@ -210,7 +255,8 @@ async function runLoop(
       });
       const ce = config.checkpoint.everySteps;
       if (last || (ce > 0 && step % ce === 0)) saveCheckpoint();
-      if (opts.signal?.aborted && !last) {
+      // data parallel: `stop` is any rank's interruption, agreed in the step's all-reduce, so all stop together
+      if ((stop || opts.signal?.aborted) && !last) {
         if (!(ce > 0 && step % ce === 0)) saveCheckpoint();
         sink?.done();
         throw new UserError(`interrupted at step ${step}/${budget.steps}; continue with: plmscale train --resume ${paths.root}`, 130);
@@ -220,16 +266,18 @@ async function runLoop(
     sink?.done();
 
     const secs = (performance.now() - t0) / 1000;
-    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro);
+    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro, dist);
     const D = budget.totalRows * T;
     const result: RunResult = {
       objective: config.objective, N, Ntotal, D, C: flops6ND(N, D), Cfull: flopsPerToken(config.model, T).withAttention * D,
       loss: valLoss, valLoss, trainLoss: lastTrainLoss, steps: budget.steps, wallSeconds: elapsedBefore + secs,
       tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
-      device, init, version: packageVersion(),
+      device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
+      optimizerStateBytes: sharded ? sharded.stateBytes() : [...(opt as torch.AdamW).stateTensors().values()].reduce((a, t) => a + t.numel * 4, 0),
+      ...(ddp || sharded ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
     };
-    writeResult(paths, result);
+    if (rank0) writeResult(paths, result);
     return result;
   } finally {
     opt.dispose();

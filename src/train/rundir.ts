@@ -57,6 +57,14 @@ export interface RunResult {
   device: string;
   init: { from: string; checkpoint: string; objective: string; step: number; tokens: number; flops: number; N: number } | null;
   version: string;
+  /** ranks of the data-parallel job (1: one process); absent in runs from before distributed training */
+  worldSize?: number;
+  /** "none" (DDP or one process) or "optimizer" (ZeRO-1) */
+  shard?: "none" | "optimizer";
+  /** bytes of AdamW moments this process holds (rank 0's; ZeRO-1: its slice), counted from the live tensors */
+  optimizerStateBytes?: number;
+  /** data parallel: seconds per step spent in the gradient all-reduce (this process) */
+  commSecondsPerStep?: number;
 }
 
 /** Create a fresh run directory; refuses one that already holds a run. */

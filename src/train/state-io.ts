@@ -28,7 +28,7 @@ export interface TrainState {
 }
 
 /** Write model, optimizer and state files into a (temporary) checkpoint directory. */
-export function writeTrainFiles(dir: string, model: ProteinLM, opt: AdamW, state: TrainState, config: TrainConfig): void {
+export function writeTrainFiles(dir: string, model: ProteinLM, opt: Pick<AdamW, "stateTensors" | "stepCount">, state: TrainState, config: TrainConfig): void {
   const meta = { config: JSON.stringify(config), format: "plmscale-1" };
   writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(model.stateDict(), meta));
   writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
@@ -49,7 +49,7 @@ export function loadModelWeights(dir: string, model: ProteinLM): void {
   }
 }
 
-export function loadOptimizerState(dir: string, opt: AdamW, device: string): void {
+export function loadOptimizerState(dir: string, opt: Pick<AdamW, "loadStateTensors">, device: string): void {
   const { tensors, metadata } = loadSafetensors(join(dir, OPTIMIZER_FILE), { device });
   try {
     opt.loadStateTensors(tensors, Number(metadata.stepCount ?? 0));

@@ -6,19 +6,28 @@ import * as torch from "../torch/index.js";
 import { batchTensors, type ProteinLM } from "../model/index.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { microBatches } from "./schedule.js";
+import { checkpointedLossBackward } from "./checkpointing.js";
 
 export interface StepOptions {
   microRows: number;
   device: string;
   /** global-norm clip (0 = none) */
   clip: number;
-  /** averages gradients across ranks in place (world size > 1) */
-  allReduce?: (grads: torch.Tensor[]) => void;
+  /** data parallel: loss tokens of the whole global step, of which `batch` is this rank's share */
+  globalLossTokens?: number;
+  /** data parallel: sums the gradients across ranks in place, with the given scalars; returns the summed scalars */
+  reduce?: (scalars: number[]) => number[];
+  /** data parallel: this rank wants to stop after this step (summed over ranks, so all stop together) */
+  stopRequested?: boolean;
+  /** recompute each block in backward from its saved input (src/train/checkpointing.ts) */
+  checkpointActivations?: boolean;
+  /** ZeRO-1: replaces reduce + clip + AdamW (reduce-scatter, clip by the global norm, update own slice, all-gather) */
+  shardedUpdate?: (scalars: number[], clip: number) => { scalars: number[]; gradNorm: number };
 }
 
-/** Mean loss per loss token of the step and the gradient norm before clipping. */
-export function trainStep(model: ProteinLM, opt: torch.AdamW, params: torch.Tensor[], batch: Batch, o: StepOptions): { loss: number; gradNorm: number } {
-  const denom = Math.max(1, batch.lossTokens);
+/** Mean loss per loss token of the (global) step, the gradient norm before clipping, and whether any rank asked to stop. */
+export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): void }, params: torch.Tensor[], batch: Batch, o: StepOptions): { loss: number; gradNorm: number; stop: boolean } {
+  const denom = Math.max(1, o.globalLossTokens ?? batch.lossTokens);
   let lossSum = 0, r0 = 0;
   for (const mr of microBatches(batch.rows, o.microRows)) {
     const mb = sliceRows(batch, r0, mr);
@@ -26,17 +35,23 @@ export function trainStep(model: ProteinLM, opt: torch.AdamW, params: torch.Tens
     if (mb.lossTokens === 0) continue;
     lossSum += torch.tidy(() => {
       const { inputs, target } = batchTensors(mb, o.device, model.causal);
+      if (o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda");
       const fwd = () => model.lossSum(inputs, target);
       const l = o.device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
       l.div(denom).backward();
       return l.item();
     });
   }
-  if (o.allReduce) torch.tidy(() => o.allReduce!(params.map((p) => p.grad).filter((g): g is torch.Tensor => g !== null)));
+  const scalars = [lossSum, o.stopRequested ? 1 : 0];
+  if (o.shardedUpdate) {
+    const r = o.shardedUpdate(scalars, o.clip > 0 ? o.clip : Infinity);
+    return { loss: r.scalars[0]! / denom, gradNorm: r.gradNorm, stop: r.scalars[1]! > 0 };
+  }
+  const summed = o.reduce ? o.reduce(scalars) : scalars;
   const gradNorm = torch.clipGradNorm(params, o.clip > 0 ? o.clip : Infinity);
   opt.step();
   opt.zeroGrad();
-  return { loss: lossSum / denom, gradNorm };
+  return { loss: summed[0]! / denom, gradNorm, stop: summed[1]! > 0 };
 }
 
 /** AdamW parameter groups: decay on matrices (incl. the tied embedding), none on biases and LayerNorms. */

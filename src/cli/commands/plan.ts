@@ -12,8 +12,11 @@ import type { Objective } from "../../core/objective.js";
 import { plannedRunOf, trainConfigFor } from "../../train/config-for.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
+import { planDevices, type DevicePlan, type Precision } from "../../scaling/memory.js";
 
 export interface PlanResult extends Plan {
+  /** with --gpu: memory per device under DDP, ZeRO-1 and full sharding, and the strategy chosen */
+  memory?: DevicePlan;
   budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string; approximate?: string } };
   joint?: JointPlan;
   emitted?: string;
@@ -89,6 +92,15 @@ export default defineRun<PlanResult>({
       });
     } catch (e) { throw new UserError((e as Error).message, 1); }
     const result: PlanResult = { ...plan, budget };
+    if (gpu) {
+      const precision = (optStr(args, "precision") ?? "mixed") as Precision;
+      if (precision !== "mixed" && precision !== "fp32") throw new UserError("--precision must be mixed or fp32", 2);
+      const gpus = optNum(args, "gpus") ?? 1;
+      if (!Number.isInteger(gpus) || gpus < 1) throw new UserError("--gpus must be a positive integer", 2);
+      // the trainer's CUDA micro-batch default is 65 536 tokens: the search starts there and halves
+      result.memory = planDevices({ shape: plan.shape, context: plan.training.context, devices: gpus, deviceBytes: GPUS[gpu.toLowerCase()]!.memoryGB * 1e9, precision }, Math.max(1, Math.floor(65536 / plan.training.context)));
+      if (!result.memory.chosen) result.warnings.push(`no strategy fits ${plan.shape.Ntotal.toExponential(2)} parameters on ${gpus} × ${GPUS[gpu.toLowerCase()]!.memoryGB} GB, even fully sharded with activation checkpointing at one row`);
+    }
     if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
     if (flag(args, "joint") || optStr(args, "clm-fraction") !== undefined) {
       if (objective !== "mlm") throw new UserError("--joint plans CLM pre-training before an MLM: use --objective mlm", 2);
@@ -132,6 +144,16 @@ export default defineRun<PlanResult>({
     io.out(`  ×10 compute → N ×${r.growthPer10x.N.toFixed(2)}, D ×${r.growthPer10x.D.toFixed(2)}`);
     io.out(`  training: peak LR ${r.training.peakLr.toExponential(2)}, ${r.training.batchTokens.toLocaleString("en-US")} tokens/step, ${r.training.steps.toLocaleString("en-US")} steps`);
     if (r.time) io.out(`  time: ${r.time.gpuHours.toFixed(0)} GPU-hours = ${r.time.gpuDays.toFixed(1)} GPU-days on ${r.time.gpuLabel} at ${(r.time.mfu * 100).toFixed(0)}% MFU; ${r.time.wallDays.toFixed(1)} days on ${r.time.gpus} GPU(s)`);
+    if (r.memory) {
+      const m = r.memory, gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
+      const name = { ddp: "DDP", zero1: "ZeRO-1", full: "full sharding" } as const;
+      io.out(`  memory per device (${m.precision} precision, ${m.devices} × ${gb(m.deviceBytes)}, ${gb(m.usableBytes)} usable; micro-batch ${m.microRows} rows):`);
+      for (const o of m.options.filter((o) => !o.checkpointActivations)) {
+        const ck = m.options.find((c) => c.strategy === o.strategy && c.checkpointActivations)!;
+        io.out(`    ${name[o.strategy].padEnd(13)} weights ${gb(o.weights)}, grads ${gb(o.grads)}, optimizer ${gb(o.optimizer)}${o.workspace ? `, gathered blocks ${gb(o.workspace)}` : ""}, activations ${gb(o.activations)} (${gb(ck.activations)} checkpointed) → ${gb(o.total)} ${o.fits ? "fits" : "too big"} / ${gb(ck.total)} ${ck.fits ? "fits" : "too big"}`);
+      }
+      if (m.chosen) io.out(`  strategy: ${name[m.chosen.strategy]}${m.chosen.checkpointActivations ? " with activation checkpointing" : ""} (${gb(m.chosen.total)} per device) — plmscale train ${m.chosen.strategy === "ddp" ? "--nproc/torchrun/srun" : m.chosen.strategy === "zero1" ? "--shard optimizer" : "--shard full (not implemented yet)"}${m.chosen.checkpointActivations ? " --checkpoint-activations" : ""}`);
+    }
     if (r.data) io.out(`  data: ${r.data.epochs.toFixed(2)} epochs of ${big(r.data.uniqueTokens)} unique tokens; effective ${big(r.data.effectiveTokens)} (${(r.data.effectiveFraction * 100).toFixed(0)}%)`);
     if (r.joint) {
       const j = r.joint;

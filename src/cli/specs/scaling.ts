@@ -55,7 +55,8 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
     preset: { type: "string", value: "NAME|FILE", description: `${Object.keys(PRESETS).join(", ")}, or a saved fit ('plmscale fit --save-preset FILE')` },
     gpu: { type: "string", value: "NAME", description: `${Object.keys(GPUS).join(", ")} (peak dense bf16) for time estimates` },
     mfu: { type: "string", value: "M", default: 0.4, description: "model-FLOPs utilisation, 0..1" },
-    gpus: { type: "string", value: "K", default: 1, description: "GPUs in parallel for wall-clock" },
+    gpus: { type: "string", value: "K", default: 1, description: "GPUs in parallel for wall-clock, and (with --gpu) the per-device memory plan: DDP, ZeRO-1 or full sharding" },
+    precision: { type: "string", value: "mixed|fp32", description: "memory plan: mixed (bf16 weights/grads + fp32 master and moments; default) or fp32" },
     "unique-tokens": { type: "string", value: "U", description: "unique tokens in your corpus (epochs, effective data under repetition)" },
     corpus: { type: "string", value: "DIR|FILE", description: "a corpus directory or manifest.json: unique tokens from its training split" },
     context: { type: "string", value: "T", default: 1024, description: "context length" },
@@ -69,6 +70,7 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
   examples: [
     "plmscale plan --objective mlm --like esm2-3b",
     "plmscale plan --objective clm --gpu-hours 10000 --gpu h100 --mfu 0.4 --emit clm.json",
+    "plmscale plan --objective mlm --like esm2-3b --gpu a100 --gpus 64",
   ],
   load: () => import("../commands/plan.js"),
 });

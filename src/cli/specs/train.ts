@@ -27,6 +27,19 @@ export const TRAIN_OPTIONS = {
   quiet: { type: "boolean", group: "Training", description: "no progress output" },
 } satisfies OptionDecls;
 
+/** Data-parallel training (src/train/ddp.ts, launch.ts, dist-env.ts). */
+export const DIST_OPTIONS = {
+  nproc: { type: "string", value: "N", group: "Distributed", description: "start N local ranks (data parallel over Gloo) and supervise them" },
+  shard: { type: "string", value: "none|optimizer", group: "Distributed", description: "optimizer: ZeRO-1, each rank keeps AdamW state for 1/N of the parameters (default none)" },
+  "checkpoint-activations": { type: "boolean", group: "Distributed", description: "recompute each block in backward from its saved input: less activation memory, ~1/3 more compute" },
+  "dist-timeout": { type: "string", value: "SECONDS", group: "Distributed", description: "deadline of the rendezvous and of each collective (default 300)" },
+  emit: { type: "string", value: "slurm", group: "Distributed", description: "print an sbatch script for this run instead of training" },
+  nodes: { type: "string", value: "M", group: "Distributed", description: "--emit slurm: nodes (default 1)" },
+  "gpus-per-node": { type: "string", value: "G", group: "Distributed", description: "--emit slurm: GPUs (= ranks) per node (default 1)" },
+  partition: { type: "string", value: "P", group: "Distributed", description: "--emit slurm: partition" },
+  time: { type: "string", value: "HH:MM:SS", group: "Distributed", description: "--emit slurm: wall-clock limit" },
+} satisfies OptionDecls;
+
 export const trainCommand = defineCommand({
   name: "train",
   summary: "train an MLM or CLM to a token/FLOP budget, or resume a run",
@@ -38,13 +51,22 @@ export const trainCommand = defineCommand({
 RUN/config.json, RUN/metrics.jsonl, RUN/checkpoints/ and, last, RUN/result.json (final validation loss in
 nats/token, N, D, C). --data is a corpus directory from 'plmscale data prepare' or a FASTA file (.fasta[.gz]).
 A killed run continues with --resume (same data stream and schedule, from the newest good checkpoint).
-With --json result.json is printed on stdout.`,
+With --json result.json is printed on stdout.
+Data parallel: --nproc N starts N local ranks; under torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+MASTER_PORT) or srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID) each process is one rank. Rank r takes rows
+r, r+N, … of every global step, so N ranks train on the same stream as one process; only rank 0 writes RUN.
+A rank that dies stops the others within 10 s; --resume works with any number of ranks.`,
   options: {
     ...TRAIN_OPTIONS,
     out: { type: "string", value: "RUN", description: "the run directory to create (required unless --resume)" },
     resume: { type: "string", value: "RUN", description: "continue RUN (other options are ignored; the run's config.json rules)" },
+    ...DIST_OPTIONS,
   },
-  examples: ["plmscale train --objective clm --shape 4,128,8 --tokens 2M --context 256 --data corpus/ --out runs/clm-tiny --json"],
+  examples: [
+    "plmscale train --objective clm --shape 4,128,8 --tokens 2M --context 256 --data corpus/ --out runs/clm-tiny --json",
+    "plmscale train --nproc 2 --threads 1 --shape 4,128,8 --tokens 2M --context 256 --data corpus/ --out runs/ddp",
+    "plmscale train --emit slurm --nodes 8 --gpus-per-node 8 --device cuda --params 3e9 --tokens 60B --data corpus/ --out runs/big > big.sbatch",
+  ],
   engine: true,
   load: () => import("../commands/train.js"),
 });
