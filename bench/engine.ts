@@ -6,11 +6,14 @@
 // Rounds alternate between the peers (the machine may be shared) and the best round of each is reported.
 // Env: BENCH_THREADS (default: all cores), BENCH_STEPS (timed steps per round, default 3), BENCH_ROUNDS (default 2),
 //      BENCH_CALLS (overhead calls, default 200000), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
+// `--json`: one JSON object on stdout whose `ratios` hold perCallTopLevel and perCallInScope (plmscale µs ÷
+// PyTorch µs, best round each; lower is better) and step (plmscale ÷ PyTorch tokens per CPU-second, both under
+// the same malloc settings; higher is better); `ratiosMedian` the same over each peer's median round.
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { tcmallocPath } from "../src/torch/allocator.js";
+import { tcmallocPath, TUNED_MALLOC_ENV } from "../src/torch/allocator.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const PY = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
@@ -19,7 +22,8 @@ const steps = Number(process.env.BENCH_STEPS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const calls = Number(process.env.BENCH_CALLS ?? 200000);
 // glibc's tunables for the Python side: the same values the addon sets with mallopt()
-const TUNED_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024) };
+const TUNED_ENV = TUNED_MALLOC_ENV;
+const JSON_OUT = process.argv.includes("--json");
 
 type Result = Record<string, number | string | boolean>;
 
@@ -40,6 +44,11 @@ const peers = {
 };
 const TCMALLOC = tcmallocPath() ?? "";
 type Peer = keyof typeof peers;
+
+function medianOf(results: Result[], key: string): number {
+  const xs = results.map((r) => Number(r[key])).sort((a, b) => a - b);
+  return xs.length % 2 ? xs[(xs.length - 1) / 2]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+}
 
 function best(results: Result[], key: string, higher: boolean): Result {
   return results.reduce((a, b) => ((higher ? Number(b[key]) > Number(a[key]) : Number(b[key]) < Number(a[key])) ? b : a));
@@ -89,7 +98,7 @@ function main(): void {
     "(b) one training step of a 4-layer pre-LN transformer stack (d=256, 8 heads, FFN 1024 GELU, vocab 33, seq 256,",
     "batch 16, causal attention, cross entropy, clip 1.0, AdamW foreach) written identically in bench/engine-worker.ts",
     "and bench/engine_peer.py; median of the timed steps after one warm-up step. 'tuned malloc' = mmap threshold",
-    "32 MiB and trim threshold 1 GiB (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
+    "32 MiB, trim threshold 1 GiB, no mmap (M_MMAP_MAX 0) (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
     "LD_PRELOAD of Debian's libtcmalloc-minimal4. The forward pass runs in its own `tidy` so activations are freed",
     "during backward, as in Python. Under glibc, Node's process page-faults far more per step than Python's",
     "(perf: ~80k vs ~17k faults/step, in softmax and sgemm output buffers) even with the same thresholds; with",
@@ -106,11 +115,39 @@ function main(): void {
     `${f(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}× (both default malloc), ${f(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond))}× (both tuned);`,
     `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerCpuSecond) / Number(tsD.tokensPerCpuSecond))}×, for PyTorch: ${f(Number(pyT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×.`,
     tcRatio,
-    `Per-call overhead plmscale/PyTorch: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× at top level,`,
-    `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× in scope.`,
+    `Per-call overhead plmscale/PyTorch (PyTorch's fastest variant): ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall))))}× at top level,`,
+    `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall))))}× in scope.`,
     "",
   ].join("\n");
-  console.log(section);
+  // like for like: per call against PyTorch's fastest variant; the step with both peers on the same malloc settings
+  const pyCall = Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall)));
+  const pyCallMed = Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => medianOf(overhead.get(p)!, "usPerCall")));
+  const ours = overhead.get("plmscale (tuned malloc)")!;
+  const r3 = (x: number) => +x.toFixed(3);
+  const json = {
+    bench: "engine",
+    ratios: {
+      perCallTopLevel: r3(Number(ov("plmscale (tuned malloc)").usPerCall) / pyCall),
+      perCallInScope: r3(Math.min(...ours.map((o) => Number(o.scopedUsPerCall))) / pyCall),
+      step: r3(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond)),
+    },
+    ratiosMedian: {
+      perCallTopLevel: r3(medianOf(ours, "usPerCall") / pyCallMed),
+      perCallInScope: r3(medianOf(ours, "scopedUsPerCall") / pyCallMed),
+      step: r3(medianOf(step.get("plmscale (tuned malloc)")!, "tokensPerCpuSecond") / medianOf(step.get("PyTorch (tuned malloc)")!, "tokensPerCpuSecond")),
+    },
+    extraRatios: {
+      stepVsPyTorchDefaultMalloc: r3(Number(tsT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond)),
+      stepBothDefaultMalloc: r3(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond)),
+      ...(TCMALLOC ? { stepBothTcmalloc: r3(Number(st("plmscale (tcmalloc)").tokensPerCpuSecond) / Number(st("PyTorch (tcmalloc)").tokensPerCpuSecond)) } : {}),
+    },
+    threads, rounds, steps, calls, torch: torchVersion,
+    runs: Object.fromEntries(names.map((p) => [p, { overhead: overhead.get(p), step: step.get(p) }])),
+  };
+  if (JSON_OUT) {
+    console.error(section);
+    console.log(JSON.stringify(json));
+  } else console.log(section);
   if (!process.env.BENCH_NO_WRITE) writeSection(section);
 }
 

@@ -32,3 +32,13 @@ export function preloadEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
   if (!lib) return null;
   return { ...env, LD_PRELOAD: env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib };
 }
+
+/**
+ * glibc's environment tunables equal to the mallopt() settings the addon applies at load (native/src/addon.cc):
+ * for a peer process (a Python benchmark) that should run under the same allocator settings as plmscale.
+ */
+export const TUNED_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024),
+  MALLOC_MMAP_MAX_: "0",
+};
