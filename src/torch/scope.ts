@@ -51,8 +51,10 @@ let flushQueued = false;
 function backstop(t: NativeHandle): void {
   if (t.tracked) return;
   t.tracked = true;
-  if (pendingBackstops.push(t) >= BACKSTOP_BATCH) flushBackstops();
-  else if (!flushQueued) {
+  // flush before queueing t: the newest tensor is the one most likely to be disposed in a moment
+  if (pendingBackstops.length >= BACKSTOP_BATCH) flushBackstops();
+  pendingBackstops.push(t);
+  if (!flushQueued) {
     flushQueued = true;
     queueMicrotask(flushQueuedBackstops);
   }
