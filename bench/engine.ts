@@ -100,9 +100,10 @@ function main(): void {
     "and bench/engine_peer.py; median of the timed steps after one warm-up step. 'tuned malloc' = mmap threshold",
     "32 MiB, trim threshold 1 GiB, no mmap (M_MMAP_MAX 0) (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
     "LD_PRELOAD of Debian's libtcmalloc-minimal4. The forward pass runs in its own `tidy` so activations are freed",
-    "during backward, as in Python. Under glibc, Node's process page-faults far more per step than Python's",
-    "(perf: ~80k vs ~17k faults/step, in softmax and sgemm output buffers) even with the same thresholds; with",
-    "tcmalloc that difference disappears, so src/torch/allocator.ts offers a tcmalloc preload for launchers.",
+    "during backward, as in Python. Buffers above 32 MiB (here the [16, 8, 256, 256] attention scores) were mmapped",
+    "and page-faulted in afresh on every use until the addon also set M_MMAP_MAX=0 (issue 14); the Python peer's",
+    "'tuned' row gets the same three settings. src/torch/allocator.ts offers a tcmalloc preload for launchers.",
+    "The `--json` ratios pair peers under the same malloc settings (plmscale's default 'tuned' against PyTorch 'tuned').",
     "",
     `Run ${date} UTC on ${cpus()[0]?.model ?? "?"} (${availableParallelism()} cores), ${threads} intra-op thread(s),`,
     `libtorch ${torchVersion} (Debian), ${rounds} rounds × ${steps} steps, attention: ${tsT.attention}, optimizer: ${tsT.optimizer}.`,
@@ -115,31 +116,34 @@ function main(): void {
     `${f(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}× (both default malloc), ${f(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond))}× (both tuned);`,
     `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerCpuSecond) / Number(tsD.tokensPerCpuSecond))}×, for PyTorch: ${f(Number(pyT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×.`,
     tcRatio,
-    `Per-call overhead plmscale/PyTorch (PyTorch's fastest variant): ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall))))}× at top level,`,
-    `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall))))}× in scope.`,
+    `Per-call overhead plmscale/PyTorch, both tuned: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (tuned malloc)").usPerCall))}× at top level,`,
+    `${f(Math.min(...overhead.get("plmscale (tuned malloc)")!.map((o) => Number(o.scopedUsPerCall))) / Number(ov("PyTorch (tuned malloc)").usPerCall))}× in scope` +
+      (TCMALLOC ? `; both on tcmalloc: ${f(Number(ov("plmscale (tcmalloc)").usPerCall) / Number(ov("PyTorch (tcmalloc)").usPerCall))}× at top level.` : "."),
     "",
   ].join("\n");
-  // like for like: per call against PyTorch's fastest variant; the step with both peers on the same malloc settings
-  const pyCall = Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => Number(ov(p).usPerCall)));
-  const pyCallMed = Math.min(...names.filter((p) => p.startsWith("PyTorch")).map((p) => medianOf(overhead.get(p)!, "usPerCall")));
-  const ours = overhead.get("plmscale (tuned malloc)")!;
+  // like for like: both sides under the same malloc settings (plmscale's own default, 'tuned', against PyTorch
+  // with the same glibc settings); the other pairings are in extraRatios
+  const PT = "PyTorch (tuned malloc)" as Peer, PS = "plmscale (tuned malloc)" as Peer;
   const r3 = (x: number) => +x.toFixed(3);
+  const minOf = (p: Peer, key: string) => Math.min(...overhead.get(p)!.map((o) => Number(o[key])));
+  const pair = (ours: Peer, theirs: Peer) => ({
+    perCallTopLevel: r3(minOf(ours, "usPerCall") / minOf(theirs, "usPerCall")),
+    perCallInScope: r3(minOf(ours, "scopedUsPerCall") / minOf(theirs, "usPerCall")),
+    step: r3(Number(st(ours).tokensPerCpuSecond) / Number(st(theirs).tokensPerCpuSecond)),
+  });
   const json = {
     bench: "engine",
-    ratios: {
-      perCallTopLevel: r3(Number(ov("plmscale (tuned malloc)").usPerCall) / pyCall),
-      perCallInScope: r3(Math.min(...ours.map((o) => Number(o.scopedUsPerCall))) / pyCall),
-      step: r3(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond)),
-    },
+    unit: "perCall*: plmscale µs ÷ PyTorch µs (lower is better); step: plmscale ÷ PyTorch tokens per CPU-second (higher is better); best round of each peer",
+    ratios: pair(PS, PT),
     ratiosMedian: {
-      perCallTopLevel: r3(medianOf(ours, "usPerCall") / pyCallMed),
-      perCallInScope: r3(medianOf(ours, "scopedUsPerCall") / pyCallMed),
-      step: r3(medianOf(step.get("plmscale (tuned malloc)")!, "tokensPerCpuSecond") / medianOf(step.get("PyTorch (tuned malloc)")!, "tokensPerCpuSecond")),
+      perCallTopLevel: r3(medianOf(overhead.get(PS)!, "usPerCall") / medianOf(overhead.get(PT)!, "usPerCall")),
+      perCallInScope: r3(medianOf(overhead.get(PS)!, "scopedUsPerCall") / medianOf(overhead.get(PT)!, "usPerCall")),
+      step: r3(medianOf(step.get(PS)!, "tokensPerCpuSecond") / medianOf(step.get(PT)!, "tokensPerCpuSecond")),
     },
     extraRatios: {
-      stepVsPyTorchDefaultMalloc: r3(Number(tsT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond)),
-      stepBothDefaultMalloc: r3(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond)),
-      ...(TCMALLOC ? { stepBothTcmalloc: r3(Number(st("plmscale (tcmalloc)").tokensPerCpuSecond) / Number(st("PyTorch (tcmalloc)").tokensPerCpuSecond)) } : {}),
+      bothDefaultMalloc: pair("plmscale (default malloc)", "PyTorch (default malloc)"),
+      tunedVsPyTorchDefaultMalloc: pair(PS, "PyTorch (default malloc)"),
+      ...(TCMALLOC ? { bothTcmalloc: pair("plmscale (tcmalloc)", "PyTorch (tcmalloc)") } : {}),
     },
     threads, rounds, steps, calls, torch: torchVersion,
     runs: Object.fromEntries(names.map((p) => [p, { overhead: overhead.get(p), step: step.get(p) }])),
@@ -157,7 +161,7 @@ function writeSection(section: string): void {
   const start = doc.indexOf("## bench:engine");
   if (start >= 0) {
     const next = doc.indexOf("\n## ", start + 1);
-    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : "");
+    doc = doc.slice(0, start) + section.trimEnd() + "\n\n" + (next >= 0 ? doc.slice(next + 1) : "");
   } else doc = doc.trimEnd() + "\n\n" + section;
   writeFileSync(path, doc);
   console.error(`bench:engine: wrote the '## bench:engine' section of docs/BENCHMARKS.md`);
