@@ -5,7 +5,8 @@
 // each with glibc malloc's default thresholds and with the raised thresholds plmscale sets at load (DESIGN §7).
 // Rounds alternate between the peers (the machine may be shared) and the best round of each is reported.
 // Env: BENCH_THREADS (default: all cores), BENCH_STEPS (timed steps per round, default 3), BENCH_ROUNDS (default 2),
-//      BENCH_CALLS (overhead calls, default 200000), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
+//      BENCH_CALLS (overhead calls, default 200000; far fewer measure GC pauses and JIT tiering, not the steady
+//      state), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
 // `--json`: one JSON object on stdout whose `ratios` hold perCallTopLevel and perCallInScope (plmscale µs ÷
 // PyTorch µs, best round each; lower is better) and step (plmscale ÷ PyTorch tokens per CPU-second, both under
 // the same malloc settings; higher is better); `ratiosMedian` the same over each peer's median round.
