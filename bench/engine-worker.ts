@@ -57,7 +57,10 @@ if (mode === "overhead") {
   const a = torch.ones([1]), b = torch.ones([1]);
   const { native } = await import("../src/torch/native.js");
   const add = torch.opId("add", "Tensor");
-  for (let i = 0; i < 2000; i++) native.release(native.callOp(add, a.handle, b.handle));
+  // warm up every measured path (V8 tiers the wrappers up after some thousand calls; Python has no JIT to warm)
+  for (let i = 0; i < 20; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });
+  for (let i = 0; i < 20000; i++) native.release(native.callOp(add, a.handle, b.handle));
+  for (let i = 0; i < 20000; i++) a.add(b).dispose();
   // 1. the training-step path: ops inside one scope per step (1000 ops per scope), released at scope end
   let c0 = cpuSeconds();
   for (let i = 0; i < n / 1000; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });

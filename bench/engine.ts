@@ -5,12 +5,16 @@
 // each with glibc malloc's default thresholds and with the raised thresholds plmscale sets at load (DESIGN §7).
 // Rounds alternate between the peers (the machine may be shared) and the best round of each is reported.
 // Env: BENCH_THREADS (default: all cores), BENCH_STEPS (timed steps per round, default 3), BENCH_ROUNDS (default 2),
-//      BENCH_CALLS (overhead calls, default 200000), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
+//      BENCH_CALLS (overhead calls, default 200000; far fewer measure GC pauses and JIT tiering, not the steady
+//      state), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
+// `--json`: one JSON object on stdout whose `ratios` hold perCallTopLevel and perCallInScope (plmscale µs ÷
+// PyTorch µs, best round each; lower is better) and step (plmscale ÷ PyTorch tokens per CPU-second, both under
+// the same malloc settings; higher is better); `ratiosMedian` the same over each peer's median round.
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { tcmallocPath } from "../src/torch/allocator.js";
+import { tcmallocPath, TUNED_MALLOC_ENV } from "../src/torch/allocator.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const PY = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
@@ -19,7 +23,8 @@ const steps = Number(process.env.BENCH_STEPS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const calls = Number(process.env.BENCH_CALLS ?? 200000);
 // glibc's tunables for the Python side: the same values the addon sets with mallopt()
-const TUNED_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024) };
+const TUNED_ENV = TUNED_MALLOC_ENV;
+const JSON_OUT = process.argv.includes("--json");
 
 type Result = Record<string, number | string | boolean>;
 
@@ -40,6 +45,11 @@ const peers = {
 };
 const TCMALLOC = tcmallocPath() ?? "";
 type Peer = keyof typeof peers;
+
+function medianOf(results: Result[], key: string): number {
+  const xs = results.map((r) => Number(r[key])).sort((a, b) => a - b);
+  return xs.length % 2 ? xs[(xs.length - 1) / 2]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+}
 
 function best(results: Result[], key: string, higher: boolean): Result {
   return results.reduce((a, b) => ((higher ? Number(b[key]) > Number(a[key]) : Number(b[key]) < Number(a[key])) ? b : a));
@@ -89,11 +99,12 @@ function main(): void {
     "(b) one training step of a 4-layer pre-LN transformer stack (d=256, 8 heads, FFN 1024 GELU, vocab 33, seq 256,",
     "batch 16, causal attention, cross entropy, clip 1.0, AdamW foreach) written identically in bench/engine-worker.ts",
     "and bench/engine_peer.py; median of the timed steps after one warm-up step. 'tuned malloc' = mmap threshold",
-    "32 MiB and trim threshold 1 GiB (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
+    "32 MiB, trim threshold 1 GiB, no mmap (M_MMAP_MAX 0) (the addon's mallopt() at load; glibc env tunables for Python); 'tcmalloc' =",
     "LD_PRELOAD of Debian's libtcmalloc-minimal4. The forward pass runs in its own `tidy` so activations are freed",
-    "during backward, as in Python. Under glibc, Node's process page-faults far more per step than Python's",
-    "(perf: ~80k vs ~17k faults/step, in softmax and sgemm output buffers) even with the same thresholds; with",
-    "tcmalloc that difference disappears, so src/torch/allocator.ts offers a tcmalloc preload for launchers.",
+    "during backward, as in Python. Buffers above 32 MiB (here the [16, 8, 256, 256] attention scores) were mmapped",
+    "and page-faulted in afresh on every use until the addon also set M_MMAP_MAX=0 (issue 14); the Python peer's",
+    "'tuned' row gets the same three settings. src/torch/allocator.ts offers a tcmalloc preload for launchers.",
+    "The `--json` ratios pair peers under the same malloc settings (plmscale's default 'tuned' against PyTorch 'tuned').",
     "",
     `Run ${date} UTC on ${cpus()[0]?.model ?? "?"} (${availableParallelism()} cores), ${threads} intra-op thread(s),`,
     `libtorch ${torchVersion} (Debian), ${rounds} rounds × ${steps} steps, attention: ${tsT.attention}, optimizer: ${tsT.optimizer}.`,
@@ -106,11 +117,42 @@ function main(): void {
     `${f(Number(tsD.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}× (both default malloc), ${f(Number(tsT.tokensPerCpuSecond) / Number(pyT.tokensPerCpuSecond))}× (both tuned);`,
     `malloc tuning speed-up for plmscale: ${f(Number(tsT.tokensPerCpuSecond) / Number(tsD.tokensPerCpuSecond))}×, for PyTorch: ${f(Number(pyT.tokensPerCpuSecond) / Number(pyD.tokensPerCpuSecond))}×.`,
     tcRatio,
-    `Per-call overhead plmscale/PyTorch: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× at top level,`,
-    `${f(Number(ov("plmscale (tuned malloc)").scopedUsPerCall) / Number(ov("PyTorch (default malloc)").usPerCall))}× in scope.`,
+    `Per-call overhead plmscale/PyTorch, both tuned: ${f(Number(ov("plmscale (tuned malloc)").usPerCall) / Number(ov("PyTorch (tuned malloc)").usPerCall))}× at top level,`,
+    `${f(Math.min(...overhead.get("plmscale (tuned malloc)")!.map((o) => Number(o.scopedUsPerCall))) / Number(ov("PyTorch (tuned malloc)").usPerCall))}× in scope` +
+      (TCMALLOC ? `; both on tcmalloc: ${f(Number(ov("plmscale (tcmalloc)").usPerCall) / Number(ov("PyTorch (tcmalloc)").usPerCall))}× at top level.` : "."),
     "",
   ].join("\n");
-  console.log(section);
+  // like for like: both sides under the same malloc settings (plmscale's own default, 'tuned', against PyTorch
+  // with the same glibc settings); the other pairings are in extraRatios
+  const PT = "PyTorch (tuned malloc)" as Peer, PS = "plmscale (tuned malloc)" as Peer;
+  const r3 = (x: number) => +x.toFixed(3);
+  const minOf = (p: Peer, key: string) => Math.min(...overhead.get(p)!.map((o) => Number(o[key])));
+  const pair = (ours: Peer, theirs: Peer) => ({
+    perCallTopLevel: r3(minOf(ours, "usPerCall") / minOf(theirs, "usPerCall")),
+    perCallInScope: r3(minOf(ours, "scopedUsPerCall") / minOf(theirs, "usPerCall")),
+    step: r3(Number(st(ours).tokensPerCpuSecond) / Number(st(theirs).tokensPerCpuSecond)),
+  });
+  const json = {
+    bench: "engine",
+    unit: "perCall*: plmscale µs ÷ PyTorch µs (lower is better); step: plmscale ÷ PyTorch tokens per CPU-second (higher is better); best round of each peer",
+    ratios: pair(PS, PT),
+    ratiosMedian: {
+      perCallTopLevel: r3(medianOf(overhead.get(PS)!, "usPerCall") / medianOf(overhead.get(PT)!, "usPerCall")),
+      perCallInScope: r3(medianOf(overhead.get(PS)!, "scopedUsPerCall") / medianOf(overhead.get(PT)!, "usPerCall")),
+      step: r3(medianOf(step.get(PS)!, "tokensPerCpuSecond") / medianOf(step.get(PT)!, "tokensPerCpuSecond")),
+    },
+    extraRatios: {
+      bothDefaultMalloc: pair("plmscale (default malloc)", "PyTorch (default malloc)"),
+      tunedVsPyTorchDefaultMalloc: pair(PS, "PyTorch (default malloc)"),
+      ...(TCMALLOC ? { bothTcmalloc: pair("plmscale (tcmalloc)", "PyTorch (tcmalloc)") } : {}),
+    },
+    threads, rounds, steps, calls, torch: torchVersion,
+    runs: Object.fromEntries(names.map((p) => [p, { overhead: overhead.get(p), step: step.get(p) }])),
+  };
+  if (JSON_OUT) {
+    console.error(section);
+    console.log(JSON.stringify(json));
+  } else console.log(section);
   if (!process.env.BENCH_NO_WRITE) writeSection(section);
 }
 
@@ -120,7 +162,7 @@ function writeSection(section: string): void {
   const start = doc.indexOf("## bench:engine");
   if (start >= 0) {
     const next = doc.indexOf("\n## ", start + 1);
-    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : "");
+    doc = doc.slice(0, start) + section.trimEnd() + "\n\n" + (next >= 0 ? doc.slice(next + 1) : "");
   } else doc = doc.trimEnd() + "\n\n" + section;
   writeFileSync(path, doc);
   console.error(`bench:engine: wrote the '## bench:engine' section of docs/BENCHMARKS.md`);

@@ -49,6 +49,7 @@ at::ScalarType to_dtype(int64_t code, bool allow_any = false);
 
 int64_t store(at::Tensor t);               // new handle for t
 const at::Tensor& lookup(int64_t handle);  // throws JsError on stale/unknown handle
+at::Tensor* lookup_ptr(int64_t handle);    // nullptr on stale/unknown handle; valid until the next store()
 bool valid(int64_t handle);
 void release(int64_t handle);
 int64_t live_count();

@@ -6,6 +6,7 @@
 #include <ATen/core/ivalue.h>
 #include <ATen/core/jit_type.h>
 #include <sstream>
+#include <variant>
 
 namespace plm {
 namespace {
@@ -21,11 +22,33 @@ struct ArgInfo {
   std::string type_str;
 };
 
+// Pre-digested fast paths: an op whose schema is one of these shapes is called through the dispatcher's
+// unboxed (typed) entry, as at::add does, instead of building an IValue stack: arguments go straight from JS
+// numbers to `const at::Tensor&` in the handle table (no refcount traffic) and c10::Scalar, the result straight
+// into a new handle. T = Tensor, S = Scalar, M = mutated Tensor(a!) (in-place; JS returns its own input).
+using SigT = at::Tensor(const at::Tensor&);
+using SigTT = at::Tensor(const at::Tensor&, const at::Tensor&);
+using SigTS = at::Tensor(const at::Tensor&, const c10::Scalar&);
+using SigTTS = at::Tensor(const at::Tensor&, const at::Tensor&, const c10::Scalar&);
+using SigTSS = at::Tensor(const at::Tensor&, const c10::Scalar&, const c10::Scalar&);
+using SigMT = at::Tensor&(at::Tensor&, const at::Tensor&);
+using SigMS = at::Tensor&(at::Tensor&, const c10::Scalar&);
+using SigMTS = at::Tensor&(at::Tensor&, const at::Tensor&, const c10::Scalar&);
+using SigMSS = at::Tensor&(at::Tensor&, const c10::Scalar&, const c10::Scalar&);
+using SigMTTS = at::Tensor&(at::Tensor&, const at::Tensor&, const at::Tensor&, const c10::Scalar&);
+using FastHandle = std::variant<std::monostate, c10::TypedOperatorHandle<SigT>, c10::TypedOperatorHandle<SigTT>,
+                                c10::TypedOperatorHandle<SigTS>, c10::TypedOperatorHandle<SigTTS>,
+                                c10::TypedOperatorHandle<SigTSS>, c10::TypedOperatorHandle<SigMT>,
+                                c10::TypedOperatorHandle<SigMS>, c10::TypedOperatorHandle<SigMTS>,
+                                c10::TypedOperatorHandle<SigMSS>, c10::TypedOperatorHandle<SigMTTS>>;
+
 struct OpEntry {
   c10::OperatorHandle handle;
   std::string name;  // "aten::mm.out" form, for messages
   std::vector<ArgInfo> args;
   std::vector<bool> ret_is_mutable_alias;  // in-place results are not re-wrapped (JS returns its own input)
+  FastHandle fast;                         // monostate: boxed path only
+  std::vector<c10::Scalar> scalar_defaults;  // per argument (Scalar kinds with a default), for the fast path
 };
 
 std::vector<OpEntry> g_ops;
@@ -246,6 +269,44 @@ napi_value from_ivalue(napi_env env, const c10::IValue& v) {
   throw JsError("cannot convert a return value of type " + v.tagKind() + " to JS");
 }
 
+// Chooses the op's fast path from its schema: every argument a plain (non-optional) Tensor or Scalar, the first
+// Tensor possibly mutated in place, one Tensor return. typed<>() checks the C++ signature against the kernels
+// registered for the op and throws on a mismatch; the op then stays on the boxed path.
+void digest_fast_path(OpEntry& e, const c10::FunctionSchema& schema) {
+  if (schema.returns().size() != 1 || schema.is_vararg() || schema.is_varret()) return;
+  if (schema.returns()[0].real_type()->kind() != c10::TypeKind::TensorType) return;
+  std::string shape;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const ArgInfo& a = e.args[i];
+    const c10::Argument& sa = schema.arguments()[i];
+    if (a.optional) return;
+    bool writes = sa.alias_info() != nullptr && sa.alias_info()->isWrite();
+    if (a.kind == Kind::Tensor) shape += (writes ? 'M' : 'T');
+    else if (a.kind == Kind::Scalar && !writes) shape += 'S';
+    else return;
+    if (writes && i != 0) return;
+  }
+  bool mut_ret = !e.ret_is_mutable_alias.empty() && e.ret_is_mutable_alias[0];
+  if ((shape[0] == 'M') != mut_ret) return;
+  e.scalar_defaults.resize(e.args.size());
+  for (size_t i = 0; i < e.args.size(); ++i)
+    if (e.args[i].kind == Kind::Scalar && e.args[i].has_default) e.scalar_defaults[i] = e.args[i].default_value.toScalar();
+  try {
+    if (shape == "T") e.fast = e.handle.typed<SigT>();
+    else if (shape == "TT") e.fast = e.handle.typed<SigTT>();
+    else if (shape == "TS") e.fast = e.handle.typed<SigTS>();
+    else if (shape == "TTS") e.fast = e.handle.typed<SigTTS>();
+    else if (shape == "TSS") e.fast = e.handle.typed<SigTSS>();
+    else if (shape == "MT") e.fast = e.handle.typed<SigMT>();
+    else if (shape == "MS") e.fast = e.handle.typed<SigMS>();
+    else if (shape == "MTS") e.fast = e.handle.typed<SigMTS>();
+    else if (shape == "MSS") e.fast = e.handle.typed<SigMSS>();
+    else if (shape == "MTTS") e.fast = e.handle.typed<SigMTTS>();
+  } catch (const c10::Error&) {
+    e.fast = std::monostate{};
+  }
+}
+
 const OpEntry& entry(int64_t id) {
   if (id < 0 || id >= static_cast<int64_t>(g_ops.size())) throw JsError("unknown operator id " + std::to_string(id));
   return g_ops[id];
@@ -269,7 +330,9 @@ napi_value ResolveOp(napi_env env, napi_callback_info info) {
     for (const auto& a : schema.arguments()) args.push_back(digest(a));
     std::vector<bool> mut;
     for (const auto& r : schema.returns()) mut.push_back(r.alias_info() != nullptr && r.alias_info()->isWrite());
-    g_ops.push_back(OpEntry{*h, overload.empty() ? name : name + "." + overload, std::move(args), std::move(mut)});
+    OpEntry e{*h, overload.empty() ? name : name + "." + overload, std::move(args), std::move(mut), {}, {}};
+    digest_fast_path(e, schema);
+    g_ops.push_back(std::move(e));
     return num(env, static_cast<double>(g_ops.size() - 1));
   });
 }
@@ -286,6 +349,55 @@ napi_value SchemaOf(napi_env env, napi_callback_info info) {
 }
 
 constexpr size_t kMaxArgs = 32;
+
+// ---- the fast path (see FastHandle) ----
+// The tensor behind a JS handle number, by reference into the handle table (valid until the next store()).
+at::Tensor& fast_tensor(napi_env env, napi_value v, const ArgInfo& a) {
+  double d;
+  if (v == nullptr || napi_get_value_double(env, v, &d) != napi_ok) {
+    convert(env, v == nullptr ? undef(env) : v, a);  // throws the boxed path's message (missing, null, …)
+    bad_arg(a, "expected a Tensor");
+  }
+  int64_t h;
+  if (!double_to_int64(d, &h) || h < 0) bad_arg(a, "expected a Tensor handle, got " + describe_number(d));
+  at::Tensor* t = lookup_ptr(h);
+  if (t == nullptr) bad_arg(a, "tensor was disposed (use after dispose)");
+  return *t;
+}
+c10::Scalar fast_scalar(napi_env env, napi_value v, const OpEntry& op, size_t i) {
+  double d;
+  if (v != nullptr && napi_get_value_double(env, v, &d) == napi_ok) {
+    int64_t k;  // as to_scalar: integral values are int scalars
+    if (std::abs(d) < 9.007199254740992e15 && double_to_int64(d, &k)) return c10::Scalar(k);
+    return c10::Scalar(d);
+  }
+  if (v == nullptr || type_of(env, v) == napi_undefined) {
+    if (op.args[i].has_default) return op.scalar_defaults[i];
+    v = undef(env);
+  }
+  return convert(env, v, op.args[i]).toScalar();  // booleans, and the boxed path's error messages
+}
+
+napi_value call_fast(napi_env env, const OpEntry& op, const napi_value* argv, size_t given) {
+  auto arg = [&](size_t i) -> napi_value { return i < given ? argv[i] : nullptr; };
+  auto T = [&](size_t i) -> at::Tensor& { return fast_tensor(env, arg(i), op.args[i]); };
+  auto S = [&](size_t i) { return fast_scalar(env, arg(i), op, i); };
+  auto out = [&](at::Tensor r) { return handle_value(env, std::move(r)); };
+  const FastHandle& f = op.fast;
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigT>>(&f)) return out(h->call(T(0)));
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigTT>>(&f)) return out(h->call(T(0), T(1)));
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigTS>>(&f)) return out(h->call(T(0), S(1)));
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigTTS>>(&f)) return out(h->call(T(0), T(1), S(2)));
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigTSS>>(&f)) return out(h->call(T(0), S(1), S(2)));
+  // in place: the JS wrapper returns its own input
+  if (auto* h = std::get_if<c10::TypedOperatorHandle<SigMT>>(&f)) h->call(T(0), T(1));
+  else if (auto* h = std::get_if<c10::TypedOperatorHandle<SigMS>>(&f)) h->call(T(0), S(1));
+  else if (auto* h = std::get_if<c10::TypedOperatorHandle<SigMTS>>(&f)) h->call(T(0), T(1), S(2));
+  else if (auto* h = std::get_if<c10::TypedOperatorHandle<SigMSS>>(&f)) h->call(T(0), S(1), S(2));
+  else if (auto* h = std::get_if<c10::TypedOperatorHandle<SigMTTS>>(&f)) h->call(T(0), T(1), T(2), S(3));
+  else throw JsError("internal: no fast path");
+  return undef(env);
+}
 
 // callOp(id, ...args): positional arguments in schema order (keyword-only ones included); undefined = default.
 // Returns: undefined (no/in-place returns), a value, or an array for several returns.
@@ -304,6 +416,7 @@ napi_value CallOp(napi_env env, napi_callback_info info) {
       size_t given = argc - 1, n = op->args.size();
       if (given > n)
         throw JsError("takes " + std::to_string(n) + " arguments but " + std::to_string(given) + " were given");
+      if (op->fast.index() != 0) return call_fast(env, *op, argv + 1, given);
       stack.clear();
       napi_value undefined = nullptr;
       for (size_t i = 0; i < n; ++i) {

@@ -43,6 +43,8 @@ bool valid(int64_t h) {
   return slot < static_cast<int64_t>(g_slots.size()) && g_slots[slot].used && g_slots[slot].gen == gen;
 }
 
+at::Tensor* lookup_ptr(int64_t h) { return valid(h) ? &g_slots[h & kSlotMask].t : nullptr; }
+
 const at::Tensor& lookup(int64_t h) {
   if (!valid(h)) throw JsError("tensor was disposed (use after dispose) or is not a tensor handle");
   return g_slots[h & kSlotMask].t;

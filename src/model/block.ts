@@ -34,8 +34,8 @@ export class Attention extends nn.Module {
       const [B, T, D] = x.shape as [number, number, number];
       const H = this.s.heads, Dh = D / H;
       const qkv = this.qkv.forward(x).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-      const q = applyRotary(qkv.select(0, 0), rope); // [B, H, T, Dh]
-      const k = applyRotary(qkv.select(0, 1), rope);
+      const qk = applyRotary(qkv.narrow(0, 0, 2), rope); // q and k rotated together: [2, B, H, T, Dh]
+      const q = qk.select(0, 0), k = qk.select(0, 1); // [B, H, T, Dh]
       const v = qkv.select(0, 2);
       const p = this.training ? this.s.dropout : 0;
       // a mask already encodes causality for packed rows; unmasked rows use the kernel's causal flag

@@ -6,7 +6,8 @@ import { Tensor, cat, tensor, tidy } from "../torch/index.js";
 
 export interface RotaryTables {
   cos: Tensor; // [B, 1, T, Dh]
-  sin: Tensor; // [B, 1, T, Dh]
+  /** sin with the sign of rotate_half folded in: [−sin, sin] over the two halves; [B, 1, T, Dh] */
+  sinSigned: Tensor;
 }
 
 /** cos/sin tables for positions [B, T] (int) and head size Dh; built once per forward, shared by all layers. */
@@ -16,19 +17,23 @@ export function rotaryTables(position: Tensor, headDim: number, dtype: "float32"
     const inv = new Float32Array(half);
     for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(10000, (2 * i) / headDim);
     const invFreq = tensor(inv, [half], { device: position.device }); // [Dh/2]
-    const freqs = position.to("float32").unsqueeze(-1).mul(invFreq); // [B, T, Dh/2]
-    const emb = cat([freqs, freqs], -1).unsqueeze(1); // [B, 1, T, Dh]
-    let cos = emb.cos(), sin = emb.sin();
-    if (dtype !== "float32") (cos = cos.to(dtype)), (sin = sin.to(dtype));
-    return { cos, sin };
+    const freqs = position.to("float32").unsqueeze(-1).mul(invFreq).unsqueeze(1); // [B, 1, T, Dh/2]
+    const c = freqs.cos(), s = freqs.sin();
+    let cos = cat([c, c], -1), sinSigned = cat([s.neg(), s], -1); // [B, 1, T, Dh]
+    if (dtype !== "float32") (cos = cos.to(dtype)), (sinSigned = sinSigned.to(dtype));
+    return { cos, sinSigned };
   });
 }
 
-/** x·cos + rotate_half(x)·sin;  x [B, H, T, Dh]. */
+/**
+ * x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁], computed as x·cos + [x₂, x₁]·[−sin, sin]:
+ * four ops (chunk, cat, mul, addcmul_) on x [..., T, Dh] — pass q and k stacked ([2, B, H, T, Dh]) to rotate
+ * both at once.
+ */
 export function applyRotary(x: Tensor, r: RotaryTables): Tensor {
   return tidy(() => {
-    const [x1, x2] = x.chunk(2, -1) as [Tensor, Tensor]; // [B, H, T, Dh/2] each
-    const rotated = cat([x2.neg(), x1], -1); // [B, H, T, Dh]
-    return x.mul(r.cos).add(rotated.mul(r.sin));
+    const [x1, x2] = x.chunk(2, -1) as [Tensor, Tensor]; // [..., T, Dh/2] each
+    const swapped = cat([x2, x1], -1); // [..., T, Dh]
+    return x.mul(r.cos).addcmul_(swapped, r.sinSigned);
   });
 }

@@ -1,8 +1,8 @@
-// Allocator choice. Measured in bench:engine (docs/BENCHMARKS.md): under Node, glibc malloc keeps
-// page-faulting large training buffers even with raised thresholds (the addon's mallopt at load), while
-// tcmalloc (Debian libtcmalloc-minimal4) makes the same training step ~2× cheaper in CPU time. tcmalloc must be
-// in place before the process starts (LD_PRELOAD), so a launcher re-executes node with it: see
-// `preloadEnv()`; PLMSCALE_MALLOC=default (or glibc) keeps glibc.
+// Allocator choice. Measured in bench:engine (docs/BENCHMARKS.md): glibc malloc page-faulted large training
+// buffers in afresh on every step until the addon's mallopt at load also disabled mmap (M_MMAP_MAX=0, issue 14);
+// since then glibc and tcmalloc (Debian libtcmalloc-minimal4) are within ~5% on the CPU training step, where
+// tcmalloc had been ~2× cheaper. tcmalloc must be in place before the process starts (LD_PRELOAD), so a
+// launcher re-executes node with it: see `preloadEnv()`; PLMSCALE_MALLOC=default (or glibc) keeps glibc.
 import { existsSync } from "node:fs";
 
 const CANDIDATES = [
@@ -32,3 +32,13 @@ export function preloadEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
   if (!lib) return null;
   return { ...env, LD_PRELOAD: env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib };
 }
+
+/**
+ * glibc's environment tunables equal to the mallopt() settings the addon applies at load (native/src/addon.cc):
+ * for a peer process (a Python benchmark) that should run under the same allocator settings as plmscale.
+ */
+export const TUNED_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(1024 * 1024 * 1024),
+  MALLOC_MMAP_MAX_: "0",
+};

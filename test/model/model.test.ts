@@ -5,7 +5,7 @@ import { createModel, batchTensors } from "../../src/model/index.js";
 import { packSequences, applyMlmMask, applyClmTargets, type Batch } from "../../src/data/batch.js";
 import { IGNORE, encode, encodeResidues } from "../../src/data/tokenizer.js";
 import { Rng } from "../../src/core/random.js";
-import { segmentMaskData } from "../../src/model/mask.js";
+import { segmentMaskData, attentionMask, deviceAttentionMask } from "../../src/model/mask.js";
 import { nonEmbeddingParams, totalParams } from "../../src/scaling/shape.js";
 import type { ModelConfig } from "../../src/model/config.js";
 
@@ -102,6 +102,37 @@ test("segment mask: block diagonal, causal within blocks, padding only to itself
   assert.equal(row(full, 5), "000001");
 });
 
+test("device-built mask equals the host-built one (packed rows, padding, causal and not)", () => {
+  // rows of random packings: runs of 1..9 tokens with ids 0,1,2,…, then padding (−1) to the end of the row
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const B = 3, T = 40;
+  const seg = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    let t = 0, id = 0;
+    const real = T - rand(12); // leave up to 11 padding slots
+    while (t < real) {
+      const len = Math.min(1 + rand(9), real - t);
+      seg.fill(id++, b * T + t, b * T + t + len);
+      t += len;
+    }
+    seg.fill(-1, b * T + real, (b + 1) * T);
+  }
+  assert.ok(seg.includes(-1) && seg.includes(3), "the layout has padding and several sequences");
+  for (const causal of [false, true]) {
+    // the tensor-op builder (what an accelerator uses) runs here on the CPU device
+    const m = deviceAttentionMask(seg, B, T, causal, "cpu");
+    assert.deepEqual(m.shape, [B, 1, T, T]);
+    assert.equal(m.dtype, "bool");
+    assert.deepEqual(m.bytes(), segmentMaskData(seg, B, T, causal), `causal=${causal}`);
+    m.dispose();
+    const h = attentionMask(seg, B, T, causal, "cpu")!; // the CPU path
+    assert.deepEqual(h.bytes(), segmentMaskData(seg, B, T, causal));
+    h.dispose();
+  }
+  assert.equal(attentionMask(new Int32Array(2 * T), 2, T, true, "cpu"), null, "one full sequence per row: no mask");
+});
+
 test("forward/backward leaves no tensors behind", () => {
   torch.manualSeed(4);
   const m = createModel("clm", CFG);
@@ -121,4 +152,14 @@ test("forward/backward leaves no tensors behind", () => {
   }
   assert.equal(torch.liveTensorCount(), before);
   m.dispose();
+});
+
+test("on CUDA the model gets the device-built mask, equal to the host one", { skip: !torch.cuda.isAvailable() && "no CUDA device" }, () => {
+  const seg = new Int32Array([0, 0, 1, 1, 1, -1, 0, 1, 2, 2, -1, -1]);
+  for (const causal of [false, true]) {
+    const m = attentionMask(seg, 2, 6, causal, "cuda")!;
+    assert.equal(m.device, "cuda:0");
+    assert.deepEqual(m.bytes(), segmentMaskData(seg, 2, 6, causal));
+    m.dispose();
+  }
 });

@@ -88,3 +88,37 @@ test("gradients read inside tidy are released with the scope", () => {
   assert.equal(liveTensorCount(), base);
   x.dispose();
 });
+
+// The GC backstop is registered lazily (end of the current job, or every 64 top-level tensors): leaked tensors
+// must still be released once collected, both when the microtask flush registers them and when the batch does.
+test("leaked top-level tensors are released by the GC backstop (deferred registration)", async () => {
+  const gc = globalThis.gc;
+  assert.ok(gc, "run this test with node --expose-gc (scripts/run-tests.mjs passes it)");
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await settle();
+  const base = liveTensorCount();
+  const leak = (n: number) => {
+    for (let i = 0; i < n; i++) torch.ones([3]); // no dispose, no scope: only the backstop can free these
+  };
+  leak(5); // fewer than one batch: registered by the microtask flush
+  assert.equal(liveTensorCount(), base + 5);
+  await settle();
+  assert.equal(liveTensorCount(), base, "a small leak is freed after collection");
+  leak(200); // three full batches flushed synchronously, the rest at the end of the job
+  await settle();
+  assert.equal(liveTensorCount(), base, "a large leak is freed after collection");
+  // disposed before the flush: released at once, and the late flush must not resurrect or double-free it
+  const t = torch.ones([2]);
+  const u = torch.ones([2]);
+  t.dispose();
+  assert.equal(liveTensorCount(), base + 1);
+  await settle();
+  assert.deepEqual(u.toArray(), [1, 1]);
+  u.dispose();
+  assert.equal(liveTensorCount(), base);
+});

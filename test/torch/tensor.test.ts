@@ -131,3 +131,36 @@ test("buildInfo reports the libtorch version and the malloc setting", () => {
   assert.match(info.torchVersion, /^\d+\.\d+/);
   assert.equal(info.mallocTuned, process.env.PLMSCALE_MALLOC !== "default");
 });
+
+// Ops of the shapes (Tensor|Scalar…) -> Tensor run through the dispatcher's typed entry (native/src/ops.cc
+// call_fast); the others through the boxed stack. Both must agree on defaults, Scalar kinds, in-place results,
+// autograd, and errors; raw callOp reaches the same op with trailing arguments omitted.
+test("typed fast path: defaults, scalars, in-place, autograd and errors match the boxed path", () => tidy(() => {
+  const a = tensor([1, 2, 3]), b = tensor([10, 20, 30]);
+  assert.deepEqual(a.add(b).toArray(), [11, 22, 33]); // alpha omitted: schema default 1
+  assert.deepEqual(a.add(b, 2).toArray(), [21, 42, 63]);
+  assert.deepEqual(a.sub(b, 0.5).toArray(), [-4, -8, -12]);
+  assert.deepEqual(new torch.Tensor(torch.callOp("add", "Tensor", a.handle, b.handle)).toArray(), [11, 22, 33]);
+  assert.deepEqual(a.add(2.5, 2).toArray(), [6, 7, 8]); // add.Scalar: (Tensor, Scalar, Scalar)
+  assert.deepEqual(new torch.Tensor(torch.callOp("mul", "Scalar", a.handle, false)).toArray(), [0, 0, 0]); // boolean Scalar
+  const i = tensor([7, 9], { dtype: "int64" });
+  assert.equal(i.div(2).dtype, "float32"); // integral Scalar 2 stays an int scalar: true division promotes
+  assert.deepEqual(i.mul(2).toArray(), [14, 18]);
+  assert.equal(i.mul(2).dtype, "int64");
+  assert.deepEqual(i.mul(0.5).toArray(), [3.5, 4.5]);
+  const c = a.clone();
+  assert.equal(c.mul_(3), c); // in place returns its own input, mutated
+  assert.deepEqual(c.toArray(), [3, 6, 9]);
+  c.add_(b, -1);
+  assert.deepEqual(c.toArray(), [-7, -14, -21]);
+  c.addcmul_(a, b, 0.5);
+  assert.deepEqual(c.toArray(), [-2, 6, 24]);
+  const w = tensor([1, 2, 3]).requiresGrad_();
+  w.mul(w).add(w, 3).sum().backward(); // d/dw (w² + 3w) = 2w + 3
+  assert.deepEqual(w.grad!.toArray(), [5, 7, 9]);
+  const d = tensor([1]);
+  d.dispose();
+  assert.throws(() => a.add(d), /aten::add.Tensor: argument 'other' \(Tensor\): tensor was disposed/);
+  assert.throws(() => torch.callOp("add", "Tensor", a.handle), /argument 'other'.*missing/);
+  assert.throws(() => torch.callOp("add", "Tensor", a.handle, b.handle, "x"), /argument 'alpha'.*expected a number or boolean/);
+}));
