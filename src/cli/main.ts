@@ -2,7 +2,7 @@
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
 import { commands, findCommand } from "./registry.js";
 import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
-import { UserError } from "../core/errors.js";
+import { asUserError, UserError } from "../core/errors.js";
 import { commandHelp } from "./help.js";
 import { watchParent } from "../core/parent-watch.js";
 
@@ -70,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
     // a result may carry its own exit status (e.g. `sweep run` with unfinished points) after being printed
     const exit = (result as { exitCode?: unknown } | undefined)?.exitCode;
     return typeof exit === "number" ? exit : 0;
-  } catch (e) {
+  } catch (caught) {
+    // a system error a user can fix (disk full, missing directory) is reported in words, without a stack
+    const e = asUserError(caught);
     if (e instanceof UserError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
       return e.exitCode;

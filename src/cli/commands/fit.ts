@@ -52,9 +52,11 @@ function readTable(path: string, skipBad: boolean, io: CommandIO) {
   }
 }
 
-function savePreset(file: string, lm: Objective | undefined, law: Preset["law"], source: string): string {
+function savePreset(file: string, lm: Objective | undefined, law: Preset["law"], source: string, sizes: number[] = []): string {
   if (!lm) throw new UserError("--save-preset needs the runs' objective (add N and objective to the curves)", 2);
-  const preset: Preset = { name: file.replace(/^.*\//, "").replace(/\.json$/, ""), objective: lm, law, source };
+  // the fitted model sizes travel with the law, so that plan refuses far extrapolation from it
+  const fittedN: [number, number] | undefined = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : undefined;
+  const preset: Preset = { name: file.replace(/^.*\//, "").replace(/\.json$/, ""), objective: lm, law, source, ...(fittedN ? { fittedN } : {}) };
   writeFileSync(file, JSON.stringify(preset, null, 2) + "\n");
   return file;
 }
@@ -131,7 +133,7 @@ export default defineRun<FitResult>({
       const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level, strict: flag(args, "strict") }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
       if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
-      if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`);
+      if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`, rows.map((r) => r.N));
       return res;
     }
     const workers = optNum(args, "workers");
@@ -140,7 +142,7 @@ export default defineRun<FitResult>({
     }).catch((e: Error) => { throw new UserError(e.message, 1); });
     const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
     if (at !== undefined) res.at = { C: at, ...parametricOptimum(fit, at) };
-    if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`);
+    if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`, rows.map((r) => r.N));
     return res;
   },
   human(r, io) {

@@ -1,7 +1,7 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
 import { existsSync } from "node:fs";
 import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
 
@@ -54,10 +54,3 @@ export default defineRun({
     io.out(`${r.steps} steps in ${r.wallSeconds.toFixed(1)} s (${Math.round(r.tokensPerSecond)} tokens/s)`);
   },
 });
-
-/** Expected failures (bad config, missing data, corrupt run, interruption) become a UserError; bugs keep their stack. */
-export function asUserError(e: unknown): unknown {
-  if (e instanceof UserError) return e;
-  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new UserError(e.message, 1);
-  return e;
-}

@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { defineRun, optStr, flag } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile } from "../../train/cli-config.js";
 import { parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
-import { trainFlags, asUserError } from "./train.js";
+import { trainFlags } from "./train.js";
 
 export default defineRun({
   async run(args, io) {
