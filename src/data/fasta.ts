@@ -2,7 +2,8 @@
 // protein alphabet while scanning bytes. Bad *records* are reported to the caller with a reason; a malformed
 // *file* (binary data, sequence before any header, empty, truncated gzip) throws FastaFormatError naming the
 // file and the line / byte offset.
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
+import { open as openFile } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { createHash } from "node:crypto";
@@ -21,6 +22,8 @@ export interface FastaRecord {
   residues: Uint8Array;
   /** 1-based line number of the header */
   line: number;
+  /** 0-based byte offset of the header's '>' in the (uncompressed) text */
+  offset: number;
   /** null for a valid record */
   bad: null | { reason: BadReason; detail: string };
 }
@@ -106,6 +109,7 @@ export async function scanFasta(
   let haveRecord = false;
   let line = 1;
   let headerLine = 0;
+  let headerOffset = 0;
   let offset = 0; // uncompressed byte offset of the chunk start
   let records = 0;
   let sawStar = false;
@@ -127,6 +131,7 @@ export async function scanFasta(
     },
     residues: seq.subarray(0, 0),
     line: 0,
+    offset: 0,
     bad: null as FastaRecord["bad"],
   };
   const finish = () => {
@@ -138,6 +143,7 @@ export async function scanFasta(
     records++;
     rec.residues = seq.subarray(0, len);
     rec.line = headerLine;
+    rec.offset = headerOffset;
     rec.bad = b;
     const more = onRecord(rec);
     len = 0;
@@ -210,6 +216,7 @@ export async function scanFasta(
           nonWsSeen = true;
           inHeader = true;
           headerLine = line;
+          headerOffset = offset + i;
           hStart = i + 1;
         } else if (c === CR || c === SP || c === TAB) {
           // whitespace inside sequence lines is ignored
@@ -238,6 +245,12 @@ export async function scanFasta(
     }
     const msg = (e as Error).message;
     if ((e as NodeJS.ErrnoException).code?.startsWith("Z_") || /unexpected end of file|incorrect header|invalid/.test(msg)) {
+      // zlib fails a whole input chunk at once (for a small file: before any text came out, "line 1 (byte 0)"):
+      // find where the good data really ends by decompressing again in small pieces
+      if (src.path) {
+        const at = await locateGzipFailure(src.path);
+        throw new FastaFormatError(file, at.line, at.byte, `corrupt or truncated gzip stream: decompression stops within compressed bytes ${at.compressed}–${at.compressedEnd} of ${statSync(src.path).size} (${at.message ?? msg})`);
+      }
       throw new FastaFormatError(file, line, offset, `corrupt or truncated gzip stream after ${compressedBytes()} compressed bytes (${msg})`);
     }
     throw e;
@@ -276,4 +289,44 @@ export async function readFastaRecords(path: string): Promise<SequenceRecord[]> 
   }
   if (bad) throw new UserError(bad);
   return out;
+}
+
+/** Piece size for locating a gzip failure: the reported position is exact to within this many compressed bytes. */
+const LOCATE_PIECE = 1024;
+
+/**
+ * Where a corrupt or truncated gzip file stops yielding good text: decompress it again, LOCATE_PIECE compressed
+ * bytes at a time, counting the uncompressed bytes and lines that come out before zlib fails.
+ */
+export async function locateGzipFailure(path: string): Promise<{ line: number; byte: number; compressed: number; compressedEnd: number; message?: string }> {
+  const fh = await openFile(path, "r");
+  const gz = createGunzip({ chunkSize: LOCATE_PIECE });
+  let byte = 0, line = 1, pos = 0, lastPiece = 0;
+  let failed: Error | null = null;
+  gz.on("data", (d: Buffer) => {
+    byte += d.length;
+    for (let i = 0; i < d.length; i++) if (d[i] === NL) line++;
+  });
+  gz.on("error", (e) => { failed ??= e; });
+  const settle = () => new Promise<void>((res) => setImmediate(res));
+  try {
+    const buf = Buffer.alloc(LOCATE_PIECE);
+    while (!failed) {
+      const { bytesRead } = await fh.read(buf, 0, LOCATE_PIECE, pos);
+      if (bytesRead === 0) break;
+      lastPiece = bytesRead;
+      await new Promise<void>((res) => gz.write(Buffer.from(buf.subarray(0, bytesRead)), () => res()));
+      await settle();
+      if (!failed) pos += bytesRead;
+    }
+    if (!failed) {
+      gz.end();
+      await new Promise<void>((res) => { gz.once("end", res); gz.once("error", () => res()); gz.resume(); });
+      lastPiece = 0;
+    }
+  } finally {
+    await fh.close();
+    gz.destroy();
+  }
+  return { line, byte, compressed: pos, compressedEnd: pos + lastPiece, ...(failed ? { message: (failed as Error).message } : {}) };
 }

@@ -82,7 +82,7 @@ export async function ingestSources(sources: SourceSpec[], tmp: string, o: Inges
         const more = o.maxRecords === undefined || m.read < o.maxRecords;
         if (rec.bad) {
           m.invalid[rec.bad.reason]++;
-          if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, -1, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
+          if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, rec.offset, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
           return more;
         }
         const n = rec.residues.length;

@@ -3,7 +3,7 @@
 // loss tokens, so the gradient is exactly the whole batch's), average across ranks, clip, AdamW, schedule.
 // One tidy scope per micro-batch, one per optimizer update. Evaluation every K steps and at the end;
 // checkpoints every K steps and at the end; result.json last. See docs/TRAINING.md.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
@@ -12,10 +12,10 @@ import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
-import { openData } from "./data-source.js";
+import { openData, type OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
-  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
+  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, LOCK_FILE, type RunPaths, type RunResult,
 } from "./rundir.js";
 import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
 import { progressSink, type ProgressSink } from "./progress.js";
@@ -77,16 +77,40 @@ export async function train(input: TrainConfig | null, opts: TrainOptions): Prom
   const log = opts.log ?? (() => {});
   const paths = runPaths(opts.out);
   if (opts.resume && !existsSync(opts.out)) throw new UserError(`--resume: no run directory at ${opts.out}`, 2);
+  const existed = existsSync(opts.out);
   // one writer per run: held until this function returns (or the process dies: the next writer takes over)
   const lock = lockRun(opts.out, log);
+  const run: FreshRun = { created: false, started: false };
   try {
-    return await trainLocked(input, opts, paths, log);
+    return await trainLocked(input, opts, paths, log, run);
+  } catch (e) {
+    // a new run that failed before its first step holds nothing worth keeping: remove what it wrote, so the
+    // same command (corrected) is not refused with "already holds a run"
+    if (run.created && !run.started) removeUnstartedRun(opts.out);
+    throw e;
   } finally {
     lock.release();
+    if (!opts.resume && !run.started && !existed) {
+      try { rmdirSync(opts.out); } catch { /* not empty (it finished or another writer came in): keep it */ }
+    }
   }
 }
 
-async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths: RunPaths, log: (l: string) => void): Promise<RunResult> {
+/** Whether this call wrote a new run directory, and whether that run got through its first training step
+ * (after that, its directory is the user's to resume). */
+interface FreshRun { created: boolean; started: boolean }
+
+/** Remove the files a new run wrote before failing (everything but the lock, which its holder releases);
+ * createRunDir only writes into a missing or empty directory, so all of it is this run's. */
+function removeUnstartedRun(root: string): void {
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    if (name === LOCK_FILE) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths: RunPaths, log: (l: string) => void, run: FreshRun): Promise<RunResult> {
   let config: TrainConfig;
   if (opts.resume) {
     if (existsSync(paths.result)) {
@@ -110,14 +134,25 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
   const Ntotal = model.numParameters();
   try {
     if (!opts.resume) {
+      const asked = config.tokens;
       config = resolveConfig(config, peakLrFor, N);
+      if (config.tokens !== asked) {
+        log(`budget: ${Math.round(asked).toLocaleString("en-US")} tokens rounded to ${config.tokens / config.model.context} whole rows of ${config.model.context} = ${config.tokens.toLocaleString("en-US")} tokens`);
+      }
+    }
+    // the data is opened (and checked) before the run directory is written: a corpus without training or
+    // validation sequences, or a file that is not FASTA, leaves nothing behind
+    const data = await openData(config, config.microBatchRows);
+    log(`data: ${data.describe}`);
+    if (!opts.resume) {
       try {
         createRunDir(opts.out, config);
+        run.created = true;
       } catch (e) {
         throw new UserError((e as Error).message, 2);
       }
     }
-    return await runLoop(config, model, N, Ntotal, paths, opts, log);
+    return await runLoop(config, model, N, Ntotal, paths, opts, log, data, run);
   } finally {
     model.dispose();
   }
@@ -125,13 +160,12 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
 
 async function runLoop(
   config: TrainConfig, model: ProteinLM, N: number, Ntotal: number, paths: RunPaths, opts: TrainOptions, log: (l: string) => void,
+  data: OpenedData, run: FreshRun,
 ): Promise<RunResult> {
   const device = config.device;
   const T = config.model.context;
   const micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
-  const data = await openData(config, micro);
-  log(`data: ${data.describe}`);
   const worldSize = opts.worldSize ?? 1;
 
   const params = model.parameters();
@@ -191,6 +225,7 @@ async function runLoop(
         microRows: micro, device, clip: config.optimizer.clip, allReduce: worldSize > 1 ? opts.allReduce : undefined,
       });
       step++;
+      run.started = true;
       tokens += rows * T;
       lastTrainLoss = stepLoss;
       if (!Number.isFinite(lastTrainLoss)) throw new UserError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
 import { asUserError, UserError } from "../../core/errors.js";
-import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
+import { configFromFlags, readConfigFile, requireBudget, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
 
 export function trainFlags(args: ParsedArgs): TrainFlags {
@@ -43,7 +43,9 @@ export default defineRun({
       const out = optStr(args, "out");
       if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
       const f = trainFlags(args);
-      const config = configFromFlags(f, f.config ? readConfigFile(f.config) : undefined);
+      const file = f.config ? readConfigFile(f.config) : undefined;
+      const config = configFromFlags(f, file);
+      requireBudget(f, file);
       return await train(config, { out, signal: io.signal, log: io.err, quiet });
     } catch (e) {
       throw asUserError(e);
