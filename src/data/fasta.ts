@@ -249,7 +249,14 @@ export async function scanFasta(
       // find where the good data really ends by decompressing again in small pieces
       if (src.path) {
         const at = await locateGzipFailure(src.path);
-        throw new FastaFormatError(file, at.line, at.byte, `corrupt or truncated gzip stream: decompression stops within compressed bytes ${at.compressed}–${at.compressedEnd} of ${statSync(src.path).size} (${at.message ?? msg})`);
+        const size = statSync(src.path).size;
+        const where = at.compressedEnd > at.compressed ? `within compressed bytes ${at.compressed}–${at.compressedEnd} of ${size}` : `at the end of the file (${size} compressed bytes)`;
+        const m = at.message ?? msg;
+        if (/incorrect (data|length) check/.test(m)) {
+          // every block decompressed, but the checksum at the end disagrees: gzip cannot say where the damage is
+          throw new FastaFormatError(file, at.line, at.byte, `corrupt gzip stream: all ${size} compressed bytes decompress, but the checksum at the end does not match (${m}); the damage is somewhere before it and gzip cannot say where`);
+        }
+        throw new FastaFormatError(file, at.line, at.byte, `corrupt or truncated gzip stream: good text ends here, decompression stops ${where} (${m})`);
       }
       throw new FastaFormatError(file, line, offset, `corrupt or truncated gzip stream after ${compressedBytes()} compressed bytes (${msg})`);
     }
@@ -315,13 +322,18 @@ export async function locateGzipFailure(path: string): Promise<{ line: number; b
       const { bytesRead } = await fh.read(buf, 0, LOCATE_PIECE, pos);
       if (bytesRead === 0) break;
       lastPiece = bytesRead;
-      await new Promise<void>((res) => gz.write(Buffer.from(buf.subarray(0, bytesRead)), () => res()));
+      // resolves when zlib has taken the piece, or has failed on it (a failed write's callback may never run)
+      await new Promise<void>((res) => {
+        const done = () => { gz.off("error", done); res(); };
+        gz.once("error", done);
+        gz.write(Buffer.from(buf.subarray(0, bytesRead)), () => done());
+      });
       await settle();
       if (!failed) pos += bytesRead;
     }
     if (!failed) {
       gz.end();
-      await new Promise<void>((res) => { gz.once("end", res); gz.once("error", () => res()); gz.resume(); });
+      await new Promise<void>((res) => { gz.once("end", res); gz.once("close", res); gz.once("error", () => res()); });
       lastPiece = 0;
     }
   } finally {
