@@ -281,8 +281,10 @@ export interface SequenceRecord {
 export async function readFastaRecords(path: string): Promise<SequenceRecord[]> {
   const out: SequenceRecord[] = [];
   let bad = "";
+  let headers = 0;
   try {
     await scanFasta({ name: path, path }, (r) => {
+      headers++;
       if (r.bad?.reason === "empty") return;
       if (r.bad) {
         bad = `${path}: line ${r.line}: record '${r.id}' has ${r.bad.reason === "invalid-char" ? "an invalid character" : "an internal stop"} (${r.bad.detail})`;
@@ -295,6 +297,8 @@ export async function readFastaRecords(path: string): Promise<SequenceRecord[]> 
     throw e;
   }
   if (bad) throw new UserError(bad);
+  // a file of headers only (or of empty records) has nothing to score or embed: an error, not an empty result
+  if (out.length === 0) throw new UserError(`${path}: no sequences (${headers} record${headers === 1 ? "" : "s"}, all without residues)`);
   return out;
 }
 
