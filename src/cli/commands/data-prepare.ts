@@ -38,6 +38,11 @@ export default defineRun({
     }
     for (const s of strList(args, "source")) sources.push(parseSourceArg(s));
     if (sources.length === 0) throw new UserError("give --preset swissprot or at least one --source NAME=PATH", 2);
+    for (const k of ["valid", "test"]) {
+      const f = optNum(args, k);
+      if (f !== undefined && !(f >= 0 && f < 1)) throw new UserError(`--${k} must be a fraction in [0, 1), got ${f}`, 2);
+    }
+    if ((optNum(args, "valid") ?? 0.01) + (optNum(args, "test") ?? 0.01) >= 1) throw new UserError("--valid + --test must be below 1 (the rest is training data)", 2);
     const onBad = optStr(args, "on-bad") ?? "skip";
     if (onBad !== "skip" && onBad !== "fail") throw new UserError("--on-bad must be skip or fail", 2);
     const cluster = optStr(args, "cluster") ?? "auto";

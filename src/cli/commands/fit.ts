@@ -22,12 +22,12 @@ export type FitResult =
   | { method: "envelope"; lm?: Objective; runs: number; skipped: number; fit: EnvelopeFit; preset?: string }
   | { method: "transfer"; lm: "mlm"; runs: number; skipped: number; law: ParametricLaw; lawSource: string; points: TransferPoint[]; fit?: TransferLaw; warnings: string[] };
 
-function pickObjective(rows: RunRow[], wanted: string | undefined): { lm: Objective; rows: RunRow[] } {
+function pickObjective(rows: RunRow[], wanted: string | undefined, path: string): { lm: Objective; rows: RunRow[] } {
   if (wanted !== undefined && wanted !== "clm" && wanted !== "mlm") throw new UserError(`--objective must be clm or mlm, got '${wanted}'`, 2);
   const present = [...new Set(rows.map((r) => r.objective))];
   if (wanted === undefined) {
     if (present.length > 1) throw new UserError("the table holds both clm and mlm runs: choose one with --objective", 2);
-    if (present.length === 0) throw new UserError("the runs table has no rows", 1);
+    if (present.length === 0) throw new UserError(`${path}: the runs table has no rows (a CSV or JSONL with columns objective,N,D,C,loss)`, 1);
     return { lm: present[0]!, rows };
   }
   const sel = rows.filter((r) => r.objective === wanted);
@@ -128,7 +128,7 @@ export default defineRun<FitResult>({
       return { method, lm: "mlm", runs: table.rows.length, skipped: table.skipped.length, law: { E: law.E, A: law.A, B: law.B, alpha: law.alpha, beta: law.beta }, lawSource, points, ...(fit ? { fit } : {}), warnings };
     }
 
-    const { lm, rows } = pickObjective(table.rows, wanted);
+    const { lm, rows } = pickObjective(table.rows, wanted, path);
     if (method === "isoflop") {
       const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level, strict: flag(args, "strict") }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };

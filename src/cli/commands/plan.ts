@@ -83,7 +83,9 @@ export default defineRun<PlanResult>({
     const context = optInt(args, "context", 2) ?? 1024;
     const gpus = optInt(args, "gpus", 1) ?? 1;
     const corpus = optStr(args, "corpus");
-    const uniqueTokens = optNum(args, "unique-tokens") ?? (corpus ? corpusTokens(corpus) : undefined);
+    const uniqueArg = optNum(args, "unique-tokens");
+    if (uniqueArg !== undefined && !(uniqueArg > 0)) throw new UserError(`--unique-tokens must be positive, got ${uniqueArg}`, 2);
+    const uniqueTokens = uniqueArg ?? (corpus ? corpusTokens(corpus) : undefined);
     let plan: Plan;
     try {
       plan = planModel({

@@ -1,5 +1,6 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
 import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, requireBudget, type TrainFlags } from "../../train/cli-config.js";
@@ -38,6 +39,9 @@ export default defineRun({
     try {
       if (resume !== undefined) {
         if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
+        if (!statSync(resume).isDirectory() || !existsSync(join(resume, "config.json"))) {
+          throw new UserError(`--resume: ${resume} is not a run directory (no config.json); start a run with --out`, 2);
+        }
         return await train(null, { out: resume, resume: true, signal: io.signal, log: io.err, quiet });
       }
       const out = optStr(args, "out");
