@@ -22,7 +22,11 @@ const out = (name: string) => join(dir, "out", name);
 interface Result { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 function plmscale(args: string[], opts: { detached?: boolean; onStart?: (pid: number) => void } = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, OMP_NUM_THREADS: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: opts.detached });
+    // a bad input that is accepted by mistake can start real work (train without a budget trained 2M tokens):
+    // killed after 90 s, it fails its row instead of hanging the suite
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, OMP_NUM_THREADS: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: opts.detached, timeout: 90_000, killSignal: "SIGKILL",
+    });
     let stdout = "", stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
