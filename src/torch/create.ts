@@ -67,7 +67,7 @@ function checkValues(values: ArrayLike<number>, want: DType, shape: number[]): v
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (range) {
-      if (!Number.isInteger(v)) throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, not an integer; dtype ${want} holds integers`);
+      if (!Number.isInteger(v)) throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, a non-integer; dtype ${want} holds integers`);
       if (v < range[0] || v > range[1]) throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, outside dtype ${want} (${range[0]} to ${range[1]})`);
     } else if (max !== undefined && Number.isFinite(v) && Math.abs(v) > max) {
       throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, beyond dtype ${want}'s largest finite value (${max}); it would become ${v > 0 ? "" : "-"}Infinity`);

@@ -28,8 +28,8 @@ test("integers outside the dtype, or not integers, are refused (uint8 300 is not
   assert.throws(() => torch.tensor([128], { dtype: "int8" }), /outside dtype int8 \(-128 to 127\)/);
   assert.throws(() => torch.tensor([40000], { dtype: "int16" }), /outside dtype int16/);
   assert.throws(() => torch.tensor([2 ** 60], { dtype: "int64" }), /outside dtype int64/);
-  assert.throws(() => torch.tensor([1.5], { dtype: "int32" }), /is 1\.5, not an integer; dtype int32 holds integers/);
-  assert.throws(() => torch.tensor([NaN], { dtype: "int64" }), /is NaN, not an integer/);
+  assert.throws(() => torch.tensor([1.5], { dtype: "int32" }), /is 1\.5, a non-integer; dtype int32 holds integers/);
+  assert.throws(() => torch.tensor([NaN], { dtype: "int64" }), /is NaN, a non-integer/);
   // typed-array input converted to a narrower dtype is checked the same way
   assert.throws(() => torch.tensor(new Float32Array([300]), { dtype: "uint8" }), /outside dtype uint8/);
   // the edges themselves are exact
