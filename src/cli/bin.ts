@@ -30,6 +30,6 @@ if (env) {
     process.exit(1);
   });
 } else {
-  const { main } = await import("./main.js");
-  process.exit(await main(argv));
+  const { runProcess } = await import("./main.js");
+  await runProcess(argv);
 }

@@ -166,3 +166,14 @@ export function optNum(args: ParsedArgs, name: string): number | undefined {
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
+
+/** A whole number in [min, max] (e.g. --context, --gpus): anything else is a usage error naming the flag and the range. */
+export function optInt(args: ParsedArgs, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = optNum(args, name);
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UserError(`--${name} must be a whole number ${range}, got '${optStr(args, name)}'`, 2);
+  }
+  return v;
+}

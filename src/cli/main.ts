@@ -2,7 +2,7 @@
 // With bin.ts (the launcher), the only place that calls process.exit. Dispatches `plmscale <command...> [options]` to the registry.
 import { commands, findCommand } from "./registry.js";
 import { parseCommandArgs, type Command, type CommandIO } from "./command.js";
-import { UserError } from "../core/errors.js";
+import { asUserError, UserError } from "../core/errors.js";
 import { commandHelp } from "./help.js";
 import { watchParent } from "../core/parent-watch.js";
 
@@ -17,6 +17,26 @@ function topHelp(): string {
     "Commands:",
     ...lines,
   ].join("\n");
+}
+
+/**
+ * The one place that reports a bug: anything that is not a UserError (or a system error said in words by
+ * asUserError) keeps its stack, so that it can be reported. test/cli/bad-input.test.ts checks that no
+ * expected failure of any command reaches it.
+ */
+export function reportUnexpected(name: string, e: unknown): number {
+  console.error(`plmscale ${name}: unexpected error: ${(e as Error)?.stack ?? e}`);
+  return 1;
+}
+
+/** An error thrown outside a command's own promise (an event handler, a stray rejection) ends the process the same way. */
+function onStrayError(e: unknown): void {
+  const u = asUserError(e);
+  if (u instanceof UserError) {
+    console.error(`plmscale: ${u.message}`);
+    process.exit(u.exitCode);
+  }
+  process.exit(reportUnexpected(process.argv.slice(2).filter((a) => !a.startsWith("-")).slice(0, 2).join(" ") || "plmscale", e));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -70,14 +90,14 @@ export async function main(argv: string[]): Promise<number> {
     // a result may carry its own exit status (e.g. `sweep run` with unfinished points) after being printed
     const exit = (result as { exitCode?: unknown } | undefined)?.exitCode;
     return typeof exit === "number" ? exit : 0;
-  } catch (e) {
+  } catch (caught) {
+    // a system error a user can fix (disk full, missing directory) is reported in words, without a stack
+    const e = asUserError(caught);
     if (e instanceof UserError) {
       console.error(`plmscale ${cmd.name}: ${e.message}`);
       return e.exitCode;
     }
-    // the one place that reports a bug: anything that is not a UserError keeps its stack
-    console.error(`plmscale ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? e}`);
-    return 1;
+    return reportUnexpected(cmd.name, e);
   } finally {
     unwatch();
     process.off("SIGINT", onSigint);
@@ -88,5 +108,12 @@ const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process
 import { realpathSync } from "node:fs";
 const entryReal = process.argv[1] ? realpathSync(process.argv[1]) : "";
 if (isEntry || entryReal === new URL(import.meta.url).pathname) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void runProcess(process.argv.slice(2));
+}
+
+/** Run a command as the whole process (main.js as the entry, or bin.js in-process): exit with its status. */
+export async function runProcess(argv: string[]): Promise<never> {
+  process.on("uncaughtException", onStrayError);
+  process.on("unhandledRejection", onStrayError);
+  process.exit(await main(argv));
 }

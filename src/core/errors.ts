@@ -6,3 +6,45 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+// Plain words for the operating-system errors a user can meet and fix (a full disk, a missing directory, a
+// path that is a directory); Node's own message ("ENOSPC: no space left on device, write") names no file.
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: "the disk is full (no space left on device)",
+  EDQUOT: "the disk quota is exceeded",
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "a component of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  EEXIST: "already exists",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "the file name is too long",
+  EIO: "input/output error (a failing disk or network file system)",
+};
+
+/** The errno code of a Node system error, or undefined for anything else. */
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/**
+ * A system error (ENOSPC, EISDIR, …) as a UserError whose message says what happened in words, the path
+ * involved and what was being done (`doing`, e.g. "writing the corpus to out/"); anything else is returned
+ * unchanged (a UserError stays as it is, a bug keeps its stack).
+ */
+export function asUserError(e: unknown, doing?: string): unknown {
+  if (e instanceof UserError) return e;
+  // a failed collective or a dead peer (torch/distributed.ts) is the user's situation, not a bug
+  if (e instanceof Error && e.name === "DistributedError") return new UserError(e.message, 1);
+  const code = errnoCode(e);
+  if (code === undefined) return e;
+  const err = e as NodeJS.ErrnoException;
+  const words = SYSTEM_ERRORS[code] ?? err.message;
+  const path = err.path ? `${err.path}: ` : "";
+  const destPath = (err as { dest?: string }).dest;
+  const dest = destPath ? ` (→ ${destPath})` : "";
+  return new UserError(`${doing ? `${doing}: ` : ""}${path}${words}${dest} [${code}]`, 1);
+}

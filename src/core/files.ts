@@ -34,15 +34,27 @@ export function fsyncFile(path: string): void {
   }
 }
 
+/**
+ * Write all of `data` to `fd` (at `position`, or the current offset). writeSync may write fewer bytes than
+ * asked, e.g. on a nearly full disk, without an error: the next write then raises ENOSPC. Ignoring the count
+ * lost data silently (a corpus build failed later with "staging file shorter than its records").
+ */
+export function writeAll(fd: number, data: Uint8Array, position?: number): void {
+  let off = 0;
+  while (off < data.length) {
+    const n = writeSync(fd, data, off, data.length - off, position === undefined ? null : position + off);
+    if (n <= 0) throw Object.assign(new Error("no space left on device, write"), { code: "ENOSPC" });
+    off += n;
+  }
+}
+
 /** Replace `path` atomically and durably with `data`. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, "w");
     try {
-      const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

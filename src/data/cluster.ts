@@ -4,6 +4,7 @@
 // Without mmseqs the fallback makes every distinct sequence its own cluster: that guarantees only that no
 // exact duplicate crosses splits (homologues may), and the manifest says so.
 import { spawn, spawnSync } from "node:child_process";
+import { statfsSync } from "node:fs";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { mix32 } from "../core/hash.js";
@@ -37,7 +38,7 @@ export function runLinclust(fasta: string, prefix: string, tmp: string, p: Clust
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve(`${prefix}_cluster.tsv`);
-      else reject(new Error(`mmseqs ${args.join(" ")} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      else reject(new Error(`mmseqs ${args.join(" ")} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}${diskNote(tmp, err)}`));
     });
   });
 }
@@ -102,4 +103,21 @@ export function clusterSizeStats(sizes: ArrayLike<number>): ClusterSizeStats {
     histogram[buckets.find(([, hi]) => s <= hi)![0]]!++;
   }
   return { clusters, singletons, largest, mean: clusters ? total / clusters : 0, histogram };
+}
+
+/** Below this many free bytes on mmseqs's temp file system a failure is reported as a full disk. */
+const LOW_SPACE_BYTES = 64 * 2 ** 20;
+
+/** mmseqs says "Error writing file" or "Cannot close data file" when its disk fills up: say so in words. */
+export function diskNote(dir: string, stderr: string): string {
+  let free: number | null = null;
+  try {
+    const st = statfsSync(dir);
+    free = st.bavail * st.bsize;
+  } catch {
+    // the directory may be gone (mmseqs removes its temp tree); the stderr text alone decides then
+  }
+  const full = (free !== null && free < LOW_SPACE_BYTES) || /no space left|disk full|quota/i.test(stderr);
+  if (!full) return "";
+  return ` — the disk is full: the file system holding ${dir} has ${free === null ? "no" : `${(free / 2 ** 20).toFixed(1)} MiB`} space left; free space or put --out on a larger disk`;
 }

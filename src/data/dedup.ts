@@ -8,7 +8,8 @@
 //    marks every occurrence after the first in a bitmap (1 bit per record).
 // Memory bound: memoryMB for the table; disk path adds runEntries × 24 bytes + records/8 bytes + 64 KB per run.
 import { hash } from "node:crypto";
-import { closeSync, openSync, readSync, rmSync, writeSync, mkdirSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, mkdirSync } from "node:fs";
+import { writeAll } from "../core/files.js";
 import { join } from "node:path";
 
 export function contentHash(residues: Uint8Array): Buffer {
@@ -146,7 +147,7 @@ export class Deduper {
     const file = join(this.opts.tmpDir, `dedup-run-${this.runFiles.length}.bin`);
     const fd = openSync(file, "w");
     try {
-      writeSync(fd, new Uint8Array(out.buffer, 0, out.byteLength));
+      writeAll(fd, new Uint8Array(out.buffer, 0, out.byteLength));
     } finally {
       closeSync(fd);
     }

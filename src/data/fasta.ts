@@ -2,7 +2,8 @@
 // protein alphabet while scanning bytes. Bad *records* are reported to the caller with a reason; a malformed
 // *file* (binary data, sequence before any header, empty, truncated gzip) throws FastaFormatError naming the
 // file and the line / byte offset.
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
+import { open as openFile } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { createHash } from "node:crypto";
@@ -21,6 +22,8 @@ export interface FastaRecord {
   residues: Uint8Array;
   /** 1-based line number of the header */
   line: number;
+  /** 0-based byte offset of the header's '>' in the (uncompressed) text */
+  offset: number;
   /** null for a valid record */
   bad: null | { reason: BadReason; detail: string };
 }
@@ -106,6 +109,7 @@ export async function scanFasta(
   let haveRecord = false;
   let line = 1;
   let headerLine = 0;
+  let headerOffset = 0;
   let offset = 0; // uncompressed byte offset of the chunk start
   let records = 0;
   let sawStar = false;
@@ -127,6 +131,7 @@ export async function scanFasta(
     },
     residues: seq.subarray(0, 0),
     line: 0,
+    offset: 0,
     bad: null as FastaRecord["bad"],
   };
   const finish = () => {
@@ -138,6 +143,7 @@ export async function scanFasta(
     records++;
     rec.residues = seq.subarray(0, len);
     rec.line = headerLine;
+    rec.offset = headerOffset;
     rec.bad = b;
     const more = onRecord(rec);
     len = 0;
@@ -210,6 +216,7 @@ export async function scanFasta(
           nonWsSeen = true;
           inHeader = true;
           headerLine = line;
+          headerOffset = offset + i;
           hStart = i + 1;
         } else if (c === CR || c === SP || c === TAB) {
           // whitespace inside sequence lines is ignored
@@ -238,6 +245,19 @@ export async function scanFasta(
     }
     const msg = (e as Error).message;
     if ((e as NodeJS.ErrnoException).code?.startsWith("Z_") || /unexpected end of file|incorrect header|invalid/.test(msg)) {
+      // zlib fails a whole input chunk at once (for a small file: before any text came out, "line 1 (byte 0)"):
+      // find where the good data really ends by decompressing again in small pieces
+      if (src.path) {
+        const at = await locateGzipFailure(src.path);
+        const size = statSync(src.path).size;
+        const where = at.compressedEnd > at.compressed ? `within compressed bytes ${at.compressed}–${at.compressedEnd} of ${size}` : `at the end of the file (${size} compressed bytes)`;
+        const m = at.message ?? msg;
+        if (/incorrect (data|length) check/.test(m)) {
+          // every block decompressed, but the checksum at the end disagrees: gzip cannot say where the damage is
+          throw new FastaFormatError(file, at.line, at.byte, `corrupt gzip stream: all ${size} compressed bytes decompress, but the checksum at the end does not match (${m}); the damage is somewhere before it and gzip cannot say where`);
+        }
+        throw new FastaFormatError(file, at.line, at.byte, `corrupt or truncated gzip stream: good text ends here, decompression stops ${where} (${m})`);
+      }
       throw new FastaFormatError(file, line, offset, `corrupt or truncated gzip stream after ${compressedBytes()} compressed bytes (${msg})`);
     }
     throw e;
@@ -261,8 +281,10 @@ export interface SequenceRecord {
 export async function readFastaRecords(path: string): Promise<SequenceRecord[]> {
   const out: SequenceRecord[] = [];
   let bad = "";
+  let headers = 0;
   try {
     await scanFasta({ name: path, path }, (r) => {
+      headers++;
       if (r.bad?.reason === "empty") return;
       if (r.bad) {
         bad = `${path}: line ${r.line}: record '${r.id}' has ${r.bad.reason === "invalid-char" ? "an invalid character" : "an internal stop"} (${r.bad.detail})`;
@@ -275,5 +297,52 @@ export async function readFastaRecords(path: string): Promise<SequenceRecord[]> 
     throw e;
   }
   if (bad) throw new UserError(bad);
+  // a file of headers only (or of empty records) has nothing to score or embed: an error, not an empty result
+  if (out.length === 0) throw new UserError(`${path}: no sequences (${headers} record${headers === 1 ? "" : "s"}, all without residues)`);
   return out;
+}
+
+/** Piece size for locating a gzip failure: the reported position is exact to within this many compressed bytes. */
+const LOCATE_PIECE = 1024;
+
+/**
+ * Where a corrupt or truncated gzip file stops yielding good text: decompress it again, LOCATE_PIECE compressed
+ * bytes at a time, counting the uncompressed bytes and lines that come out before zlib fails.
+ */
+export async function locateGzipFailure(path: string): Promise<{ line: number; byte: number; compressed: number; compressedEnd: number; message?: string }> {
+  const fh = await openFile(path, "r");
+  const gz = createGunzip({ chunkSize: LOCATE_PIECE });
+  let byte = 0, line = 1, pos = 0, lastPiece = 0;
+  let failed: Error | null = null;
+  gz.on("data", (d: Buffer) => {
+    byte += d.length;
+    for (let i = 0; i < d.length; i++) if (d[i] === NL) line++;
+  });
+  gz.on("error", (e) => { failed ??= e; });
+  const settle = () => new Promise<void>((res) => setImmediate(res));
+  try {
+    const buf = Buffer.alloc(LOCATE_PIECE);
+    while (!failed) {
+      const { bytesRead } = await fh.read(buf, 0, LOCATE_PIECE, pos);
+      if (bytesRead === 0) break;
+      lastPiece = bytesRead;
+      // resolves when zlib has taken the piece, or has failed on it (a failed write's callback may never run)
+      await new Promise<void>((res) => {
+        const done = () => { gz.off("error", done); res(); };
+        gz.once("error", done);
+        gz.write(Buffer.from(buf.subarray(0, bytesRead)), () => done());
+      });
+      await settle();
+      if (!failed) pos += bytesRead;
+    }
+    if (!failed) {
+      gz.end();
+      await new Promise<void>((res) => { gz.once("end", res); gz.once("close", res); gz.once("error", () => res()); });
+      lastPiece = 0;
+    }
+  } finally {
+    await fh.close();
+    gz.destroy();
+  }
+  return { line, byte, compressed: pos, compressedEnd: pos + lastPiece, ...(failed ? { message: (failed as Error).message } : {}) };
 }

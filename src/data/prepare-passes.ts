@@ -82,7 +82,7 @@ export async function ingestSources(sources: SourceSpec[], tmp: string, o: Inges
         const more = o.maxRecords === undefined || m.read < o.maxRecords;
         if (rec.bad) {
           m.invalid[rec.bad.reason]++;
-          if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, -1, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
+          if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, rec.offset, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
           return more;
         }
         const n = rec.residues.length;
@@ -165,7 +165,9 @@ export async function clusterRecords(
     progress({ phase: "cluster", done: 0, total: dups.distinct, unit: "sequences", message: `mmseqs easy-linclust (${o.mmVersion})` });
     const tc = Date.now();
     const beat = setInterval(() => progress({ phase: "cluster", done: 0, total: dups.distinct, unit: "sequences", message: `mmseqs easy-linclust running for ${Math.round((Date.now() - tc) / 1000)} s` }), 10_000);
-    const tsv = await runLinclust(fasta, join(o.tmp, "clu"), join(o.tmp, "mmseqs-tmp"), o.params, o.signal).finally(() => clearInterval(beat));
+    const tsv = await runLinclust(fasta, join(o.tmp, "clu"), join(o.tmp, "mmseqs-tmp"), o.params, o.signal)
+      .catch((e: Error) => { throw o.signal?.aborted || (e as NodeJS.ErrnoException).code === "ABORT_ERR" ? e : new PrepareError(e.message); })
+      .finally(() => clearInterval(beat));
     const parsed = await parseClusterTsv(tsv, records);
     cluster.set(parsed.cluster);
     reps = parsed.reps;

@@ -139,6 +139,7 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   try {
     const ing = await ingestSources(opts.sources, tmp, { ...o, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, signal: opts.signal }, progress);
     if (opts.signal?.aborted) throw new PrepareError("interrupted");
+    checkUsable(ing.per);
     const dups = resolveDuplicates(ing, progress);
     const params = { identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length) };
     const clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, signal: opts.signal }, progress);
@@ -152,8 +153,29 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     progress({ phase: "done", done: 1, total: 1, unit: "records" });
     return manifest;
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    // a failed build (a full disk above all) frees its space; an interrupted or killed one leaves OUT.partial
+    // (openCorpus points at it), which the next run removes first
+    if (opts.signal?.aborted) rmSync(tmp, { recursive: true, force: true });
+    else rmSync(partial, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** A corpus needs sequences, and so does every weighted source (the sampler draws from each by its weight). */
+export function checkUsable(per: SourceManifest[]): void {
+  // a source whose records all duplicate another source's is fine (the manifest counts them); one whose own
+  // records are all empty, invalid or filtered out is not
+  const usable = (m: SourceManifest) => m.read - sum(m.filtered) - sum(m.invalid);
+  const why = (m: SourceManifest) => {
+    const parts = [...Object.entries(m.invalid), ...Object.entries(m.filtered)].filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+    return `${m.read} record${m.read === 1 ? "" : "s"} read${parts.length ? `: ${parts.join(", ")}` : ""}`;
+  };
+  if (per.every((m) => usable(m) === 0)) {
+    throw new PrepareError(`no usable sequences: ${per.map((m) => `source '${m.name}' (${m.inputs.map((i) => i.name).join(", ")}): ${why(m)}`).join("; ")}; nothing was written`);
+  }
+  const empty = per.filter((m) => usable(m) === 0);
+  if (empty.length) {
+    throw new PrepareError(`source${empty.length > 1 ? "s" : ""} ${empty.map((m) => `'${m.name}' (${why(m)})`).join(", ")} ha${empty.length > 1 ? "ve" : "s"} no usable sequences; remove ${empty.length > 1 ? "them" : "it"} or fix the input`);
   }
 }
 

@@ -4,7 +4,8 @@
 //                 by the sampler, so a crop never has to remove them).
 //  index  (.idx): 64-byte header [magic "PLMINDEX", u32 version, u32 fields (4), u64 entries, zero padding]
 //                 then entries of 4 × u32: shard number, offset in shard, length (residues), cluster id.
-import { closeSync, fstatSync, openSync, readSync, writeSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync } from "node:fs";
+import { writeAll } from "../core/files.js";
 import { createHash, type Hash } from "node:crypto";
 import { VOCAB_ID } from "./tokenizer.js";
 import { UserError } from "../core/errors.js";
@@ -45,7 +46,7 @@ export class AtomicWriter {
   write(data: Uint8Array): void {
     if (this.n + data.length > this.buf.length) this.flush();
     if (data.length > this.buf.length) {
-      writeSync(this.fd, data);
+      writeAll(this.fd, data);
       this.sha.update(data);
     } else {
       this.buf.set(data, this.n);
@@ -56,14 +57,14 @@ export class AtomicWriter {
   private flush(): void {
     if (this.n === 0) return;
     const chunk = this.buf.subarray(0, this.n);
-    writeSync(this.fd, chunk);
+    writeAll(this.fd, chunk);
     this.sha.update(chunk);
     this.n = 0;
   }
   /** Rewrite the header at offset 0, fsync-free close, rename into place; returns sha256 of the body. */
   close(headerBuf?: Buffer): { bytes: number; sha256: string } {
     this.flush();
-    if (headerBuf) writeSync(this.fd, headerBuf, 0, headerBuf.length, 0);
+    if (headerBuf) writeAll(this.fd, headerBuf, 0);
     closeSync(this.fd);
     renameSync(this.path + ".part", this.path);
     // the hash covers the body after the header (the placeholder header bytes hash as zeros)

@@ -52,16 +52,17 @@ export function planModel(input: PlanInput): Plan {
     throw new Error(`preset ${preset.name} is for ${preset.objective.toUpperCase()}, not ${input.objective.toUpperCase()}`);
   }
   const context = input.context ?? 1024;
+  if (!Number.isInteger(context) || context < 2) throw new RangeError(`context must be a whole number of tokens ≥ 2, got ${context}`);
+  if (input.gpus !== undefined && !(Number.isInteger(input.gpus) && input.gpus >= 1)) throw new RangeError(`gpus must be a whole number ≥ 1, got ${input.gpus}`);
   const opt = optimalAllocation(preset.law, C);
+  const warnings: string[] = [];
+  checkRange(preset, C, opt.N, warnings);
   const shape = shapeFor(opt.N);
   const Ns = nonEmbeddingParams(shape);
   const fpt = flopsPerToken(shape, context);
   const batchTokens = batchTokensFor(Ns, opt.D, context);
-  const warnings: string[] = [];
   const relError = Ns / opt.N - 1;
   if (Math.abs(relError) > 0.05) warnings.push(`the nearest shape has N=${Ns.toExponential(3)}, ${(relError * 100).toFixed(1)}% from N_opt`);
-  if (opt.N < 1e5) warnings.push("N_opt is below 100k parameters: the laws were fitted from 3.5M parameters up; this is an extrapolation");
-  if (opt.N > 2e10) warnings.push("N_opt is above the largest model the laws were fitted on (10.7B); this is an extrapolation");
   const plan: Plan = {
     objective: input.objective,
     C,
@@ -93,4 +94,27 @@ export function planModel(input: PlanInput): Plan {
     warnings.push(...plan.data.warnings);
   }
   return plan;
+}
+
+/** How far beyond the fitted model sizes a plan may reach (a factor in N) before it is refused, not warned. */
+export const EXTRAPOLATION_LIMIT = 100;
+/** Without a recorded fitted range: no model shape exists below ~1e4 parameters; above 1e13 nothing is plausible. */
+const ABSOLUTE_N: [number, number] = [1e4, 1e13];
+
+/** Warn when N_opt lies outside the sizes the law was fitted on; refuse beyond EXTRAPOLATION_LIMIT×, stating the range. */
+function checkRange(preset: Preset, C: number, N: number, warnings: string[]): void {
+  const fmt = (x: number) => x.toPrecision(2);
+  // compute at which the law puts N_opt at n: N = kN·C^a  ⇒  C = (n/kN)^(1/a)
+  const cFor = (n: number) => (n / preset.law.kN) ** (1 / preset.law.a);
+  const fitted = preset.fittedN;
+  const [lo, hi] = fitted ? [fitted[0] / EXTRAPOLATION_LIMIT, fitted[1] * EXTRAPOLATION_LIMIT] : ABSOLUTE_N;
+  if (!(N >= lo && N <= hi)) {
+    const [cLo, cHi] = [cFor(lo), cFor(hi)].sort((x, y) => x - y) as [number, number];
+    const basis = fitted
+      ? `the law ${preset.name} was fitted on models of ${fmt(fitted[0])}–${fmt(fitted[1])} parameters; plans reach ${EXTRAPOLATION_LIMIT}× beyond that at most`
+      : `the law ${preset.name} records no fitted range; plans need ${fmt(lo)}–${fmt(hi)} parameters`;
+    throw new RangeError(`C = ${fmt(C)} FLOPs gives N_opt = ${fmt(N)} parameters, too far outside the law's range to extrapolate: ${basis} (N ${fmt(lo)}–${fmt(hi)}, i.e. C ≈ ${fmt(cLo)}–${fmt(cHi)} FLOPs)`);
+  }
+  if (fitted && N < fitted[0]) warnings.push(`N_opt is below the smallest model the law was fitted on (${fmt(fitted[0])}); this is an extrapolation`);
+  if (fitted && N > fitted[1]) warnings.push(`N_opt is above the largest model the law was fitted on (${fmt(fitted[1])}); this is an extrapolation`);
 }

@@ -18,7 +18,12 @@ export interface Preset {
   objective: Objective;
   law: AllocationLaw;
   source: string;
+  /** smallest and largest non-embedding N the law was fitted on (plans far outside are refused) */
+  fittedN?: [number, number];
 }
+
+/** Cheng et al. 2024 fitted their laws on models from 3.5M to 10.7B parameters. */
+export const PAPER_FITTED_N: [number, number] = [3.5e6, 10.7e9];
 
 const PAPER = "Cheng et al. 2024, Training Compute-Optimal Protein Language Models (NeurIPS 2024)";
 const RELEASED =
@@ -33,8 +38,8 @@ const RELEASED_MLM: AllocationLaw = { kN: 1.36464e-7, a: 0.7598, kD: 6.14904e5, 
 export const PAPER_ANCHOR_FLOPS = 1e21;
 
 export const PRESETS: Record<string, Preset> = {
-  "released-clm": { name: "released-clm", objective: "clm", law: RELEASED_CLM, source: RELEASED },
-  "released-mlm": { name: "released-mlm", objective: "mlm", law: RELEASED_MLM, source: RELEASED },
+  "released-clm": { name: "released-clm", objective: "clm", law: RELEASED_CLM, source: RELEASED, fittedN: PAPER_FITTED_N },
+  "released-mlm": { name: "released-mlm", objective: "mlm", law: RELEASED_MLM, source: RELEASED, fittedN: PAPER_FITTED_N },
   // The paper's exponents (CLM N ∝ C^0.578, D ∝ C^0.422). The paper states no prefactors in FLOPs, so the
   // prefactors here are anchored to the released fit at C = 1e21 FLOPs (documented approximation): the
   // exponents are the paper's, the absolute scale is the released fit's at that point.
@@ -52,6 +57,7 @@ function anchored(name: string, objective: Objective, a: number, b: number, ref:
     objective,
     law: { kN: nAt / c ** a, a, kD: dAt / c ** b, b, kL: r.kL, gamma: r.gamma, cRef: r.cRef },
     source: `${PAPER}: exponents a=${a}, b=${b}; prefactors anchored to ${ref} at C=1e21 FLOPs (the paper gives none)`,
+    fittedN: PAPER_FITTED_N,
   };
 }
 
@@ -99,7 +105,11 @@ export function presetFromJson(value: unknown, where = "preset"): Preset {
   }
   const name = typeof v.name === "string" && v.name ? v.name : "user";
   const source = typeof v.source === "string" ? v.source : "user fit";
-  return { name, objective, law: out, source };
+  const f = v.fittedN;
+  if (f !== undefined && !(Array.isArray(f) && f.length === 2 && f.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x)) && f[0] <= f[1])) {
+    throw new Error(`${where}: fittedN must be [smallest N, largest N] (positive numbers)`);
+  }
+  return { name, objective, law: out, source, ...(f ? { fittedN: f as [number, number] } : {}) };
 }
 
 /** Look up a built-in preset by name; the error lists the known names. */

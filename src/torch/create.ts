@@ -23,14 +23,56 @@ function inferShape(data: Nested): number[] {
   return shape;
 }
 
+/** "[1][0]" for flat index 2 of shape [2, 2]: where a bad value sits, as the caller wrote it. */
+function position(flatIndex: number, shape: number[]): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(flatIndex % shape[d]!);
+    flatIndex = Math.floor(flatIndex / shape[d]!);
+  }
+  return idx.length ? idx.map((i) => `[${i}]`).join("") : "(the scalar)";
+}
+
 function flattenInto(data: Nested, out: number[], shape: number[], depth: number): void {
   if (!Array.isArray(data)) {
     if (depth !== shape.length) throw new TypeError("ragged nested array: every row must have the same length");
+    // JS would turn "a" into NaN and null into 0 without a word: only numbers and booleans are tensor values
+    if (typeof data !== "number" && typeof data !== "boolean") {
+      const shown = typeof data === "string" ? JSON.stringify(data) : String(data);
+      throw new TypeError(`tensor(): the value at ${position(out.length, shape)} is ${shown} (${data === null ? "null" : typeof data}); expected a number or a boolean`);
+    }
     out.push(typeof data === "boolean" ? (data ? 1 : 0) : data);
     return;
   }
   if (data.length !== shape[depth]) throw new TypeError("ragged nested array: every row must have the same length");
   for (const v of data) flattenInto(v, out, shape, depth + 1);
+}
+
+/** Integer dtypes' ranges; int64 is limited to the integers a JS number holds exactly. */
+const INT_RANGE: Partial<Record<DType, [number, number]>> = {
+  uint8: [0, 255], int8: [-128, 127], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+/** Largest finite value of the narrow float dtypes: a finite value beyond it would become ±Infinity. */
+const FLOAT_MAX: Partial<Record<DType, number>> = { float32: 3.4028234663852886e38, bfloat16: 3.3895313892515355e38, float16: 65504 };
+
+/**
+ * Check every value against the dtype it is stored as (`want` is the dtype asked for, e.g. float16 stored via
+ * float32): integers in range for integer dtypes (uint8 300 would wrap to 44, int32 2^40 to 0), finite values
+ * that stay finite for floats. Booleans accept any number (non-zero is true), as torch.tensor does.
+ */
+function checkValues(values: ArrayLike<number>, want: DType, shape: number[]): void {
+  const range = INT_RANGE[want];
+  const max = FLOAT_MAX[want];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (range) {
+      if (!Number.isInteger(v)) throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, a non-integer; dtype ${want} holds integers`);
+      if (v < range[0] || v > range[1]) throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, outside dtype ${want} (${range[0]} to ${range[1]})`);
+    } else if (max !== undefined && Number.isFinite(v) && Math.abs(v) > max) {
+      throw new RangeError(`tensor(): the value at ${position(i, shape)} is ${v}, beyond dtype ${want}'s largest finite value (${max}); it would become ${v > 0 ? "" : "-"}Infinity`);
+    }
+  }
 }
 
 function toTypedArray(values: ArrayLike<number>, dtype: DType): TypedArray {
@@ -83,6 +125,8 @@ export function tensor(data: TypedArray | Nested, shape?: number[] | TensorOptio
       stored = opts.dtype;
     } else stored = dtypeOfArray(arr);
     dims = (shape as number[] | undefined) ?? [arr.length];
+    // converting to another dtype would wrap or overflow just as silently as JS numbers would
+    if (opts?.dtype && opts.dtype !== stored && !(arr instanceof BigInt64Array) && !(arr instanceof Uint16Array)) checkValues(arr, opts.dtype, dims);
   } else {
     const flat: number[] = [];
     const inferred = inferShape(data);
@@ -92,6 +136,7 @@ export function tensor(data: TypedArray | Nested, shape?: number[] | TensorOptio
     while (Array.isArray(leaf)) leaf = leaf[0] as Nested;
     const want = opts?.dtype ?? (typeof leaf === "boolean" ? "bool" : "float32");
     stored = want === "float16" || want === "bfloat16" ? "float32" : want;
+    checkValues(flat, want, dims);
     arr = toTypedArray(flat, stored);
   }
   return finish(new Tensor(native.fromBuffer(arr, dtypeCode(stored), dims)), opts, stored);

@@ -1,7 +1,7 @@
 // Builds a train config from `plmscale train` options: defaults ← --config FILE ← flags. Pure except for
 // reading the config file. Shared by the train and transfer commands.
 import { readFileSync } from "node:fs";
-import { parseTrainConfig, type TrainConfig, configError } from "./config.js";
+import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
 import { shapeFor, nonEmbeddingParams, type ModelShape } from "../scaling/shape.js";
 
 export interface TrainFlags {
@@ -60,9 +60,15 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
     c.objective = f.objective;
   }
   if (f.params !== undefined && f.shape !== undefined) throw configError("give either --params or --shape, not both");
-  if (f.params !== undefined) Object.assign(c.model, shapeFor(f.params));
+  if (f.params !== undefined) Object.assign(c.model, shapeForFlag(f.params));
   if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape));
-  if (f.context !== undefined) c.model.context = f.context;
+  if (f.context !== undefined) {
+    // checked here, before the batch is rounded to whole rows of it (a bad context must not be blamed on batchTokens)
+    if (!Number.isInteger(f.context) || f.context < MIN_CONTEXT || f.context > MAX_CONTEXT) {
+      throw configError(`--context must be a whole number of tokens from ${MIN_CONTEXT} to ${MAX_CONTEXT}, got ${f.context}`);
+    }
+    c.model.context = f.context;
+  }
   if (f.head !== undefined) {
     if (f.head !== "esm" && f.head !== "linear") throw configError(`--head: expected esm or linear, got '${f.head}'`);
     c.model.head = f.head;
@@ -84,11 +90,30 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   if (f.threads !== undefined) c.threads = f.threads;
   if (f.seed !== undefined) c.seed = c.data.seed = f.seed;
   if (f.evalEvery !== undefined) c.eval.everySteps = f.evalEvery;
-  if (f.evalTokens !== undefined) c.eval.tokens = f.evalTokens;
+  if (f.evalTokens !== undefined) {
+    if (!(f.evalTokens >= 1)) throw configError(`--eval-tokens must be at least 1, got ${f.evalTokens} (the final validation loss is the run's result)`);
+    c.eval.tokens = f.evalTokens;
+  }
   if (f.checkpointEvery !== undefined) c.checkpoint.everySteps = f.checkpointEvery;
   if (f.keep !== undefined) c.checkpoint.keep = f.keep;
   // small contexts: keep the batch a whole number of rows
   if (c.batchTokens % c.model.context !== 0) c.batchTokens = Math.max(1, Math.round(c.batchTokens / c.model.context)) * c.model.context;
   if (!c.data.corpus) throw configError("no training data: give --data CORPUS_DIR or FASTA (or data.corpus in --config)");
   return parseTrainConfig(JSON.parse(JSON.stringify(c)));
+}
+
+/** The smallest model shapeFor builds (1 layer, d=32, 2 heads): --params below it has no shape. */
+export const SMALLEST_SHAPE: ModelShape = { layers: 1, dModel: 32, heads: 2, ffn: 128 };
+
+function shapeForFlag(params: number): ModelShape {
+  const min = nonEmbeddingParams(SMALLEST_SHAPE);
+  if (!(params >= min)) throw configError(`--params ${params}: the smallest model has ${min.toLocaleString("en-US")} non-embedding parameters (1 layer × d=32); give at least that or --shape L,d,h`);
+  return shapeFor(params);
+}
+
+/** The usage requires a budget: --tokens or --flops, or tokens in the --config file (no silent default). */
+export function requireBudget(f: TrainFlags, fileConfig: unknown): void {
+  if (f.tokens !== undefined || f.flops !== undefined) return;
+  if (fileConfig && typeof fileConfig === "object" && (fileConfig as { tokens?: unknown }).tokens !== undefined) return;
+  throw configError("missing budget: give --tokens D or --flops C (or \"tokens\" in the --config file)");
 }

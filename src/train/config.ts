@@ -130,6 +130,13 @@ function merge(path: string, schema: Schema, base: Record<string, unknown>, inpu
   return out;
 }
 
+/** Rows hold <cls>, at least one residue and <eos>; the sampler needs 3 tokens. */
+export const MIN_CONTEXT = 3;
+/** The attention mask alone takes context² bytes per row (262 MB at 16384): longer contexts are refused. */
+export const MAX_CONTEXT = 16384;
+/** Bytes of attention mask one forward pass may build (micro-batch rows × context²). */
+export const MAX_MASK_BYTES = 2 ** 31;
+
 function require(cond: boolean, msg: string): void {
   if (!cond) throw configError(msg);
 }
@@ -148,6 +155,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
 export function validate(c: TrainConfig): void {
   const m = c.model;
   for (const k of ["layers", "dModel", "heads", "ffn", "vocab", "context"] as const) require(m[k] > 0, `model.${k}: must be positive`);
+  require(m.context >= MIN_CONTEXT && m.context <= MAX_CONTEXT, `model.context: must be from ${MIN_CONTEXT} to ${MAX_CONTEXT} tokens, got ${m.context}`);
   require(m.dModel % m.heads === 0, `model.dModel (${m.dModel}) must be divisible by model.heads (${m.heads})`);
   require((m.dModel / m.heads) % 2 === 0, `model.dModel / model.heads must be even (rotary embeddings rotate pairs)`);
   require(m.dropout >= 0 && m.dropout < 1, "model.dropout: must be in [0, 1)");
@@ -155,7 +163,8 @@ export function validate(c: TrainConfig): void {
   require(c.batchTokens >= m.context, `batchTokens (${c.batchTokens}) must be at least model.context (${m.context})`);
   require(c.batchTokens % m.context === 0, `batchTokens (${c.batchTokens}) must be a multiple of model.context (${m.context})`);
   require(c.microBatchRows >= 0, "microBatchRows: must be >= 0 (0 = derive)");
-  require(c.lr.peak >= 0, "lr.peak: must be >= 0 (0 = by model size)");
+  // above 1 AdamW's float32 kernels overflow (lr 1e308 failed inside the optimizer) and no model trains anyway
+  require(c.lr.peak >= 0 && c.lr.peak <= 1, `lr.peak: must be in [0, 1] (0 = by model size), got ${c.lr.peak}`);
   require(c.lr.warmupFraction >= 0 && c.lr.warmupFraction < 1, "lr.warmupFraction: must be in [0, 1)");
   require(c.lr.minRatio >= 0 && c.lr.minRatio <= 1, "lr.minRatio: must be in [0, 1]");
   const o = c.optimizer;
@@ -164,7 +173,8 @@ export function validate(c: TrainConfig): void {
   require(o.weightDecay >= 0, "optimizer.weightDecay: must be >= 0");
   require(o.clip >= 0, "optimizer.clip: must be >= 0 (0 = no clipping)");
   require(c.data.maskProb > 0 && c.data.maskProb < 1, "data.maskProb: must be in (0, 1)");
-  require(c.eval.everySteps >= 0 && c.eval.tokens >= 0, "eval.everySteps/eval.tokens: must be >= 0");
+  require(c.eval.everySteps >= 0, "eval.everySteps: must be >= 0 (0 = only at the end)");
+  require(c.eval.tokens >= 1, `eval.tokens: must be at least 1, got ${c.eval.tokens} (the final validation loss is the run's result)`);
   require(c.checkpoint.everySteps >= 0 && c.checkpoint.keep >= 1, "checkpoint.everySteps >= 0 and checkpoint.keep >= 1");
   require(c.threads >= 0, "threads: must be >= 0");
 }
@@ -187,6 +197,10 @@ export function resolveConfig(c: TrainConfig, peakLrFor: (nonEmbedding: number) 
     r.microBatchRows = r.device === "cuda" ? Math.min(R, Math.max(1, Math.floor(65536 / T))) : Math.min(R, Math.max(1, Math.floor(4096 / T)));
   }
   r.microBatchRows = Math.min(r.microBatchRows, R);
+  const maskBytes = r.microBatchRows * T * T;
+  if (maskBytes > MAX_MASK_BYTES) {
+    throw configError(`microBatchRows (${r.microBatchRows}) × context² (${T}²) = ${(maskBytes / 2 ** 30).toFixed(1)} GiB of attention mask per forward pass (at most ${MAX_MASK_BYTES / 2 ** 30} GiB): lower --micro-rows or --context`);
+  }
   if (r.lr.peak === 0) r.lr.peak = peakLrFor(nonEmbedding);
   if (r.device === "cpu" && r.dtype === "bfloat16") throw configError("dtype bfloat16 is for device cuda; use float32 on cpu");
   validate(r);

@@ -57,6 +57,12 @@ export class CorpusBatchSource implements BatchSource {
 /** The training stream (split "train") and fixed validation batches (split "valid") of a corpus. */
 export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: number, name: string): Omit<OpenedData, "describe"> {
   const weights = Object.keys(c.data.sourceWeights).length ? c.data.sourceWeights : undefined;
+  // an empty split is the corpus's fault, not a sampler failure: say which split and how to rebuild
+  const sequencesIn = (split: "train" | "valid") => corpus.split(split)
+    .filter((s) => (weights ? (weights[s.name] ?? 0) > 0 : s.weight > 0))
+    .reduce((a, s) => a + s.sequences, 0);
+  if (sequencesIn("train") === 0) throw new UserError(`${name} has no training sequences${weights ? " from the sources weighted in data.sourceWeights" : ""} (its 'train' split is empty)`);
+  if (sequencesIn("valid") === 0) throw new UserError(`${name} has no validation sequences${weights ? " from the sources weighted in data.sourceWeights" : ""} (its 'valid' split is empty: rebuild it with 'plmscale data prepare --valid F', F > 0)`);
   const common = { objective: c.objective, context: c.model.context, maskProb: c.data.maskProb, sourceWeights: weights };
   const sampler = new Sampler(corpus, { ...common, split: "train", rows: 1, seed: c.data.seed });
   const validation = evalBatches(corpus, "valid", { ...common, rows: evalRows, maxTokens: c.eval.tokens, seed: mixSeed(c.data.seed, 0x7a1) });

@@ -3,7 +3,7 @@
 // loss tokens, so the gradient is exactly the whole batch's), average across ranks, clip, AdamW, schedule.
 // One tidy scope per micro-batch, one per optimizer update. Evaluation every K steps and at the end;
 // checkpoints every K steps and at the end; result.json last. See docs/TRAINING.md.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
@@ -12,10 +12,10 @@ import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
-import { openData } from "./data-source.js";
+import { openData, type OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
 import {
-  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, type RunPaths, type RunResult,
+  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, LOCK_FILE, type RunPaths, type RunResult,
 } from "./rundir.js";
 import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
 import type { ProgressSink } from "./progress.js";
@@ -95,17 +95,42 @@ export async function train(input: TrainConfig | null, opts: TrainOptions): Prom
   const log = opts.log ?? (() => {});
   const paths = runPaths(opts.out);
   if (opts.resume && !existsSync(opts.out)) throw new UserError(`--resume: no run directory at ${opts.out}`, 2);
+  const existed = existsSync(opts.out);
   // one writer per run: held until this function returns (or the process dies: the next writer takes over);
   // in a data-parallel job only rank 0 writes, so only rank 0 takes it
-  const lock = (opts.dist?.group.rank ?? 0) === 0 ? lockRun(opts.out, log) : null;
+  const rank0 = (opts.dist?.group.rank ?? 0) === 0;
+  const lock = rank0 ? lockRun(opts.out, log) : null;
+  const run: FreshRun = { created: false, started: false };
   try {
-    return await trainLocked(input, opts, paths, log);
+    return await trainLocked(input, opts, paths, log, run);
+  } catch (e) {
+    // a new run that failed before its first step holds nothing worth keeping: remove what it wrote, so the
+    // same command (corrected) is not refused with "already holds a run"
+    if (rank0 && run.created && !run.started) removeUnstartedRun(opts.out);
+    throw e;
   } finally {
     lock?.release();
+    if (rank0 && !opts.resume && !run.started && !existed) {
+      try { rmdirSync(opts.out); } catch { /* not empty (it finished or another writer came in): keep it */ }
+    }
   }
 }
 
-async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths: RunPaths, log: (l: string) => void): Promise<RunResult> {
+/** Whether this call wrote a new run directory, and whether that run got through its first training step
+ * (after that, its directory is the user's to resume). */
+interface FreshRun { created: boolean; started: boolean }
+
+/** Remove the files a new run wrote before failing (everything but the lock, which its holder releases);
+ * createRunDir only writes into a missing or empty directory, so all of it is this run's. */
+function removeUnstartedRun(root: string): void {
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    if (name === LOCK_FILE) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths: RunPaths, log: (l: string) => void, run: FreshRun): Promise<RunResult> {
   let config: TrainConfig;
   if (opts.resume) {
     if (existsSync(paths.result)) {
@@ -129,19 +154,30 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
   const Ntotal = model.numParameters();
   try {
     if (!opts.resume) {
+      const asked = config.tokens;
       config = resolveConfig(config, peakLrFor, N);
+      if (config.tokens !== asked) {
+        log(`budget: ${Math.round(asked).toLocaleString("en-US")} tokens rounded to ${config.tokens / config.model.context} whole rows of ${config.model.context} = ${config.tokens.toLocaleString("en-US")} tokens`);
+      }
+    }
+    // the data is opened (and checked) before the run directory is written: a corpus without training or
+    // validation sequences, or a file that is not FASTA, leaves nothing behind
+    const data = await openData(config, config.microBatchRows);
+    log(`data: ${data.describe}`);
+    if (!opts.resume) {
       const resolved = config;
       // rank 0 creates the run directory; the other ranks learn whether it could (instead of a dead peer)
       await onRank0(opts.dist, "create-run", () => {
         try {
           createRunDir(opts.out, resolved);
+          run.created = true;
         } catch (e) {
           throw new UserError((e as Error).message, 2);
         }
         return null;
       });
     }
-    return await runLoop(config, model, N, Ntotal, paths, opts, log);
+    return await runLoop(config, model, N, Ntotal, paths, opts, log, data, run);
   } finally {
     model.dispose();
   }
@@ -149,13 +185,12 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
 
 async function runLoop(
   config: TrainConfig, model: ProteinLM, N: number, Ntotal: number, paths: RunPaths, opts: TrainOptions, log: (l: string) => void,
+  data: OpenedData, run: FreshRun,
 ): Promise<RunResult> {
   const device = config.device;
   const T = config.model.context;
   const micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
-  const data = await openData(config, micro);
-  log(`data: ${data.describe}`);
   const dist = opts.dist;
   const worldSize = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0, rank0 = rank === 0;
   if (dist && dist.shard !== "none" && dist.shard !== "optimizer") throw new UserError(`unknown shard mode '${dist.shard}'`, 2);
@@ -236,6 +271,7 @@ async function runLoop(
         shardedUpdate: sharded ? (s, clip) => sharded.update(s, clip) : undefined, checkpointActivations: opts.checkpointActivations,
       });
       step++;
+      run.started = true;
       tokens += rows * T;
       lastTrainLoss = stepLoss;
       if (!Number.isFinite(lastTrainLoss)) throw new UserError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);

@@ -1,10 +1,10 @@
 import { defineRun, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asUserError, UserError } from "../../core/errors.js";
 import { prepareCorpus, PrepareError, type SourceSpec, type ProgressEvent, type PrepareOptions } from "../../data/prepare.js";
 import { swissprotPreset } from "../../data/swissprot.js";
 import type { CorpusManifest } from "../../data/manifest.js";
 import { Progress } from "../progress.js";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 
 /** `name=path[,path…][:weight]` → a source spec. */
@@ -12,7 +12,10 @@ export function parseSourceArg(arg: string): SourceSpec {
   const m = /^([^=]+)=(.+?)(?::([0-9]*\.?[0-9]+(?:e[-+]?\d+)?))?$/i.exec(arg);
   if (!m) throw new UserError(`--source '${arg}': expected NAME=PATH[,PATH…][:WEIGHT]`, 2);
   const paths = m[2]!.split(",").filter(Boolean);
-  for (const p of paths) if (!existsSync(p)) throw new UserError(`--source ${m[1]}: file not found: ${p}`, 2);
+  for (const p of paths) {
+    if (!existsSync(p)) throw new UserError(`--source ${m[1]}: file not found: ${p}`, 2);
+    if (statSync(p).isDirectory()) throw new UserError(`--source ${m[1]}: ${p} is a directory; give FASTA files (plain or .gz), comma-separated`, 2);
+  }
   const weight = m[3] !== undefined ? Number(m[3]) : 1;
   if (!(weight > 0)) throw new UserError(`--source ${m[1]}: weight must be > 0`, 2);
   return { name: m[1]!, weight, inputs: paths.map((p) => ({ name: p, path: p })) };
@@ -35,6 +38,11 @@ export default defineRun({
     }
     for (const s of strList(args, "source")) sources.push(parseSourceArg(s));
     if (sources.length === 0) throw new UserError("give --preset swissprot or at least one --source NAME=PATH", 2);
+    for (const k of ["valid", "test"]) {
+      const f = optNum(args, k);
+      if (f !== undefined && !(f >= 0 && f < 1)) throw new UserError(`--${k} must be a fraction in [0, 1), got ${f}`, 2);
+    }
+    if ((optNum(args, "valid") ?? 0.01) + (optNum(args, "test") ?? 0.01) >= 1) throw new UserError("--valid + --test must be below 1 (the rest is training data)", 2);
     const onBad = optStr(args, "on-bad") ?? "skip";
     if (onBad !== "skip" && onBad !== "fail") throw new UserError("--on-bad must be skip or fail", 2);
     const cluster = optStr(args, "cluster") ?? "auto";
@@ -68,7 +76,8 @@ export default defineRun({
       // PrepareError (data/prepare.ts) is still its own class; FastaFormatError is a UserError with exit code 3
       if (e instanceof PrepareError) throw new UserError(e.message, 3);
       if (io.signal.aborted) throw new UserError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
-      throw e;
+      // a full disk (ENOSPC) or an unwritable --out: said in words, naming where the corpus was being built
+      throw asUserError(e, `building the corpus in ${out}.partial (removed)`);
     }
   },
   human(m, io) {

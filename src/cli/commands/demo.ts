@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defineRun, flag, optNum, optStr, str } from "../command.js";
+import { defineRun, flag, optInt, optNum, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { runDemo, type DemoResult } from "../../app/demo.js";
 import { parseList } from "./sweep-design.js";
@@ -9,15 +9,20 @@ import { formatDuration } from "../../core/duration.js";
 export default defineRun<DemoResult>({
   async run(args, io) {
     const budgets = optStr(args, "budgets");
+    // checked before anything runs: a bad number is a usage error, not a failure an hour into the demo
+    const minutes = optNum(args, "minutes");
+    if (minutes !== undefined && !(minutes > 0)) throw new UserError(`--minutes must be positive, got ${minutes}`, 2);
+    const workers = optInt(args, "workers", 1), threads = optInt(args, "threads", 1), maxRecords = optInt(args, "max-records", 1);
+    const budgetList = budgets ? parseList(budgets, "budgets") : undefined;
     try {
       return await runDemo({
-        out: resolve(str(args, "out", "demo-out")), quick: flag(args, "quick"), minutes: optNum(args, "minutes"),
-        workers: optNum(args, "workers"), threads: optNum(args, "threads"), maxRecords: optNum(args, "max-records"),
-        data: optStr(args, "data") && resolve(optStr(args, "data")!), budgets: budgets ? parseList(budgets, "budgets") : undefined,
+        out: resolve(str(args, "out", "demo-out")), quick: flag(args, "quick"), minutes,
+        workers, threads, maxRecords,
+        data: optStr(args, "data") && resolve(optStr(args, "data")!), budgets: budgetList,
         signal: io.signal, log: io.err,
       });
     } catch (e) {
-      throw new UserError((e as Error).message);
+      throw e instanceof UserError ? e : new UserError((e as Error).message);
     }
   },
   human(r, io) {

@@ -1,7 +1,8 @@
 // plmscale embed: mean-pooled (and optionally per-residue) embeddings of sequences from a run, as JSONL.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { defineRun, flag, optStr, str } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asUserError, UserError } from "../../core/errors.js";
+import { writeFileAtomic } from "../../core/files.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { readFastaRecords } from "../../data/fasta.js";
 
@@ -19,15 +20,19 @@ export default defineRun({
     const lines: string[] = [];
     try {
       for (const r of await readFastaRecords(fasta)) {
-        const e = embed(loaded.model, r.seq, { perResidue: flag(args, "per-residue") });
+        let e;
+        try { e = embed(loaded.model, r.seq, { perResidue: flag(args, "per-residue") }); }
+        catch (err) { throw new UserError(`${fasta}: line ${r.line}: record '${r.id}': ${(err as Error).message}`, 1); }
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }
     } catch (e) {
-      throw new UserError((e as Error).message, 1);
+      throw e instanceof UserError ? e : new UserError((e as Error).message, 1);
     } finally {
       loaded.model.dispose();
     }
-    if (out) writeFileSync(out, lines.join("\n") + "\n");
+    if (out) {
+      try { writeFileAtomic(out, lines.join("\n") + "\n"); } catch (e) { throw asUserError(e, `--out ${out}`); }
+    }
     else if (!io.json) for (const l of lines) io.out(l);
     return { run, checkpoint: loaded.checkpoint, sequences: lines.length, dim: loaded.config.model.dModel, out: out ?? null };
   },

@@ -23,12 +23,12 @@ export type FitResult =
   | { method: "envelope"; lm?: Objective; runs: number; skipped: number; fit: EnvelopeFit; preset?: string }
   | { method: "transfer"; lm: "mlm"; runs: number; skipped: number; law: ParametricLaw; lawSource: string; points: TransferPoint[]; fit?: TransferLaw; warnings: string[] };
 
-function pickObjective(rows: RunRow[], wanted: string | undefined): { lm: Objective; rows: RunRow[] } {
+function pickObjective(rows: RunRow[], wanted: string | undefined, path: string): { lm: Objective; rows: RunRow[] } {
   if (wanted !== undefined && wanted !== "clm" && wanted !== "mlm") throw new UserError(`--objective must be clm or mlm, got '${wanted}'`, 2);
   const present = [...new Set(rows.map((r) => r.objective))];
   if (wanted === undefined) {
     if (present.length > 1) throw new UserError("the table holds both clm and mlm runs: choose one with --objective", 2);
-    if (present.length === 0) throw new UserError("the runs table has no rows", 1);
+    if (present.length === 0) throw new UserError(`${path}: the runs table has no rows (a CSV or JSONL with columns objective,N,D,C,loss)`, 1);
     return { lm: present[0]!, rows };
   }
   const sel = rows.filter((r) => r.objective === wanted);
@@ -53,9 +53,11 @@ function readTable(path: string, skipBad: boolean, io: CommandIO) {
   }
 }
 
-function savePreset(file: string, lm: Objective | undefined, law: Preset["law"], source: string): string {
+function savePreset(file: string, lm: Objective | undefined, law: Preset["law"], source: string, sizes: number[] = []): string {
   if (!lm) throw new UserError("--save-preset needs the runs' objective (add N and objective to the curves)", 2);
-  const preset: Preset = { name: file.replace(/^.*\//, "").replace(/\.json$/, ""), objective: lm, law, source };
+  // the fitted model sizes travel with the law, so that plan refuses far extrapolation from it
+  const fittedN: [number, number] | undefined = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : undefined;
+  const preset: Preset = { name: file.replace(/^.*\//, "").replace(/\.json$/, ""), objective: lm, law, source, ...(fittedN ? { fittedN } : {}) };
   writeFileSync(file, JSON.stringify(preset, null, 2) + "\n");
   return file;
 }
@@ -112,12 +114,12 @@ export default defineRun<FitResult>({
       return { method, lm: "mlm", runs: table.rows.length, skipped: table.skipped.length, ...a };
     }
 
-    const { lm, rows } = pickObjective(table.rows, wanted);
+    const { lm, rows } = pickObjective(table.rows, wanted, path);
     if (method === "isoflop") {
       const fit = wrap(() => fitIsoflop(rows, { bootstrap: resamples, seed, level, strict: flag(args, "strict") }));
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
       if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
-      if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`);
+      if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`, rows.map((r) => r.N));
       return res;
     }
     const workers = optNum(args, "workers");
@@ -126,7 +128,7 @@ export default defineRun<FitResult>({
     }).catch((e: Error) => { throw new UserError(e.message, 1); });
     const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
     if (at !== undefined) res.at = { C: at, ...parametricOptimum(fit, at) };
-    if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`);
+    if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`, rows.map((r) => r.N));
     return res;
   },
   human(r, io) {

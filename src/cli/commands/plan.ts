@@ -1,8 +1,10 @@
 // plmscale plan: which protein LM to train for a compute budget (and data), with a train config to emit.
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { asUserError } from "../../core/errors.js";
+import { readJson, writeFileAtomic } from "../../core/files.js";
 import { trainSplitTokens } from "../../data/manifest.js";
-import { defineRun, flag, optNum, optStr, type ParsedArgs } from "../command.js";
+import { defineRun, flag, optInt, optNum, optStr, type ParsedArgs } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
@@ -26,7 +28,7 @@ function loadPreset(spec: string | undefined, objective: Objective): Preset {
   if (spec === undefined) return defaultPreset(objective);
   if (PRESETS[spec]) return presetByName(spec);
   if (existsSync(spec)) {
-    try { return presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec); }
+    try { return presetFromJson(readJson(spec, "--preset file"), `--preset ${spec}`); }
     catch (e) { throw new UserError((e as Error).message, 1); }
   }
   throw new UserError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
@@ -81,13 +83,17 @@ export default defineRun<PlanResult>({
     if (gpu && !GPUS[gpu.toLowerCase()]) throw new UserError(`unknown GPU '${gpu}' (known: ${Object.keys(GPUS).join(", ")})`, 2);
     const mfu = optNum(args, "mfu");
     if (mfu !== undefined && !(mfu > 0 && mfu <= 1)) throw new UserError("--mfu must be in (0, 1]", 2);
+    const context = optInt(args, "context", 2) ?? 1024;
+    const gpus = optInt(args, "gpus", 1) ?? 1;
     const corpus = optStr(args, "corpus");
-    const uniqueTokens = optNum(args, "unique-tokens") ?? (corpus ? corpusTokens(corpus) : undefined);
+    const uniqueArg = optNum(args, "unique-tokens");
+    if (uniqueArg !== undefined && !(uniqueArg > 0)) throw new UserError(`--unique-tokens must be positive, got ${uniqueArg}`, 2);
+    const uniqueTokens = uniqueArg ?? (corpus ? corpusTokens(corpus) : undefined);
     let plan: Plan;
     try {
       plan = planModel({
-        objective, C, preset, context: optNum(args, "context") ?? 1024,
-        ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus: optNum(args, "gpus") ?? 1,
+        objective, C, preset, context,
+        ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus,
         ...(uniqueTokens !== undefined ? { uniqueTokens } : {}),
       });
     } catch (e) { throw new UserError((e as Error).message, 1); }
@@ -108,7 +114,8 @@ export default defineRun<PlanResult>({
       let mlmLaw: ParametricLaw | undefined;
       const tl = optStr(args, "transfer-law");
       if (tl) {
-        const j = JSON.parse(readFileSync(tl, "utf8")) as { fit?: TransferLaw; law?: ParametricLaw };
+        let j: { fit?: TransferLaw; law?: ParametricLaw };
+        try { j = readJson(tl, "--transfer-law file"); } catch (e) { throw new UserError((e as Error).message, 1); }
         if (!j.fit) throw new UserError(`--transfer-law ${tl}: no fitted law in it (needs 'fit' from plmscale fit --method transfer --json)`, 1);
         transferLaw = j.fit;
         mlmLaw = j.law;
@@ -124,7 +131,9 @@ export default defineRun<PlanResult>({
       if (device !== "cpu" && device !== "cuda") throw new UserError("--device must be cpu or cuda", 2);
       if (dtype !== "float32" && dtype !== "bfloat16") throw new UserError("--dtype must be float32 or bfloat16", 2);
       const cfg = trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) }));
-      writeFileSync(emit, JSON.stringify(cfg, null, 2) + "\n");
+      if (existsSync(emit) && statSync(emit).isDirectory()) throw new UserError(`--emit ${emit}: is a directory; give a file name such as ${join(emit, "train.json")}`, 2);
+      if (!existsSync(dirname(emit) || ".")) throw new UserError(`--emit ${emit}: the directory ${dirname(emit)} does not exist`, 1);
+      try { writeFileAtomic(emit, JSON.stringify(cfg, null, 2) + "\n"); } catch (e) { throw asUserError(e, `--emit ${emit}`); }
       result.emitted = emit;
     }
     return result;

@@ -25,11 +25,19 @@ export default defineRun({
       if (fasta) {
         if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
         for (const r of await readFastaRecords(fasta)) {
-          const s = model.causal ? clmLogLikelihood(model, r.seq) : pseudoLogLikelihood(model, r.seq);
+          let s;
+          try {
+            s = model.causal ? clmLogLikelihood(model, r.seq) : pseudoLogLikelihood(model, r.seq);
+          } catch (e) {
+            // name the file and the record, e.g. a sequence longer than the run's context
+            throw new UserError(`${fasta}: line ${r.line}: record '${r.id}': ${(e as Error).message}`, 1);
+          }
           rows.push({ id: r.id, length: r.seq.length, logLikelihood: s.logLikelihood, meanLogLikelihood: s.meanLogLikelihood });
         }
       } else {
-        const scores = maskedMarginals(model, wt!, variants);
+        let scores: number[];
+        try { scores = maskedMarginals(model, wt!, variants); }
+        catch (e) { throw new UserError(`--wt/--variant: ${(e as Error).message}`, 2); }
         variants.forEach((v, i) => rows.push({ id: v, variant: v, score: scores[i]! }));
       }
       return { run, objective: loaded.config.objective, checkpoint: loaded.checkpoint, method: fasta ? (model.causal ? "log-likelihood" : "pseudo-log-likelihood") : "masked-marginal", rows };

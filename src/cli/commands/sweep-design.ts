@@ -15,7 +15,11 @@ export function parseObjectives(s: string): Objective[] {
 }
 
 export function parseList(s: string, flagName: string): number[] {
-  return s.split(",").filter((x) => x.trim()).map((x) => parseNumber(x, flagName));
+  const list = s.split(",").filter((x) => x.trim()).map((x) => parseNumber(x, flagName));
+  if (list.length === 0) throw new UserError(`--${flagName}: give at least one number`, 2);
+  const bad = list.find((x) => !(x > 0));
+  if (bad !== undefined) throw new UserError(`--${flagName}: every value must be positive, got ${bad}`, 2);
+  return list;
 }
 
 export default defineRun({

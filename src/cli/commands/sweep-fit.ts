@@ -31,10 +31,12 @@ export default defineRun<SweepFit & { file: string }>({
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
     let fit: SweepFit;
+    const bootstrap = num(args, "bootstrap", 200);
+    if (!(Number.isInteger(bootstrap) && bootstrap >= 0)) throw new UserError(`--bootstrap must be a whole number ≥ 0, got ${bootstrap}`, 2);
     try {
-      fit = fitSweep(dir, { bootstrap: num(args, "bootstrap", 200) });
+      fit = fitSweep(dir, { bootstrap });
     } catch (e) {
-      throw new UserError((e as Error).message);
+      throw e instanceof UserError ? e : new UserError((e as Error).message);
     }
     if (fit.objectives.every((o) => o.runs === 0)) throw new UserError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
     const file = resolve(optStr(args, "out") ?? join(dir, "fit.json"));

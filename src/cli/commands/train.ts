@@ -1,14 +1,14 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
-import { UserError } from "../../core/errors.js";
-import { configFromFlags, readConfigFile, type TrainFlags } from "../../train/cli-config.js";
+import { asUserError, UserError } from "../../core/errors.js";
+import { configFromFlags, readConfigFile, requireBudget, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
 import { trainProgress } from "../progress.js";
 import { SHARD_MODES, type DistOptions, type ShardMode } from "../../train/ddp.js";
 import { readJson } from "../../core/files.js";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 
 export function trainFlags(args: ParsedArgs): TrainFlags {
   return {
@@ -96,12 +96,17 @@ export default defineRun({
       const resume = optStr(args, "resume");
       if (resume !== undefined) {
         if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
+        if (!statSync(resume).isDirectory() || !existsSync(join(resume, "config.json"))) {
+          throw new UserError(`--resume: ${resume} is not a run directory (no config.json); start a run with --out`, 2);
+        }
         return await train(null, { out: resume, resume: true, signal: io.signal, log, quiet, dist, checkpointActivations, progress: trainProgress(io.err) });
       }
       const out = optStr(args, "out");
       if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
       const f = trainFlags(args);
-      const config = configFromFlags(f, f.config ? readConfigFile(f.config) : undefined);
+      const file = f.config ? readConfigFile(f.config) : undefined;
+      const config = configFromFlags(f, file);
+      requireBudget(f, file);
       return await train(config, { out, signal: io.signal, log, quiet, dist, checkpointActivations, progress: trainProgress(io.err) });
     } catch (e) {
       throw asUserError(e);
@@ -115,11 +120,3 @@ export default defineRun({
     io.out(`${r.steps} steps in ${r.wallSeconds.toFixed(1)} s (${Math.round(r.tokensPerSecond)} tokens/s)`);
   },
 });
-
-/** Expected failures (bad config, missing data, corrupt run, interruption) become a UserError; bugs keep their stack. */
-export function asUserError(e: unknown): unknown {
-  if (e instanceof UserError) return e;
-  if (e instanceof Error && e.name === "DistributedError") return new UserError(e.message, 1);
-  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string") return new UserError(e.message, 1);
-  return e;
-}

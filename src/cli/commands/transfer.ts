@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { defineRun, optStr, flag } from "../command.js";
-import { UserError } from "../../core/errors.js";
-import { configFromFlags, readConfigFile } from "../../train/cli-config.js";
+import { asUserError, UserError } from "../../core/errors.js";
+import { configFromFlags, readConfigFile, requireBudget } from "../../train/cli-config.js";
 import { parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
-import { trainFlags, asUserError } from "./train.js";
+import { trainFlags } from "./train.js";
 import { trainProgress } from "../progress.js";
 
 export default defineRun({
@@ -25,6 +25,7 @@ export default defineRun({
         threads: src.threads, eval: src.eval, checkpoint: src.checkpoint, optimizer: src.optimizer,
       };
       const c = configFromFlags({ warmup: 0.05, ...stripUndefined(f) }, base);
+      requireBudget(f, base);
       for (const k of ["layers", "dModel", "heads", "ffn", "vocab", "activation", "bias"] as const) {
         if (c.model[k] !== src.model[k]) throw new UserError(`model.${k} must match the source run (${src.model[k]}), got ${c.model[k]}`, 2);
       }

@@ -8,7 +8,7 @@ export const dataPrepareCommand = defineCommand({
   description: `Streams every source (plain or gzip FASTA, any size, constant memory), validates records against the protein
 alphabet, removes exact duplicates across all sources, clusters the distinct sequences with MMseqs2
 (easy-linclust) and assigns whole clusters to train/valid/test, then writes uint8 token shards, offset indexes
-and manifest.json (written last; an interrupted build leaves only DIR.partial and is simply rerun).
+and manifest.json (written last; an interrupted build leaves only DIR.partial and is simply rerun; a failed one is removed).
 With --json the manifest is printed on stdout.`,
   options: {
     preset: { type: "string", value: "swissprot[:W]", group: "Sources", description: "UniProtKB/Swiss-Prot from Debian's metastudent-data via blastdbcmd (516k proteins);\nGO annotations are kept in DIR/annotations/go.tsv" },

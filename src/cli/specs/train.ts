@@ -6,7 +6,7 @@ export const TRAIN_OPTIONS = {
   objective: { type: "string", value: "mlm|clm", group: "Model and budget", description: "training objective (default mlm)" },
   params: { type: "string", value: "N", group: "Model and budget", description: "target non-embedding size; the shape comes from shapeFor(N)" },
   shape: { type: "string", value: "L,d,h[,ffn]", group: "Model and budget", description: "explicit shape (FFN 4d by default)" },
-  tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens; the run stops exactly there" },
+  tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens, rounded to whole rows of the context\n(300k at context 1024 trains 293 rows = 300,032 tokens); the run stops exactly there" },
   flops: { type: "string", value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
   context: { type: "string", value: "T", group: "Model and budget", description: "tokens per row (default 1024)" },
   head: { type: "string", value: "esm|linear", group: "Model and budget", description: "LM head: ESM-2's (default) or a tied linear one (GPT-NeoX's; a CLM needs it to export)" },
