@@ -38,6 +38,18 @@ function plmscale(args: string[], opts: { detached?: boolean; onStart?: (pid: nu
 /** [command line, exit status, what stderr must say] */
 type Case = [string[], number, RegExp];
 const CASES: Case[] = [
+  [["eval", "--run", missing], 2, /--run: .*missing not found/],
+  [["eval", "--run", empty], 1, /empty-dir is not a run or checkpoint directory/],
+  [["sweep", "eval", empty], 2, /empty-dir is not a sweep directory \(no sweep\.json\)/],
+  [["sweep", "eval"], 2, /expected one sweep directory/],
+  [["finetune", "--run", missing, "--data", junk, "--target", "x", "--task", "regression"], 2, /--run: .*missing not found/],
+  [["finetune", "--run", empty, "--data", junk, "--target", "x", "--task", "foo"], 2, /--task must be regression or classification \(got foo\)/],
+  [["export", "--run", missing, "--out", out("e")], 2, /--run: .*missing not found/],
+  [["export", "--run", empty, "--format", "onnx", "--out", out("e")], 2, /--format: expected hf, got 'onnx'/],
+  [["import", "--from", missing, "--out", out("i")], 2, /--from: .*missing not found/],
+  [["import", "--from", junk, "--out", out("i")], 1, /junk\.txt is not a PyTorch ZIP checkpoint/],
+  [["serve", missing], 2, /missing does not exist/],
+  [["serve", empty, "--host", "0.0.0.0", "--token", "short"], 2, /--token must be at least 16 characters/],
   [["demo", "--minutes", "abc"], 2, /--minutes: 'abc' is not a number/],
   [["demo", "--workers", "0", "--out", out("demo")], 2, /--workers must be a whole number ≥ 1, got '0'/],
   [["demo", "--budgets", "1e15,-3", "--out", out("demo")], 2, /--budgets: every value must be positive, got -3/],
