@@ -24,7 +24,7 @@ test("finetune CLI: cross-validates a DMS assay with the contiguous split, write
   const t = cli(["train", "--objective", "mlm", "--shape", "2,32,4", "--context", "96", "--tokens", "1536", "--batch-tokens", "512", "--threads", "1", "--eval-every", "3", "--eval-tokens", "256", "--data", fasta, "--out", run, "--quiet", "--json"]);
   assert.equal(t.status, 0, t.stderr);
   // every 12th variant of the ubiquitin scan: 97 single mutants (and the WT row)
-  const lines = readFileSync(join(FIXTURES, "dms", "RL401_YEAST_Bolon2013.csv"), "utf8").trim().split("\n");
+  const lines = readFileSync(join(FIXTURES, "finetune", "RL401_YEAST_Bolon2013.csv"), "utf8").trim().split("\n");
   const csv = join(dir, "ubq.csv");
   writeFileSync(csv, [lines[0], ...lines.slice(1).filter((_, i) => i % 12 === 0)].join("\n") + "\n");
   const out = join(dir, "ft");
