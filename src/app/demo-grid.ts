@@ -87,10 +87,12 @@ export function demoGrid(x: DemoGridInput): DemoGrid {
     if (estimate(x, Math.exp(mid)).seconds > x.targetSeconds) hi = mid; else lo = mid;
   }
   // two significant digits keep directory names readable
-  const c0 = Number(Math.exp(lo).toPrecision(2));
+  // rounded down (never past the target time), to two significant digits
+  const raw = Math.exp(lo), e10 = 10 ** (Math.floor(Math.log10(raw)) - 1);
+  const c0 = Math.floor(raw / e10) * e10;
   const e = estimate(x, c0);
   return {
-    budgets: e.budgets.map((c) => Number(c.toPrecision(2))), tokensPerParam: e.r, spanDecades: x.spanDecades ?? 0.5,
+    budgets: e.budgets.map((c) => Number(c.toPrecision(3))), tokensPerParam: e.r, spanDecades: x.spanDecades ?? 0.5,
     sizesPerBudget: x.sizesPerBudget ?? 4, estimatedSeconds: e.seconds, centre: e.centre,
   };
 }
