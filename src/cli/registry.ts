@@ -6,6 +6,7 @@ import { embedCommand, generateCommand, scoreCommand, trainCommand, transferComm
 import { demoCommand, sweepDesignCommand, sweepFitCommand, sweepRunCommand, sweepRunOneCommand, sweepStatusCommand } from "./specs/sweep.js";
 import { fitCommand, planCommand } from "./specs/scaling.js";
 import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
+import { studyRepetitionCommand, studyTransferCommand } from "./specs/study.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -22,6 +23,8 @@ export const commands: Command<any>[] = [
   sweepRunOneCommand,
   sweepStatusCommand,
   sweepFitCommand,
+  studyTransferCommand,
+  studyRepetitionCommand,
   fitCommand,
   planCommand,
   reportCommand,

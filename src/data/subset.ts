@@ -38,6 +38,7 @@ export function limitTrainTokens(src: string, out: string, uniqueTokens: number)
     const tr = s.splits.train;
     const share = (uniqueTokens * tr.tokens) / total;
     const idx = readIndex(join(src, tr.index));
+    mkdirSync(dirname(join(out, tr.index)), { recursive: true });
     const w = new IndexWriter(join(out, tr.index));
     let tokens = 0, residues = 0, n = 0;
     for (let i = 0; i < idx.length / INDEX_FIELDS && tokens < share; i++) {

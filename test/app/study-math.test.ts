@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fitRStar, freshEquivalent } from "../../src/app/study-repetition.js";
+import { effectiveTokens } from "../../src/scaling/data-limits.js";
+
+test("freshEquivalent: log-linear interpolation on the fresh curve; beyond it Infinity, above it the first point", () => {
+  const curve = [{ tokens: 1e5, loss: 3.0 }, { tokens: 4e5, loss: 2.8 }, { tokens: 1.6e6, loss: 2.7 }];
+  assert.ok(Math.abs(freshEquivalent(curve, 2.9) - 2e5) < 1); // halfway in loss = geometric mean in tokens
+  assert.ok(Math.abs(freshEquivalent(curve, 2.75) - 8e5) < 1);
+  assert.equal(freshEquivalent(curve, 2.6), Infinity);
+  assert.equal(freshEquivalent(curve, 3.2), 1e5);
+});
+
+test("fitRStar recovers R* from effective tokens generated with a known R*, and says none when repetition is free", () => {
+  for (const truth of [2, 15.4, 60]) {
+    const pts = [];
+    for (const U of [1e5, 3e5]) for (const t of [2e5, 5e5, 1e6, 3e6]) if (t > U) pts.push({ t, U, Dp: effectiveTokens(t, U, truth) });
+    const r = fitRStar(pts)!;
+    assert.ok(Math.abs(Math.log(r / truth)) < 0.06, `R* ${r} vs ${truth}`);
+  }
+  // every repeated token worth a fresh one: no finite R*
+  assert.equal(fitRStar([{ t: 1e6, U: 1e5, Dp: 1e6 }, { t: 4e5, U: 1e5, Dp: 4e5 }]), null);
+});
+
+test("freshEquivalent uses the fresh run's best loss so far: a noisy bump cannot make a loss reachable twice", () => {
+  const noisy = [{ tokens: 1e5, loss: 3.0 }, { tokens: 2e5, loss: 2.8 }, { tokens: 4e5, loss: 2.85 }, { tokens: 8e5, loss: 2.7 }];
+  // 2.82 is first reached between 1e5 and 2e5; the bump at 4e5 (2.85) must not count as "not yet reached"
+  const d = freshEquivalent(noisy, 2.82);
+  assert.ok(d > 1e5 && d < 2e5, `${d}`);
+  // a final loss between the bump and the best: reached before 8e5 on the running minimum
+  assert.ok(freshEquivalent(noisy, 2.75) > 4e5);
+});
