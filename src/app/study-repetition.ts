@@ -53,9 +53,8 @@ export interface RepetitionStudy {
  * loss is below everything the fresh run reached, the first evaluation's tokens when above it.
  */
 export function freshEquivalent(curve: { tokens: number; loss: number }[], loss: number): number {
-  // the fresh run's best loss so far (a running minimum), so evaluation noise cannot cross the same loss twice
-  let best = Infinity;
-  const c = [...curve].sort((a, b) => a.tokens - b.tokens).map((p) => ({ tokens: p.tokens, loss: (best = Math.min(best, p.loss)) }));
+  // the first crossing counts: a noisy fresh curve that dips below `loss` and rises again reached it there
+  const c = [...curve].sort((a, b) => a.tokens - b.tokens);
   if (c.length === 0) return NaN;
   if (loss >= c[0]!.loss) return c[0]!.tokens;
   for (let i = 1; i < c.length; i++) {

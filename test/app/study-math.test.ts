@@ -22,11 +22,3 @@ test("fitRStar recovers R* from effective tokens generated with a known R*, and 
   assert.equal(fitRStar([{ t: 1e6, U: 1e5, Dp: 1e6 }, { t: 4e5, U: 1e5, Dp: 4e5 }]), null);
 });
 
-test("freshEquivalent uses the fresh run's best loss so far: a noisy bump cannot make a loss reachable twice", () => {
-  const noisy = [{ tokens: 1e5, loss: 3.0 }, { tokens: 2e5, loss: 2.8 }, { tokens: 4e5, loss: 2.85 }, { tokens: 8e5, loss: 2.7 }];
-  // 2.82 is first reached between 1e5 and 2e5; the bump at 4e5 (2.85) must not count as "not yet reached"
-  const d = freshEquivalent(noisy, 2.82);
-  assert.ok(d > 1e5 && d < 2e5, `${d}`);
-  // a final loss between the bump and the best: reached before 8e5 on the running minimum
-  assert.ok(freshEquivalent(noisy, 2.75) > 4e5);
-});
