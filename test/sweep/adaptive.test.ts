@@ -9,6 +9,17 @@ import { runSweep } from "../../src/sweep/adaptive-run.js";
 import { trainConfigFor } from "../../src/train/config-for.js";
 import type { ChildFactory } from "../../src/sweep/executor.js";
 import type { SweepDesign } from "../../src/sweep/types.js";
+import { invokeCommand, type CommandIO } from "../../src/cli/command.js";
+import { sweepRunCommand, sweepStatusCommand } from "../../src/cli/specs/sweep.js";
+import { readFileSync } from "node:fs";
+
+async function cli(cmd: typeof sweepRunCommand | typeof sweepStatusCommand, argv: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l), json: false, signal: new AbortController().signal };
+  const { result, code } = await invokeCommand(cmd as never, argv, io);
+  (code as { human?: (r: unknown, io: CommandIO) => void }).human?.(result, io);
+  return { result: result as Record<string, unknown>, out, err };
+}
 
 // Synthetic loss surface L(N, D) = E + A/N^α + B/D^β (Chinchilla form). With α = β, on an IsoFLOP line
 // D = C/(6N) its minimum is N_opt = (A/B)^(1/(2α))·sqrt(C/6).
@@ -120,4 +131,24 @@ test("fixed design (--fixed): all budgets at once, never extended", async () => 
   const s = await runSweep(dir, { child, fixed: true });
   assert.equal(s.done, 4);
   assert.equal(readDesign(dir).points.length, 4);
+});
+
+test("Slurm: one array per round — emit covers the round's points; after they finish, emit decides and covers the next round", async () => {
+  const dir = makeSweep({ centreFactor: 10 });
+  const first = await cli(sweepRunCommand, [dir, "--emit", "slurm", "--plmscale", "plmscale"]);
+  const round0 = readDesign(dir).points.map((p) => p.index);
+  assert.match(readFileSync(first.result.emitted as string, "utf8"), new RegExp(`#SBATCH --array=${round0[0]}-${round0[round0.length - 1]}\\n`));
+  assert.ok(first.out.some((l) => /run .*--emit slurm' again for the next round/.test(l)), first.out.join("\n"));
+  // the array tasks ran (here: the same runs, by a fixed local pool)
+  await runSweep(dir, { child, fixed: true });
+  const second = await cli(sweepRunCommand, [dir, "--emit", "slurm", "--plmscale", "plmscale"]);
+  const d = readDesign(dir);
+  const added = d.points.filter((p) => (p.round ?? 0) === 1).map((p) => p.index);
+  assert.ok(added.length > 0 && d.adaptive!.round === 1);
+  const script = readFileSync(second.result.emitted as string, "utf8");
+  assert.match(script, new RegExp(`#SBATCH --array=${added[0]}-${added[added.length - 1]}\\n`), script);
+  // status lists the decisions and the budgets still to come
+  const st = await cli(sweepStatusCommand, [dir]);
+  assert.ok(st.out.some((l) => /round 1 clm C=1\.0e\+12 extend \(low edge\)/.test(l)), st.out.join("\n"));
+  assert.ok(st.out.some((l) => /budgets still to design 3\.0e\+12, 1\.0e\+13/.test(l)), st.out.join("\n"));
 });

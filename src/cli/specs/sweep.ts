@@ -7,14 +7,16 @@ export const demoCommand = defineCommand({
   usage: ["[--quick] [--out DIR] [--minutes M] [--workers K] [--threads T]"],
   description: `1. builds a Swiss-Prot corpus (Debian's metastudent-data; --max-records of it),
 2. measures this machine's training speed with four short runs and sizes a CLM and an MLM IsoFLOP sweep
-   (3 budgets × 4 sizes each) to fit in about --minutes,
-3. trains the runs (local pool; Ctrl-C stops cleanly, and running the demo again continues where it stopped),
+   (3 budgets spanning a decade, 4 sizes for the first) to about 70% of --minutes,
+3. trains the runs adaptively (sizes added beyond an edge until each budget's minimum is bracketed; later
+   budgets centred on the law so far, 3 sizes; --fixed for a fixed grid), then measures validation noise with a
+   second seed of one run per objective (local pool; Ctrl-C stops cleanly, running the demo again continues),
 4. fits IsoFLOP and parametric laws with bootstrap intervals, writes DIR/report.html, and prints the fitted
    exponents beside the paper's (CLM a=0.578, b=0.422; MLM a=0.776, b=0.230).
 On two CPU cores the budgets are ~1e11–1e12 FLOPs, six orders of magnitude below the paper's; the report says
 how well (or badly) such small sweeps constrain the laws.`,
   options: {
-    quick: { type: "boolean", description: "a small grid (3 budgets × 3 sizes per objective, tiny models) that runs in a few minutes" },
+    quick: { type: "boolean", description: "a small adaptive sweep (budgets 1e10, 3e10; tiny models) that runs in about 3 minutes" },
     out: { type: "string", value: "DIR", default: "demo-out", description: "where everything goes" },
     minutes: { type: "string", value: "M", description: "target wall time of the whole demo (default 30)" },
     workers: { type: "string", value: "K", description: "runs at once (default: cores / threads)" },
