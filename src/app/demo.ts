@@ -104,13 +104,15 @@ async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaul
   // shapes between 20k and 150k from shapeFor alone under-predicted the tiny models' speed 4x
   const tiny = TINY_SHAPES[1]!;
   const sizes = [["tiny", ["--shape", `${tiny.layers},${tiny.dModel},${tiny.heads},${tiny.ffn}`]], ["150k", ["--params", "150k"]]] as const;
+  // by the batch rule (train.* = 0) the demo's runs mostly get 256–2048-token batches at context 64–128
+  const cal = { context: train.context || 64, batchTokens: train.batchTokens || 1024 };
   const jobs = (["clm", "mlm"] as const).flatMap((objective) => sizes.map(([name, size]) => [objective, name, size] as const));
   const one = async ([objective, name, size]: (typeof jobs)[number]) => {
     const out = join(dir, `${objective}-${name}`);
     rmSync(out, { recursive: true, force: true });
     const r = (await runPlmscale([
-      "train", "--objective", objective, ...size, "--tokens", String(24 * train.batchTokens!), "--data", corpus,
-      "--context", String(train.context), "--batch-tokens", String(train.batchTokens), "--threads", String(threads),
+      "train", "--objective", objective, ...size, "--tokens", String(24 * cal.batchTokens), "--data", corpus,
+      "--context", String(cal.context), "--batch-tokens", String(cal.batchTokens), "--threads", String(threads),
       "--eval-every", "1000", "--eval-tokens", "2048", "--checkpoint-every", "0", "--out", out, "--quiet",
     ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));

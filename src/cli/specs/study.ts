@@ -18,7 +18,7 @@ export const studyTransferCommand = defineCommand({
   description: `Per size N and joint token budget D_J: a CLM on F·D_J tokens, then an MLM initialised from it on (1−F)·D_J
 tokens; against MLMs from scratch on (1−F)·D_J tokens (same MLM tokens) and on D_J (same compute). Reports the
 loss gain per size (Cheng et al. 2024: the gain grows with size), fits the from-scratch MLM law and the
-effectively-transferred-tokens law D_t = k·D_F^α·N^β (as 'fit --method transfer'), writes DIR/study.json,
+effectively-transferred-tokens law D_t = k·D_F^α·N^β (the transfer fit of 'plmscale fit'), writes DIR/study.json,
 DIR/runs.csv and DIR/report.html. Runs go through the sweep executor (DIR/phase1, DIR/phase2): Ctrl-C stops
 cleanly and the same command continues.`,
   options: {
