@@ -151,7 +151,9 @@ export function decide(design: SweepDesign, runs: FinishedRun[], now = new Date(
       if (targets.length > allowed.length) stopped.push(`most sizes per budget (${ad.limits.maxSizesPerBudget}) reached`);
       const made = pointsForBudget(ctx, objective, current, allowed, design.points.length + points.length, taken, round);
       const what = state.minimum
-        ? state.minimum.parabola.c2 > 0 ? `minimum N≈${formatParams(state.minimum.N)} at or beyond the ${edge === "low" ? "smallest" : edge === "high" ? "largest" : ""} size tried` : "the parabola opens downward (no minimum)"
+        ? state.minimum.parabola.c2 > 0
+          ? `minimum ${state.minimum.N > 100 * state.minimum.maxN || state.minimum.N < state.minimum.minN / 100 ? "far" : `N≈${formatParams(state.minimum.N)} at or`} beyond the ${edge === "low" ? "smallest" : "largest"} size tried`
+          : "the parabola opens downward (no minimum)"
         : `${state.sizes} size(s) finished, a parabola needs 3`;
       if (made.points.length) {
         points.push(...made.points);
