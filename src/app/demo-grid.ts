@@ -4,6 +4,9 @@
 import { designSweep, type DesignInput } from "../sweep/design.js";
 import type { Objective } from "../core/objective.js";
 
+/** Training tokens per parameter at the demo's centre (measured; see DemoGridInput.tokensPerParam). */
+export const DEMO_TOKENS_PER_PARAM = 10;
+
 /** Seconds per training token as a function of non-embedding size: overhead + N·perParam (per worker). */
 export interface SpeedModel {
   overheadSec: number;
@@ -38,15 +41,16 @@ export interface DemoGridInput {
   targetSeconds: number;
   objectives?: Objective[];
   budgets?: number;
-  /** factor between consecutive budgets (default 3) */
+  /** factor between consecutive budgets (default 3.2: three budgets span a decade) */
   ratio?: number;
   sizesPerBudget?: number;
   /** half-width of each budget's size range in decades (default 0.5) */
   spanDecades?: number;
   /**
-   * the centre of each budget's sizes: N = sqrt(C / (6·r)), i.e. r training tokens per parameter (default 700).
-   * Measured on 2 CPU cores at 1e11–1e12 FLOPs (docs/SWEEPS.md): the lowest losses came from the smallest
-   * models tried, at 400–950 tokens per parameter, far above Chinchilla's ~20.
+   * the centre of each budget's sizes: N = sqrt(C / (6·r)), i.e. r training tokens per parameter (default
+   * DEMO_TOKENS_PER_PARAM). With the batch rule's ~500-step batches the measured minima on Swiss-Prot lie near
+   * 9 tokens per parameter (CLM and MLM at 1e10 FLOPs: 14k parameters on 120k tokens; docs/SWEEPS.md); with
+   * the old fixed 4k–8k-token batches they sat at 400–950, because large models got too few steps.
    */
   tokensPerParam?: number;
   /** passed through to the design */
@@ -63,7 +67,7 @@ export interface DemoGrid {
 }
 
 function estimate(x: DemoGridInput, c0: number) {
-  const ratio = x.ratio ?? 3, nb = x.budgets ?? 3, r = x.tokensPerParam ?? 700;
+  const ratio = x.ratio ?? 3.2, nb = x.budgets ?? 3, r = x.tokensPerParam ?? DEMO_TOKENS_PER_PARAM;
   const budgets = Array.from({ length: nb }, (_, i) => c0 * ratio ** i);
   const centre = (C: number) => Math.sqrt(C / (6 * r));
   const d = designSweep({
@@ -83,10 +87,12 @@ export function demoGrid(x: DemoGridInput): DemoGrid {
     if (estimate(x, Math.exp(mid)).seconds > x.targetSeconds) hi = mid; else lo = mid;
   }
   // two significant digits keep directory names readable
-  const c0 = Number(Math.exp(lo).toPrecision(2));
+  // rounded down (never past the target time), to two significant digits
+  const raw = Math.exp(lo), e10 = 10 ** (Math.floor(Math.log10(raw)) - 1);
+  const c0 = Math.floor(raw / e10) * e10;
   const e = estimate(x, c0);
   return {
-    budgets: e.budgets.map((c) => Number(c.toPrecision(2))), tokensPerParam: e.r, spanDecades: x.spanDecades ?? 0.5,
+    budgets: e.budgets.map((c) => Number(c.toPrecision(3))), tokensPerParam: e.r, spanDecades: x.spanDecades ?? 0.5,
     sizesPerBudget: x.sizesPerBudget ?? 4, estimatedSeconds: e.seconds, centre: e.centre,
   };
 }

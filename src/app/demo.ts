@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildReport } from "../report/build.js";
 import { corpusTrainTokens } from "../sweep/centre.js";
-import { demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
+import { DEMO_TOKENS_PER_PARAM, demoGrid, speedFromMeasurements, steadyTokensPerSecond, type SpeedModel } from "./demo-grid.js";
 import { designSweep, pointRun, TINY_SHAPES } from "../sweep/design.js";
 import { trainConfigFor } from "../train/config-for.js";
-import { executeSweep, type ExecSummary } from "../sweep/executor.js";
+import { runSweep, type SweepRunSummary } from "../sweep/adaptive-run.js";
 import { fitSweep, type SweepFit } from "../sweep/fit.js";
 import { writeJsonAtomic } from "../core/files.js";
 import { DESIGN_FILE, readDesign, writeSweep } from "../sweep/layout.js";
@@ -31,6 +31,8 @@ export interface DemoOptions {
   data?: string;
   /** explicit budgets (skip calibration) */
   budgets?: number[];
+  /** a fixed grid instead of the adaptive design */
+  fixed?: boolean;
   signal?: AbortSignal;
   log: (line: string) => void;
 }
@@ -42,8 +44,12 @@ export interface DemoResult {
   report: string;
   budgets: number[];
   runs: number;
-  summary: ExecSummary;
+  summary: SweepRunSummary;
   fit: SweepFit;
+  /** the adaptive design's decisions (extensions, limits, brackets), one line each */
+  adaptive: string[];
+  /** validation noise: a replicate (another seed) of one run per objective, beside the loss spread across sizes */
+  noise: NoiseCheck[];
   speed?: SpeedModel;
   estimatedTrainSeconds?: number;
   seconds: Record<string, number>;
@@ -72,8 +78,21 @@ export function runPlmscale(args: string[], o: { signal?: AbortSignal; log?: (l:
   });
 }
 
-export const QUICK_TRAIN: Partial<TrainDefaults> = { context: 128, batchTokens: 2048, evalTokens: 8192 };
-export const FULL_TRAIN: Partial<TrainDefaults> = { context: 256, batchTokens: 4096, evalTokens: 16384 };
+// batch and context per run by the batch rule (0 = auto; scaling/lr.ts), as `train` and `sweep design` use
+export const QUICK_TRAIN: Partial<TrainDefaults> = { context: 0, batchTokens: 0, evalTokens: 8192 };
+export const FULL_TRAIN: Partial<TrainDefaults> = { context: 0, batchTokens: 0, evalTokens: 16384 };
+
+export interface NoiseCheck {
+  objective: string;
+  run: string;
+  loss: number;
+  /** the same run with another seed (init, data order, masking) */
+  replicate: number;
+  /** |loss − replicate| */
+  noise: number;
+  /** median |ΔL| between neighbouring sizes of the same budget */
+  sizeGap: number;
+}
 
 /**
  * Calibrate seconds per token on this machine: short runs at a small and a larger size, per objective, run
@@ -85,13 +104,15 @@ async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaul
   // shapes between 20k and 150k from shapeFor alone under-predicted the tiny models' speed 4x
   const tiny = TINY_SHAPES[1]!;
   const sizes = [["tiny", ["--shape", `${tiny.layers},${tiny.dModel},${tiny.heads},${tiny.ffn}`]], ["150k", ["--params", "150k"]]] as const;
+  // by the batch rule (train.* = 0) the demo's runs mostly get 256–2048-token batches at context 64–128
+  const cal = { context: train.context || 64, batchTokens: train.batchTokens || 1024 };
   const jobs = (["clm", "mlm"] as const).flatMap((objective) => sizes.map(([name, size]) => [objective, name, size] as const));
   const one = async ([objective, name, size]: (typeof jobs)[number]) => {
     const out = join(dir, `${objective}-${name}`);
     rmSync(out, { recursive: true, force: true });
     const r = (await runPlmscale([
-      "train", "--objective", objective, ...size, "--tokens", String(24 * train.batchTokens!), "--data", corpus,
-      "--context", String(train.context), "--batch-tokens", String(train.batchTokens), "--threads", String(threads),
+      "train", "--objective", objective, ...size, "--tokens", String(24 * cal.batchTokens), "--data", corpus,
+      "--context", String(cal.context), "--batch-tokens", String(cal.batchTokens), "--threads", String(threads),
       "--eval-every", "1000", "--eval-tokens", "2048", "--checkpoint-every", "0", "--out", out, "--quiet",
     ], { signal: o.signal })) as { N: number; tokensPerSecond: number };
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
@@ -101,6 +122,36 @@ async function calibrate(dir: string, corpus: string, train: Partial<TrainDefaul
   };
   for (let i = 0; i < jobs.length; i += workers) await Promise.all(jobs.slice(i, i + workers).map(one));
   return speedFromMeasurements(pts);
+}
+
+/**
+ * Validation noise of the sweep's losses: the best run of the smallest budget of each objective trained again
+ * with seed 1 (init, data order, masking), beside the median loss gap between neighbouring sizes. A noise well
+ * below the gaps means the parabolas rest on real differences. Skipped (kept) when already measured.
+ */
+async function measureNoise(sweep: string, o: DemoOptions): Promise<NoiseCheck[]> {
+  const design = readDesign(sweep);
+  const out: NoiseCheck[] = [];
+  for (const objective of design.objectives) {
+    const C = design.budgets.find((c) => design.points.some((p) => p.objective === objective && p.C === c));
+    const pts = design.points.filter((p) => p.objective === objective && p.C === C && existsSync(join(sweep, "runs", p.id, "result.json")));
+    if (pts.length < 2) continue;
+    const losses = pts.map((p) => ({ p, loss: JSON.parse(readFileSync(join(sweep, "runs", p.id, "result.json"), "utf8")).loss as number })).sort((a, b) => a.p.N - b.p.N);
+    const best = losses.reduce((a, x) => (x.loss < a.loss ? x : a));
+    const dir = join(sweep, "..", "noise", `${best.p.id}-seed1`);
+    let replicate: number;
+    if (existsSync(join(dir, "result.json"))) replicate = JSON.parse(readFileSync(join(dir, "result.json"), "utf8")).loss;
+    else {
+      rmSync(dir, { recursive: true, force: true });
+      const r = (await runPlmscale(["train", "--config", join(sweep, "configs", `${best.p.id}.json`), "--seed", "1", "--out", dir, "--quiet"], { signal: o.signal })) as { loss: number };
+      replicate = r.loss;
+    }
+    const gaps = losses.slice(1).map((x, i) => Math.abs(x.loss - losses[i]!.loss)).sort((a, b) => a - b);
+    const sizeGap = gaps[Math.floor(gaps.length / 2)]!;
+    out.push({ objective, run: best.p.id, loss: best.loss, replicate, noise: Math.abs(best.loss - replicate), sizeGap });
+    o.log(`[demo] noise ${objective}: ${best.p.id} ${best.loss.toFixed(4)} vs seed 1 ${replicate.toFixed(4)} (|Δ| ${Math.abs(best.loss - replicate).toFixed(4)}); median gap between neighbouring sizes ${sizeGap.toFixed(4)}`);
+  }
+  return out;
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -132,28 +183,35 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let centre: (C: number) => number;
     let span: number, perBudget: number;
     if (o.quick) {
-      budgets ??= [3e9, 6e9, 1.2e10];
-      centre = () => 25_000;
-      span = 0.3;
-      perBudget = 3;
+      // measured on Swiss-Prot (docs/SWEEPS.md): with the batch rule's ~500-step batches the CLM minimum at
+      // 1e10 FLOPs lies near 14k parameters, the tokens-per-parameter centre below
+      budgets ??= [1e10, 3e10];
+      centre = (C) => Math.sqrt(C / (6 * DEMO_TOKENS_PER_PARAM));
+      span = 0.45;
+      perBudget = 4;
     } else {
       span = 0.5;
       perBudget = 4;
       if (!budgets) {
         o.log(`[demo] measuring training speed (4 short runs)`);
         speed = await calibrate(join(o.out, "calibration"), corpus, train, threads, workers, o);
-        const targetSeconds = Math.max(60, (o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - 90);
+        // the adaptive design adds runs beyond the first grid: size that grid to 70% of the time left
+        const targetSeconds = Math.max(60, 0.7 * ((o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - 90));
         const g = demoGrid({ speed, workers, targetSeconds, spanDecades: span, sizesPerBudget: perBudget, design: { corpus, uniqueTrainTokens: unique, train } });
         budgets = g.budgets;
         centre = g.centre;
         estimated = g.estimatedSeconds;
         o.log(`[demo] budgets ${budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs; estimated training time ${Math.round(g.estimatedSeconds)} s with ${workers} worker(s)`);
-      } else centre = (C) => Math.sqrt(C / (6 * 700));
+      } else centre = (C) => Math.sqrt(C / (6 * DEMO_TOKENS_PER_PARAM));
     }
+    const rule = `demo: N = sqrt(C/(6·${DEMO_TOKENS_PER_PARAM})) (${DEMO_TOKENS_PER_PARAM} tokens per parameter, measured on CPU)`;
+    const law = { kN: 1 / Math.sqrt(6 * DEMO_TOKENS_PER_PARAM), a: 0.5, source: rule };
     const design = designSweep({
       objectives: ["clm", "mlm"], budgets, centre: (_obj, C) => centre(C),
-      centreSource: { clm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)", mlm: o.quick ? "demo --quick: fixed sizes around 25k" : "demo: N = sqrt(C/(6·700)) (700 tokens per parameter, measured on CPU)" },
+      centreSource: { clm: rule, mlm: rule },
       spanDecades: span, sizesPerBudget: perBudget, corpus, uniqueTrainTokens: unique, train, minSteps: o.quick ? 5 : 20,
+      // adaptive: extend beyond an edge until bracketed; 3 sizes once a minimum is located (docs/SWEEPS.md)
+      adaptive: o.fixed ? undefined : { fallback: { clm: law, mlm: law }, sizesAfterLocated: 3, limits: { maxSizesPerBudget: o.quick ? 6 : 8 } },
     });
     writeSweep(sweep, design, (p) => trainConfigFor(pointRun(design, p)));
   } else o.log(`[demo] sweep exists: ${sweep} (continuing it)`);
@@ -163,13 +221,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
   // 3. run
   t = Date.now();
-  o.log(`[demo] training ${design.points.length} runs, ${workers} at a time, ${threads} thread(s) each`);
-  const summary = await executeSweep(sweep, {
-    workers, threads, signal: o.signal, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
+  o.log(`[demo] training ${design.points.length} runs${design.adaptive ? " (adaptive: more are added as budgets finish)" : ""}, ${workers} at a time, ${threads} thread(s) each`);
+  const summary = await runSweep(sweep, {
+    workers, threads, signal: o.signal, fixed: o.fixed, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
+    onGrow: (g) => { for (const e of g.events) o.log(`[adaptive] round ${e.round} ${e.objective} C=${e.C.toExponential(1)} ${e.kind}: ${e.detail}`); },
     priorSecondsPerFlop: speed ? (speed.overheadSec + 5e4 * speed.secPerParamToken) / (6 * 5e4) : undefined,
   });
   lap("train", t);
   if (summary.aborted) throw new Error(`interrupted; run the demo again with the same --out to continue`);
+  if (summary.failed > 0) throw new Error(`${summary.failed} run(s) failed (see ${join(sweep, "state")}); run the demo again with the same --out to retry them`);
+
+  // validation noise: one replicate per objective (another seed) of the best run of the smallest budget
+  t = Date.now();
+  const noise = await measureNoise(sweep, o);
+  lap("noise", t);
 
   // 4. fit and report
   t = Date.now();
@@ -181,8 +246,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const { html } = await buildReport(sweep, { fit, title: `plmscale demo${o.quick ? " (--quick)" : ""}: IsoFLOP sweeps on Swiss-Prot` });
   writeFileSync(report, html);
   lap("report", t);
+  const grown = readDesign(sweep);
+  const adaptive = (grown.adaptive?.events ?? []).map((e) => `round ${e.round} ${e.objective} C=${e.C.toExponential(1)} ${e.kind}${e.edge ? ` (${e.edge})` : ""}: ${e.detail}`);
   const result: DemoResult = {
-    out: o.out, corpus, sweep, report, budgets: design.budgets, runs: design.points.length, summary, fit, speed,
+    out: o.out, corpus, sweep, report, budgets: grown.budgets, runs: grown.points.length, summary, fit, speed, adaptive, noise,
     estimatedTrainSeconds: estimated, seconds, totalSeconds: (Date.now() - t0) / 1000,
   };
   writeJsonAtomic(join(o.out, "demo.json"), { ...result, fit: undefined });

@@ -9,6 +9,7 @@ import { doctorCommand, reportCommand, versionCommand } from "./specs/tools.js";
 import { exportCommand, importCommand } from "./specs/interop.js";
 import { serveCommand } from "./specs/app.js";
 import { evalCommand, finetuneCommand, sweepEvalCommand } from "./specs/eval.js";
+import { studyRepetitionCommand, studyTransferCommand } from "./specs/study.js";
 
 export const commands: Command<any>[] = [
   demoCommand,
@@ -30,6 +31,8 @@ export const commands: Command<any>[] = [
   sweepStatusCommand,
   sweepFitCommand,
   sweepEvalCommand,
+  studyTransferCommand,
+  studyRepetitionCommand,
   fitCommand,
   planCommand,
   reportCommand,

@@ -1,7 +1,7 @@
 // The compute planner: a budget (FLOPs, GPU-hours, or a published model's) → N_opt, D_opt, expected loss,
 // a concrete shape, FLOPs per token, time on GPUs, data epochs, and the ×10-compute growth factors.
 import { dataLimits, type DataLimits } from "./data-limits.js";
-import { batchTokensFor, peakLrFor } from "./lr.js";
+import { batchAndContextFor, peakLrFor } from "./lr.js";
 import { growthFactors, optimalAllocation, type Preset } from "./presets.js";
 import type { Objective } from "../core/objective.js";
 import { flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
@@ -51,16 +51,16 @@ export function planModel(input: PlanInput): Plan {
   if (preset.objective !== input.objective) {
     throw new Error(`preset ${preset.name} is for ${preset.objective.toUpperCase()}, not ${input.objective.toUpperCase()}`);
   }
-  const context = input.context ?? 1024;
-  if (!Number.isInteger(context) || context < 2) throw new RangeError(`context must be a whole number of tokens ≥ 2, got ${context}`);
+  if (input.context !== undefined && (!Number.isInteger(input.context) || input.context < 2)) throw new RangeError(`context must be a whole number of tokens ≥ 2, got ${input.context}`);
   if (input.gpus !== undefined && !(Number.isInteger(input.gpus) && input.gpus >= 1)) throw new RangeError(`gpus must be a whole number ≥ 1, got ${input.gpus}`);
   const opt = optimalAllocation(preset.law, C);
   const warnings: string[] = [];
   checkRange(preset, C, opt.N, warnings);
   const shape = shapeFor(opt.N);
   const Ns = nonEmbeddingParams(shape);
+  // batch and context by the one rule (scaling/lr.ts); an explicit context is kept
+  const { batchTokens, context } = batchAndContextFor(Ns, opt.D, shape.dModel, input.context);
   const fpt = flopsPerToken(shape, context);
-  const batchTokens = batchTokensFor(Ns, opt.D, context);
   const relError = Ns / opt.N - 1;
   if (Math.abs(relError) > 0.05) warnings.push(`the nearest shape has N=${Ns.toExponential(3)}, ${(relError * 100).toFixed(1)}% from N_opt`);
   const plan: Plan = {

@@ -10,6 +10,8 @@ import type { Objective } from "../core/objective.js";
 export interface Centre {
   nOpt: (C: number) => number;
   source: string;
+  /** N_opt = kN·C^a (what an adaptive design falls back to) */
+  law: { kN: number; a: number };
 }
 
 export function centreFromPreset(objective: Objective, spec?: string): Centre {
@@ -18,7 +20,7 @@ export function centreFromPreset(objective: Objective, spec?: string): Centre {
   else if (existsSync(spec)) p = presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec);
   else p = presetByName(spec.includes("-") ? spec : `${spec}-${objective}`);
   if (p.objective !== objective) throw new Error(`preset ${p.name} is for ${p.objective}, not ${objective}`);
-  return { nOpt: (C) => optimalAllocation(p.law, C).N, source: `preset ${p.name} (N_opt = ${p.law.kN.toPrecision(4)}·C^${p.law.a})` };
+  return { nOpt: (C) => optimalAllocation(p.law, C).N, source: `preset ${p.name} (N_opt = ${p.law.kN.toPrecision(4)}·C^${p.law.a})`, law: { kN: p.law.kN, a: p.law.a } };
 }
 
 /** N_opt = kN·C^a from a previous sweep's IsoFLOP fit (SWEEP/fit.json or the file itself). */
@@ -29,7 +31,7 @@ export function centreFromFit(objective: Objective, path: string): Centre {
   const o = f.objectives.find((x) => x.objective === objective);
   if (!o?.isoflop) throw new Error(`${file} has no IsoFLOP law for ${objective}`);
   const { kN, a } = o.isoflop;
-  return { nOpt: (C) => kN * C ** a, source: `fit ${file} (N_opt = ${kN.toPrecision(4)}·C^${a.toFixed(3)})` };
+  return { nOpt: (C) => kN * C ** a, source: `fit ${file} (N_opt = ${kN.toPrecision(4)}·C^${a.toFixed(3)})`, law: { kN, a } };
 }
 
 /**

@@ -2,16 +2,19 @@
 // spread evenly in log N around a predicted optimum, each trained on D = C/(6N) tokens with its schedule set to
 // its own budget. Pure: the caller supplies the centre N_opt(C), corpus size and defaults.
 import { nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
-import { LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
+import { batchAndContextFor, LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
 import type { Objective } from "../core/objective.js";
-import type { SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
+import type { AdaptiveLimits, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
 import { defaultConfig } from "../train/config.js";
 import type { PlannedRun } from "../train/config-for.js";
 
-/** A sweep's defaults: small CPU runs (device, dtype and seed are the trainer's own defaults). */
+/**
+ * A sweep's defaults: small CPU runs (device, dtype and seed are the trainer's own defaults). context and
+ * batchTokens 0 = per point by the batch rule (scaling/lr.ts batchAndContextFor), the rule `train` uses.
+ */
 export const DEFAULT_TRAIN: TrainDefaults = {
-  context: 256,
-  batchTokens: 8192,
+  context: 0,
+  batchTokens: 0,
   device: defaultConfig().device,
   dtype: defaultConfig().dtype,
   threads: 2,
@@ -42,7 +45,18 @@ export interface DesignInput {
   /** fewest optimizer steps a run may have before a warning (default 20) */
   minSteps?: number;
   now?: Date;
+  /**
+   * grow the design as runs finish (src/sweep/adaptive.ts): only the smallest budget's sizes now, later ones
+   * centred on the law fitted so far; `fallback` is the law N_opt = kN·C^a the centre falls back to
+   */
+  adaptive?: {
+    fallback: Record<string, { kN: number; a: number; source: string }>;
+    limits?: Partial<AdaptiveLimits>;
+    sizesAfterLocated?: number;
+  };
 }
+
+export const DEFAULT_LIMITS: AdaptiveLimits = { minSteps: 20, maxEpochs: 4, maxSizesPerBudget: 8, maxAddPerRound: 2 };
 
 /**
  * Peak LR by size for sweep points: from 10M parameters up, the paper's rule shared with the trainer and the
@@ -92,7 +106,7 @@ export const SHAPEFOR_MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads:
 export const TINY_SHAPES: ModelShape[] = [1, 2, 3].map((layers) => ({ layers, dModel: 16, heads: 1, ffn: 64 }));
 export const MIN_N = nonEmbeddingParams(TINY_SHAPES[0]!);
 
-function shapeForAnySize(target: number): ModelShape {
+export function shapeForAnySize(target: number): ModelShape {
   if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1 });
   const candidates = [...TINY_SHAPES, { layers: 1, dModel: 32, heads: 2, ffn: 128 }];
   let best = candidates[0]!;
@@ -115,6 +129,47 @@ function shapesFor(targets: number[]): { shape: ModelShape; N: number }[] {
   return out.sort((a, b) => a.N - b.N);
 }
 
+/** What pointsForBudget needs from a design (a whole SweepDesign will do). */
+export type PointContext = Pick<SweepDesign, "train" | "uniqueTrainTokens" | "maxEpochs"> & { minSteps?: number; peakLr?: (N: number) => number };
+
+/** Batch and context of a run: the design's fixed values, or the batch rule by size and budget. */
+export function runGeometry(train: TrainDefaults, shape: ModelShape, N: number, D: number): { batchTokens: number; context: number } {
+  const rule = batchAndContextFor(N, D, shape.dModel, train.context > 0 ? train.context : undefined);
+  const batchTokens = train.batchTokens > 0 ? Math.max(rule.context, Math.round(train.batchTokens / rule.context) * rule.context) : rule.batchTokens;
+  return { batchTokens, context: rule.context };
+}
+
+/**
+ * Points for one objective and budget at the given target sizes (concrete shapes, duplicates dropped),
+ * numbered from `firstIndex`; ids already in `taken` are skipped. Warnings for too few steps or too many epochs.
+ */
+export function pointsForBudget(ctx: PointContext, objective: Objective, C: number, targets: number[], firstIndex: number, taken: Set<string>, round = 0): { points: SweepPoint[]; warnings: string[] } {
+  const points: SweepPoint[] = [];
+  const warnings: string[] = [];
+  const lrOf = ctx.peakLr ?? peakLrBySize;
+  const minSteps = ctx.minSteps ?? 20;
+  for (const { shape, N } of shapesFor(targets)) {
+    const D = C / (6 * N);
+    const { batchTokens, context } = runGeometry(ctx.train, shape, N, D);
+    const steps = D / batchTokens;
+    const epochs = ctx.uniqueTrainTokens ? D / ctx.uniqueTrainTokens : null;
+    const id = `${objective}-C${formatBudget(C)}-N${formatParams(N)}`;
+    if (taken.has(id)) continue;
+    taken.add(id);
+    if (steps < minSteps) warnings.push(`${id}: only ${steps.toFixed(1)} optimizer steps of ${batchTokens} tokens (D=${D.toExponential(2)}) — too few to train; drop this size or raise the budget`);
+    if (epochs !== null && epochs > ctx.maxEpochs) warnings.push(`${id}: ${epochs.toFixed(1)} epochs over the corpus's ${ctx.uniqueTrainTokens!.toExponential(2)} unique training tokens (limit ${ctx.maxEpochs}); repeated data lowers the value of each token (Muennighoff et al. 2023)`);
+    points.push({ index: firstIndex + points.length, id, objective, C, N, Ntotal: totalParams(shape, ESM_VOCAB), D, shape, lr: lrOf(N), epochs, batchTokens, context, round });
+  }
+  return { points, warnings };
+}
+
+/** Target sizes for a budget around `centre` (±span decades), shifted up when they would reach below MIN_N. */
+export function targetsAround(centre: number, span: number, k: number): { targets: number[]; shifted: boolean } {
+  const lowest = centre * 10 ** -span;
+  const shifted = lowest < MIN_N ? centre * (MIN_N / lowest) : centre;
+  return { targets: logSpaced(shifted, span, k), shifted: shifted !== centre };
+}
+
 export function designSweep(x: DesignInput): SweepDesign {
   if (!x.objectives.length) throw new Error("design: no objective");
   if (!x.budgets.length || x.budgets.some((c) => !(c > 0))) throw new Error("design: budgets must be positive numbers");
@@ -122,35 +177,31 @@ export function designSweep(x: DesignInput): SweepDesign {
   const k = x.sizesPerBudget ?? 4;
   const maxEpochs = x.maxEpochs ?? 4;
   const minSteps = x.minSteps ?? 20;
-  const lrOf = x.peakLr ?? peakLrBySize;
   const train: TrainDefaults = { ...DEFAULT_TRAIN, ...x.train };
   const budgets = [...x.budgets].sort((a, b) => a - b);
   const points: SweepPoint[] = [];
   const warnings: string[] = [];
+  const taken = new Set<string>();
+  const ctx: PointContext = { train, uniqueTrainTokens: x.uniqueTrainTokens, maxEpochs, minSteps, peakLr: x.peakLr };
+  // an adaptive design starts with its smallest budget only; the rest follow the law fitted as runs finish
+  const initialBudgets = x.adaptive ? budgets.slice(0, 1) : budgets;
   for (const objective of x.objectives) {
-    for (const C of budgets) {
+    for (const C of initialBudgets) {
       const centre = x.centre(objective, C);
-      // a range reaching below the smallest model is shifted up so that it starts there (keeping its width)
-      const lowest = centre * 10 ** -span;
-      const shifted = lowest < MIN_N ? centre * (MIN_N / lowest) : centre;
-      const targets = x.sizes ?? logSpaced(shifted, span, k);
-      if (!x.sizes && shifted !== centre) {
+      const around = targetsAround(centre, span, k);
+      const targets = x.sizes ?? around.targets;
+      if (!x.sizes && around.shifted) {
         warnings.push(`${objective} C=${formatBudget(C)}: the predicted optimum N≈${formatParams(centre)} (${x.centreSource[objective] ?? "centre"}) puts sizes below the smallest model (${formatParams(MIN_N)}); the range was shifted up to start there, so the minimum may sit at its lower edge`);
       }
-      const shapes = shapesFor(targets);
-      if (shapes.length < 3) warnings.push(`${objective} C=${formatBudget(C)}: only ${shapes.length} distinct model shapes — a parabola needs at least 3`);
-      for (const { shape, N } of shapes) {
-        const D = C / (6 * N);
-        const steps = D / train.batchTokens;
-        const epochs = x.uniqueTrainTokens ? D / x.uniqueTrainTokens : null;
-        const id = `${objective}-C${formatBudget(C)}-N${formatParams(N)}`;
-        if (points.some((p) => p.id === id)) continue;
-        if (steps < minSteps) warnings.push(`${id}: only ${steps.toFixed(1)} optimizer steps of ${train.batchTokens} tokens (D=${D.toExponential(2)}) — too few to train; drop this size or raise the budget`);
-        if (epochs !== null && epochs > maxEpochs) warnings.push(`${id}: ${epochs.toFixed(1)} epochs over the corpus's ${x.uniqueTrainTokens!.toExponential(2)} unique training tokens (limit ${maxEpochs}); repeated data lowers the value of each token (Muennighoff et al. 2023)`);
-        points.push({ index: points.length, id, objective, C, N, Ntotal: totalParams(shape, ESM_VOCAB), D, shape, lr: lrOf(N), epochs });
-      }
+      const made = pointsForBudget(ctx, objective, C, targets, points.length, taken);
+      if (made.points.length < 3) warnings.push(`${objective} C=${formatBudget(C)}: only ${made.points.length} distinct model shapes — a parabola needs at least 3`);
+      points.push(...made.points);
+      warnings.push(...made.warnings);
     }
   }
+  const spacing = x.sizes && x.sizes.length > 1
+    ? Math.log10(Math.max(...x.sizes) / Math.min(...x.sizes)) / (x.sizes.length - 1)
+    : k > 1 ? (2 * span) / (k - 1) : span;
   return {
     format: "plmscale-sweep",
     version: 1,
@@ -166,6 +217,16 @@ export function designSweep(x: DesignInput): SweepDesign {
     train,
     points,
     warnings,
+    ...(x.adaptive ? {
+      adaptive: {
+        limits: { ...DEFAULT_LIMITS, minSteps, maxEpochs, ...x.adaptive.limits },
+        spacingDecades: spacing,
+        sizesAfterLocated: x.adaptive.sizesAfterLocated ?? k,
+        fallback: x.adaptive.fallback,
+        round: 0,
+        events: [],
+      },
+    } : {}),
   };
 }
 
@@ -175,13 +236,14 @@ export function designSweep(x: DesignInput): SweepDesign {
  */
 export function pointRun(d: SweepDesign, p: SweepPoint): PlannedRun {
   const t = d.train;
-  const steps = Math.max(1, Math.floor(p.D / t.batchTokens));
+  const geo = p.batchTokens && p.context ? { batchTokens: p.batchTokens, context: p.context } : runGeometry(t, p.shape, p.N, p.D);
+  const steps = Math.max(1, Math.floor(p.D / geo.batchTokens));
   return {
     objective: p.objective,
     shape: p.shape,
-    context: t.context,
+    context: geo.context,
     tokens: p.D,
-    batchTokens: t.batchTokens,
+    batchTokens: geo.batchTokens,
     peakLr: p.lr,
     corpus: d.corpus,
     evalEverySteps: t.evalEverySteps || Math.max(1, Math.round(steps / 8)),

@@ -21,6 +21,11 @@ export interface SweepPoint {
   lr: number;
   /** planned passes over the training split's unique tokens (null when the corpus size is unknown) */
   epochs: number | null;
+  /** tokens per optimizer step and context of this run (the batch rule, or the design's fixed values) */
+  batchTokens?: number;
+  context?: number;
+  /** the adaptive round that added this point (0 = the initial design) */
+  round?: number;
 }
 
 export interface SweepDesign {
@@ -42,6 +47,48 @@ export interface SweepDesign {
   train: TrainDefaults;
   points: SweepPoint[];
   warnings: string[];
+  /** present when the design grows as runs finish (src/sweep/adaptive.ts); absent for a fixed grid */
+  adaptive?: AdaptiveState;
+}
+
+/** Limits of the adaptive design (docs/SWEEPS.md "Adaptive design"). */
+export interface AdaptiveLimits {
+  /** a size whose run would have fewer optimizer steps is not added */
+  minSteps: number;
+  /** a size whose run would repeat the training tokens more often is not added (needs the corpus size) */
+  maxEpochs: number;
+  /** most sizes at one budget, extensions included */
+  maxSizesPerBudget: number;
+  /** most sizes one extension adds beyond an edge */
+  maxAddPerRound: number;
+}
+
+/** One decision of the adaptive design about one objective's budget. */
+export interface AdaptiveEvent {
+  round: number;
+  objective: Objective;
+  C: number;
+  kind: "extend" | "limit" | "bracketed" | "next-budget";
+  /** extend/limit: the edge the minimum lies at or beyond */
+  edge?: "low" | "high" | "both";
+  /** ids of the points added */
+  added: string[];
+  detail: string;
+  at: string;
+}
+
+export interface AdaptiveState {
+  /** budgets per objective still to come, in order (the design's `budgets` holds them all) */
+  limits: AdaptiveLimits;
+  /** log10 spacing between neighbouring sizes (decades) */
+  spacingDecades: number;
+  /** sizes for a budget once a previous budget's minimum is located */
+  sizesAfterLocated: number;
+  /** the preset law the centre falls back to: N_opt = kN·C^a per objective */
+  fallback: Record<string, { kN: number; a: number; source: string }>;
+  /** rounds so far (0 = initial points); a round's points are all run before the next decision */
+  round: number;
+  events: AdaptiveEvent[];
 }
 
 export interface TrainDefaults {

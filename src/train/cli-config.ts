@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
 import { shapeFor, nonEmbeddingParams, type ModelShape } from "../scaling/shape.js";
+import { batchAndContextFor } from "../scaling/lr.js";
 
 export interface TrainFlags {
   config?: string;
@@ -96,6 +97,16 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   }
   if (f.checkpointEvery !== undefined) c.checkpoint.everySteps = f.checkpointEvery;
   if (f.keep !== undefined) c.checkpoint.keep = f.keep;
+  // batch and context nobody chose (no flag, no key in --config) follow the one rule by size and budget
+  // (scaling/lr.ts batchAndContextFor): ~500 optimizer steps on small budgets, the paper's batches at scale
+  const file = (fileConfig ?? {}) as { batchTokens?: unknown; model?: { context?: unknown } };
+  const contextGiven = f.context !== undefined || file.model?.context !== undefined;
+  const batchGiven = f.batchTokens !== undefined || file.batchTokens !== undefined;
+  if (!contextGiven || !batchGiven) {
+    const rule = batchAndContextFor(nonEmbeddingParams(c.model), c.tokens, c.model.dModel, contextGiven ? c.model.context : undefined);
+    if (!contextGiven) c.model.context = rule.context;
+    if (!batchGiven) c.batchTokens = rule.batchTokens;
+  }
   // small contexts: keep the batch a whole number of rows
   if (c.batchTokens % c.model.context !== 0) c.batchTokens = Math.max(1, Math.round(c.batchTokens / c.model.context)) * c.model.context;
   if (!c.data.corpus) throw configError("no training data: give --data CORPUS_DIR or FASTA (or data.corpus in --config)");

@@ -2,7 +2,7 @@
 // invocation that finds every run finished. Needs the native addon and Debian's metastudent-data (a few minutes
 // on 2 cores); skipped where either is missing. It checks what the demo fitted (fit.json), that the printed
 // summary and the report show those fitted values, and that every run trained to a real loss. (The quick grid
-// is small: its IsoFLOP parabolas may have no interior minimum, and then the demo must say so.)
+// is adaptive: sizes are added until each budget's minimum is bracketed, so the run count is read from sweep.json.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { swissprotAvailable } from "../../src/data/swissprot.js";
 import { readJson } from "../../src/core/files.js";
 import type { SweepFit } from "../../src/sweep/fit.js";
-import type { SweepStatus } from "../../src/sweep/types.js";
+import type { SweepDesign, SweepStatus } from "../../src/sweep/types.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const ADDON = fileURLToPath(new URL("../../../native/build/plmscale.node", import.meta.url));
@@ -25,15 +25,21 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
   const out = join(mkdtempSync(join(tmpdir(), "plmscale-demo-")), "demo");
   const r = spawnSync(process.execPath, [MAIN, "demo", "--quick", "--out", out], { encoding: "utf8", timeout: 880_000 });
   assert.equal(r.status, 0, r.stderr.slice(-3000));
-  assert.match(r.stdout, /18 runs: 18 trained now, 0 already done, 0 failed/);
+  const design = readJson<SweepDesign>(join(out, "sweep", "sweep.json"));
+  const n = design.points.length;
+  assert.ok(design.adaptive && design.adaptive.events.length > 0, "the quick demo runs the adaptive design");
+  assert.match(r.stdout, new RegExp(`${n} runs: ${n} trained now, 0 already done, 0 failed`));
   assert.ok(existsSync(join(out, "corpus", "manifest.json")));
-  const demo = readJson<{ runs: number; summary: { done: number } }>(join(out, "demo.json"));
-  assert.equal(demo.summary.done, 18);
+  const demo = readJson<{ runs: number; summary: { done: number }; noise: { objective: string; noise: number; sizeGap: number }[] }>(join(out, "demo.json"));
+  assert.equal(demo.summary.done, n);
+  // validation noise measured per objective with a second seed
+  assert.deepEqual(demo.noise.map((x) => x.objective), ["clm", "mlm"]);
+  for (const x of demo.noise) assert.ok(x.noise >= 0 && x.noise < 0.1 && x.sizeGap > 0, JSON.stringify(x));
 
   // what the demo fitted (fit.json): the parametric law's exponents are finite, inside their own bootstrap
   // intervals and sum to 1 (a = β/(α+β), b = α/(α+β)); the summary line and the report show those numbers
   const fit = readJson<SweepFit>(join(out, "sweep", "fit.json"));
-  assert.deepEqual(fit.objectives.map((o) => [o.objective, o.runs]), [["clm", 9], ["mlm", 9]]);
+  assert.deepEqual(fit.objectives.map((o) => [o.objective, o.runs]), design.objectives.map((o) => [o, design.points.filter((p) => p.objective === o).length]));
   const html = readFileSync(join(out, "report.html"), "utf8");
   const inside = (what: string, v: number, ci: { lo: number; hi: number } | null | undefined) => {
     assert.ok(Number.isFinite(v), `${what} = ${v}`);
@@ -52,8 +58,10 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
     assert.ok(Math.abs(par.a + par.b - 1) < 1e-9, `${P}: a + b = ${par.a + par.b}`);
     assert.ok(line.includes(`parametric a=${f3(par.a)} b=${f3(par.b)}`), line);
     assert.ok(html.includes(`<td>${shown(par.a, par.ci!.a!)} / ${shown(par.b, par.ci!.b!)}</td>`), `report lacks ${P}'s parametric exponents`);
-    // per-budget IsoFLOP profiles: one per budget, each a parabola through real losses
-    assert.equal(o.profiles.length, 3, `${P} profiles`);
+    // per-budget IsoFLOP profiles: one per budget, each a parabola through real losses; the adaptive design
+    // lands at least one interior minimum per objective (the old fixed quick grid landed none)
+    assert.equal(o.profiles.length, design.budgets.length, `${P} profiles`);
+    assert.ok(o.profiles.filter((m) => m.used).length >= 1, `${P}: no bracketed budget; events: ${JSON.stringify(design.adaptive!.events)}`);
     for (const m of o.profiles) assert.ok(Number.isFinite(m.L) && m.L > 2 && m.L < 3.5, `${P} C=${m.C}: L_opt ${m.L}`);
     const iso = o.isoflop;
     if (iso) {
@@ -73,10 +81,10 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
   // every run finished with a real loss: below a uniform guess over the 33-token vocabulary (ln 33 ≈ 3.50), above 2
   const status = readJson<SweepStatus>(join(out, "sweep", "status.json"));
   const done = status.runs.filter((x) => x.state === "done");
-  assert.equal(done.length, 18, JSON.stringify(status.counts));
+  assert.equal(done.length, n, JSON.stringify(status.counts));
   for (const x of done) assert.ok(x.loss !== undefined && x.loss > 2 && x.loss < 3.5, `${x.id}: loss ${x.loss}`);
 
   const again = spawnSync(process.execPath, [MAIN, "demo", "--quick", "--out", out], { encoding: "utf8", timeout: 300_000 });
   assert.equal(again.status, 0, again.stderr.slice(-2000));
-  assert.match(again.stdout, /18 runs: 0 trained now, 18 already done, 0 failed/);
+  assert.match(again.stdout, new RegExp(`${n} runs: 0 trained now, ${n} already done, 0 failed`));
 });

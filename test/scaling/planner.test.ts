@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { budgetFlops, NAMED_BUDGETS } from "../../src/scaling/budgets.js";
 import { dataLimits, effectiveTokens, R_STAR } from "../../src/scaling/data-limits.js";
-import { batchTokensFor, peakLrFor } from "../../src/scaling/lr.js";
+import { batchAndContextFor, batchTokensFor, peakLrFor } from "../../src/scaling/lr.js";
 import { planModel } from "../../src/scaling/planner.js";
 import { defaultPreset, growthFactors, optimalAllocation, PRESETS, presetByName, presetFromJson, registerPreset } from "../../src/scaling/presets.js";
 import { nonEmbeddingParams } from "../../src/scaling/shape.js";
@@ -106,8 +106,32 @@ test("peak LR: 6e-4 small → 3e-4 at ≥1B, log-linear between; batch tokens gr
   assert.equal(peakLrFor(1e11), 3e-4);
   assert.ok(Math.abs(peakLrFor(1e8) - Math.sqrt(6e-4 * 3e-4)) < 1e-12);
   assert.ok(peakLrFor(5e7) > peakLrFor(2e8));
-  assert.equal(batchTokensFor(1e6, 1e12), 131072);
+  // the paper's batches at scale: 0.5M tokens below 1B parameters, 1M at and above
+  assert.equal(batchTokensFor(1e6, 1e12), 524288);
   assert.equal(batchTokensFor(1e10, 1e12), 1048576);
   assert.equal(batchTokensFor(1e6, 1e6) % 1024, 0);
   assert.ok(batchTokensFor(1e6, 1e6) <= 1e4);
+});
+
+test("batch and context rule: ~500 steps on small budgets, the paper's batches at scale, context ≤ 12·d", () => {
+  // the issue's case: 3e5 parameters on 2e6 tokens got 123 steps of 16,384 tokens at context 1,024
+  const small = batchAndContextFor(3e5, 2e6, 96);
+  assert.equal(small.batchTokens, 4096);
+  assert.equal(small.context, 256);
+  assert.ok(small.steps >= 400 && small.steps <= 1000, `steps ${small.steps}`);
+  // a width-16 model: attention over 1024 tokens would cost 10x its weights; context stays at 128
+  const tiny = batchAndContextFor(3600, 1e8, 16);
+  assert.equal(tiny.context, 128);
+  assert.equal(tiny.batchTokens % tiny.context, 0);
+  // never fewer than 256 tokens (4 rows of 64) per step, however small the budget
+  const minute = batchAndContextFor(3600, 1e4, 16);
+  assert.equal(minute.batchTokens, 256);
+  assert.equal(minute.context, 64);
+  // at scale: 0.5M below 1B, 1M at 1B and above, context 1024
+  assert.deepEqual([batchAndContextFor(5e8, 1e11, 1280).batchTokens, batchAndContextFor(5e8, 1e11, 1280).context], [524288, 1024]);
+  assert.equal(batchAndContextFor(3e9, 1e12, 2560).batchTokens, 1048576);
+  // an explicit context is kept and the batch is whole rows of it
+  const kept = batchAndContextFor(1e5, 3e5, 64, 200);
+  assert.equal(kept.context, 200);
+  assert.equal(kept.batchTokens % 200, 0);
 });

@@ -26,13 +26,19 @@ test("the sweep commands and report are registered", () => {
 
 test("sweep design writes sweep.json and one config per run; a second design into the same directory is refused", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "plmscale-cli-")), "s");
-  const { r, out: lines } = await run(sweepDesignCommand, ["--objective", "mlm", "--budgets", "1e15,1e16,1e17", "--corpus", "/nonexistent", "--out", out, "--preset", "paper"]);
+  const { r, out: lines } = await run(sweepDesignCommand, ["--objective", "mlm", "--budgets", "1e15,1e16,1e17", "--corpus", "/nonexistent", "--out", out, "--preset", "paper", "--fixed"]);
   assert.equal(r.design.points.length, 12);
+  assert.equal(r.design.adaptive, undefined);
   assert.ok(existsSync(join(out, "sweep.json")));
   for (const p of r.design.points) assert.ok(existsSync(join(out, "configs", `${p.id}.json`)));
   assert.match(r.design.centreSource.mlm!, /paper-mlm/);
   assert.match(lines[0]!, /12 runs/);
   await assert.rejects(run(sweepDesignCommand, ["--budgets", "1e15", "--corpus", "/c", "--out", out]), (e) => e instanceof UserError && /already holds a sweep/.test(e.message));
+  // the default is adaptive: the smallest budget now, the others once its runs have finished
+  const ad = await run(sweepDesignCommand, ["--objective", "mlm", "--budgets", "1e15,1e16,1e17", "--corpus", "/nonexistent", "--out", out + "-adaptive", "--preset", "paper"]);
+  assert.deepEqual([...new Set(ad.r.design.points.map((p) => p.C))], [1e15]);
+  assert.ok(ad.r.design.adaptive && ad.r.design.adaptive.fallback.mlm!.a > 0.5, JSON.stringify(ad.r.design.adaptive));
+  assert.match(ad.out[0]!, /adaptive/);
   await assert.rejects(run(sweepDesignCommand, ["--objective", "xlm", "--budgets", "1e15", "--corpus", "/c", "--out", out + "2"]), (e) => e instanceof UserError && e.exitCode === 2);
 });
 

@@ -67,7 +67,12 @@ test("train config per point follows docs/CONTRACTS.md", () => {
   const c = trainConfigFor(pointRun(d, p));
   assert.equal(c.objective, "clm");
   const { layers, dModel, heads, ffn } = p.shape;
-  assert.deepEqual(c.model, { ...defaultConfig().model, layers, dModel, heads, ffn, vocab: 33, context: d.train.context });
+  // batch and context by the batch rule (~500 steps over D), recorded on the point
+  assert.deepEqual(c.model, { ...defaultConfig().model, layers, dModel, heads, ffn, vocab: 33, context: p.context });
+  assert.equal(c.batchTokens, p.batchTokens);
+  assert.equal(c.batchTokens % c.model.context, 0);
+  const steps = p.D / c.batchTokens;
+  assert.ok(steps >= 250 && steps <= 1000, `${steps} steps`);
   assert.deepEqual(parseTrainConfig(c), { ...c, microBatchRows: 0, init: null }); // a valid config the trainer reads back unchanged
   assert.equal(c.tokens, p.D);
   assert.equal(c.lr.peak, peakLrBySize(p.N));

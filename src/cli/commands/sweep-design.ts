@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defineRun, num, optNum, optStr, parseNumber, str } from "../command.js";
+import { defineRun, flag, num, optNum, optStr, parseNumber, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { designSweep, formatBudget, pointRun } from "../../sweep/design.js";
 import { trainConfigFor } from "../../train/config-for.js";
@@ -40,7 +40,9 @@ export default defineRun({
         throw new UserError((e as Error).message, 2);
       }
     }));
-    const context = num(args, "context", 256);
+    const auto = (name: string) => { const v = str(args, name, "auto"); return v === "auto" ? 0 : parseNumber(v, name); };
+    const context = auto("context");
+    const fixed = flag(args, "fixed");
     let design: SweepDesign;
     try {
       design = designSweep({
@@ -50,8 +52,13 @@ export default defineRun({
         sizesPerBudget: optNum(args, "per-budget"), spanDecades: optNum(args, "span"),
         corpus, uniqueTrainTokens: corpusTrainTokens(corpus), maxEpochs: optNum(args, "max-epochs"),
         train: {
-          context, batchTokens: num(args, "batch-tokens", 8192), evalTokens: num(args, "eval-tokens", 32768),
+          context, batchTokens: auto("batch-tokens"), evalTokens: num(args, "eval-tokens", 32768),
           device, dtype: device === "cuda" ? "bfloat16" : "float32", threads: num(args, "threads", 2),
+        },
+        minSteps: optNum(args, "min-steps"),
+        adaptive: fixed || sizes ? undefined : {
+          fallback: Object.fromEntries(objectives.map((o) => [o, { ...centres[o]!.law, source: centres[o]!.source }])),
+          limits: { ...(optNum(args, "max-sizes") !== undefined ? { maxSizesPerBudget: optNum(args, "max-sizes")! } : {}) },
         },
       });
       writeSweep(out, design, (p) => trainConfigFor(pointRun(design, p)));
@@ -62,11 +69,11 @@ export default defineRun({
   },
   human(r, io) {
     const d = r.design;
-    io.out(`sweep ${r.sweep}: ${d.points.length} runs (${d.objectives.join(", ")}; budgets ${d.budgets.map(formatBudget).join(", ")} FLOPs)`);
+    io.out(`sweep ${r.sweep}: ${d.points.length} runs (${d.objectives.join(", ")}; budgets ${d.budgets.map(formatBudget).join(", ")} FLOPs)${d.adaptive ? " — adaptive: the smallest budget now, the rest as its runs finish" : ""}`);
     for (const o of d.objectives) io.out(`  ${o} centre: ${d.centreSource[o]}`);
     for (const p of d.points) {
       const ep = p.epochs === null ? "" : `, ${p.epochs.toFixed(2)} epochs`;
-      io.out(`  [${p.index}] ${p.id.padEnd(22)} ${p.shape.layers}L d=${p.shape.dModel}  D=${p.D.toExponential(2)} tokens  lr ${p.lr.toExponential(1)}${ep}`);
+      io.out(`  [${p.index}] ${p.id.padEnd(22)} ${p.shape.layers}L d=${p.shape.dModel}  D=${p.D.toExponential(2)} tokens  batch ${p.batchTokens}×ctx ${p.context}  lr ${p.lr.toExponential(1)}${ep}`);
     }
     for (const w of d.warnings) io.err(`warning: ${w}`);
     io.out(`next: plmscale sweep run ${r.sweep} --workers 1 --threads ${d.train.threads}`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defineRun, flag, num, optNum, optStr, str, type CommandIO, type ParsedArgs } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
+import { growSweep, runSweep, type SweepRunSummary } from "../../sweep/adaptive-run.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { shellQuote, slurmScript } from "../../sweep/slurm.js";
 
@@ -35,7 +36,7 @@ export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, onl
   });
 }
 
-type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary; counts?: Record<string, number>; unfinished?: number; exitCode?: number };
+type RunResult = { sweep: string; emitted?: string; summary?: ExecSummary | SweepRunSummary; counts?: Record<string, number>; unfinished?: number; exitCode?: number; round?: number; adaptive?: boolean; complete?: boolean };
 
 export default defineRun<RunResult>({
   async run(args, io) {
@@ -44,10 +45,16 @@ export default defineRun<RunResult>({
     const emit = optStr(args, "emit");
     if (emit !== undefined) {
       if (emit !== "slurm") throw new UserError(`--emit supports 'slurm', got '${emit}'`, 2);
-      const design = openDesign(dir);
+      let design = openDesign(dir);
+      // adaptive: one array per round; once the last round's runs are done, decide the next one first
+      if (design.adaptive && !flag(args, "fixed") && sweepStatus(dir, design).counts.done === design.points.length) {
+        const g = growSweep(dir);
+        for (const e of g.events) io.err(`[sweep] round ${e.round} ${e.kind} ${e.objective} C=${e.C.toExponential(1)}: ${e.detail}`);
+        design = openDesign(dir);
+      }
       const st = sweepStatus(dir, design);
       const left = st.runs.filter((r) => r.state !== "done").map((r) => r.index);
-      if (left.length === 0) throw new UserError("every run of this sweep has finished; nothing to submit");
+      if (left.length === 0) throw new UserError(design.adaptive ? "every run of this sweep has finished and the adaptive design is complete; nothing to submit" : "every run of this sweep has finished; nothing to submit");
       const script = slurmScript(design, {
         sweepDir: dir, plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"),
         gpusPerRun: optNum(args, "gpus-per-run"), time: optStr(args, "time"), maxConcurrent: optNum(args, "max-concurrent"),
@@ -57,17 +64,25 @@ export default defineRun<RunResult>({
       mkdirSync(join(dir, "state"), { recursive: true }); // Slurm does not create the --output directory
       writeFileSync(path, script);
       chmodSync(path, 0o755);
-      return { sweep: dir, emitted: path, counts: st.counts };
+      return { sweep: dir, emitted: path, counts: st.counts, round: design.adaptive?.round, adaptive: !!design.adaptive };
     }
-    const summary = await runLocal(dir, args, io);
-    const counts = sweepStatus(dir).counts;
+    openDesign(dir);
+    const summary = await runSweep(dir, {
+      workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args),
+      retryFailed: !flag(args, "skip-failed"), signal: io.signal, fixed: flag(args, "fixed"),
+      onEvent: (e) => io.err(`[sweep] ${e.line}`),
+      onGrow: (g) => { for (const e of g.events) io.err(`[sweep] round ${e.round} ${e.kind} ${e.objective} C=${e.C.toExponential(1)}: ${e.detail}`); },
+    });
+    const design = readDesign(dir);
+    const counts = sweepStatus(dir, design).counts;
     // a sweep run that leaves points unfinished (failed, busy elsewhere, interrupted) is not a success
     const unfinished = counts.failed + counts.running + counts.interrupted + counts.pending;
-    return { sweep: dir, summary, counts, unfinished, exitCode: summary.aborted ? 130 : unfinished > 0 ? 1 : 0 };
+    return { sweep: dir, summary, counts, unfinished, adaptive: !!design.adaptive, complete: summary.complete, round: design.adaptive?.round, exitCode: summary.aborted ? 130 : unfinished > 0 ? 1 : 0 };
   },
   human(r, io) {
     if (r.emitted) {
-      io.out(`wrote ${r.emitted} (${r.counts!.pending + r.counts!.interrupted + r.counts!.failed + r.counts!.running} array tasks)`);
+      io.out(`wrote ${r.emitted} (${r.counts!.pending + r.counts!.interrupted + r.counts!.failed + r.counts!.running} array tasks${r.adaptive ? `, adaptive round ${r.round}` : ""})`);
+      if (r.adaptive) io.out(`adaptive sweep: when this array has finished, run 'plmscale sweep run ${r.sweep} --emit slurm' again for the next round`);
       io.out(`submit: sbatch ${r.emitted}    progress: plmscale sweep status ${r.sweep}`);
       return;
     }
@@ -79,6 +94,6 @@ export default defineRun<RunResult>({
     if (s.busy > 0) io.out(`${s.busy} point(s) held by another executor or a live trainer: left alone (see 'plmscale sweep status ${r.sweep}')`);
     if (s.aborted) io.out(`interrupted: run 'plmscale sweep run ${r.sweep}' again to continue`);
     else if (r.unfinished) io.out(`${r.unfinished} point(s) unfinished: exit status 1`);
-    else if (c.done > 0) io.out(`next: plmscale sweep fit ${r.sweep}`);
+    else if (c.done > 0) io.out(`${r.adaptive ? `adaptive design complete after round ${r.round}; ` : ""}next: plmscale sweep fit ${r.sweep}`);
   },
 });

@@ -7,14 +7,16 @@ export const demoCommand = defineCommand({
   usage: ["[--quick] [--out DIR] [--minutes M] [--workers K] [--threads T]"],
   description: `1. builds a Swiss-Prot corpus (Debian's metastudent-data; --max-records of it),
 2. measures this machine's training speed with four short runs and sizes a CLM and an MLM IsoFLOP sweep
-   (3 budgets × 4 sizes each) to fit in about --minutes,
-3. trains the runs (local pool; Ctrl-C stops cleanly, and running the demo again continues where it stopped),
+   (3 budgets spanning a decade, 4 sizes for the first) to about 70% of --minutes,
+3. trains the runs adaptively (sizes added beyond an edge until each budget's minimum is bracketed; later
+   budgets centred on the law so far, 3 sizes; --fixed for a fixed grid), then measures validation noise with a
+   second seed of one run per objective (local pool; Ctrl-C stops cleanly, running the demo again continues),
 4. fits IsoFLOP and parametric laws with bootstrap intervals, writes DIR/report.html, and prints the fitted
    exponents beside the paper's (CLM a=0.578, b=0.422; MLM a=0.776, b=0.230).
 On two CPU cores the budgets are ~1e11–1e12 FLOPs, six orders of magnitude below the paper's; the report says
 how well (or badly) such small sweeps constrain the laws.`,
   options: {
-    quick: { type: "boolean", description: "a small grid (3 budgets × 3 sizes per objective, tiny models) that runs in a few minutes" },
+    quick: { type: "boolean", description: "a small adaptive sweep (budgets 1e10, 3e10; tiny models) that runs in about 3 minutes" },
     out: { type: "string", value: "DIR", default: "demo-out", description: "where everything goes" },
     minutes: { type: "string", value: "M", description: "target wall time of the whole demo (default 30)" },
     workers: { type: "string", value: "K", description: "runs at once (default: cores / threads)" },
@@ -22,6 +24,7 @@ how well (or badly) such small sweeps constrain the laws.`,
     "max-records": { type: "string", value: "N", description: "Swiss-Prot records for the corpus (default 100000; --quick 5000)" },
     data: { type: "string", value: "PATH", description: "use this corpus directory or FASTA file instead of building Swiss-Prot" },
     budgets: { type: "string", value: "LIST", description: "explicit budgets in FLOPs (skips the speed measurement)" },
+    fixed: { type: "boolean", description: "a fixed grid instead of the adaptive design" },
   },
   examples: ["npm run demo            # = plmscale demo --out demo-out", "plmscale demo --quick --out /tmp/demo"],
   engine: true,
@@ -34,7 +37,10 @@ export const sweepDesignCommand = defineCommand({
   usage: ["--objective clm|mlm|both --budgets C1,C2,... --corpus DIR --out SWEEP [options]"],
   description: `Per budget C (FLOPs), picks model sizes spread evenly in log N around the predicted compute-optimal size
 (±0.75 decades), trains each on D = C/(6N) tokens with its LR schedule set to its own budget and the peak LR
-falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).`,
+falling with size, and writes SWEEP/sweep.json plus one train config per run (SWEEP/configs/ID.json).
+Adaptive by default: only the smallest budget's sizes are written now; 'sweep run' adds sizes beyond an edge
+until each budget's minimum is bracketed (or a limit is hit) and centres each next budget on the law fitted so
+far (docs/SWEEPS.md "Adaptive design"). --fixed writes every budget's sizes now and never adds any.`,
   options: {
     objective: { type: "string", value: "clm|mlm|both", default: "both", description: "objectives to sweep" },
     budgets: { type: "string", value: "LIST", required: true, description: "compute budgets in FLOPs, e.g. 1e13,3e13,1e14" },
@@ -44,9 +50,12 @@ falling with size, and writes SWEEP/sweep.json plus one train config per run (SW
     preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
     "from-fit": { type: "string", value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
     corpus: { type: "string", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
-    "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4)" },
-    context: { type: "string", value: "T", default: 256, description: "context length" },
-    "batch-tokens": { type: "string", value: "B", default: 8192, description: "tokens per optimizer step" },
+    "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4); adaptive: never extend past it" },
+    fixed: { type: "boolean", description: "a fixed grid: every budget now, no extensions" },
+    "max-sizes": { type: "string", value: "K", description: "adaptive: most sizes per budget, extensions included (default 8)" },
+    "min-steps": { type: "string", value: "S", description: "adaptive: never add a size with fewer optimizer steps (default 20)" },
+    context: { type: "string", value: "T|auto", default: "auto", description: "context length (auto: the batch rule per run, docs/TRAINING.md)" },
+    "batch-tokens": { type: "string", value: "B|auto", default: "auto", description: "tokens per optimizer step (auto: ~500 steps per run, 256 .. 0.5M)" },
     "eval-tokens": { type: "string", value: "E", default: 32768, description: "validation tokens per evaluation" },
     device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
     threads: { type: "string", value: "T", default: 2, description: "threads per run" },
@@ -64,18 +73,22 @@ export const sweepRunCommand = defineCommand({
     "SWEEP --emit slurm [--partition P] [--gpus-per-run G] [--time HH:MM:SS] [--max-concurrent K]",
   ],
   description: `Local pool (default): runs every unfinished point of SWEEP as a child 'plmscale train', K at a time with T
-threads each. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
+threads each. An adaptive sweep then fits each finished budget and adds the next round of sizes (beyond an
+edge, or the next budget centred on the law so far) and runs those, until every budget is decided; --fixed
+runs only the points already designed. Finished runs (result.json) are skipped, interrupted ones resume from their checkpoint, a failed
 run is retried once and then recorded (SWEEP/state/ID.failure.json, SWEEP/status.json) without stopping the
 sweep. Ctrl-C stops the children cleanly (they checkpoint); run the same command again to continue.
 
 --emit slurm writes SWEEP/sweep.sbatch: a Slurm job array whose task i runs
 'plmscale sweep run-one SWEEP i' on a shared filesystem; then 'sweep status', 'sweep fit' and 'report' work
-the same.`,
+the same. An adaptive sweep gets one array per round: when an array has finished, run '--emit slurm' again;
+it decides the next round from the finished runs, appends its points and writes the array for them.`,
   options: {
     workers: { type: "string", value: "K", default: 1, description: "runs at once" },
     threads: { type: "string", value: "T", description: "threads per run (sets OMP_NUM_THREADS and the run's config)" },
     device: { type: "string", value: "cpu|cuda", description: "override the design's device for fresh runs" },
     "skip-failed": { type: "boolean", description: "leave runs that failed in an earlier invocation alone" },
+    fixed: { type: "boolean", description: "run only the points designed so far; never add sizes or budgets" },
     emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
     partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
     "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task" },
