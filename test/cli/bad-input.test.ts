@@ -50,6 +50,8 @@ const CASES: Case[] = [
   [["import", "--from", junk, "--out", out("i")], 1, /junk\.txt is not a PyTorch ZIP checkpoint/],
   [["serve", missing], 2, /missing does not exist/],
   [["serve", empty, "--host", "0.0.0.0", "--token", "short"], 2, /--token must be at least 16 characters/],
+  [["study", "transfer", "--data", empty, "--out", out("st")], 2, /--data .*empty-dir is not a prepared corpus \(no manifest\.json\)/],
+  [["study", "repetition", "--data", missing, "--out", out("sr")], 2, /--data .*missing is not a prepared corpus/],
   [["demo", "--minutes", "abc"], 2, /--minutes: 'abc' is not a number/],
   [["demo", "--workers", "0", "--out", out("demo")], 2, /--workers must be a whole number ≥ 1, got '0'/],
   [["demo", "--budgets", "1e15,-3", "--out", out("demo")], 2, /--budgets: every value must be positive, got -3/],
@@ -132,7 +134,9 @@ test("every command: an unknown flag is a usage error (exit 2) naming it, --help
     const r = results[i]!;
     assert.equal(r.status, status, `${args.join(" ")} → ${r.status}\n${r.stderr}`);
     assert.match(status === 0 ? r.stdout : r.stderr, re, args.join(" "));
-    if (status !== 0) assert.match(r.stderr, new RegExp(`^plmscale ${args.filter((a) => !a.startsWith("-")).slice(0, args[0] === "data" || args[0] === "sweep" ? 2 : 1).join(" ")}: `));
+    // the command's own name (one or two words, the longest that prefixes the command line) starts the message
+    const name = commands.map((c) => c.name).filter((n) => `${args.join(" ")} `.startsWith(`${n} `)).sort((a, b) => b.length - a.length)[0];
+    if (status !== 0) assert.match(r.stderr, new RegExp(`^plmscale ${name}: `));
     noStack(args, r);
   });
 });

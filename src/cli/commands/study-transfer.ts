@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineRun, flag, num, optNum, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
@@ -13,6 +13,10 @@ export default defineRun<TransferStudy & { report: string }>({
   async run(args, io) {
     const quick = flag(args, "quick");
     const corpus = resolve(str(args, "data"));
+    // a study trains many runs on the corpus: refuse a wrong --data before the first of them starts
+    if (!existsSync(join(corpus, "manifest.json"))) {
+      throw new UserError(`--data ${corpus} is not a prepared corpus (no manifest.json); build one with 'plmscale data prepare'`, 2);
+    }
     const out = resolve(str(args, "out"));
     const sizes = optStr(args, "sizes");
     const joint = optStr(args, "joint-tokens");
