@@ -165,7 +165,8 @@ async function runPoint(sweepDir: string, p: SweepPoint, o: ExecOptions, emit: (
     if (runLock.state === "held") {
       return { outcome: "busy", error: `PID ${runLock.owner.pid} on ${runLock.owner.host} still writes ${pp.run}` };
     }
-    if (existsSync(pp.result)) return { outcome: "done" }; // finished by another executor since we looked
+    // finished by another executor since we looked: not ours to count as done
+    if (existsSync(pp.result)) return { outcome: "skipped" };
     return await runClaimed(pp, p, o, emit, counts);
   } finally {
     claim.release();
