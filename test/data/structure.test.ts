@@ -9,7 +9,8 @@ import { alignChain, alignResidues, betaCarbon, distanceMatrix, readAlignedChain
 import { UserError } from "../../src/core/errors.js";
 import { FIXTURES } from "./helpers.js";
 
-const SHARED = "/work/shared/data/structures/pdb";
+// the project's shared data sits beside the repository (CI and the fresh-machine check copy it there)
+const SHARED = [join(FIXTURES, "..", "..", "..", "shared", "data", "structures", "pdb"), "/work/shared/data/structures/pdb"].find((d) => existsSync(d)) ?? "/work/shared/data/structures/pdb";
 const THREE: Record<string, string> = { ALA: "A", ARG: "R", ASN: "N", ASP: "D", CYS: "C", GLN: "Q", GLU: "E", GLY: "G", HIS: "H", ILE: "I", LEU: "L", LYS: "K", MET: "M", PHE: "F", PRO: "P", SER: "S", THR: "T", TRP: "W", TYR: "Y", VAL: "V" };
 
 /** One PDB coordinate record in the format's fixed columns. */
