@@ -1,29 +1,23 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineRun, flag, optNum, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { studyRepetition, type RepetitionStudy } from "../../app/study-repetition.js";
 import { repetitionReport } from "../../app/study-report.js";
-import { corpusTrainTokens } from "../../sweep/centre.js";
 import { formatParams } from "../../sweep/design.js";
-import { deviceOpt } from "./sweep-run.js";
+import { studyCorpus, studyCommon } from "./study-common.js";
 import { parseList, parseObjectives } from "./sweep-design.js";
 
 export default defineRun<RepetitionStudy & { report: string }>({
   async run(args, io) {
     const quick = flag(args, "quick");
-    const corpus = resolve(str(args, "data"));
-    // a study trains many runs on the corpus: refuse a wrong --data before the first of them starts
-    if (!existsSync(join(corpus, "manifest.json"))) {
-      throw new UserError(`--data ${corpus} is not a prepared corpus (no manifest.json); build one with 'plmscale data prepare'`, 2);
-    }
+    const corpus = studyCorpus(args);
     const out = resolve(str(args, "out"));
     const epochs = optStr(args, "epochs");
     mkdirSync(out, { recursive: true });
     try {
       const s = await studyRepetition({
-        out, corpus, uniqueTrainTokens: corpusTrainTokens(corpus), threads: optNum(args, "threads") ?? 1, workers: optNum(args, "workers") ?? 2,
-        evalTokens: optNum(args, "eval-tokens") ?? (quick ? 8192 : 16384), signal: io.signal, log: io.err, device: deviceOpt(args),
+        ...studyCommon(args, io, corpus, out),
         objectives: parseObjectives(optStr(args, "objective") ?? (quick ? "mlm" : "both")),
         size: optNum(args, "params") ?? (quick ? 14e3 : 54e3), tokens: optNum(args, "tokens") ?? (quick ? 6e5 : 4e6),
         epochs: epochs ? parseList(epochs, "epochs") : [4, 16],

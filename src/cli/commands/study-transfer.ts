@@ -1,30 +1,24 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineRun, flag, num, optNum, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { studyTransfer, type TransferStudy } from "../../app/study-transfer.js";
 import { transferReport } from "../../app/study-report.js";
-import { corpusTrainTokens } from "../../sweep/centre.js";
 import { formatParams } from "../../sweep/design.js";
-import { deviceOpt } from "./sweep-run.js";
+import { studyCorpus, studyCommon } from "./study-common.js";
 import { parseList } from "./sweep-design.js";
 
 export default defineRun<TransferStudy & { report: string }>({
   async run(args, io) {
     const quick = flag(args, "quick");
-    const corpus = resolve(str(args, "data"));
-    // a study trains many runs on the corpus: refuse a wrong --data before the first of them starts
-    if (!existsSync(join(corpus, "manifest.json"))) {
-      throw new UserError(`--data ${corpus} is not a prepared corpus (no manifest.json); build one with 'plmscale data prepare'`, 2);
-    }
+    const corpus = studyCorpus(args);
     const out = resolve(str(args, "out"));
     const sizes = optStr(args, "sizes");
     const joint = optStr(args, "joint-tokens");
     mkdirSync(out, { recursive: true });
     try {
       const s = await studyTransfer({
-        out, corpus, uniqueTrainTokens: corpusTrainTokens(corpus), threads: optNum(args, "threads") ?? 1, workers: optNum(args, "workers") ?? 2,
-        evalTokens: optNum(args, "eval-tokens") ?? (quick ? 8192 : 16384), signal: io.signal, log: io.err, device: deviceOpt(args),
+        ...studyCommon(args, io, corpus, out),
         clmShare: num(args, "clm-share", 0.2),
         sizes: sizes ? parseList(sizes, "sizes") : quick ? [7e3, 27e3] : [14e3, 54e3, 2e5],
         jointTokens: joint ? parseList(joint, "joint-tokens") : quick ? [1.5e5, 4.5e5] : [1e6, 4e6],
