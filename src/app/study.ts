@@ -3,7 +3,7 @@
 // runs are skipped, interrupted ones continue from their checkpoint, failures are retried once and recorded.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nonEmbeddingParams, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, nonEmbeddingParams, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
 import { DEFAULT_TRAIN, peakLrBySize, pointRun, runGeometry } from "../sweep/design.js";
 import { executeSweep, type ExecSummary } from "../sweep/executor.js";
 import { DESIGN_FILE, pointPaths, readDesign, writeSweep } from "../sweep/layout.js";
@@ -45,10 +45,11 @@ export function writePhase(dir: string, name: string, runs: StudyRunSpec[], o: S
   const device = o.device ?? "cpu";
   const train: TrainDefaults = { ...DEFAULT_TRAIN, threads: o.threads, evalTokens: o.evalTokens, device, dtype: device === "cuda" ? "bfloat16" : "float32" };
   const points: SweepPoint[] = runs.map((r, index) => {
-    const N = nonEmbeddingParams(r.shape);
+    const head = defaultHeadFor(r.objective); // the head trainConfigFor gives the run
+    const N = nonEmbeddingParams(r.shape, head);
     const geo = r.geometry ?? runGeometry(train, r.shape, N, r.D);
     return {
-      index, id: r.id, objective: r.objective, C: 6 * N * r.D, N, Ntotal: totalParams(r.shape, ESM_VOCAB), D: r.D, shape: r.shape,
+      index, id: r.id, objective: r.objective, C: 6 * N * r.D, N, Ntotal: totalParams(r.shape, ESM_VOCAB, head), D: r.D, shape: r.shape,
       lr: peakLrBySize(N), epochs: o.uniqueTrainTokens ? r.D / o.uniqueTrainTokens : null, ...geo,
     };
   });

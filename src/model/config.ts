@@ -1,5 +1,6 @@
 // The model's hyper-parameters, as stored under "model" in a run's config.json (docs/CONTRACTS.md "Train
 // config"). The model layer owns this contract; the trainer's config embeds it.
+import type { LmHeadKind } from "../scaling/shape.js";
 
 export interface ModelConfig {
   layers: number;
@@ -16,7 +17,7 @@ export interface ModelConfig {
   /** ESM-2's token dropout (embeddings of <mask> zeroed, the rest scaled by (1 − 0.15·0.8)/(1 − observed mask
    *  ratio of the sequence), in training and inference alike); absent = false */
   tokenDropout?: boolean;
-  /** LM head: "esm" (dense → GELU → LayerNorm → tied decoder + bias, ESM-2's) or "linear" (tied decoder only,
-   *  GPT-NeoX's; the CLM head that exports to transformers); absent = "esm" */
-  head?: "esm" | "linear";
+  /** LM head (scaling/shape.ts LmHeadKind): "esm" (ESM-2's) or "linear" (GPT-NeoX's tied decoder, the
+   *  default of new CLM runs: it exports to transformers); absent = "esm" (runs stored before the choice) */
+  head?: LmHeadKind;
 }

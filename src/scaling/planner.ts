@@ -4,7 +4,7 @@ import { dataLimits, type DataLimits } from "./data-limits.js";
 import { batchAndContextFor, peakLrFor } from "./lr.js";
 import { growthFactors, optimalAllocation, type Preset } from "./presets.js";
 import type { Objective } from "../core/objective.js";
-import { flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
+import { defaultHeadFor, flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
 import { flopsToGpuHours, flopsToPfDays, GPUS } from "./units.js";
 
 export interface PlanInput {
@@ -56,11 +56,12 @@ export function planModel(input: PlanInput): Plan {
   const opt = optimalAllocation(preset.law, C);
   const warnings: string[] = [];
   checkRange(preset, C, opt.N, warnings);
-  const shape = shapeFor(opt.N);
-  const Ns = nonEmbeddingParams(shape);
+  const head = defaultHeadFor(input.objective); // the head trainConfigFor gives the run
+  const shape = shapeFor(opt.N, { head });
+  const Ns = nonEmbeddingParams(shape, head);
   // batch and context by the one rule (scaling/lr.ts); an explicit context is kept
   const { batchTokens, context } = batchAndContextFor(Ns, opt.D, shape.dModel, input.context);
-  const fpt = flopsPerToken(shape, context);
+  const fpt = flopsPerToken(shape, context, undefined, head);
   const relError = Ns / opt.N - 1;
   if (Math.abs(relError) > 0.05) warnings.push(`the nearest shape has N=${Ns.toExponential(3)}, ${(relError * 100).toFixed(1)}% from N_opt`);
   const plan: Plan = {
@@ -73,7 +74,7 @@ export function planModel(input: PlanInput): Plan {
     ...(opt.L !== undefined ? { L: opt.L } : {}),
     tokensPerParam: opt.D / opt.N,
     computeConsistency: (6 * opt.N * opt.D) / C,
-    shape: { ...shape, N: Ns, Ntotal: totalParams(shape), relError },
+    shape: { ...shape, N: Ns, Ntotal: totalParams(shape, undefined, head), relError },
     flopsPerToken: fpt,
     fullerC: fpt.withAttention * opt.D,
     growthPer10x: growthFactors(preset.law, 10),

@@ -1,8 +1,10 @@
 // Transformer shapes and exact parameter / FLOP counts for plmscale's ESM-2-style blocks.
 // Counting rule (docs/CONTRACTS.md): per layer q,k,v,o with bias 4(d²+d), two LayerNorms 4d,
-// GELU FFN d·f+f + f·d+d. Non-embedding N adds the final LayerNorm (2d) and the LM head's dense (d²+d)
-// and LayerNorm (2d); the token embedding (tied with the decoder) and the decoder bias are excluded,
+// GELU FFN d·f+f + f·d+d. Non-embedding N adds the final LayerNorm (2d) and, for ESM-2's LM head, its dense
+// (d²+d) and LayerNorm (2d); the token embedding (tied with the decoder) and the decoder bias are excluded,
 // as in Kaplan et al. 2020 and Cheng et al. 2024, whose laws are stated in non-embedding parameters.
+// The "linear" head (GPT-NeoX's tied decoder, the CLM default: it exports to transformers) adds nothing.
+import type { Objective } from "../core/objective.js";
 
 export interface ModelShape {
   layers: number;
@@ -13,20 +15,38 @@ export interface ModelShape {
 
 export const ESM_VOCAB = 33;
 
+/** LM head: "esm" (dense → GELU → LayerNorm → tied decoder + bias, ESM-2's) or "linear" (tied decoder only). */
+export type LmHeadKind = "esm" | "linear";
+
+/**
+ * The head a new run of an objective gets when nobody chose one: ESM-2's for an MLM, GPT-NeoX's tied linear
+ * head for a CLM, the one transformers' causal LMs have (so that a default CLM exports; docs/INTEROP.md).
+ * Runs stored without a head are ESM-headed (their configs predate the choice).
+ */
+export function defaultHeadFor(objective: Objective): LmHeadKind {
+  return objective === "clm" ? "linear" : "esm";
+}
+
+/** Non-embedding parameters of the LM head. */
+export function headParams(dModel: number, head: LmHeadKind = "esm"): number {
+  return head === "esm" ? dModel * dModel + dModel + 2 * dModel : 0;
+}
+
 /** Parameters of one pre-LN transformer block. */
 export function paramsPerLayer(dModel: number, ffn: number): number {
   const d = dModel;
   return 4 * (d * d + d) + 4 * d + (d * ffn + ffn) + (ffn * d + d);
 }
 
-export function nonEmbeddingParams(s: ModelShape): number {
+/** Non-embedding N of a shape with the given head (absent = "esm", as in stored runs). */
+export function nonEmbeddingParams(s: ModelShape & { head?: LmHeadKind }, head: LmHeadKind = s.head ?? "esm"): number {
   const d = s.dModel;
-  return s.layers * paramsPerLayer(d, s.ffn) + 2 * d + (d * d + d) + 2 * d;
+  return s.layers * paramsPerLayer(d, s.ffn) + 2 * d + headParams(d, head);
 }
 
-/** All trainable parameters: non-embedding + tied token embedding + decoder bias. */
-export function totalParams(s: ModelShape, vocab = ESM_VOCAB): number {
-  return nonEmbeddingParams(s) + vocab * s.dModel + vocab;
+/** All trainable parameters: non-embedding + tied token embedding (+ the ESM head's decoder bias). */
+export function totalParams(s: ModelShape & { head?: LmHeadKind }, vocab = ESM_VOCAB, head: LmHeadKind = s.head ?? "esm"): number {
+  return nonEmbeddingParams(s, head) + vocab * s.dModel + (head === "esm" ? vocab : 0);
 }
 
 /**
@@ -34,8 +54,8 @@ export function totalParams(s: ModelShape, vocab = ESM_VOCAB): number {
  * attention-score and attention-value matmuls, 2·L·T·d per token forward, ×3 for forward+backward
  * (Kaplan et al. 2020, Table 1), plus the LM-head logits 2·d·V ×3.
  */
-export function flopsPerToken(s: ModelShape, context: number, vocab = ESM_VOCAB): { sixN: number; withAttention: number } {
-  const sixN = 6 * nonEmbeddingParams(s);
+export function flopsPerToken(s: ModelShape & { head?: LmHeadKind }, context: number, vocab = ESM_VOCAB, head: LmHeadKind = s.head ?? "esm"): { sixN: number; withAttention: number } {
+  const sixN = 6 * nonEmbeddingParams(s, head);
   return { sixN, withAttention: sixN + 6 * s.layers * context * s.dModel + 6 * s.dModel * vocab };
 }
 
@@ -59,6 +79,8 @@ export interface ShapeOptions {
   /** relative tolerance on N within which aspect ratio decides (default 0.03) */
   tolerance?: number;
   maxLayers?: number;
+  /** the LM head counted in N (default "esm") */
+  head?: LmHeadKind;
 }
 
 /**
@@ -80,7 +102,7 @@ export function shapeFor(targetN: number, opts: ShapeOptions = {}): ModelShape {
       for (const d of [base - step, base, base + step]) {
         if (d < 32 || headDimFor(d) !== step || d % step !== 0) continue;
         const s: ModelShape = { layers, dModel: d, heads: d / step, ffn: ffnMult * d };
-        const n = nonEmbeddingParams(s);
+        const n = nonEmbeddingParams(s, opts.head);
         const errN = Math.abs(Math.log(n / targetN));
         const within = Math.abs(n / targetN - 1) <= tol;
         const score = within ? Math.abs(Math.log(d / layers / aspect)) : errN;

@@ -1,7 +1,7 @@
 // IsoFLOP grid design (Hoffmann et al. 2022 approach 2; Cheng et al. 2024 §3): for each budget C, model sizes
 // spread evenly in log N around a predicted optimum, each trained on D = C/(6N) tokens with its schedule set to
 // its own budget. Pure: the caller supplies the centre N_opt(C), corpus size and defaults.
-import { nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor, LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
 import type { Objective } from "../core/objective.js";
 import type { AdaptiveLimits, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
@@ -106,25 +106,26 @@ export const SHAPEFOR_MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads:
 export const TINY_SHAPES: ModelShape[] = [1, 2, 3].map((layers) => ({ layers, dModel: 16, heads: 1, ffn: 64 }));
 export const MIN_N = nonEmbeddingParams(TINY_SHAPES[0]!);
 
-export function shapeForAnySize(target: number): ModelShape {
-  if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1 });
+export function shapeForAnySize(target: number, head: LmHeadKind = "esm"): ModelShape {
+  if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1, head });
   const candidates = [...TINY_SHAPES, { layers: 1, dModel: 32, heads: 2, ffn: 128 }];
+  const miss = (c: ModelShape) => Math.abs(Math.log(nonEmbeddingParams(c, head) / target));
   let best = candidates[0]!;
-  for (const c of candidates) if (Math.abs(Math.log(nonEmbeddingParams(c) / target)) < Math.abs(Math.log(nonEmbeddingParams(best) / target))) best = c;
+  for (const c of candidates) if (miss(c) < miss(best)) best = c;
   return best;
 }
 
-/** Concrete shapes for target sizes (exact N), dropping duplicates that round to the same shape. */
-function shapesFor(targets: number[]): { shape: ModelShape; N: number }[] {
+/** Concrete shapes for target sizes (exact N with `head`), dropping duplicates that round to the same shape. */
+function shapesFor(targets: number[], head: LmHeadKind): { shape: ModelShape; N: number }[] {
   const seen = new Set<string>();
   const out: { shape: ModelShape; N: number }[] = [];
   for (const t of targets) {
     // 10% tolerance on N leaves small models room for a sensible depth/width (exact N is recorded anyway)
-    const shape = shapeForAnySize(Math.max(t, MIN_N));
+    const shape = shapeForAnySize(Math.max(t, MIN_N), head);
     const key = `${shape.layers}x${shape.dModel}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ shape, N: nonEmbeddingParams(shape) });
+    out.push({ shape, N: nonEmbeddingParams(shape, head) });
   }
   return out.sort((a, b) => a.N - b.N);
 }
@@ -148,7 +149,8 @@ export function pointsForBudget(ctx: PointContext, objective: Objective, C: numb
   const warnings: string[] = [];
   const lrOf = ctx.peakLr ?? peakLrBySize;
   const minSteps = ctx.minSteps ?? 20;
-  for (const { shape, N } of shapesFor(targets)) {
+  const head = defaultHeadFor(objective); // the head trainConfigFor gives the run
+  for (const { shape, N } of shapesFor(targets, head)) {
     const D = C / (6 * N);
     const { batchTokens, context } = runGeometry(ctx.train, shape, N, D);
     const steps = D / batchTokens;
@@ -158,7 +160,7 @@ export function pointsForBudget(ctx: PointContext, objective: Objective, C: numb
     taken.add(id);
     if (steps < minSteps) warnings.push(`${id}: only ${steps.toFixed(1)} optimizer steps of ${batchTokens} tokens (D=${D.toExponential(2)}) — too few to train; drop this size or raise the budget`);
     if (epochs !== null && epochs > ctx.maxEpochs) warnings.push(`${id}: ${epochs.toFixed(1)} epochs over the corpus's ${ctx.uniqueTrainTokens!.toExponential(2)} unique training tokens (limit ${ctx.maxEpochs}); repeated data lowers the value of each token (Muennighoff et al. 2023)`);
-    points.push({ index: firstIndex + points.length, id, objective, C, N, Ntotal: totalParams(shape, ESM_VOCAB), D, shape, lr: lrOf(N), epochs, batchTokens, context, round });
+    points.push({ index: firstIndex + points.length, id, objective, C, N, Ntotal: totalParams(shape, ESM_VOCAB, head), D, shape, lr: lrOf(N), epochs, batchTokens, context, round });
   }
   return { points, warnings };
 }

@@ -2,7 +2,7 @@
 // reading the config file. Shared by the train and transfer commands.
 import { readFileSync } from "node:fs";
 import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
-import { shapeFor, nonEmbeddingParams, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, shapeFor, nonEmbeddingParams, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor } from "../scaling/lr.js";
 
 export interface TrainFlags {
@@ -60,8 +60,15 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
     if (f.objective !== "mlm" && f.objective !== "clm") throw configError(`--objective: expected mlm or clm, got '${f.objective}'`);
     c.objective = f.objective;
   }
+  if (f.head !== undefined) {
+    if (f.head !== "esm" && f.head !== "linear") throw configError(`--head: expected esm or linear, got '${f.head}'`);
+    c.model.head = f.head;
+  }
+  // a head nobody chose (no flag, no key in --config) is the objective's default; set before --params picks a
+  // shape, since the head counts in N
+  if (c.model.head === undefined) c.model.head = defaultHeadFor(c.objective);
   if (f.params !== undefined && f.shape !== undefined) throw configError("give either --params or --shape, not both");
-  if (f.params !== undefined) Object.assign(c.model, shapeForFlag(f.params));
+  if (f.params !== undefined) Object.assign(c.model, shapeForFlag(f.params, c.model.head));
   if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape));
   if (f.context !== undefined) {
     // checked here, before the batch is rounded to whole rows of it (a bad context must not be blamed on batchTokens)
@@ -69,10 +76,6 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
       throw configError(`--context must be a whole number of tokens from ${MIN_CONTEXT} to ${MAX_CONTEXT}, got ${f.context}`);
     }
     c.model.context = f.context;
-  }
-  if (f.head !== undefined) {
-    if (f.head !== "esm" && f.head !== "linear") throw configError(`--head: expected esm or linear, got '${f.head}'`);
-    c.model.head = f.head;
   }
   if (f.tokens !== undefined && f.flops !== undefined) throw configError("give either --tokens or --flops, not both");
   if (f.tokens !== undefined) c.tokens = f.tokens;
@@ -116,10 +119,10 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
 /** The smallest model shapeFor builds (1 layer, d=32, 2 heads): --params below it has no shape. */
 export const SMALLEST_SHAPE: ModelShape = { layers: 1, dModel: 32, heads: 2, ffn: 128 };
 
-function shapeForFlag(params: number): ModelShape {
-  const min = nonEmbeddingParams(SMALLEST_SHAPE);
+function shapeForFlag(params: number, head: LmHeadKind): ModelShape {
+  const min = nonEmbeddingParams(SMALLEST_SHAPE, head);
   if (!(params >= min)) throw configError(`--params ${params}: the smallest model has ${min.toLocaleString("en-US")} non-embedding parameters (1 layer × d=32); give at least that or --shape L,d,h`);
-  return shapeFor(params);
+  return shapeFor(params, { head });
 }
 
 /** The usage requires a budget: --tokens or --flops, or tokens in the --config file (no silent default). */

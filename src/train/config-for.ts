@@ -3,7 +3,7 @@
 // (LR warm-up and floor, AdamW, masking, checkpoints kept, activation, …) is the trainer's own default from
 // train/config.ts defaultConfig(), so those defaults have one definition.
 import type { Objective } from "../core/objective.js";
-import { ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
 import type { Plan } from "../scaling/planner.js";
 import { defaultConfig, type TrainConfig } from "./config.js";
 
@@ -35,7 +35,7 @@ export function trainConfigFor(r: PlannedRun): PlannedConfig {
   return {
     ...d,
     objective: r.objective,
-    model: { ...d.model, layers, dModel, heads, ffn, vocab: ESM_VOCAB, context: r.context },
+    model: { ...d.model, layers, dModel, heads, ffn, vocab: ESM_VOCAB, context: r.context, head: defaultHeadFor(r.objective) },
     tokens: r.tokens,
     batchTokens: r.batchTokens,
     lr: { ...d.lr, peak: r.peakLr },

@@ -223,8 +223,8 @@ async function runLoop(
       const src = resolveSourceCheckpoint(config.init.from, log);
       const st = readState(src.dir);
       if (!resumeFrom) {
-        loadModelWeights(src.dir, model);
-        log(`initialised from ${config.init.objective} checkpoint ${src.dir} (step ${st.step}, ${st.tokens} tokens)`);
+        const fresh = loadModelWeights(src.dir, model, { headMayDiffer: true });
+        log(`initialised from ${config.init.objective} checkpoint ${src.dir} (step ${st.step}, ${st.tokens} tokens)${fresh.length ? `; the source has another LM head: ${fresh.join(", ")} start fresh` : ""}`);
       }
       init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };
     }

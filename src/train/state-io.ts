@@ -39,11 +39,20 @@ export function readState(dir: string): TrainState {
   return JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as TrainState;
 }
 
-/** Load weights into `model` (names and shapes must match exactly). */
-export function loadModelWeights(dir: string, model: ProteinLM): void {
+/**
+ * Load weights into `model` (names and shapes must match exactly). `headMayDiffer` (initialising one objective
+ * from the other, e.g. an MLM with ESM-2's head from a CLM with the linear head): the LM head's own parameters
+ * (head.*) may be absent on either side; the model keeps its fresh ones. Returns the names not loaded.
+ */
+export function loadModelWeights(dir: string, model: ProteinLM, o: { headMayDiffer?: boolean } = {}): string[] {
   const { tensors } = loadSafetensors(join(dir, MODEL_FILE), { device: model.device });
   try {
-    model.loadStateDict(tensors, true);
+    if (!o.headMayDiffer) return model.loadStateDict(tensors, true).missing;
+    const own = new Set(model.stateDict().keys());
+    const body = [...own].filter((k) => !k.startsWith("head.")).filter((k) => !tensors.has(k));
+    const extra = [...tensors.keys()].filter((k) => !own.has(k) && !k.startsWith("head."));
+    if (body.length || extra.length) throw new Error(`${join(dir, MODEL_FILE)}: missing [${body.join(", ")}], unexpected [${extra.join(", ")}]`);
+    return model.loadStateDict(new Map([...tensors].filter(([k]) => own.has(k))), false).missing;
   } finally {
     dispose([...tensors.values()] as Tensor[]);
   }

@@ -39,7 +39,7 @@ test("design: per budget, sizes around the centre spanning ±0.75 decades, D = C
       const mid = (lo + hi) / 2;
       assert.ok(Math.abs(mid - Math.log10(centre(o, C))) < 0.08, `${o} ${C}: centre ${mid}`);
       for (const p of ps) {
-        assert.equal(p.N, nonEmbeddingParams(p.shape));
+        assert.equal(p.N, nonEmbeddingParams(p.shape, o === "clm" ? "linear" : "esm")); // the head each run gets
         assert.ok(Math.abs((6 * p.N * p.D) / C - 1) < 1e-12);
         assert.ok(Math.abs(p.epochs! - p.D / 1e12) < 1e-18);
       }
@@ -68,7 +68,7 @@ test("train config per point follows docs/CONTRACTS.md", () => {
   assert.equal(c.objective, "clm");
   const { layers, dModel, heads, ffn } = p.shape;
   // batch and context by the batch rule (~500 steps over D), recorded on the point
-  assert.deepEqual(c.model, { ...defaultConfig().model, layers, dModel, heads, ffn, vocab: 33, context: p.context });
+  assert.deepEqual(c.model, { ...defaultConfig().model, layers, dModel, heads, ffn, vocab: 33, context: p.context, head: "linear" });
   assert.equal(c.batchTokens, p.batchTokens);
   assert.equal(c.batchTokens % c.model.context, 0);
   const steps = p.D / c.batchTokens;

@@ -12,7 +12,8 @@ test("plan --emit: exactly the contract's keys, the plan's numbers, the trainer'
   const p = planModel({ objective: "mlm", C: 1e19, preset: defaultPreset("mlm") });
   const cfg = trainConfigFor(plannedRunOf(p, { corpus: "data/c" }));
   assert.deepEqual(Object.keys(cfg).sort(), ["batchTokens", "checkpoint", "data", "device", "dtype", "eval", "lr", "model", "objective", "optimizer", "seed", "threads", "tokens"]);
-  assert.deepEqual(Object.keys(cfg.model).sort(), ["activation", "bias", "context", "dModel", "dropout", "ffn", "heads", "layers", "vocab"]);
+  assert.deepEqual(Object.keys(cfg.model).sort(), ["activation", "bias", "context", "dModel", "dropout", "ffn", "head", "heads", "layers", "vocab"]);
+  assert.equal(cfg.model.head, "esm");
   assert.equal(cfg.tokens, Math.round(p.D));
   assert.equal(cfg.model.dModel, p.shape.dModel);
   assert.equal(cfg.lr.peak, peakLrFor(p.shape.N));
@@ -29,3 +30,11 @@ test("plan --emit: exactly the contract's keys, the plan's numbers, the trainer'
   assert.deepEqual(parseTrainConfig(cfg), { ...cfg, microBatchRows: 0, init: null });
 });
 
+test("plan --emit for a CLM: the linear head, and the plan's N is that head's count of the emitted shape", () => {
+  const p = planModel({ objective: "clm", C: 1e19, preset: defaultPreset("clm") });
+  const cfg = trainConfigFor(plannedRunOf(p, { corpus: "data/c" }));
+  assert.equal(cfg.model.head, "linear");
+  const { layers, dModel: d, ffn } = cfg.model;
+  // per layer 4(d²+d) + 4d + (d·f+f) + (f·d+d), final LayerNorm 2d, nothing for the tied linear head
+  assert.equal(p.shape.N, layers * (4 * (d * d + d) + 4 * d + (d * ffn + ffn) + (ffn * d + d)) + 2 * d);
+});

@@ -20,8 +20,12 @@ export default defineRun({
     try {
       const src = parseTrainConfig(readConfigFile(join(runDir, "config.json")));
       const f = trainFlags(args);
+      // the source's LM head when the objective stays; otherwise the new objective's default (or --head):
+      // heads are objective-specific, the blocks and embedding are what transfers
+      const { head: srcHead, ...srcBody } = src.model;
+      const sameObjective = (f.objective ?? parseTrainConfig({}).objective) === src.objective;
       const base = f.config ? readConfigFile(f.config) : {
-        model: src.model, data: { ...src.data }, batchTokens: src.batchTokens, device: src.device, dtype: src.dtype,
+        model: sameObjective ? { ...srcBody, head: srcHead ?? "esm" } : srcBody, data: { ...src.data }, batchTokens: src.batchTokens, device: src.device, dtype: src.dtype,
         threads: src.threads, eval: src.eval, checkpoint: src.checkpoint, optimizer: src.optimizer,
       };
       const c = configFromFlags({ warmup: 0.05, ...stripUndefined(f) }, base);
