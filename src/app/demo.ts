@@ -154,6 +154,9 @@ async function measureNoise(sweep: string, o: DemoOptions): Promise<NoiseCheck[]
   return out;
 }
 
+/** Seconds the demo keeps for what follows training: the noise replicates, the fit and the report. */
+const RESERVE_SECONDS = 150;
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const t0 = Date.now();
   const seconds: Record<string, number> = {};
@@ -195,8 +198,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       if (!budgets) {
         o.log(`[demo] measuring training speed (4 short runs)`);
         speed = await calibrate(join(o.out, "calibration"), corpus, train, threads, workers, o);
-        // the adaptive design adds runs beyond the first grid: size that grid to 70% of the time left
-        const targetSeconds = Math.max(60, 0.7 * ((o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - 90));
+        // the adaptive design adds runs beyond the first grid (extensions at the largest budget cost as much
+        // as its grid): size that grid to half the time left; the deadline below stops growth that does not fit
+        const targetSeconds = Math.max(60, 0.5 * ((o.minutes ?? 30) * 60 - (Date.now() - t0) / 1000 - RESERVE_SECONDS));
         const g = demoGrid({ speed, workers, targetSeconds, spanDecades: span, sizesPerBudget: perBudget, design: { corpus, uniqueTrainTokens: unique, train } });
         budgets = g.budgets;
         centre = g.centre;
@@ -223,7 +227,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   t = Date.now();
   o.log(`[demo] training ${design.points.length} runs${design.adaptive ? " (adaptive: more are added as budgets finish)" : ""}, ${workers} at a time, ${threads} thread(s) each`);
   const summary = await runSweep(sweep, {
-    workers, threads, signal: o.signal, fixed: o.fixed, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
+    workers, threads, signal: o.signal, fixed: o.fixed,
+    // rounds that would not finish in time are not added (their budgets are reported as stopped by time)
+    deadline: o.quick ? undefined : t0 + ((o.minutes ?? 30) * 60 - RESERVE_SECONDS) * 1000, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
     onGrow: (g) => { for (const e of g.events) o.log(`[adaptive] round ${e.round} ${e.objective} C=${e.C.toExponential(1)} ${e.kind}: ${e.detail}`); },
     priorSecondsPerFlop: speed ? (speed.overheadSec + 5e4 * speed.secPerParamToken) / (6 * 5e4) : undefined,
   });

@@ -35,6 +35,9 @@ export interface StudyOptions {
   evalTokens: number;
   /** cuda also switches to bfloat16 */
   device?: "cpu" | "cuda";
+  /** one context for every run of the study (losses at different contexts do not compare; sweep/design.ts
+   *  sweepContext); runs with their own `geometry` keep it */
+  context?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
 }
@@ -43,7 +46,7 @@ export interface StudyOptions {
 export function writePhase(dir: string, name: string, runs: StudyRunSpec[], o: StudyOptions): SweepDesign {
   if (existsSync(join(dir, DESIGN_FILE))) return readDesign(dir);
   const device = o.device ?? "cpu";
-  const train: TrainDefaults = { ...DEFAULT_TRAIN, threads: o.threads, evalTokens: o.evalTokens, device, dtype: device === "cuda" ? "bfloat16" : "float32" };
+  const train: TrainDefaults = { ...DEFAULT_TRAIN, threads: o.threads, evalTokens: o.evalTokens, device, dtype: device === "cuda" ? "bfloat16" : "float32", context: o.context ?? 0 };
   const points: SweepPoint[] = runs.map((r, index) => {
     const head = defaultHeadFor(r.objective); // the head trainConfigFor gives the run
     const N = nonEmbeddingParams(r.shape, head);

@@ -36,7 +36,10 @@ if (process.env.FAIL_ID === id && !existsSync(process.env.FAIL_MARK)) { writeFil
 const n = Number(N), d = Number(D);
 const L = ${E} + ${A} / n ** ${ALPHA} + ${B} / d ** ${ALPHA};
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "result.tmp"), JSON.stringify({ N: n, D: d, C: 6 * n * d, loss: L, wallSeconds: 0.01 }));
+// wall time as the test sets it: seconds per token a + b·N (FAKE_COST="a,b"), default 0.01 s per run
+const [ca, cb] = (process.env.FAKE_COST ?? "").split(",").map(Number);
+const wall = process.env.FAKE_COST ? d * (ca + cb * n) : 0.01;
+writeFileSync(join(out, "result.tmp"), JSON.stringify({ N: n, D: d, C: 6 * n * d, loss: L, wallSeconds: wall }));
 renameSync(join(out, "result.tmp"), join(out, "result.json"));
 `;
 const childPath = join(mkdtempSync(join(tmpdir(), "plmscale-adaptive-child-")), "analytic-train.mjs");
@@ -151,4 +154,26 @@ test("Slurm: one array per round — emit covers the round's points; after they 
   const st = await cli(sweepStatusCommand, [dir]);
   assert.ok(st.out.some((l) => /round 1 clm C=1\.0e\+12 extend \(low edge\)/.test(l)), st.out.join("\n"));
   assert.ok(st.out.some((l) => /budgets still to design 3\.0e\+12, 1\.0e\+13/.test(l)), st.out.join("\n"));
+});
+
+test("adaptive design with a deadline: rounds that do not fit the time left are not added, and the budget says why", async () => {
+  // every run of C=1e12 "takes" 100 s (a = 0, b = 6e-10 s per token per parameter: D·b·N = C·b/6), one of
+  // 3e12 300 s: with 200 s left the extensions at 1e12 fit (100 s a round on 2 workers), the next budget's
+  // round of 3 runs (max(900/2, 300) = 450 s) does not
+  process.env.FAKE_COST = "0,6e-10";
+  try {
+    const dir = makeSweep({ centreFactor: 10 });
+    const s = await runSweep(dir, { child, workers: 2, deadline: Date.now() + 200_000 });
+    assert.equal(s.failed, 0);
+    assert.equal(s.complete, true);
+    const d = readDesign(dir);
+    const ev = d.adaptive!.events;
+    assert.ok(ev.some((e) => e.kind === "bracketed" && e.C === 1e12), JSON.stringify(ev, null, 1));
+    assert.deepEqual(sizesAt(d, 3e12), [], "the next budget was not opened");
+    const lim = ev.filter((e) => e.kind === "limit");
+    assert.equal(lim.length, 1, JSON.stringify(ev, null, 1));
+    assert.match(lim[0]!.detail, /time: the next round \(3 run\(s\), ~450 s on 2 worker\(s\)\) does not fit the (1\d\d|200) s left/);
+  } finally {
+    delete process.env.FAKE_COST;
+  }
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { designSweep, formatBudget, formatParams, logSpaced, peakLrBySize, pointRun } from "../../src/sweep/design.js";
+import { designSweep, formatBudget, formatParams, logSpaced, peakLrBySize, pointRun, sweepContext } from "../../src/sweep/design.js";
+import { batchAndContextFor } from "../../src/scaling/lr.js";
 import { trainConfigFor } from "../../src/train/config-for.js";
 import { defaultConfig, parseTrainConfig } from "../../src/train/config.js";
 import { nonEmbeddingParams } from "../../src/scaling/shape.js";
@@ -80,4 +81,21 @@ test("train config per point follows docs/CONTRACTS.md", () => {
   assert.equal(c.threads, 1);
   assert.ok(c.eval.everySteps >= 1 && c.checkpoint.everySteps >= 1);
   assert.equal(p.epochs, null);
+});
+
+test("one context per sweep: every point of every budget trains at the batch rule's context for the centre of the smallest budget", () => {
+  const budgets = [1e12, 1e13, 1e14];
+  const d = designSweep({ objectives: ["clm", "mlm"], budgets, centre, centreSource: {}, corpus: "/c", uniqueTrainTokens: null, spanDecades: 1, sizesPerBudget: 5 });
+  const ctx = new Set(d.points.map((p) => p.context));
+  assert.equal(ctx.size, 1, `contexts ${[...ctx]}`);
+  assert.equal(d.train.context, d.points[0]!.context);
+  assert.equal(d.train.context, sweepContext(centre("clm", 1e12), 1e12));
+  // the rule alone would give the sizes of a budget different contexts (this is what the sweep context avoids)
+  const perPoint = new Set(d.points.map((p) => batchAndContextFor(p.N, p.D, p.shape.dModel).context));
+  assert.ok(perPoint.size > 1, "the grid should span sizes whose own contexts differ");
+  // batches stay whole rows of the context
+  for (const p of d.points) assert.equal(p.batchTokens! % p.context!, 0);
+  // an explicit context is kept
+  const fixed = designSweep({ objectives: ["clm"], budgets, centre, centreSource: {}, corpus: "/c", uniqueTrainTokens: null, train: { context: 512 } });
+  assert.deepEqual([...new Set(fixed.points.map((p) => p.context))], [512]);
 });
