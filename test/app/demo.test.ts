@@ -30,11 +30,18 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
   assert.ok(design.adaptive && design.adaptive.events.length > 0, "the quick demo runs the adaptive design");
   assert.match(r.stdout, new RegExp(`${n} runs: ${n} trained now, 0 already done, 0 failed`));
   assert.ok(existsSync(join(out, "corpus", "manifest.json")));
-  const demo = readJson<{ runs: number; summary: { done: number }; noise: { objective: string; noise: number; sizeGap: number }[] }>(join(out, "demo.json"));
+  const demo = readJson<{ runs: number; summary: { done: number }; noise: { objective: string; run: string; noise: number; sizeGap: number }[] }>(join(out, "demo.json"));
   assert.equal(demo.summary.done, n);
   // validation noise measured per objective with a second seed
   assert.deepEqual(demo.noise.map((x) => x.objective), ["clm", "mlm"]);
-  for (const x of demo.noise) assert.ok(x.noise >= 0 && x.noise < 0.1 && x.sizeGap > 0, JSON.stringify(x));
+  for (const x of demo.noise) {
+    assert.ok(x.noise >= 0 && x.noise < 0.1 && x.sizeGap > 0, JSON.stringify(x));
+    // the replicate differs from its run in the init seed only: same data seed, so same validation sample and masks
+    const orig = readJson<{ seed: number; data: { seed: number } }>(join(out, "sweep", "configs", `${x.run}.json`));
+    const rep = readJson<{ seed: number; data: { seed: number } }>(join(out, "noise", `${x.run}-seed1.json`));
+    assert.deepEqual([rep.seed, rep.data.seed], [1, orig.data.seed]);
+    assert.notEqual(orig.seed, 1);
+  }
 
   // what the demo fitted (fit.json): the parametric law's exponents are finite, inside their own bootstrap
   // intervals and sum to 1 (a = β/(α+β), b = α/(α+β)); the summary line and the report show those numbers
