@@ -83,7 +83,7 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     const P = x.objective.toUpperCase();
     const r = runs.filter((q) => q.objective === x.objective);
     blocks.push({ kind: "h2", text: `${P}: IsoFLOP profiles and fitted laws` });
-    if (x.tooFlat) blocks.push({ kind: "p", html: html`<span class="bad">The ${P} curves are too flat across the sizes tried to locate minima; the laws below are not meaningful. Raise the budgets so the curves bend.</span>` });
+    if (x.tooFlat) blocks.push({ kind: "p", html: html`<span class="bad">The ${P} curves are too flat across the sizes tried to locate minima; the laws below are not meaningful. Raise the budgets so the curves bend: more time (<code>plmscale demo --minutes 120</code> reaches about 4× the compute) or a GPU (budgets of 1e14–1e15 FLOPs fit in minutes on one H100/H200: <code>bench/gpu-reproduce.sh</code>).</span>` });
     else if (x.unreliable) blocks.push({ kind: "p", html: html`<span class="bad">${P}: ${x.unreliable}, so the fitted laws below extrapolate beyond the grid and are not meaningful.</span>` });
     if (r.length === 0) { blocks.push({ kind: "p", html: html`No finished runs.` }); continue; }
     const svgs = [await svg(isoflopSpec(x, r))];

@@ -157,7 +157,7 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   }
   const flatCount = res.budgets.filter((b) => b.flat).length;
   res.tooFlat = flatCount > res.budgets.length / 2;
-  if (res.tooFlat) warnings.push(`${objective}: ${flatCount} of ${res.budgets.length} budgets are flat; its fitted exponents are not meaningful — raise the budgets so the curves bend`);
+  if (res.tooFlat) warnings.push(`${objective}: ${flatCount} of ${res.budgets.length} budgets are flat; its fitted exponents are not meaningful — raise the budgets so the curves bend (more time, or a GPU)`);
   const groups = groupByBudget(rows).filter((g) => new Set(g.map((r) => r.N)).size >= 3);
   const usable = groups.flat();
   res.profiles = groups.map((g) => budgetMinimum(g));
