@@ -78,7 +78,7 @@ export function checkpointedLossBackward(
           const xin = inputs[i]!.detach().requiresGrad_(true);
           const y = run(() => model.layers.at(i).forward(xin, rope!, x.mask, model.causal));
           y.backward(grad!);
-          return torch.keep(xin.grad!);
+          return xin.grad!; // returned from the tidy: it stays alive until the outer scope ends (keep() would leak it)
         });
         inputs[i]!.dispose();
       }

@@ -55,7 +55,8 @@ With --json result.json is printed on stdout.
 Data parallel: --nproc N starts N local ranks; under torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
 MASTER_PORT) or srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID) each process is one rank. Rank r takes rows
 r, r+N, … of every global step, so N ranks train on the same stream as one process; only rank 0 writes RUN.
-A rank that dies stops the others within 10 s; --resume works with any number of ranks.`,
+A rank that dies stops the others within 10 s; --resume works with any number of ranks and any --shard mode
+(checkpoints are consolidated).`,
   options: {
     ...TRAIN_OPTIONS,
     out: { type: "string", value: "RUN", description: "the run directory to create (required unless --resume)" },
