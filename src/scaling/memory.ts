@@ -5,7 +5,11 @@
 // Model states (Rajbhandari et al. 2020, "ZeRO", §3.1): with Ψ parameters, mixed precision keeps bf16
 // parameters (2Ψ) and gradients (2Ψ) plus an fp32 master copy and the two AdamW moments (12Ψ) = 16Ψ bytes;
 // fp32 training keeps 4Ψ + 4Ψ + 8Ψ = 16Ψ too but with fp32 weights and gradients replicated. Sharding divides:
-//   DDP:    W + G + O            ZeRO-1: W + G + O/K            full: (W + G + O)/K + 2 gathered blocks
+//   DDP:    W + G + O            ZeRO-1: W + G + O/K            full: (W + G + O)/K + gathered units
+// Full sharding as plmscale builds it (src/train/fsdp.ts) always recomputes blocks in backward (the gather for
+// backward is the recomputation: activation checkpointing is part of it) and gathers synchronously (no
+// prefetch): at most one block's parameters and gradients are whole at a time, plus the root unit (embedding,
+// final norm, head), which stays gathered with its gradients through the micro-batch.
 // Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation", eq. 2 with fused attention, which
 // keeps no s×s scores): ≈ 34·s·b·h bytes per layer for micro-batch b rows of s tokens and width h (bf16);
 // ×2 in fp32. With per-block checkpointing only each block's input (2·s·b·h bytes bf16) is kept, plus one
@@ -13,7 +17,7 @@
 // Communication per step, in units of Ψ elements (ring collectives): DDP all-reduce 2Ψ; ZeRO-1 reduce-scatter
 // + all-gather 2Ψ; full sharding 3Ψ (gather for forward, again for backward, reduce-scatter) — the order of
 // preference when several fit.
-import { ESM_VOCAB, totalParams, type ModelShape } from "./shape.js";
+import { ESM_VOCAB, paramsPerLayer, totalParams, type ModelShape } from "./shape.js";
 
 export type Strategy = "ddp" | "zero1" | "full";
 export const STRATEGIES: readonly Strategy[] = ["ddp", "zero1", "full"];
@@ -41,7 +45,7 @@ export interface StrategyMemory {
   grads: number;
   optimizer: number;
   activations: number;
-  /** full sharding: one block's gathered parameters and gradients (×2: the next block's prefetch) */
+  /** full sharding: one block's and the root unit's gathered parameters and gradients */
   workspace: number;
   total: number;
   fits: boolean;
@@ -78,15 +82,16 @@ export function memoryPlan(i: MemoryInput): MemoryPlan {
   const perLayerInput = 2 * s * b * h * actB;
   const logits = s * b * ESM_VOCAB * 4 * 2;
   const activations = (ckpt: boolean) => (ckpt ? L * perLayerInput + perLayerFull : L * perLayerFull) + logits;
-  const perBlock = P / L; // parameters of one block (embeddings spread: a bound close enough for L ≫ 1)
+  const perBlock = paramsPerLayer(h, i.shape.ffn);
+  const root = P - L * perBlock; // embedding, final norm, head
   const usable = i.deviceBytes * (1 - headroom);
   const options: StrategyMemory[] = [];
   for (const strategy of STRATEGIES) {
-    for (const ckpt of [false, true]) {
+    for (const ckpt of strategy === "full" ? [true] : [false, true]) {
       const weights = strategy === "full" ? (wB * P) / K : wB * P;
       const grads = strategy === "full" ? (wB * P) / K : wB * P;
       const optimizer = strategy === "ddp" ? oB * P : (oB * P) / K;
-      const workspace = strategy === "full" ? 2 * 2 * wB * perBlock : 0;
+      const workspace = strategy === "full" ? 2 * wB * (perBlock + root) : 0;
       const act = activations(ckpt);
       const total = weights + grads + optimizer + workspace + act;
       options.push({ strategy, checkpointActivations: ckpt, weights, grads, optimizer, activations: act, workspace, total, fits: total <= usable, commPsi: COMM[strategy] });

@@ -5,7 +5,7 @@ export { tidy, keep, dispose, liveTensorCount, scopeDepth } from "./scope.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
 export { hasOp, op, opId, callOp, schemaOf } from "./ops.js";
 export { setNumThreads, getNumThreads, manualSeed, cuda, autocast, buildInfo } from "./device.js";
-export { type DType, isFloating } from "./dtype.js";
+export { type DType, isFloating, BYTES_PER_ELEMENT } from "./dtype.js";
 export * as F from "./functional.js";
 export * as nn from "./nn.js";
 export { AdamW, clipGradNorm, fusedAdamWUnavailable, type AdamWOptions } from "./optim.js";

@@ -245,6 +245,18 @@ export class Tensor extends NativeHandle {
   zeroGrad(): void {
     native.setGrad(this.handle, null);
   }
+
+  // ---- storage ----
+  /**
+   * In place: this tensor takes `source`'s storage, offset, sizes and strides (aten::set_, no copy); its old
+   * storage is released when nothing else holds it. Run it under noGrad on a parameter: --shard full points a
+   * block's parameters at an all-gathered buffer before use and at an empty tensor after (src/train/fsdp.ts).
+   */
+  set_(source: Tensor): this {
+    A.set_SourceTensor(this, source);
+    this._shape = undefined;
+    return this;
+  }
 }
 
 const DTYPE_NAMES = new Set(["uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64", "bool", "bfloat16"]);

@@ -11,8 +11,9 @@ import type { ProcessGroup } from "../torch/distributed.js";
 import type { Batch } from "../data/batch.js";
 import { IGNORE } from "../data/index.js";
 
-export type ShardMode = "none" | "optimizer";
-export const SHARD_MODES: readonly ShardMode[] = ["none", "optimizer"];
+/** none: DDP; optimizer: ZeRO-1 (zero.ts); full: ZeRO-3 (fsdp.ts) */
+export type ShardMode = "none" | "optimizer" | "full";
+export const SHARD_MODES: readonly ShardMode[] = ["none", "optimizer", "full"];
 
 /** torch DDP's default bucket size. */
 export const DEFAULT_BUCKET_BYTES = 25 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
-import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
+import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
@@ -25,6 +25,8 @@ import { readJson } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
 import { DataParallel, strideRows, type DistOptions } from "./ddp.js";
 import { ShardedAdamW } from "./zero.js";
+import { FullyShardedModel, modelParameterBytes } from "./fsdp.js";
+import { blockwiseLossSum, type UnitHooks } from "./checkpointing.js";
 import { onRank0 } from "./dist-setup.js";
 
 export const PEAK_FLOPS_CUDA = 989e12; // H100 dense bf16, for MFU
@@ -50,10 +52,14 @@ export interface TrainOptions {
 }
 
 /** Mean loss per loss token over fixed batches, without gradients (data parallel: rank r of W scores batches
- * r, r+W, … and the sums are added across ranks). */
-export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number, dist?: DistOptions): number {
+ * r, r+W, … and the sums are added across ranks). With `units` (--shard full) blocks are gathered one at a time
+ * and every rank runs as many forward passes as the busiest rank (idle ones hold only the collectives). */
+export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number, dist?: DistOptions, units?: UnitHooks): number {
   const W = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0;
-  const { sum, count } = evaluateSums(model, batches.filter((_, i) => i % W === rank), device, microRows);
+  const share = (r: number) => batches.filter((_, i) => i % W === r);
+  const passes = (bs: Batch[]) => bs.reduce((a, b) => a + microBatches(b.rows, microRows).length, 0);
+  const most = units ? Math.max(...Array.from({ length: W }, (_, r) => passes(share(r)))) : 0;
+  const { sum, count } = evaluateSums(model, share(rank), device, microRows, units, most);
   if (!dist || W === 1) return count > 0 ? sum / count : NaN;
   const t = torch.tensor(new Float64Array([sum, count]));
   try {
@@ -65,24 +71,31 @@ export function evaluate(model: ProteinLM, batches: Batch[], device: string, mic
   }
 }
 
-function evaluateSums(model: ProteinLM, batches: Batch[], device: string, microRows: number): { sum: number; count: number } {
+function evaluateSums(model: ProteinLM, batches: Batch[], device: string, microRows: number, units?: UnitHooks, passes = 0): { sum: number; count: number } {
   const wasTraining = model.training;
   model.eval();
-  let sum = 0, count = 0;
+  let sum = 0, count = 0, done = 0;
+  const cuda = device.startsWith("cuda");
   try {
     torch.noGrad(() => {
       for (const b of batches) {
         for (let r = 0; r < b.rows; r += microRows) {
           const mb = sliceRows(b, r, Math.min(microRows, b.rows - r));
-          if (mb.lossTokens === 0) continue;
+          done++;
+          if (mb.lossTokens === 0) {
+            if (units) blockwiseLossSum(model, null, null, cuda, units);
+            continue;
+          }
           sum += torch.tidy(() => {
             const { inputs, target } = batchTensors(mb, device, model.causal);
+            if (units) return blockwiseLossSum(model, inputs, target, cuda, units);
             const run = () => model.lossSum(inputs, target).item();
-            return device.startsWith("cuda") ? torch.autocast(run, "bfloat16") : run();
+            return cuda ? torch.autocast(run, "bfloat16") : run();
           });
           count += mb.lossTokens;
         }
       }
+      for (; done < passes; done++) if (units) blockwiseLossSum(model, null, null, cuda, units);
     });
   } finally {
     model.train(wasTraining);
@@ -193,14 +206,17 @@ async function runLoop(
   const budget = budgetFor(config.tokens, config.batchTokens, T);
   const dist = opts.dist;
   const worldSize = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0, rank0 = rank === 0;
-  if (dist && dist.shard !== "none" && dist.shard !== "optimizer") throw new UserError(`unknown shard mode '${dist.shard}'`, 2);
+  if (dist && !["none", "optimizer", "full"].includes(dist.shard)) throw new UserError(`unknown shard mode '${dist.shard}'`, 2);
+  if (dist?.shard === "full" && config.model.dropout > 0) throw new UserError("--shard full recomputes each block in backward and needs model.dropout 0 (the recomputed dropout masks would differ)", 2);
 
   const params = model.parameters();
   const groups = decayGroups(model, config.optimizer.weightDecay);
   const adam = { lr: 0, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps };
   // ZeRO-1 (src/train/zero.ts) keeps AdamW moments for this rank's slice only
   const sharded = dist && worldSize > 1 && dist.shard === "optimizer" ? new ShardedAdamW(dist.group, groups, adam) : null;
-  const opt: torch.AdamW | ShardedAdamW = sharded ?? new torch.AdamW(groups, adam);
+  // ZeRO-3 (src/train/fsdp.ts): parameters, gradients and moments sharded by unit (block), gathered on use
+  const fsdp = dist?.shard === "full" ? new FullyShardedModel(dist.group, model, config.optimizer.weightDecay, adam) : null;
+  const opt: torch.AdamW | ShardedAdamW | FullyShardedModel = sharded ?? fsdp ?? new torch.AdamW(groups, adam);
 
   let step = 0, tokens = 0, elapsedBefore = 0, lastTrainLoss = NaN;
   let init: RunResult["init"] = null;
@@ -230,9 +246,10 @@ async function runLoop(
     }
 
     // replicas start identical whatever each rank loaded or initialised: rank 0's parameters everywhere
-    const ddp = dist && worldSize > 1 ? new DataParallel(dist.group, params, dist.bucketBytes) : null;
+    const ddp = dist && worldSize > 1 && !fsdp ? new DataParallel(dist.group, params, dist.bucketBytes) : null;
     ddp?.broadcastParameters();
     sharded?.copyFromParams();
+    fsdp?.shardParameters(); // rank 0's parameters, cut into slices; the model's tensors are empty from here on
     const sink = rank0 && !opts.quiet ? opts.progress ?? null : null;
     const t0 = performance.now();
     const tokens0 = tokens, step0 = step;
@@ -241,7 +258,8 @@ async function runLoop(
 
     const saveCheckpoint = () => {
       // ZeRO-1: every rank takes part in gathering the moments; rank 0 then writes them as one process would
-      const full = sharded ? sharded.gatherState() : null;
+      const full = sharded ? sharded.gatherState() : fsdp ? fsdp.gatherState() : null;
+      const weights = fsdp ? fsdp.gatherWeights() : null; // --shard full: whole weights on rank 0
       try {
         if (!rank0) return;
         const state: TrainState = {
@@ -249,10 +267,12 @@ async function runLoop(
           trainLoss: lastTrainLoss, objective: config.objective, N,
         };
         const optState = full ? { stateTensors: () => full, stepCount: opt.stepCount } : (opt as torch.AdamW);
-        writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, model, optState, state, config));
+        const modelState = weights ? { stateDict: () => weights } : model;
+        writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, modelState, optState, state, config));
         pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
       } finally {
         if (full) torch.dispose([...full.values()]);
+        if (weights) torch.dispose([...weights.values()]);
       }
     };
 
@@ -268,7 +288,10 @@ async function runLoop(
       const { loss: stepLoss, gradNorm, stop } = trainStep(model, opt, params, mine, {
         microRows: micro, device, clip: config.optimizer.clip, globalLossTokens: batch.lossTokens,
         reduce: ddp ? (s) => ddp.reduce(s) : undefined, stopRequested: opts.signal?.aborted === true,
-        shardedUpdate: sharded ? (s, clip) => sharded.update(s, clip) : undefined, checkpointActivations: opts.checkpointActivations,
+        shardedUpdate: sharded ? (s, clip) => sharded.update(s, clip) : fsdp ? (s, clip) => fsdp.update(s, clip) : undefined,
+        checkpointActivations: opts.checkpointActivations,
+        // rank 0's share is the largest (rows 0, W, 2W, …): every rank runs as many micro-batches as it does
+        ...(fsdp ? { units: fsdp.hooks, microBatchCount: microBatches(Math.ceil(rows / worldSize), micro).length } : {}),
       });
       step++;
       run.started = true;
@@ -278,7 +301,7 @@ async function runLoop(
 
       const last = step === budget.steps;
       const ev = config.eval.everySteps;
-      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro, dist) : undefined;
+      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro, dist, fsdp?.hooks) : undefined;
       const secs = (performance.now() - t0) / 1000;
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {
@@ -302,7 +325,8 @@ async function runLoop(
     sink?.done();
 
     const secs = (performance.now() - t0) / 1000;
-    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro, dist);
+    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro, dist, fsdp?.hooks);
+    const bytes = memoryBytes(opt, model, dist);
     const D = budget.totalRows * T;
     const result: RunResult = {
       objective: config.objective, N, Ntotal, D, C: flops6ND(N, D), Cfull: flopsPerToken(config.model, T).withAttention * D,
@@ -310,13 +334,29 @@ async function runLoop(
       tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
       device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
-      optimizerStateBytes: sharded ? sharded.stateBytes() : [...(opt as torch.AdamW).stateTensors().values()].reduce((a, t) => a + t.numel * 4, 0),
-      ...(ddp || sharded ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
+      optimizerStateBytes: bytes.optimizer, parameterBytes: bytes.parameters,
+      ...(ddp || sharded || fsdp ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0) + (fsdp?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
     };
     if (rank0) writeResult(paths, result);
     return result;
   } finally {
     opt.dispose();
+  }
+}
+
+/** Bytes of AdamW moments and of parameters one rank holds, counted from the live tensors after the last step
+ * (--shard full: slices, plus whatever the model's parameter tensors hold; the largest over ranks). */
+function memoryBytes(opt: torch.AdamW | ShardedAdamW | FullyShardedModel, model: ProteinLM, dist?: DistOptions): { optimizer: number; parameters: number } {
+  const optimizer = opt instanceof torch.AdamW ? [...opt.stateTensors().values()].reduce((a, t) => a + t.numel * 4, 0) : opt.stateBytes();
+  const parameters = opt instanceof FullyShardedModel ? opt.parameterBytes() : modelParameterBytes(model);
+  if (!dist || dist.group.worldSize === 1) return { optimizer, parameters };
+  const t = torch.tensor(new Float64Array([optimizer, parameters]));
+  try {
+    dist.group.allReduce(t, "max");
+    const [o, p] = t.data() as Float64Array;
+    return { optimizer: o!, parameters: p! };
+  } finally {
+    t.dispose();
   }
 }
 

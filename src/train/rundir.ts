@@ -59,10 +59,14 @@ export interface RunResult {
   version: string;
   /** ranks of the data-parallel job (1: one process); absent in runs from before distributed training */
   worldSize?: number;
-  /** "none" (DDP or one process) or "optimizer" (ZeRO-1) */
-  shard?: "none" | "optimizer";
-  /** bytes of AdamW moments this process holds (rank 0's; ZeRO-1: its slice), counted from the live tensors */
+  /** "none" (DDP or one process), "optimizer" (ZeRO-1) or "full" (ZeRO-3: parameters, gradients, moments) */
+  shard?: "none" | "optimizer" | "full";
+  /** bytes of AdamW moments one rank holds (the largest over ranks; sharded: its slices), counted from the live
+   * tensors after the last step */
   optimizerStateBytes?: number;
+  /** bytes of parameters one rank holds after the last step (the largest over ranks): the model's parameter
+   * tensors as they are then, plus --shard full's slices (whose blocks hold nothing between uses) */
+  parameterBytes?: number;
   /** data parallel: seconds per step spent in the gradient all-reduce (this process) */
   commSecondsPerStep?: number;
 }

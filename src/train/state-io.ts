@@ -27,8 +27,9 @@ export interface TrainState {
   N: number;
 }
 
-/** Write model, optimizer and state files into a (temporary) checkpoint directory. */
-export function writeTrainFiles(dir: string, model: ProteinLM, opt: Pick<AdamW, "stateTensors" | "stepCount">, state: TrainState, config: TrainConfig): void {
+/** Write model, optimizer and state files into a (temporary) checkpoint directory (`model`: anything with the
+ * model's state dict, e.g. the weights --shard full gathered to rank 0). */
+export function writeTrainFiles(dir: string, model: Pick<ProteinLM, "stateDict">, opt: Pick<AdamW, "stateTensors" | "stepCount">, state: TrainState, config: TrainConfig): void {
   const meta = { config: JSON.stringify(config), format: "plmscale-1" };
   writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(model.stateDict(), meta));
   writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));

@@ -6,7 +6,7 @@ import * as torch from "../torch/index.js";
 import { batchTensors, type ProteinLM } from "../model/index.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { microBatches } from "./schedule.js";
-import { checkpointedLossBackward } from "./checkpointing.js";
+import { checkpointedLossBackward, type UnitHooks } from "./checkpointing.js";
 
 export interface StepOptions {
   microRows: number;
@@ -23,19 +23,29 @@ export interface StepOptions {
   checkpointActivations?: boolean;
   /** ZeRO-1: replaces reduce + clip + AdamW (reduce-scatter, clip by the global norm, update own slice, all-gather) */
   shardedUpdate?: (scalars: number[], clip: number) => { scalars: number[]; gradNorm: number };
+  /** --shard full (src/train/fsdp.ts): the checkpointed walk over units with these hooks (gather, reduce-scatter,
+   * free); every rank runs `microBatchCount` micro-batches, idle ones included, since each holds collectives */
+  units?: UnitHooks;
+  microBatchCount?: number;
 }
 
 /** Mean loss per loss token of the (global) step, the gradient norm before clipping, and whether any rank asked to stop. */
 export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): void }, params: torch.Tensor[], batch: Batch, o: StepOptions): { loss: number; gradNorm: number; stop: boolean } {
   const denom = Math.max(1, o.globalLossTokens ?? batch.lossTokens);
   let lossSum = 0, r0 = 0;
-  for (const mr of microBatches(batch.rows, o.microRows)) {
-    const mb = sliceRows(batch, r0, mr);
+  const plan = microBatches(batch.rows, o.microRows);
+  const count = o.units ? Math.max(o.microBatchCount ?? plan.length, plan.length) : plan.length;
+  for (let k = 0; k < count; k++) {
+    const mr = plan[k] ?? 0;
+    const mb = mr > 0 ? sliceRows(batch, r0, mr) : null;
     r0 += mr;
-    if (mb.lossTokens === 0) continue;
+    if (!mb || mb.lossTokens === 0) {
+      if (o.units) checkpointedLossBackward(model, null, null, denom, o.device === "cuda", o.units); // idle: collectives only
+      continue;
+    }
     lossSum += torch.tidy(() => {
       const { inputs, target } = batchTensors(mb, o.device, model.causal);
-      if (o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda");
+      if (o.units || o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda", o.units);
       const fwd = () => model.lossSum(inputs, target);
       const l = o.device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
       l.div(denom).backward();

@@ -13,11 +13,17 @@ test("model states: DDP 16Ψ per device, ZeRO-1 4Ψ + 12Ψ/K, full 16Ψ/K (mixed
   const shape = { layers: 12, dModel: 768, heads: 12, ffn: 3072 };
   const psi = totalParams(shape);
   const p = memoryPlan({ shape, context: 1024, microRows: 1, devices: 8, deviceBytes: 80e9, precision: "mixed" });
-  const get = (s: string) => p.options.find((o) => o.strategy === s && !o.checkpointActivations)!;
+  const get = (s: string) => p.options.find((o) => o.strategy === s && (!o.checkpointActivations || s === "full"))!;
   assert.equal(p.params, psi);
   assert.equal(get("ddp").weights + get("ddp").grads + get("ddp").optimizer, 16 * psi);
   assert.equal(get("zero1").weights + get("zero1").grads + get("zero1").optimizer, 4 * psi + (12 * psi) / 8);
   assert.equal(get("full").weights + get("full").grads + get("full").optimizer, (16 * psi) / 8);
+  // full sharding as built (src/train/fsdp.ts): always recomputes (no un-checkpointed option); whole at a time:
+  // one block (12d² + 13d parameters) and the root (embedding 33·d, final norm, head), parameters + gradients, 2 bytes each
+  assert.deepEqual(p.options.filter((o) => o.strategy === "full").map((o) => o.checkpointActivations), [true]);
+  const block = 12 * 768 ** 2 + 13 * 768, root = 33 * 768 + 33 + 2 * 768 + 768 ** 2 + 768 + 2 * 768;
+  assert.equal(get("full").workspace, 2 * 2 * (block + root));
+  assert.equal(psi, 12 * block + root);
   // activations: 34·s·b·h bytes per layer (Korthikanti et al. eq. 2, fused attention) + logits; checkpointing keeps 2·s·b·h per layer + one layer
   const act = get("ddp").activations, ck = p.options.find((o) => o.strategy === "ddp" && o.checkpointActivations)!.activations;
   const logits = 1024 * 33 * 8;

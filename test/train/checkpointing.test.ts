@@ -50,10 +50,12 @@ for (const objective of ["clm", "mlm"] as const) {
     });
     const g1 = grads(model);
     for (const p of model.parameters()) p.zeroGrad();
+    const live = torch.liveTensorCount();
     const ck = torch.tidy(() => {
       const { inputs, target } = batchTensors(b, "cpu", model.causal);
       return checkpointedLossBackward(model, inputs, target, denom, false);
     });
+    assert.equal(torch.liveTensorCount(), live, "no tensor handle outlives the call (each block's input gradient used to be kept)");
     const g2 = grads(model);
     assert.ok(Math.abs(plain - ck) <= 1e-5 * Math.abs(plain), `loss ${plain} vs ${ck}`);
     assert.equal(g1.size, g2.size);

@@ -1,6 +1,8 @@
 // Data-parallel training with real processes (`plmscale train --nproc 2`, Gloo on CPU) against one process on
-// the same global batch. Tolerance: 1e-5 relative on every step's train loss and gradient norm and on the final
-// weights over 16 steps (measured: ~1e-7 on the loss; the difference is float32 summation order only).
+// the same global batch: DDP, ZeRO-1 (--shard optimizer) and ZeRO-3 (--shard full). Tolerance: 1e-5 relative on
+// every step's train loss and gradient norm and on the final weights over 16 steps (measured: ~1e-7 on the
+// loss; the difference is float32 summation order only). Checkpoints are consolidated, so a run killed or
+// interrupted under one shard mode resumes under another.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, execFileSync } from "node:child_process";
@@ -142,6 +144,26 @@ test("ZeRO-1 (--shard optimizer): same curve and weights; the consolidated AdamW
   compareTensors(tensorsOf(join(lastCheckpoint(z), "optimizer.safetensors")), tensorsOf(join(lastCheckpoint(singleRun()), "optimizer.safetensors")), "ZeRO-1 moments");
 });
 
+test("ZeRO-3 (--shard full): same curve, weights and moments; each rank holds ~1/2 of the parameter and AdamW bytes", { skip }, () => {
+  const z = join(dir, "full");
+  const r = run([...args(z, ["--nproc", "2", "--shard", "full"]), "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as { shard: string; worldSize: number; optimizerStateBytes: number; parameterBytes: number; Ntotal: number };
+  assert.equal(res.shard, "full");
+  assert.equal(res.worldSize, 2);
+  const one = JSON.parse(readFileSync(join(singleRun(), "result.json"), "utf8")) as { optimizerStateBytes: number; parameterBytes: number };
+  assert.equal(one.parameterBytes, 4 * res.Ntotal, "one process: every parameter whole");
+  assert.equal(one.optimizerStateBytes, 8 * res.Ntotal);
+  // measured after the last step on the live tensors (the larger of the two ranks): half of one process's, up to
+  // the padding of each flat space to a multiple of 2 (3 units × 2 AdamW groups: < 1 element each). A block
+  // left gathered would add its full parameters (≥ 4·(12d² + 13d) bytes) and fail this.
+  const slack = 6 * 4;
+  assert.ok(Math.abs(res.parameterBytes - one.parameterBytes / 2) <= slack, `parameters: ${res.parameterBytes} vs half of ${one.parameterBytes}`);
+  assert.ok(Math.abs(res.optimizerStateBytes - one.optimizerStateBytes / 2) <= 2 * slack, `moments: ${res.optimizerStateBytes} vs half of ${one.optimizerStateBytes}`);
+  sameRun(singleRun(), z, "ZeRO-3");
+  compareTensors(tensorsOf(join(lastCheckpoint(z), "optimizer.safetensors")), tensorsOf(join(lastCheckpoint(singleRun()), "optimizer.safetensors")), "ZeRO-3 moments");
+});
+
 function childPids(pid: number): number[] {
   try {
     return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -150,10 +172,10 @@ function childPids(pid: number): number[] {
   }
 }
 
-test("SIGKILL of one rank stops the job within the timeout naming it; checkpoints are whole; --resume with 1 or 2 ranks matches", { skip }, async () => {
+test("SIGKILL of one rank (--shard full) stops the job within the timeout naming it; checkpoints are whole; --resume with 1 process or 2 DDP ranks matches", { skip }, async () => {
   const killed = join(dir, "killed");
   const t0 = Date.now();
-  const launcher = spawn(process.execPath, args(killed, ["--nproc", "2", "--checkpoint-every", "2"]), { stdio: ["ignore", "pipe", "pipe"], env });
+  const launcher = spawn(process.execPath, args(killed, ["--nproc", "2", "--shard", "full", "--checkpoint-every", "2"]), { stdio: ["ignore", "pipe", "pipe"], env });
   let stderr = "";
   launcher.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
   const exited = new Promise<number | null>((res) => launcher.on("close", (c) => res(c)));
@@ -184,7 +206,7 @@ test("SIGKILL of one rank stops the job within the timeout naming it; checkpoint
   for (const d of dirs) assert.equal(checkCheckpoint(join(killed, "checkpoints", d)), null, `checkpoint ${d} is whole (${dirs})`);
   assert.ok(!existsSync(join(killed, "result.json")));
 
-  // resume: one copy with 1 process, one with 2 ranks; both finish equal to the uninterrupted run
+  // resume under another shard mode: one copy with 1 process, one with 2 DDP ranks; both equal the uninterrupted run
   const one = join(dir, "resume-1"), two = join(dir, "resume-2");
   cpSync(killed, one, { recursive: true }), cpSync(killed, two, { recursive: true });
   const r1 = run([MAIN, "train", "--resume", one, "--quiet"]);
@@ -203,7 +225,7 @@ test("a rank that fails at start-up (run directory already used) is reported by 
   assert.match(r.stderr, /plmscale train: rank [01] of 2 exited with code 2: .*already holds a run/);
 });
 
-test("Ctrl-C of the launcher: every rank stops after the same step, rank 0 checkpoints it, exit 130, --resume finishes equal", { skip }, async () => {
+test("Ctrl-C of the launcher: every rank stops after the same step, rank 0 checkpoints it, exit 130, --resume under --shard full finishes equal", { skip }, async () => {
   const run2 = join(dir, "interrupted");
   const launcher = spawn(process.execPath, args(run2, ["--nproc", "2", "--checkpoint-every", "0"]), { stdio: ["ignore", "pipe", "pipe"], env });
   let stderr = "";
@@ -223,7 +245,7 @@ test("Ctrl-C of the launcher: every rank stops after the same step, rank 0 check
   assert.deepEqual(cks.map((c) => c.step), [m.at(-1)!.step]);
   assert.equal(checkCheckpoint(cks[0]!.dir), null);
   assert.match(stderr, /interrupted at step \d+\/16/);
-  const r = run([MAIN, "train", "--resume", run2, "--nproc", "2", "--quiet"]);
+  const r = run([MAIN, "train", "--resume", run2, "--nproc", "2", "--shard", "full", "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
-  sameRun(singleRun(), run2, "interrupted and resumed");
+  sameRun(singleRun(), run2, "interrupted under DDP and resumed under --shard full");
 });

@@ -50,7 +50,7 @@ test("train --emit slurm prints the script with the run's options and without th
   const srun = r.stdout.split("\n").find((l) => l.startsWith("srun"))!;
   for (const a of ["--shard optimizer", "--objective mlm", "--params 3e9", "--out runs/big", "--device cuda"]) assert.ok(srun.includes(a), `${a} in ${srun}`);
   for (const a of ["--emit", "--nodes", "--gpus-per-node"]) assert.ok(!srun.includes(a), `${a} not in ${srun}`);
-  const bad = spawnSync(process.execPath, [MAIN, "train", "--shard", "full", "--data", "x", "--out", "y"], { encoding: "utf8" });
+  const bad = spawnSync(process.execPath, [MAIN, "train", "--shard", "zero3", "--data", "x", "--out", "y"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--shard full \(ZeRO-3\) is not implemented yet/);
+  assert.match(bad.stderr, /--shard must be one of none, optimizer, full, got 'zero3'/);
 });

@@ -157,11 +157,16 @@ export default defineRun<PlanResult>({
       const m = r.memory, gb = (x: number) => `${(x / 1e9).toFixed(1)} GB`;
       const name = { ddp: "DDP", zero1: "ZeRO-1", full: "full sharding" } as const;
       io.out(`  memory per device (${m.precision} precision, ${m.devices} × ${gb(m.deviceBytes)}, ${gb(m.usableBytes)} usable; micro-batch ${m.microRows} rows):`);
-      for (const o of m.options.filter((o) => !o.checkpointActivations)) {
+      for (const o of m.options.filter((o) => !o.checkpointActivations || o.strategy === "full")) {
         const ck = m.options.find((c) => c.strategy === o.strategy && c.checkpointActivations)!;
-        io.out(`    ${name[o.strategy].padEnd(13)} weights ${gb(o.weights)}, grads ${gb(o.grads)}, optimizer ${gb(o.optimizer)}${o.workspace ? `, gathered blocks ${gb(o.workspace)}` : ""}, activations ${gb(o.activations)} (${gb(ck.activations)} checkpointed) → ${gb(o.total)} ${o.fits ? "fits" : "too big"} / ${gb(ck.total)} ${ck.fits ? "fits" : "too big"}`);
+        const act = o.strategy === "full" ? `activations ${gb(o.activations)} (always checkpointed) → ${gb(o.total)} ${o.fits ? "fits" : "too big"}`
+          : `activations ${gb(o.activations)} (${gb(ck.activations)} checkpointed) → ${gb(o.total)} ${o.fits ? "fits" : "too big"} / ${gb(ck.total)} ${ck.fits ? "fits" : "too big"}`;
+        io.out(`    ${name[o.strategy].padEnd(13)} weights ${gb(o.weights)}, grads ${gb(o.grads)}, optimizer ${gb(o.optimizer)}${o.workspace ? `, gathered units ${gb(o.workspace)}` : ""}, ${act}`);
       }
-      if (m.chosen) io.out(`  strategy: ${name[m.chosen.strategy]}${m.chosen.checkpointActivations ? " with activation checkpointing" : ""} (${gb(m.chosen.total)} per device) — plmscale train ${m.chosen.strategy === "ddp" ? "--nproc/torchrun/srun" : m.chosen.strategy === "zero1" ? "--shard optimizer" : "--shard full (not implemented yet)"}${m.chosen.checkpointActivations ? " --checkpoint-activations" : ""}`);
+      if (m.chosen) {
+        const c = m.chosen, full = c.strategy === "full";
+        io.out(`  strategy: ${name[c.strategy]}${c.checkpointActivations ? " with activation checkpointing" : ""} (${gb(c.total)} per device) — plmscale train ${c.strategy === "ddp" ? "--nproc/torchrun/srun" : c.strategy === "zero1" ? "--shard optimizer" : "--shard full"}${c.checkpointActivations && !full ? " --checkpoint-activations" : ""}`);
+      }
     }
     if (r.data) io.out(`  data: ${r.data.epochs.toFixed(2)} epochs of ${big(r.data.uniqueTokens)} unique tokens; effective ${big(r.data.effectiveTokens)} (${(r.data.effectiveFraction * 100).toFixed(0)}%)`);
     if (r.joint) {

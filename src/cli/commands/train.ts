@@ -52,7 +52,6 @@ function toArgv(args: ParsedArgs): string[] {
 
 function shardMode(args: ParsedArgs): ShardMode {
   const s = optStr(args, "shard") ?? "none";
-  if (s === "full") throw new UserError("--shard full (ZeRO-3) is not implemented yet; use --shard optimizer or none", 2);
   if (!(SHARD_MODES as readonly string[]).includes(s)) throw new UserError(`--shard must be one of ${SHARD_MODES.join(", ")}, got '${s}'`, 2);
   return s as ShardMode;
 }

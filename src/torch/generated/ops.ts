@@ -945,3 +945,10 @@ export function t(self_: Tensor): Tensor {
   const r = native.callOp($t < 0 ? ($t = opId("aten::t", "")) : $t, self_.handle);
   return new Tensor(r);
 }
+
+/** `aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)` */
+let $set_SourceTensor = -1;
+export function set_SourceTensor(self_: Tensor, source: Tensor): Tensor {
+  native.callOp($set_SourceTensor < 0 ? ($set_SourceTensor = opId("aten::set_", "source_Tensor")) : $set_SourceTensor, self_.handle, source.handle);
+  return self_;
+}
