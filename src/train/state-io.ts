@@ -27,11 +27,12 @@ export interface TrainState {
   N: number;
 }
 
-/** Write model, optimizer and state files into a (temporary) checkpoint directory. */
-export function writeTrainFiles(dir: string, model: ProteinLM, opt: Pick<AdamW, "stateTensors" | "stepCount">, state: TrainState, config: TrainConfig): void {
+/** Write model, optimizer and state files into a (temporary) checkpoint directory (opt null: a sharded
+ * checkpoint, whose ranks write the optimizer state themselves: src/train/dist-checkpoint.ts). */
+export function writeTrainFiles(dir: string, model: ProteinLM, opt: Pick<AdamW, "stateTensors" | "stepCount"> | null, state: TrainState, config: TrainConfig): void {
   const meta = { config: JSON.stringify(config), format: "plmscale-1" };
   writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(model.stateDict(), meta));
-  writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
+  if (opt) writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
 }
 

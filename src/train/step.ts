@@ -35,9 +35,9 @@ export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): voi
     if (mb.lossTokens === 0) continue;
     lossSum += torch.tidy(() => {
       const { inputs, target } = batchTensors(mb, o.device, model.causal);
-      if (o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda");
+      if (o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device.startsWith("cuda"));
       const fwd = () => model.lossSum(inputs, target);
-      const l = o.device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
+      const l = o.device.startsWith("cuda") ? torch.autocast(fwd, "bfloat16") : fwd();
       l.div(denom).backward();
       return l.item();
     });
