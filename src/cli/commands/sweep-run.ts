@@ -15,7 +15,7 @@ export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
 }
 
 /** --nproc of run-one (ranks per run); other commands do not declare it. */
-function nprocOpt(args: ParsedArgs): number | undefined {
+export function nprocOpt(args: ParsedArgs): number | undefined {
   const n = optNum(args, "nproc");
   if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new UserError(`--nproc must be a positive integer, got ${n}`, 2);
   return n;
