@@ -126,6 +126,7 @@ export class ShardReader {
     let m = this.files.get(r);
     if (!m) {
       m = torch.loadSafetensors(join(this.dir, shardFileName(r, this.index.worldSize)), { device: this.device }).tensors;
+      torch.keep([...m.values()]); // cached across tidy scopes until dispose()
       this.files.set(r, m);
     }
     return m;
