@@ -91,7 +91,7 @@ it decides the next round from the finished runs, appends its points and writes 
     fixed: { type: "boolean", description: "run only the points designed so far; never add sizes or budgets" },
     emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
     partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
-    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task; G > 1 trains each point with G data-parallel ranks (run-one --nproc G)" },
+    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task; G > 1 trains each point with G data-parallel ranks, one GPU each" },
     "cpus-per-run": { type: "string", value: "C", group: "Slurm (--emit slurm)", description: "CPUs per array task" },
     time: { type: "string", value: "HH:MM:SS", group: "Slurm (--emit slurm)", description: "time limit per task" },
     "max-concurrent": { type: "string", value: "K", group: "Slurm (--emit slurm)", description: "array tasks at once" },

@@ -57,7 +57,7 @@ Data parallel: --nproc N starts N local ranks; under torchrun (RANK, WORLD_SIZE,
 MASTER_PORT) or srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID) each process is one rank. Rank r takes rows
 r, r+N, … of every global step, so N ranks train on the same stream as one process; only rank 0 writes RUN.
 A rank that dies stops the others within 10 s; --resume works with any number of ranks and shard mode, from
-consolidated or sharded checkpoints. A config's "parallel" section (plan --gpu --gpus --emit) sets the
+consolidated or sharded checkpoints. A config's "parallel" section (what plan emits for K GPUs) sets the
 ranks, shard mode, activation checkpointing and checkpoint format; these flags override it.`,
   options: {
     ...TRAIN_OPTIONS,
