@@ -72,6 +72,7 @@ test("plan: ESM-2 3B's budget as an MLM on 64 × A100 80 GB is a runnable plan; 
   const cfg = parseTrainConfig(JSON.parse(readFileSync(cfgPath, "utf8")));
   assert.deepEqual(cfg.parallel, { ranks: 64, shard, checkpointActivations: chosen.checkpointActivations, checkpointFormat: shard === "none" ? "consolidated" : "sharded" });
   assert.equal(cfg.microBatchRows, plan.memory.microRows);
+  assert.deepEqual((plan as unknown as { emittedParallel: unknown }).emittedParallel, cfg.parallel);
   assert.equal(cfg.device, "cuda");
 
   // --emit slurm from the config: 8 nodes × 8 GPUs, the strategy spelled out on the srun line

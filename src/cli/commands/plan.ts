@@ -12,6 +12,7 @@ import { planModel, type Plan } from "../../scaling/planner.js";
 import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
 import type { Objective } from "../../core/objective.js";
 import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../train/config-for.js";
+import type { ParallelConfig } from "../../train/config.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
 import { planDevices, type DevicePlan, type Precision } from "../../scaling/memory.js";
@@ -22,6 +23,8 @@ export interface PlanResult extends Plan {
   budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string; approximate?: string } };
   joint?: JointPlan;
   emitted?: string;
+  /** the parallel section written into the emitted config (with --gpu, when a strategy fits) */
+  emittedParallel?: ParallelConfig;
 }
 
 function loadPreset(spec: string | undefined, objective: Objective): Preset {
@@ -137,6 +140,7 @@ export default defineRun<PlanResult>({
       if (!existsSync(dirname(emit) || ".")) throw new UserError(`--emit ${emit}: the directory ${dirname(emit)} does not exist`, 1);
       try { writeFileAtomic(emit, JSON.stringify(cfg, null, 2) + "\n"); } catch (e) { throw asUserError(e, `--emit ${emit}`); }
       result.emitted = emit;
+      if (par) result.emittedParallel = par.parallel;
     }
     return result;
   },
@@ -175,7 +179,10 @@ export default defineRun<PlanResult>({
       for (const n of j.notes) io.out(`         note: ${n}`);
     }
     for (const w of r.warnings) io.out(`warning: ${w}`);
-    if (r.emitted) io.out(`wrote train config: ${r.emitted}`);
+    if (r.emitted) {
+      const p = r.emittedParallel;
+      io.out(`wrote train config: ${r.emitted}${p ? ` (parallel: ${p.ranks} ranks, shard ${p.shard}${p.checkpointActivations ? ", activation checkpointing" : ""}, ${p.checkpointFormat} checkpoints); launch: plmscale train --config ${r.emitted} --emit slurm` : ""}`);
+    }
   },
 });
 
