@@ -1,4 +1,5 @@
-// Checkpoint directories: checkpoints/step-00000123/{model.safetensors, optimizer.safetensors, state.json, COMPLETE}.
+// Checkpoint directories: checkpoints/step-00000123/{model.safetensors, optimizer.safetensors (or a sharded
+// optimizer-index.json + one file per rank: shard-io.ts), state.json, COMPLETE}.
 // Written into a hidden temp directory, every file fsynced, then COMPLETE (sha256 and size of every file)
 // written last, then the directory renamed into place. A checkpoint is good only when COMPLETE exists and
 // every hash matches: a SIGKILL mid-write leaves either a temp directory (ignored, cleaned later) or
