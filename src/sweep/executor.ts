@@ -25,6 +25,8 @@ export interface ChildContext {
   resume: boolean;
   attempt: number;
   threads?: number;
+  /** data-parallel ranks per run (`train --nproc`; one GPU each on CUDA) */
+  nproc?: number;
 }
 export interface ChildSpec {
   command: string;
@@ -34,9 +36,11 @@ export interface ChildSpec {
 export type ChildFactory = (ctx: ChildContext) => ChildSpec;
 
 /** `plmscale train --config SWEEP/configs/ID.json --out RUN --json`, or `plmscale train --resume RUN --json`. */
-export const trainChild: ChildFactory = ({ paths, resume }) => {
+export const trainChild: ChildFactory = ({ paths, resume, nproc }) => {
   const main = fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const args = resume ? [main, "train", "--resume", paths.run, "--json"] : [main, "train", "--config", paths.planned, "--out", paths.run, "--json"];
+  // more than one rank: the trainer's own launcher starts and supervises them (src/train/launch.ts)
+  if (nproc !== undefined && nproc > 1) args.push("--nproc", String(nproc));
   // the trainer stops (checkpointing) when this pool dies, even by SIGKILL: no orphan keeps writing the run
   return { command: process.execPath, args, env: parentWatchEnv() };
 };
@@ -59,6 +63,8 @@ export interface ExecOptions {
   threads?: number;
   /** override the design's device for fresh runs (cuda also switches dtype to bfloat16) */
   device?: "cpu" | "cuda";
+  /** ranks per run (each with `threads` threads) */
+  nproc?: number;
   /** restrict to these point indices (run-one) */
   only?: number[];
   /** try runs recorded as failed by an earlier invocation again (default true) */
@@ -186,7 +192,7 @@ async function runClaimed(pp: PointPaths, p: SweepPoint, o: ExecOptions, emit: (
       rmSync(pp.run, { recursive: true, force: true });
       applyOverrides(pp, o);
     }
-    const spec = (o.child ?? trainChild)({ point: p, paths: pp, resume, attempt, threads: o.threads });
+    const spec = (o.child ?? trainChild)({ point: p, paths: pp, resume, attempt, threads: o.threads, nproc: o.nproc });
     emit({ kind: "start", point: p, attempt, line: `start ${p.id}${resume ? " (resume)" : ""}${attempt > 1 ? ` attempt ${attempt}` : ""}; ${counts()}` });
     last = await runChild(spec, pp, o, attempt);
     if (existsSync(pp.result)) return { outcome: "done" };

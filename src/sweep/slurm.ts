@@ -1,6 +1,8 @@
 // Slurm array script for a sweep: array task i runs `plmscale sweep run-one SWEEP i`, which trains point i in
 // the same directory layout (skip if finished, resume from a checkpoint, retry once), so `sweep status`, `fit`
-// and `report` work on a shared filesystem exactly as after a local run.
+// and `report` work on a shared filesystem exactly as after a local run. With --gpus-per-run G > 1 the task
+// gets G GPUs and `run-one --nproc G` trains the point with G data-parallel ranks (the trainer's own launcher,
+// src/train/launch.ts: one process per GPU, cuda:LOCAL_RANK), so locking, resume and retry stay per point.
 import type { SweepDesign } from "./types.js";
 
 export interface SlurmOptions {
@@ -40,7 +42,10 @@ export function slurmScript(design: SweepDesign, o: SlurmOptions): string {
   const indices = o.indices ?? design.points.map((p) => p.index);
   if (indices.length === 0) throw new Error("slurm: no runs left to submit");
   const gpus = o.gpusPerRun ?? 0;
-  const cpus = o.cpusPerRun ?? design.train.threads;
+  if (!(Number.isInteger(gpus) && gpus >= 0)) throw new RangeError(`--gpus-per-run must be a whole number, got ${gpus}`);
+  // G > 1: one task, G ranks started by `run-one --nproc G` (one GPU each, cuda:LOCAL_RANK), threads split
+  const ranks = Math.max(1, gpus);
+  const cpus = o.cpusPerRun ?? design.train.threads * ranks;
   const array = arraySpec(indices) + (o.maxConcurrent ? `%${o.maxConcurrent}` : "");
   const dir = shellQuote(o.sweepDir);
   const lines = [
@@ -56,8 +61,10 @@ export function slurmScript(design: SweepDesign, o: SlurmOptions): string {
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     `#SBATCH --output=${o.sweepDir}/state/slurm-%A_%a.out`,
     "set -euo pipefail",
-    `export OMP_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-${cpus}}`,
-    `exec ${o.plmscale} sweep run-one ${dir} "$SLURM_ARRAY_TASK_ID" --threads "$OMP_NUM_THREADS"${gpus > 0 ? " --device cuda" : ""}`,
+    ranks > 1
+      ? `export OMP_NUM_THREADS=$(( \${SLURM_CPUS_PER_TASK:-${cpus}} / ${ranks} > 0 ? \${SLURM_CPUS_PER_TASK:-${cpus}} / ${ranks} : 1 ))  # per rank`
+      : `export OMP_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-${cpus}}`,
+    `exec ${o.plmscale} sweep run-one ${dir} "$SLURM_ARRAY_TASK_ID" --threads "$OMP_NUM_THREADS"${gpus > 0 ? " --device cuda" : ""}${ranks > 1 ? ` --nproc ${ranks}` : ""}`,
     "",
   ];
   return lines.join("\n");

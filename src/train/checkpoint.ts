@@ -1,4 +1,5 @@
-// Checkpoint directories: checkpoints/step-00000123/{model.safetensors, optimizer.safetensors, state.json, COMPLETE}.
+// Checkpoint directories: checkpoints/step-00000123/{model.safetensors, optimizer.safetensors (or a sharded
+// optimizer-index.json + one file per rank: shard-io.ts), state.json, COMPLETE}.
 // Written into a hidden temp directory, every file fsynced, then COMPLETE (sha256 and size of every file)
 // written last, then the directory renamed into place. A checkpoint is good only when COMPLETE exists and
 // every hash matches: a SIGKILL mid-write leaves either a temp directory (ignored, cleaned later) or
@@ -26,12 +27,22 @@ export function stepDirName(step: number): string {
 
 /** Write a checkpoint: `fill(tmpDir)` writes the files; this makes the whole directory appear atomically. */
 export function writeCheckpoint(root: string, step: number, fill: (dir: string) => void): CheckpointInfo {
+  const tmp = beginCheckpoint(root, step);
+  fill(tmp);
+  return completeCheckpoint(root, step, tmp);
+}
+
+/** A fresh hidden temp directory for the checkpoint of `step` (several writers may fill it: sharded checkpoints). */
+export function beginCheckpoint(root: string, step: number): string {
   mkdirSync(root, { recursive: true });
-  const name = stepDirName(step);
-  const tmp = join(root, `.tmp-${name}-${process.pid}`);
+  const tmp = join(root, `.tmp-${stepDirName(step)}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  fill(tmp);
+  return tmp;
+}
+
+/** Seal a filled temp directory: fsync and hash every file, write COMPLETE, rename into place. */
+export function completeCheckpoint(root: string, step: number, tmp: string): CheckpointInfo {
   const files: CompleteRecord["files"] = {};
   for (const f of readdirSync(tmp).sort()) {
     const p = join(tmp, f);
@@ -40,7 +51,7 @@ export function writeCheckpoint(root: string, step: number, fill: (dir: string) 
   }
   writeJsonAtomic(join(tmp, COMPLETE), { step, files, time: new Date().toISOString() } satisfies CompleteRecord);
   fsyncDir(tmp);
-  const dest = join(root, name);
+  const dest = join(root, stepDirName(step));
   // a checkpoint of the same step from a run killed after its rename: replace it
   if (existsSync(dest)) rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);

@@ -5,7 +5,8 @@
 import type { Objective } from "../core/objective.js";
 import { defaultHeadFor, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
 import type { Plan } from "../scaling/planner.js";
-import { defaultConfig, type TrainConfig } from "./config.js";
+import type { DevicePlan, Strategy } from "../scaling/memory.js";
+import { defaultConfig, type ParallelConfig, type TrainConfig } from "./config.js";
 
 /** What a planner or sweep decides about one training run. */
 export interface PlannedRun {
@@ -78,5 +79,21 @@ export function plannedRunOf(plan: Plan, o: EmitOptions = {}): PlannedRun {
     dtype: o.dtype ?? "bfloat16",
     threads: o.threads ?? 2,
     seed,
+  };
+}
+
+const SHARD_OF: Record<Strategy, ParallelConfig["shard"]> = { ddp: "none", zero1: "optimizer", full: "full" };
+
+/**
+ * What `plan --gpu --gpus --emit` adds to the config from the memory plan's choice: the ranks (one per GPU), the
+ * shard mode, activation checkpointing, and the micro-batch the plan fits. Sharded runs write sharded
+ * checkpoints (no rank gathers the whole optimizer state); null when no strategy fits.
+ */
+export function parallelFromMemoryPlan(m: DevicePlan): { parallel: ParallelConfig; microBatchRows: number } | null {
+  if (!m.chosen) return null;
+  const shard = SHARD_OF[m.chosen.strategy];
+  return {
+    parallel: { ranks: m.devices, shard, checkpointActivations: m.chosen.checkpointActivations, checkpointFormat: shard === "optimizer" ? "sharded" : "consolidated" },
+    microBatchRows: m.microRows,
   };
 }

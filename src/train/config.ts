@@ -25,6 +25,22 @@ export interface TrainConfig {
   threads: number;
   seed: number;
   init: { from: string; objective: Objective } | null;
+  /** how the run is spread over devices (what `plan --gpu --gpus --emit` picks; flags of `train` override it) */
+  parallel: ParallelConfig;
+}
+
+/** Shard modes a config may name: none (DDP), optimizer (ZeRO-1), full (ZeRO-3: parameters too). */
+export const PARALLEL_SHARD_MODES = ["none", "optimizer", "full"] as const;
+export const CHECKPOINT_FORMATS = ["consolidated", "sharded"] as const;
+
+export interface ParallelConfig {
+  /** data-parallel ranks (one GPU each on CUDA) */
+  ranks: number;
+  shard: (typeof PARALLEL_SHARD_MODES)[number];
+  /** recompute each block in backward from its saved input */
+  checkpointActivations: boolean;
+  /** consolidated: rank 0 writes one process's files; sharded: each rank its optimizer slice plus an index */
+  checkpointFormat: (typeof CHECKPOINT_FORMATS)[number];
 }
 
 /** A bad train config or flag: a usage error (exit code 2) naming the key. */
@@ -50,6 +66,7 @@ export function defaultConfig(): TrainConfig {
     threads: 0, // 0 = libtorch's default
     seed: 0,
     init: null,
+    parallel: { ranks: 1, shard: "none", checkpointActivations: false, checkpointFormat: "consolidated" },
   };
 }
 
@@ -76,6 +93,7 @@ const SCHEMA: Schema = {
   threads: "int",
   seed: "int",
   init: { from: "string", objective: { enum: ["mlm", "clm"] } },
+  parallel: { ranks: "int", shard: { enum: PARALLEL_SHARD_MODES }, checkpointActivations: "boolean", checkpointFormat: { enum: CHECKPOINT_FORMATS } },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -177,6 +195,7 @@ export function validate(c: TrainConfig): void {
   require(c.eval.tokens >= 1, `eval.tokens: must be at least 1, got ${c.eval.tokens} (the final validation loss is the run's result)`);
   require(c.checkpoint.everySteps >= 0 && c.checkpoint.keep >= 1, "checkpoint.everySteps >= 0 and checkpoint.keep >= 1");
   require(c.threads >= 0, "threads: must be >= 0");
+  require(c.parallel.ranks >= 1, `parallel.ranks: must be at least 1, got ${c.parallel.ranks}`);
 }
 
 /** Rows of `context` per optimizer step. */

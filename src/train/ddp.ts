@@ -23,6 +23,8 @@ export interface DistOptions {
   group: ProcessGroup;
   shard: ShardMode;
   bucketBytes?: number;
+  /** this rank's index on its node (LOCAL_RANK / SLURM_LOCALID): a CUDA run uses cuda:localRank */
+  localRank?: number;
 }
 
 /** Rows start, start+step, start+2·step, … of a batch (rank r of W takes start r, step W). */

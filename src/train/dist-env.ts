@@ -55,3 +55,10 @@ export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankEnv | nul
   }
   return { rank, worldSize, localRank: localRank ?? rank, rendezvous, source };
 }
+
+/** The device a rank trains on: one GPU per rank, cuda:LOCAL_RANK, wrapped around the GPUs this process sees
+ * (Slurm may bind one GPU per task: then every rank sees its own as cuda:0; two ranks may share one GPU). */
+export function rankDevice(device: "cpu" | "cuda", localRank: number | undefined, cudaDevices: number): string {
+  if (device !== "cuda" || localRank === undefined || cudaDevices < 1) return device;
+  return `cuda:${localRank % cudaDevices}`;
+}

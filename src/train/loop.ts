@@ -13,11 +13,13 @@ import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "../data/batch.js";
 import { trainStep, decayGroups } from "./step.js";
 import { openData, type OpenedData } from "./data-source.js";
-import { latestGoodCheckpoint, pruneCheckpoints, writeCheckpoint } from "./checkpoint.js";
+import { latestGoodCheckpoint } from "./checkpoint.js";
 import {
   appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, LOCK_FILE, type RunPaths, type RunResult,
 } from "./rundir.js";
-import { loadModelWeights, loadOptimizerState, readState, resolveSourceCheckpoint, writeTrainFiles, type TrainState } from "./state-io.js";
+import { loadModelWeights, readState, resolveSourceCheckpoint, type TrainState } from "./state-io.js";
+import { loadRunOptimizer, optimizerLayout, saveRunCheckpoint, type CheckpointFormat } from "./dist-checkpoint.js";
+import { rankDevice } from "./dist-env.js";
 import type { ProgressSink } from "./progress.js";
 import { mixSeed } from "../core/hash.js";
 import { UserError } from "../core/errors.js";
@@ -49,6 +51,8 @@ export interface TrainOptions {
   dist?: DistOptions;
   /** recompute each block in backward from its saved input (less activation memory, ~1/3 more compute) */
   checkpointActivations?: boolean;
+  /** consolidated (default): rank 0 writes one process's files; sharded: each rank its optimizer slice */
+  checkpointFormat?: CheckpointFormat;
 }
 
 /** Mean loss per loss token over fixed batches, without gradients (data parallel: rank r of W scores batches
@@ -155,14 +159,15 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
     if (!input) throw new UserError("train: a config is needed unless resuming");
     config = input;
   }
-  const device = config.device;
-  if (device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
+  if (config.device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
+  // one GPU per rank: cuda:LOCAL_RANK (modulo the GPUs this process sees)
+  const device = rankDevice(config.device, opts.dist?.localRank, config.device === "cuda" ? torch.cuda.deviceCount() : 0);
   if (config.threads > 0) torch.setNumThreads(config.threads);
 
   // the model first (its size sets the default peak LR), seeded so init is reproducible
   torch.manualSeed(config.seed);
   const model = createModel(config.objective, config.model, device);
-  if (device === "cuda") model.computeDtype = "bfloat16";
+  if (config.device === "cuda") model.computeDtype = "bfloat16";
   const N = model.nonEmbeddingParams();
   const Ntotal = model.numParameters();
   try {
@@ -200,7 +205,7 @@ async function runLoop(
   config: TrainConfig, model: ProteinLM, N: number, Ntotal: number, paths: RunPaths, opts: TrainOptions, log: (l: string) => void,
   data: OpenedData, run: FreshRun,
 ): Promise<RunResult> {
-  const device = config.device;
+  const device = rankDevice(config.device, opts.dist?.localRank, config.device === "cuda" ? torch.cuda.deviceCount() : 0);
   const T = config.model.context;
   const micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
@@ -215,8 +220,12 @@ async function runLoop(
   // ZeRO-1 (src/train/zero.ts) keeps AdamW moments for this rank's slice only
   const sharded = dist && worldSize > 1 && dist.shard === "optimizer" ? new ShardedAdamW(dist.group, groups, adam) : null;
   // ZeRO-3 (src/train/fsdp.ts): parameters, gradients and moments sharded by unit (block), gathered on use
+  if (dist?.shard === "full" && opts.checkpointFormat === "sharded") {
+    throw new UserError("--checkpoint-format sharded is not available with --shard full yet (only the AdamW moments of ZeRO-1 and DDP have shard files); use --checkpoint-format consolidated", 2);
+  }
   const fsdp = dist?.shard === "full" ? new FullyShardedModel(dist.group, model, config.optimizer.weightDecay, adam) : null;
   const opt: torch.AdamW | ShardedAdamW | FullyShardedModel = sharded ?? fsdp ?? new torch.AdamW(groups, adam);
+  const layout = optimizerLayout(model, groups, worldSize);
 
   let step = 0, tokens = 0, elapsedBefore = 0, lastTrainLoss = NaN;
   let init: RunResult["init"] = null;
@@ -226,7 +235,7 @@ async function runLoop(
     if (resumeFrom) {
       const st = readState(resumeFrom.dir);
       loadModelWeights(resumeFrom.dir, model);
-      loadOptimizerState(resumeFrom.dir, opt, device);
+      loadRunOptimizer(resumeFrom.dir, opt, layout, device);
       data.train.restore(st.sampler);
       step = st.step, tokens = st.tokens, elapsedBefore = st.elapsed, lastTrainLoss = st.trainLoss;
       if (rank0) truncateMetrics(paths, step);
@@ -256,25 +265,13 @@ async function runLoop(
     let lastVal: number | undefined;
     const fpt = flopsPerToken(config.model, T).sixN;
 
-    const saveCheckpoint = () => {
-      // ZeRO-1: every rank takes part in gathering the moments; rank 0 then writes them as one process would
-      const full = sharded ? sharded.gatherState() : fsdp ? fsdp.gatherState() : null;
-      const weights = fsdp ? fsdp.gatherWeights() : null; // --shard full: whole weights on rank 0
-      try {
-        if (!rank0) return;
-        const state: TrainState = {
-          step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
-          trainLoss: lastTrainLoss, objective: config.objective, N,
-        };
-        const optState = full ? { stateTensors: () => full, stepCount: opt.stepCount } : (opt as torch.AdamW);
-        const modelState = weights ? { stateDict: () => weights } : model;
-        writeCheckpoint(paths.checkpoints, step, (dir) => writeTrainFiles(dir, modelState, optState, state, config));
-        pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
-      } finally {
-        if (full) torch.dispose([...full.values()]);
-        if (weights) torch.dispose([...weights.values()]);
-      }
-    };
+    const saveCheckpoint = () => saveRunCheckpoint({
+      root: paths.checkpoints, step, format: opts.checkpointFormat ?? "consolidated", dist, keep: config.checkpoint.keep, model, opt, layout, config,
+      state: (): TrainState => ({
+        step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
+        trainLoss: lastTrainLoss, objective: config.objective, N,
+      }),
+    });
 
     model.train();
     while (step < budget.steps) {
@@ -306,17 +303,17 @@ async function runLoop(
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {
         step, tokens, flops: flops6ND(N, tokens), trainLoss: lastTrainLoss, ...(lastVal !== undefined ? { valLoss: lastVal } : {}),
-        lr, gradNorm, tokensPerSecond: tps, ...(device === "cuda" ? { mfu: (fpt * tps) / PEAK_FLOPS_CUDA } : {}), time: elapsedBefore + secs,
+        lr, gradNorm, tokensPerSecond: tps, ...(config.device === "cuda" ? { mfu: (fpt * tps) / PEAK_FLOPS_CUDA } : {}), time: elapsedBefore + secs,
       });
       sink?.update({
         step, steps: budget.steps, tokens, totalTokens: budget.totalRows * T, trainLoss: lastTrainLoss, valLoss: lastVal, lr,
         tokensPerSecond: tps, elapsedSeconds: secs,
       });
       const ce = config.checkpoint.everySteps;
-      if (last || (ce > 0 && step % ce === 0)) saveCheckpoint();
+      if (last || (ce > 0 && step % ce === 0)) await saveCheckpoint();
       // data parallel: `stop` is any rank's interruption, agreed in the step's all-reduce, so all stop together
       if ((stop || opts.signal?.aborted) && !last) {
-        if (!(ce > 0 && step % ce === 0)) saveCheckpoint();
+        if (!(ce > 0 && step % ce === 0)) await saveCheckpoint();
         sink?.done();
         throw new UserError(`interrupted at step ${step}/${budget.steps}; continue with: plmscale train --resume ${paths.root}`, 130);
       }
@@ -333,7 +330,7 @@ async function runLoop(
       loss: valLoss, valLoss, trainLoss: lastTrainLoss, steps: budget.steps, wallSeconds: elapsedBefore + secs,
       tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
-      device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
+      device: config.device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
       optimizerStateBytes: bytes.optimizer, parameterBytes: bytes.parameters,
       ...(ddp || sharded || fsdp ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0) + (fsdp?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
     };

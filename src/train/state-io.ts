@@ -28,11 +28,12 @@ export interface TrainState {
 }
 
 /** Write model, optimizer and state files into a (temporary) checkpoint directory (`model`: anything with the
- * model's state dict, e.g. the weights --shard full gathered to rank 0). */
-export function writeTrainFiles(dir: string, model: Pick<ProteinLM, "stateDict">, opt: Pick<AdamW, "stateTensors" | "stepCount">, state: TrainState, config: TrainConfig): void {
+ * model's state dict, e.g. the weights --shard full gathered to rank 0; opt null: a sharded checkpoint, whose
+ * ranks write the optimizer state themselves: src/train/dist-checkpoint.ts). */
+export function writeTrainFiles(dir: string, model: Pick<ProteinLM, "stateDict">, opt: Pick<AdamW, "stateTensors" | "stepCount"> | null, state: TrainState, config: TrainConfig): void {
   const meta = { config: JSON.stringify(config), format: "plmscale-1" };
   writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(model.stateDict(), meta));
-  writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
+  if (opt) writeFileSync(join(dir, OPTIMIZER_FILE), encodeSafetensors(opt.stateTensors(), { stepCount: String(opt.stepCount) }));
   writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
 }
 

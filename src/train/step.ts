@@ -40,14 +40,14 @@ export function trainStep(model: ProteinLM, opt: { step(): void; zeroGrad(): voi
     const mb = mr > 0 ? sliceRows(batch, r0, mr) : null;
     r0 += mr;
     if (!mb || mb.lossTokens === 0) {
-      if (o.units) checkpointedLossBackward(model, null, null, denom, o.device === "cuda", o.units); // idle: collectives only
+      if (o.units) checkpointedLossBackward(model, null, null, denom, o.device.startsWith("cuda"), o.units); // idle: collectives only
       continue;
     }
     lossSum += torch.tidy(() => {
       const { inputs, target } = batchTensors(mb, o.device, model.causal);
-      if (o.units || o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device === "cuda", o.units);
+      if (o.units || o.checkpointActivations) return checkpointedLossBackward(model, inputs, target, denom, o.device.startsWith("cuda"), o.units);
       const fwd = () => model.lossSum(inputs, target);
-      const l = o.device === "cuda" ? torch.autocast(fwd, "bfloat16") : fwd();
+      const l = o.device.startsWith("cuda") ? torch.autocast(fwd, "bfloat16") : fwd();
       l.div(denom).backward();
       return l.item();
     });

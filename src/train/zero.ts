@@ -8,6 +8,7 @@
 import * as torch from "../torch/index.js";
 import type { ProcessGroup, Work } from "../torch/distributed.js";
 import { unflattenInto } from "./ddp.js";
+import { MOMENT_KINDS, sliceSize, type ShardReader } from "./shard-io.js";
 
 interface FlatGroup {
   params: torch.Tensor[];
@@ -32,7 +33,7 @@ export class ShardedAdamW {
     const W = group.worldSize;
     this.flat = groups.map((g) => {
       const numel = g.params.reduce((a, p) => a + p.numel, 0);
-      const slice = Math.max(1, Math.ceil(numel / W));
+      const slice = sliceSize(numel, W);
       const dtype = g.params[0]?.dtype ?? "float32", device = g.params[0]?.device ?? "cpu";
       return { params: g.params, numel, slice, shard: torch.keep(torch.zeros([slice], { dtype, device })) };
     });
@@ -165,6 +166,30 @@ export class ShardedAdamW {
           }
         });
         this.inner.loadStateTensors(mine, stepCount);
+      }),
+    );
+  }
+
+  /** This rank's moments as flat slices KIND.G (the sharded checkpoint format, src/train/shard-io.ts); the
+   * optimizer's own tensors: do not dispose. */
+  localSlices(): Map<string, torch.Tensor> {
+    const inner = this.inner.stateTensors(), out = new Map<string, torch.Tensor>();
+    this.flat.forEach((_, gi) => {
+      for (const kind of MOMENT_KINDS) out.set(`${kind}.${gi}`, inner.get(`${kind}.${gi}.0`)!);
+    });
+    return out;
+  }
+
+  /** Load this rank's slice straight from a sharded checkpoint of any world size (reads only the rank files
+   * that overlap it). The caller has checked that the checkpoint's layout is this optimizer's. */
+  loadFromShards(reader: ShardReader): void {
+    const mine = new Map<string, torch.Tensor>();
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        this.flat.forEach((f, gi) => {
+          for (const kind of MOMENT_KINDS) mine.set(`${kind}.${gi}.0`, reader.range(gi, kind, this.group.rank * f.slice, f.slice));
+        });
+        this.inner.loadStateTensors(mine, reader.index.stepCount);
       }),
     );
   }

@@ -209,7 +209,7 @@ test("SIGKILL of one rank (--shard full) stops the job within the timeout naming
   // resume under another shard mode: one copy with 1 process, one with 2 DDP ranks; both equal the uninterrupted run
   const one = join(dir, "resume-1"), two = join(dir, "resume-2");
   cpSync(killed, one, { recursive: true }), cpSync(killed, two, { recursive: true });
-  const r1 = run([MAIN, "train", "--resume", one, "--quiet"]);
+  const r1 = run([MAIN, "train", "--resume", one, "--nproc", "1", "--quiet"]); // (the run's config.json says 2 ranks)
   assert.equal(r1.status, 0, r1.stderr);
   const r2 = run([MAIN, "train", "--resume", two, "--nproc", "2", "--quiet"]);
   assert.equal(r2.status, 0, r2.stderr);

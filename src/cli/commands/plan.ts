@@ -11,7 +11,8 @@ import type { ParametricLaw } from "../../scaling/parametric.js";
 import { planModel, type Plan } from "../../scaling/planner.js";
 import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
 import type { Objective } from "../../core/objective.js";
-import { plannedRunOf, trainConfigFor } from "../../train/config-for.js";
+import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../train/config-for.js";
+import type { ParallelConfig } from "../../train/config.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
 import { planDevices, type DevicePlan, type Precision } from "../../scaling/memory.js";
@@ -22,6 +23,8 @@ export interface PlanResult extends Plan {
   budget: { from: "flops" | "pf-days" | "gpu-hours" | "like"; like?: { name: string; N: number; D: number; source: string; approximate?: string } };
   joint?: JointPlan;
   emitted?: string;
+  /** the parallel section written into the emitted config (with --gpu, when a strategy fits) */
+  emittedParallel?: ParallelConfig;
 }
 
 function loadPreset(spec: string | undefined, objective: Objective): Preset {
@@ -130,11 +133,14 @@ export default defineRun<PlanResult>({
       const dtype = optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16");
       if (device !== "cpu" && device !== "cuda") throw new UserError("--device must be cpu or cuda", 2);
       if (dtype !== "float32" && dtype !== "bfloat16") throw new UserError("--dtype must be float32 or bfloat16", 2);
-      const cfg = trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) }));
+      // with --gpu: the strategy the memory plan chose (ranks, shard mode, activation checkpointing, micro-batch)
+      const par = result.memory ? parallelFromMemoryPlan(result.memory) : null;
+      const cfg = { ...trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) })), ...(par ?? {}) };
       if (existsSync(emit) && statSync(emit).isDirectory()) throw new UserError(`--emit ${emit}: is a directory; give a file name such as ${join(emit, "train.json")}`, 2);
       if (!existsSync(dirname(emit) || ".")) throw new UserError(`--emit ${emit}: the directory ${dirname(emit)} does not exist`, 1);
       try { writeFileAtomic(emit, JSON.stringify(cfg, null, 2) + "\n"); } catch (e) { throw asUserError(e, `--emit ${emit}`); }
       result.emitted = emit;
+      if (par) result.emittedParallel = par.parallel;
     }
     return result;
   },
@@ -178,7 +184,10 @@ export default defineRun<PlanResult>({
       for (const n of j.notes) io.out(`         note: ${n}`);
     }
     for (const w of r.warnings) io.out(`warning: ${w}`);
-    if (r.emitted) io.out(`wrote train config: ${r.emitted}`);
+    if (r.emitted) {
+      const p = r.emittedParallel;
+      io.out(`wrote train config: ${r.emitted}${p ? ` (parallel: ${p.ranks} ranks, shard ${p.shard}${p.checkpointActivations ? ", activation checkpointing" : ""}, ${p.checkpointFormat} checkpoints); launch: plmscale train --config ${r.emitted} --emit slurm` : ""}`);
+    }
   },
 });
 

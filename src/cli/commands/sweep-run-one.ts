@@ -1,13 +1,14 @@
 import { resolve } from "node:path";
 import { defineRun } from "../command.js";
 import { UserError } from "../../core/errors.js";
-import { runLocal } from "./sweep-run.js";
+import { nprocOpt, runLocal } from "./sweep-run.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import type { ExecSummary } from "../../sweep/executor.js";
 
 export default defineRun<{ sweep: string; index: number; id: string; summary: ExecSummary; state: string }>({
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UserError("expected: plmscale sweep run-one SWEEP INDEX", 2);
+    nprocOpt(args); // checked before the sweep is read
     const dir = resolve(args.positionals[0]!);
     const index = Number(args.positionals[1]);
     let n: number;

@@ -14,6 +14,13 @@ export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
   throw new UserError(`--device must be cpu or cuda, got '${d}'`, 2);
 }
 
+/** --nproc of run-one (ranks per run); other commands do not declare it. */
+export function nprocOpt(args: ParsedArgs): number | undefined {
+  const n = optNum(args, "nproc");
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new UserError(`--nproc must be a positive integer, got ${n}`, 2);
+  return n;
+}
+
 /** How compute nodes should call this plmscale: node + this build's main.js (absolute). */
 export function selfCommand(): string {
   return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL("../main.js", import.meta.url)))}`;
@@ -30,7 +37,7 @@ function openDesign(dir: string) {
 export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, only?: number[]): Promise<ExecSummary> {
   openDesign(dir);
   return executeSweep(dir, {
-    workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args), only,
+    workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args), only, nproc: nprocOpt(args),
     retryFailed: !flag(args, "skip-failed"), signal: io.signal,
     onEvent: (e) => io.err(`[sweep] ${e.line}`),
   });

@@ -6,7 +6,9 @@ import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, requireBudget, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
 import { trainProgress } from "../progress.js";
-import { SHARD_MODES, type DistOptions, type ShardMode } from "../../train/ddp.js";
+import type { DistOptions } from "../../train/ddp.js";
+import { parseTrainConfig, type ParallelConfig } from "../../train/config.js";
+import { parallelSection, resolveParallel, slurmShape, type ParallelFlags } from "../../train/parallel.js";
 import { readJson } from "../../core/files.js";
 import { fileURLToPath } from "node:url";
 
@@ -39,22 +41,52 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
 /** Options that choose how to launch, not what to train: not passed on to the ranks or the sbatch script. */
 const LAUNCH_ONLY = new Set(["nproc", "emit", "nodes", "gpus-per-node", "partition", "time", "json", "help"]);
 
+/** A CUDA config planned for more ranks than this machine has GPUs is a multi-node plan: say how to launch it. */
+async function checkLocalGpus(args: ParsedArgs, ranks: number): Promise<void> {
+  const resume = optStr(args, "resume");
+  const cfg = resume !== undefined ? parseTrainConfig(readJson(join(resume, "config.json"), "config.json")) : configFromFlags(trainFlags(args), optStr(args, "config") ? readConfigFile(optStr(args, "config")!) : undefined);
+  if (cfg.device !== "cuda") return;
+  const torch = await import("../../torch/index.js");
+  const gpus = torch.cuda.isAvailable() ? torch.cuda.deviceCount() : 0;
+  if (ranks > gpus) {
+    throw new UserError(`the config asks for ${ranks} ranks, one GPU each (parallel.ranks), and this machine has ${gpus}: launch it with srun or torchrun on enough GPUs (plmscale train … --emit slurm writes the sbatch script), or choose --nproc`, 2);
+  }
+}
+
 /** The parsed options back as argv (for the ranks a launcher starts and for sbatch scripts). */
-function toArgv(args: ParsedArgs): string[] {
+function toArgv(args: ParsedArgs, skip: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(args.values)) {
-    if (LAUNCH_ONLY.has(k) || v === undefined || v === false) continue;
+    if (LAUNCH_ONLY.has(k) || skip.has(k) || v === undefined || v === false) continue;
     out.push(`--${k}`);
     if (v !== true) out.push(String(v));
   }
   return out;
 }
 
-function shardMode(args: ParsedArgs): ShardMode {
-  const s = optStr(args, "shard") ?? "none";
-  if (!(SHARD_MODES as readonly string[]).includes(s)) throw new UserError(`--shard must be one of ${SHARD_MODES.join(", ")}, got '${s}'`, 2);
-  return s as ShardMode;
+/** The parallel section the run starts from: the resumed run's config.json, or the --config file / defaults. */
+function baseParallel(args: ParsedArgs): ParallelConfig {
+  const resume = optStr(args, "resume");
+  if (resume !== undefined) {
+    if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
+    if (!statSync(resume).isDirectory() || !existsSync(join(resume, "config.json"))) {
+      throw new UserError(`--resume: ${resume} is not a run directory (no config.json); start a run with --out`, 2);
+    }
+    return parseTrainConfig(readJson(join(resume, "config.json"), "config.json")).parallel;
+  }
+  const file = optStr(args, "config");
+  return parseTrainConfig(file ? readConfigFile(file) : {}).parallel;
 }
+
+function parallelFlags(args: ParsedArgs): ParallelFlags {
+  return {
+    nproc: optNum(args, "nproc"), shard: optStr(args, "shard"), checkpointFormat: optStr(args, "checkpoint-format"),
+    checkpointActivations: flag(args, "checkpoint-activations") || undefined,
+  };
+}
+
+/** Launch choices the script resolves itself (from flags or the config), not passed through as given. */
+const RESOLVED = new Set(["shard", "checkpoint-format", "checkpoint-activations"]);
 
 export default defineRun({
   async run(args, io) {
@@ -62,51 +94,55 @@ export default defineRun({
     if (emit !== undefined) {
       if (emit !== "slurm") throw new UserError(`--emit must be 'slurm', got '${emit}'`, 2);
       const { trainSlurmScript } = await import("../../train/slurm-train.js");
-      shardMode(args);
+      const base = baseParallel(args);
+      const p = resolveParallel(base, { ...parallelFlags(args), nproc: undefined });
+      const { nodes, gpusPerNode } = slurmShape(base.ranks, optNum(args, "nodes"), optNum(args, "gpus-per-node"));
+      // the resolved strategy is spelled out on the srun line: every rank runs exactly it
+      const argv = [...toArgv(args, RESOLVED),
+        "--shard", p.shard, "--checkpoint-format", p.checkpointFormat, ...(p.checkpointActivations ? ["--checkpoint-activations"] : [])];
       const script = trainSlurmScript({
-        nodes: optNum(args, "nodes") ?? 1, gpusPerNode: optNum(args, "gpus-per-node") ?? 1, args: toArgv(args),
+        nodes, gpusPerNode, args: argv,
         plmscale: `node ${fileURLToPath(new URL("../main.js", import.meta.url))}`, partition: optStr(args, "partition"), time: optStr(args, "time"),
       });
       process.stdout.write(script);
       return undefined as unknown as RunResult;
     }
-    const shard = shardMode(args);
-    const nproc = optNum(args, "nproc");
     const { rankFromEnv } = await import("../../train/dist-env.js");
     const rankEnv = rankFromEnv();
-    if (nproc !== undefined && nproc > 1 && !rankEnv) {
+    const resume = optStr(args, "resume");
+    const out = resume ?? optStr(args, "out");
+    if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
+    const base = baseParallel(args);
+    const par = resolveParallel(base, parallelFlags(args), rankEnv?.worldSize);
+    if (par.launchLocal) {
+      if (par.ranksFrom === "config") await checkLocalGpus(args, par.ranks);
       const { launchLocal } = await import("../../train/launch.js");
-      const out = optStr(args, "resume") ?? optStr(args, "out");
-      if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
-      await launchLocal({ nproc, mainPath: fileURLToPath(new URL("../main.js", import.meta.url)), args: ["train", ...toArgv(args)], signal: io.signal, err: io.err });
+      await launchLocal({ nproc: par.ranks, mainPath: fileURLToPath(new URL("../main.js", import.meta.url)), args: ["train", ...toArgv(args)], signal: io.signal, err: io.err });
       return readJson<RunResult>(join(out, "result.json"), "result.json");
     }
     const { train } = await import("../../train/loop.js");
     const quiet = flag(args, "quiet") || (rankEnv !== null && rankEnv.rank !== 0);
     const log = rankEnv === null || rankEnv.rank === 0 ? io.err : () => {};
+    if (par.note) log(`note: ${par.note}`);
     let dist: DistOptions | undefined;
-    const checkpointActivations = flag(args, "checkpoint-activations");
+    const common = { signal: io.signal, log, quiet, checkpointActivations: par.checkpointActivations, checkpointFormat: par.checkpointFormat, progress: trainProgress(io.err) };
     try {
       if (rankEnv) {
         const { ProcessGroup } = await import("../../torch/distributed.js");
         const timeoutMs = 1000 * (optNum(args, "dist-timeout") ?? 300);
-        dist = { group: new ProcessGroup({ rank: rankEnv.rank, worldSize: rankEnv.worldSize, rendezvous: rankEnv.rendezvous, timeoutMs, host: process.env.PLMSCALE_DIST_HOST }), shard };
+        dist = {
+          group: new ProcessGroup({ rank: rankEnv.rank, worldSize: rankEnv.worldSize, rendezvous: rankEnv.rendezvous, timeoutMs, host: process.env.PLMSCALE_DIST_HOST }),
+          shard: par.shard, localRank: rankEnv.localRank,
+        };
       }
-      const resume = optStr(args, "resume");
-      if (resume !== undefined) {
-        if (!existsSync(resume)) throw new UserError(`--resume: no run directory at ${resume}`, 2);
-        if (!statSync(resume).isDirectory() || !existsSync(join(resume, "config.json"))) {
-          throw new UserError(`--resume: ${resume} is not a run directory (no config.json); start a run with --out`, 2);
-        }
-        return await train(null, { out: resume, resume: true, signal: io.signal, log, quiet, dist, checkpointActivations, progress: trainProgress(io.err) });
-      }
-      const out = optStr(args, "out");
-      if (!out) throw new UserError("missing required option --out RUN (or --resume RUN)", 2);
+      if (resume !== undefined) return await train(null, { ...common, out: resume, resume: true, dist });
       const f = trainFlags(args);
       const file = f.config ? readConfigFile(f.config) : undefined;
       const config = configFromFlags(f, file);
       requireBudget(f, file);
-      return await train(config, { out, signal: io.signal, log, quiet, dist, checkpointActivations, progress: trainProgress(io.err) });
+      // the run directory's config.json records the strategy the run actually uses
+      config.parallel = parallelSection(par);
+      return await train(config, { ...common, out, dist });
     } catch (e) {
       throw asUserError(e);
     } finally {

@@ -63,7 +63,7 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
     joint: { type: "boolean", description: "MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost" },
     "clm-fraction": { type: "string", value: "F", description: `share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})` },
     "transfer-law": { type: "string", value: "FILE", description: "JSON of 'plmscale fit --method transfer --json' to predict the transfer gain" },
-    emit: { type: "string", value: "FILE", description: "write a train config (docs/CONTRACTS.md) for 'plmscale train --config FILE'" },
+    emit: { type: "string", value: "FILE", description: "write a train config (docs/CONTRACTS.md) for 'plmscale train --config FILE'; with --gpu, its \"parallel\" section holds the chosen strategy (ranks, shard, activation checkpointing) and microBatchRows the plan's micro-batch" },
     device: { type: "string", value: "cpu|cuda", default: "cuda", description: "device of the emitted config" },
     dtype: { type: "string", value: "float32|bfloat16", description: "dtype of the emitted config (default bfloat16; float32 with --device cpu)" },
   },

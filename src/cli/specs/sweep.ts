@@ -91,7 +91,7 @@ it decides the next round from the finished runs, appends its points and writes 
     fixed: { type: "boolean", description: "run only the points designed so far; never add sizes or budgets" },
     emit: { type: "string", value: "slurm", description: "write the Slurm array script instead of running" },
     partition: { type: "string", value: "P", group: "Slurm (--emit slurm)", description: "partition" },
-    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task" },
+    "gpus-per-run": { type: "string", value: "G", group: "Slurm (--emit slurm)", description: "GPUs per array task; G > 1 trains each point with G data-parallel ranks, one GPU each" },
     "cpus-per-run": { type: "string", value: "C", group: "Slurm (--emit slurm)", description: "CPUs per array task" },
     time: { type: "string", value: "HH:MM:SS", group: "Slurm (--emit slurm)", description: "time limit per task" },
     "max-concurrent": { type: "string", value: "K", group: "Slurm (--emit slurm)", description: "array tasks at once" },
@@ -110,15 +110,16 @@ it decides the next round from the finished runs, appends its points and writes 
 export const sweepRunOneCommand = defineCommand({
   name: "sweep run-one",
   summary: "run one point of a sweep (what each Slurm array task calls)",
-  usage: ["SWEEP INDEX [--threads T] [--device cpu|cuda]"],
+  usage: ["SWEEP INDEX [--threads T] [--device cpu|cuda] [--nproc G]"],
   description: `Trains point INDEX (0-based, as in sweep.json and the Slurm array) with the same rules as 'sweep run':
 skipped when finished, resumed from a checkpoint, retried once, failure recorded. Exits non-zero when the
 run failed, so the array task shows as failed.`,
   options: {
     threads: { type: "string", value: "T", description: "threads for the run" },
     device: { type: "string", value: "cpu|cuda", description: "override the design's device" },
+    nproc: { type: "string", value: "G", description: "train the point with G data-parallel ranks (one GPU each: cuda:LOCAL_RANK); --threads is per rank" },
   },
-  examples: ["plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda"],
+  examples: ["plmscale sweep run-one /shared/sweeps/demo 3 --threads 8 --device cuda", "plmscale sweep run-one /shared/sweeps/demo 3 --threads 4 --device cuda --nproc 4"],
   positionals: true,
   engine: true,
   load: () => import("../commands/sweep-run-one.js"),

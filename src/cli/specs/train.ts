@@ -29,13 +29,14 @@ export const TRAIN_OPTIONS = {
 
 /** Data-parallel training (src/train/ddp.ts, launch.ts, dist-env.ts). */
 export const DIST_OPTIONS = {
-  nproc: { type: "string", value: "N", group: "Distributed", description: "start N local ranks (data parallel over Gloo) and supervise them" },
-  shard: { type: "string", value: "none|optimizer|full", group: "Distributed", description: "optimizer: ZeRO-1, each rank keeps AdamW state for 1/N of the parameters;\nfull: ZeRO-3, parameters, gradients and AdamW state 1/N per rank, each block gathered\nwhen used (implies activation checkpointing: ~1/3 more compute) (default none)" },
+  nproc: { type: "string", value: "N", group: "Distributed", description: "start N local ranks (data parallel over Gloo) and supervise them (default: the config's parallel.ranks, else 1)" },
+  shard: { type: "string", value: "none|optimizer|full", group: "Distributed", description: "optimizer: ZeRO-1, each rank keeps AdamW state for 1/N of the parameters;\nfull: ZeRO-3, parameters, gradients and AdamW state 1/N per rank, each block gathered\nwhen used (implies activation checkpointing: ~1/3 more compute) (default: the config's parallel.shard, else none)" },
+  "checkpoint-format": { type: "string", value: "consolidated|sharded", group: "Distributed", description: "consolidated: rank 0 writes one process's files (default); sharded: each rank writes its optimizer slice plus an index (not with --shard full). Either resumes with any --nproc and --shard" },
   "checkpoint-activations": { type: "boolean", group: "Distributed", description: "recompute each block in backward from its saved input: less activation memory, ~1/3 more compute" },
   "dist-timeout": { type: "string", value: "SECONDS", group: "Distributed", description: "deadline of the rendezvous and of each collective (default 300)" },
   emit: { type: "string", value: "slurm", group: "Distributed", description: "print an sbatch script for this run instead of training" },
-  nodes: { type: "string", value: "M", group: "Distributed", description: "--emit slurm: nodes (default 1)" },
-  "gpus-per-node": { type: "string", value: "G", group: "Distributed", description: "--emit slurm: GPUs (= ranks) per node (default 1)" },
+  nodes: { type: "string", value: "M", group: "Distributed", description: "--emit slurm: nodes (default: the config's parallel.ranks / GPUs per node)" },
+  "gpus-per-node": { type: "string", value: "G", group: "Distributed", description: "--emit slurm: GPUs (= ranks) per node (default: parallel.ranks, at most 8)" },
   partition: { type: "string", value: "P", group: "Distributed", description: "--emit slurm: partition" },
   time: { type: "string", value: "HH:MM:SS", group: "Distributed", description: "--emit slurm: wall-clock limit" },
 } satisfies OptionDecls;
@@ -55,8 +56,9 @@ With --json result.json is printed on stdout.
 Data parallel: --nproc N starts N local ranks; under torchrun (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
 MASTER_PORT) or srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID) each process is one rank. Rank r takes rows
 r, r+N, … of every global step, so N ranks train on the same stream as one process; only rank 0 writes RUN.
-A rank that dies stops the others within 10 s; --resume works with any number of ranks and any --shard mode
-(checkpoints are consolidated).`,
+A rank that dies stops the others within 10 s; --resume works with any number of ranks and shard mode, from
+consolidated or sharded checkpoints. A config's "parallel" section (what plan emits for K GPUs) sets the
+ranks, shard mode, activation checkpointing and checkpoint format; these flags override it.`,
   options: {
     ...TRAIN_OPTIONS,
     out: { type: "string", value: "RUN", description: "the run directory to create (required unless --resume)" },
