@@ -3,10 +3,11 @@
 // checks the options, runs the passes in a build directory, and (5) writes the manifest last, then renames
 // the build directory into place. An interrupted build leaves only `OUT.partial/` (never a manifest), which
 // the next run removes and rebuilds.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { cpus } from "node:os";
 import { sha256File } from "../core/files.js";
+import { packageVersion } from "../core/version.js";
 import type { FastaSource, FastaRecord } from "./fasta.js";
 import { clusterSizeStats, mmseqsVersion } from "./cluster.js";
 import { VOCAB_ID } from "./tokenizer.js";
@@ -68,15 +69,6 @@ export interface ProgressEvent {
   total?: number;
   unit: "bytes" | "records" | "sequences";
   message?: string;
-}
-
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-    return `plmscale ${pkg.version}`;
-  } catch {
-    return "plmscale";
-  }
 }
 
 /** Options with their defaults, checked; the clustering method resolved against the installed mmseqs. */
@@ -211,7 +203,7 @@ export function buildManifest(
   const mm = o.method === "mmseqs";
   const identity = opts.identity ?? 0.5, coverage = opts.coverage ?? 0.8;
   return {
-    format: MANIFEST_FORMAT, version: MANIFEST_VERSION, tool: opts.toolVersion ?? toolVersion(), created: new Date().toISOString(),
+    format: MANIFEST_FORMAT, version: MANIFEST_VERSION, tool: opts.toolVersion ?? `plmscale ${packageVersion()}`, created: new Date().toISOString(),
     vocab: VOCAB_ID, dtype: "uint8", tokenScheme: "<cls> residues <eos>; shards hold residue ids only",
     options: o.build,
     dedup: { mode: dups.mode, memoryMB: o.memoryMB, distinct: dups.distinct, duplicates: per.reduce((a, m) => a + m.deduplicated, 0), runs: dups.runs },

@@ -1,7 +1,7 @@
 // plmscale export: a run as a Hugging Face transformers model directory (src/interop/export.ts).
 import { defineRun, existingPath, flag, optStr, str } from "../command.js";
 import { UserError } from "../../core/errors.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../../core/version.js";
 
 export default defineRun({
   async run(args) {
