@@ -1,6 +1,6 @@
 // plmscale embed: mean-pooled (and optionally per-residue) embeddings of sequences from a run, as JSONL.
 import { defineRun, existingPath, flag, optStr } from "../command.js";
-import { asUserError, UserError } from "../../core/errors.js";
+import { asFailure, asUserError, UserError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/files.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { readFastaRecords } from "../../data/fasta.js";
@@ -18,7 +18,7 @@ export default defineRun({
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message, 1);
+      throw asFailure(e);
     } finally {
       loaded.model.dispose();
     }

@@ -1,7 +1,7 @@
 // plmscale score: log-likelihoods of sequences (CLM), pseudo-log-likelihoods (MLM), masked-marginal variant scores.
 import { existsSync } from "node:fs";
 import { defineRun, existingPath, optStr, strList } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure, UserError } from "../../core/errors.js";
 import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
 import { readFastaRecords } from "../../data/fasta.js";
 
@@ -36,7 +36,7 @@ export default defineRun({
       }
       return { run, objective: loaded.config.objective, checkpoint: loaded.checkpoint, method: fasta ? (model.causal ? "log-likelihood" : "pseudo-log-likelihood") : "masked-marginal", rows };
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message, 1);
+      throw asFailure(e);
     } finally {
       model.dispose();
     }
