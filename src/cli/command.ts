@@ -2,7 +2,7 @@
 // (src/cli/commands/) with a testable `run`: it parses nothing itself, returns a result object (printed as JSON
 // with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
 import { existsSync } from "node:fs";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
 
 /**

@@ -13,7 +13,6 @@ import { Permutation } from "./permutation.js";
 import { mix32 } from "../core/hash.js";
 import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, MLM_MASK_RATIOS, type Batch } from "./batch.js";
 import type { Objective } from "../core/objective.js";
-import { CLS, EOS } from "./tokenizer.js";
 
 export interface SamplerOptions {
   split: Split;

@@ -113,7 +113,7 @@ const CASES: Case[] = [
   [["sweep", "run", empty], 2, /is not a sweep directory \(no sweep\.json\)/],
   [["sweep", "run-one", empty], 2, /expected: plmscale sweep run-one SWEEP INDEX/],
   [["sweep", "status", junk], 2, /is not a sweep directory/],
-  [["sweep", "fit", missing], 1, /is not a sweep directory/],
+  [["sweep", "fit", missing], 2, /is not a sweep directory/],
   [["sweep", "fit", empty, "--bootstrap", "abc"], 2, /--bootstrap: 'abc' is not a number/],
   [["fit", "--runs", missing], 1, /no such file or directory: .*missing/],
   [["fit", "--runs", junk], 1, /junk\.txt: the runs table has no rows/],

@@ -10,7 +10,7 @@ import { resolveOptions, checkAccounting, type PrepareOptions } from "../../src/
 import { splitOf, SPLITS, SPLIT_CODE } from "../../src/data/cluster.js";
 import { readIndex, readShard } from "../../src/data/shards.js";
 import { encodeResidues } from "../../src/data/tokenizer.js";
-import { tmp, writeFasta, randomProtein } from "./helpers.js";
+import { tmp, writeFasta } from "./helpers.js";
 
 const noProgress = () => {};
 const A = "MKTAYIAKQR", B = "LLGACDEFGH", C = "WYVHHKKTTS";

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { defineRun, flag, num, optNum, optStr, str } from "../command.js";
+import { defineRun, flag, num, optStr, str } from "../command.js";
 import { asFailure } from "../../core/errors.js";
 import { studyTransfer, type TransferStudy } from "../../app/study-transfer.js";
 import { transferReport } from "../../app/study-report.js";
