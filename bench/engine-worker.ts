@@ -3,6 +3,7 @@
 // Usage: node dist/bench/engine-worker.js overhead|step N THREADS
 import * as torch from "../src/torch/index.js";
 import { F, nn, tidy, AdamW, clipGradNorm, type Tensor } from "../src/torch/index.js";
+import { median } from "../src/core/stats.js";
 
 class Block extends nn.Module {
   readonly ln1: nn.LayerNorm;
@@ -99,7 +100,6 @@ if (mode === "overhead") {
     times.push((performance.now() - t0) / 1000);
     cpu.push(cpuSeconds() - c0);
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const med = median(times), cmed = median(cpu);
   console.log(JSON.stringify({ stepSeconds: med, tokensPerSecond: (B * T) / med, cpuSeconds: cmed, tokensPerCpuSecond: (B * T) / cmed,
     steps: n, params: model.numParameters(),

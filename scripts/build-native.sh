@@ -62,8 +62,8 @@ else
   LIBS=(-ltorch -ltorch_cpu -lc10)
   FLAVOUR="debian"
 fi
-# c10d (distributed.cc): Gloo process groups need the gloo headers (Debian libgloo-dev; Debian's libtorch links
-# libgloo dynamically, PyTorch wheels carry it inside libtorch_cpu). Without them the dist* functions throw.
+# c10d (distributed.cc, dist-store.cc): Gloo process groups need the gloo headers (Debian libgloo-dev; Debian's
+# libtorch links libgloo dynamically, PyTorch wheels carry it inside libtorch_cpu). Without them dist* throw.
 for inc in /usr/include "${LIBTORCH:+$LIBTORCH/include}"; do
   if [ -n "$inc" ] && [ -f "$inc/gloo/config.h" ]; then
     CXXFLAGS+=(-DUSE_C10D_GLOO -DPLMSCALE_DIST)
@@ -83,12 +83,12 @@ echo "build-native: compiling addon ($FLAVOUR)"
 start=$(date +%s)
 pids=()
 objs=()
-# Objects are reused when newer than their source, the shared header, this script and the flavour stamp.
+# Objects are reused when newer than their source, every header, this script and the flavour stamp.
 [ "$(cat "$STAMP" 2>/dev/null)" = "$FLAVOUR" ] || rm -f "$OUT"/*.o
 for f in "$SRC"/*.cc; do
   o=$OUT/$(basename "${f%.cc}").o
   objs+=("$o")
-  if [ -n "${PLMSCALE_FORCE_BUILD:-}" ] || [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$SRC/common.h" -nt "$o" ] || [ scripts/build-native.sh -nt "$o" ]; then
+  if [ -n "${PLMSCALE_FORCE_BUILD:-}" ] || [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$SRC" -name '*.h' -newer "$o" | head -1)" ] || [ scripts/build-native.sh -nt "$o" ]; then
     g++ "${CXXFLAGS[@]}" -c "$f" -o "$o" &
     pids+=($!)
   fi

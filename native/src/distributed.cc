@@ -1,11 +1,11 @@
-// Distributed: PyTorch's own c10d stores (FileStore, TCPStore) and process groups (Gloo), with the collectives
-// as plain functions on integer ids: all-reduce (sum/avg/max/min), broadcast, all-gather, reduce-scatter,
+// Distributed: PyTorch's own c10d process groups (Gloo) over a store (dist-store.cc), with the collectives as
+// plain functions on integer ids: all-reduce (sum/avg/max/min), broadcast, all-gather, reduce-scatter,
 // barrier. Each collective is asynchronous underneath (a c10d Work); the `async` flag returns a work id to
 // wait on later, otherwise it waits here. Every wait has a deadline, and a failure (timeout, dead peer, bad
 // input) becomes a JS error naming the rank, the world size and the operation — never a hang or an abort.
 // Built only when the gloo headers are there (Debian libgloo-dev): PLMSCALE_DIST; otherwise every function
 // throws "built without c10d". NCCL is not wired (no GPU to verify it on when this was written).
-#include "common.h"
+#include "distributed.h"
 
 #include <chrono>
 #include <functional>
@@ -13,17 +13,27 @@
 #include <memory>
 
 #ifdef PLMSCALE_DIST
-#include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
 namespace plm {
+
+#ifdef PLMSCALE_DIST
+namespace dist {
+int64_t next_id() {
+  static int64_t next = 1;
+  return next++;
+}
+}  // namespace dist
+#endif
+
 namespace {
 
 #ifdef PLMSCALE_DIST
 using std::chrono::milliseconds;
+using dist::first_line;
+using dist::next_id;
+using dist::store_of;
 
 struct Group {
   c10::intrusive_ptr<c10d::ProcessGroup> pg;
@@ -40,10 +50,8 @@ struct Work {
   std::function<void()> finish;
 };
 
-std::map<int64_t, c10::intrusive_ptr<c10d::Store>> g_stores;
 std::map<int64_t, Group> g_groups;
 std::map<int64_t, Work> g_works;
-int64_t g_next_id = 1;
 
 Group& group_of(int64_t id) {
   auto it = g_groups.find(id);
@@ -52,19 +60,8 @@ Group& group_of(int64_t id) {
   return it->second;
 }
 
-c10::intrusive_ptr<c10d::Store>& store_of(int64_t id) {
-  auto it = g_stores.find(id);
-  if (it == g_stores.end()) throw JsError("unknown or destroyed store " + std::to_string(id));
-  return it->second;
-}
-
 std::string where(const Group& g, const std::string& op) {
   return "rank " + std::to_string(g.rank) + "/" + std::to_string(g.size) + " " + op;
-}
-
-std::string first_line(const std::string& s) {
-  auto nl = s.find('\n');  // Gloo and c10d append long traces
-  return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
 std::string describe(std::exception_ptr ep) {
@@ -105,9 +102,41 @@ napi_value submit(napi_env env, int64_t gid, const std::string& op, c10::intrusi
     finish_work(w, timeout_ms);
     return undef(env);
   }
-  int64_t id = g_next_id++;
+  int64_t id = next_id();
   g_works.emplace(id, std::move(w));
   return num(env, static_cast<double>(id));
+}
+
+// A collective as run_collective takes it: its name in errors ("allReduce(avg)"), the c10d call that starts
+// it (returning the Work), and what to do once that work has finished (may be empty).
+struct Collective {
+  std::string op;
+  std::function<c10::intrusive_ptr<c10d::Work>()> start;
+  std::function<void()> finish;
+};
+
+// The one shape of every collective: JS passes (group, ...its own `own_args`, async, timeoutMs). `prepare`
+// reads and checks its own arguments (args[0..own_args)) and returns the call; run_collective starts it —
+// a failure to start names the rank and the operation, as a failure while waiting does (finish_work) — and
+// either waits or returns a work id (submit).
+napi_value run_collective(napi_env env, napi_callback_info info, const char* name, size_t own_args,
+                          const std::function<Collective(Group&, napi_value*)>& prepare) {
+  return guard(env, name, [&]() -> napi_value {
+    napi_value argv[8];
+    get_args(env, info, argv, own_args + 3);
+    int64_t gid = get_int(env, argv[0], "group");
+    Group& g = group_of(gid);
+    Collective c = prepare(g, argv + 1);
+    bool async = get_bool(env, argv[own_args + 1], "async");
+    int64_t timeout_ms = get_int(env, argv[own_args + 2], "timeoutMs");
+    c10::intrusive_ptr<c10d::Work> work;
+    try {
+      work = c.start();
+    } catch (...) {
+      throw JsError(where(g, c.op) + " failed to start: " + first_line(describe(std::current_exception())));
+    }
+    return submit(env, gid, c.op, std::move(work), std::move(c.finish), async, timeout_ms);
+  });
 }
 
 c10d::ReduceOp reduce_op(const std::string& s) {
@@ -140,83 +169,6 @@ void require_contiguous(const at::Tensor& t, const char* what) {
   if (!t.is_contiguous()) throw JsError(std::string(what) + " must be contiguous");
 }
 
-// distStoreCreate(kind "file"|"tcp", pathOrHost, port, worldSize, isServer, timeoutMs) -> store id
-napi_value StoreCreate(napi_env env, napi_callback_info info) {
-  return guard(env, "distStoreCreate", [&]() -> napi_value {
-    napi_value argv[6];
-    get_args(env, info, argv, 6);
-    std::string kind = get_string(env, argv[0], "kind");
-    std::string target = get_string(env, argv[1], "path/host");
-    int64_t port = get_int(env, argv[2], "port");
-    int64_t world = get_int(env, argv[3], "worldSize");
-    bool server = get_bool(env, argv[4], "isServer");
-    int64_t timeout = get_int(env, argv[5], "timeoutMs");
-    if (world < 1) throw JsError("worldSize must be >= 1");
-    if (timeout < 1) throw JsError("timeoutMs must be >= 1");
-    c10::intrusive_ptr<c10d::Store> s;
-    if (kind == "file") {
-      s = c10::make_intrusive<c10d::FileStore>(target, static_cast<int>(world));
-    } else if (kind == "tcp") {
-      if (port < 0 || port > 65535) throw JsError("port must be 0..65535");
-      c10d::TCPStoreOptions o;
-      o.port = static_cast<uint16_t>(port);
-      o.isServer = server;
-      o.numWorkers = static_cast<size_t>(world);
-      o.waitWorkers = false;  // the process group's own rendezvous waits for everyone (with its timeout)
-      o.timeout = milliseconds(timeout);
-      try {
-        s = c10::make_intrusive<c10d::TCPStore>(target, o);
-      } catch (const std::exception& e) {
-        throw JsError("TCPStore " + target + ":" + std::to_string(port) + (server ? " (server)" : " (client)") + " failed: " + first_line(e.what()));
-      }
-    } else {
-      throw JsError("store kind must be 'file' or 'tcp', got '" + kind + "'");
-    }
-    s->setTimeout(milliseconds(timeout));
-    int64_t id = g_next_id++;
-    g_stores.emplace(id, s);
-    return num(env, static_cast<double>(id));
-  });
-}
-
-// distStoreSet(store, key, value: string); distStoreGet(store, key) -> string (waits up to the store timeout);
-// distStoreAdd(store, key, delta) -> new value
-napi_value StoreSet(napi_env env, napi_callback_info info) {
-  return guard(env, "distStoreSet", [&]() -> napi_value {
-    napi_value argv[3];
-    get_args(env, info, argv, 3);
-    auto& s = store_of(get_int(env, argv[0], "store"));
-    std::string v = get_string(env, argv[2], "value");
-    s->set(get_string(env, argv[1], "key"), std::vector<uint8_t>(v.begin(), v.end()));
-    return nullptr;
-  });
-}
-
-napi_value StoreGet(napi_env env, napi_callback_info info) {
-  return guard(env, "distStoreGet", [&]() -> napi_value {
-    napi_value argv[2];
-    get_args(env, info, argv, 2);
-    auto& s = store_of(get_int(env, argv[0], "store"));
-    std::string key = get_string(env, argv[1], "key");
-    std::vector<uint8_t> v;
-    try {
-      v = s->get(key);
-    } catch (const std::exception& e) {
-      throw JsError("store get '" + key + "' failed: " + first_line(e.what()));
-    }
-    return str(env, std::string(v.begin(), v.end()));
-  });
-}
-
-napi_value StoreAdd(napi_env env, napi_callback_info info) {
-  return guard(env, "distStoreAdd", [&]() -> napi_value {
-    napi_value argv[3];
-    get_args(env, info, argv, 3);
-    auto& s = store_of(get_int(env, argv[0], "store"));
-    return num(env, static_cast<double>(s->add(get_string(env, argv[1], "key"), get_int(env, argv[2], "delta"))));
-  });
-}
-
 // distGroupCreate(store, rank, worldSize, timeoutMs, backend "gloo", host) -> group id. Blocks until every rank
 // has joined (Gloo's rendezvous through the store) or the timeout passes.
 napi_value GroupCreate(napi_env env, napi_callback_info info) {
@@ -242,7 +194,7 @@ napi_value GroupCreate(napi_env env, napi_callback_info info) {
     } catch (const std::exception& e) {
       throw JsError(where(g, "join") + " failed: " + first_line(e.what()) + " (not every rank joined within " + std::to_string(timeout) + " ms?)");
     }
-    int64_t id = g_next_id++;
+    int64_t id = next_id();
     g_groups.emplace(id, std::move(g));
     return num(env, static_cast<double>(id));
   });
@@ -250,64 +202,44 @@ napi_value GroupCreate(napi_env env, napi_callback_info info) {
 
 // distAllReduce(group, tensor, op, async, timeoutMs)
 napi_value AllReduce(napi_env env, napi_callback_info info) {
-  return guard(env, "distAllReduce", [&]() -> napi_value {
-    napi_value argv[5];
-    get_args(env, info, argv, 5);
-    int64_t gid = get_int(env, argv[0], "group");
-    Group& g = group_of(gid);
-    at::Tensor t = tensor_arg(env, argv[1], "tensor");
+  return run_collective(env, info, "distAllReduce", 2, [&](Group& g, napi_value* args) {
+    at::Tensor t = tensor_arg(env, args[0], "tensor");
     require_contiguous(t, "allReduce tensor");
-    std::string op = get_string(env, argv[2], "op");
+    std::string op = get_string(env, args[1], "op");
     c10d::AllreduceOptions o;
     o.reduceOp = reduce_op(op);
-    std::vector<at::Tensor> ts{t};
-    auto work = g.pg->allreduce(ts, o);
     int size = g.size;
     std::function<void()> fin;
     if (op == "avg") fin = [t, size]() mutable { t.div_(size); };
-    return submit(env, gid, "allReduce(" + op + ")", work, fin, get_bool(env, argv[3], "async"), get_int(env, argv[4], "timeoutMs"));
+    return Collective{"allReduce(" + op + ")", [&g, t, o] { std::vector<at::Tensor> ts{t}; return g.pg->allreduce(ts, o); }, fin};
   });
 }
 
 // distBroadcast(group, tensor, root, async, timeoutMs)
 napi_value Broadcast(napi_env env, napi_callback_info info) {
-  return guard(env, "distBroadcast", [&]() -> napi_value {
-    napi_value argv[5];
-    get_args(env, info, argv, 5);
-    int64_t gid = get_int(env, argv[0], "group");
-    Group& g = group_of(gid);
-    at::Tensor t = tensor_arg(env, argv[1], "tensor");
+  return run_collective(env, info, "distBroadcast", 2, [&](Group& g, napi_value* args) {
+    at::Tensor t = tensor_arg(env, args[0], "tensor");
     require_contiguous(t, "broadcast tensor");
-    int64_t root = get_int(env, argv[2], "root");
+    int64_t root = get_int(env, args[1], "root");
     if (root < 0 || root >= g.size) throw JsError("broadcast root must be in [0, worldSize)");
     c10d::BroadcastOptions o;
     o.rootRank = root;
-    std::vector<at::Tensor> ts{t};
-    auto work = g.pg->broadcast(ts, o);
-    return submit(env, gid, "broadcast(root " + std::to_string(root) + ")", work, nullptr, get_bool(env, argv[3], "async"),
-                  get_int(env, argv[4], "timeoutMs"));
+    return Collective{"broadcast(root " + std::to_string(root) + ")", [&g, t, o] { std::vector<at::Tensor> ts{t}; return g.pg->broadcast(ts, o); }, nullptr};
   });
 }
 
 // distAllGather(group, outputs[worldSize], input, async, timeoutMs): outputs[r] receives rank r's input
 napi_value AllGather(napi_env env, napi_callback_info info) {
-  return guard(env, "distAllGather", [&]() -> napi_value {
-    napi_value argv[5];
-    get_args(env, info, argv, 5);
-    int64_t gid = get_int(env, argv[0], "group");
-    Group& g = group_of(gid);
-    std::vector<at::Tensor> outs = tensor_list(env, argv[1], "allGather outputs");
-    at::Tensor in = tensor_arg(env, argv[2], "allGather input");
+  return run_collective(env, info, "distAllGather", 2, [&](Group& g, napi_value* args) {
+    std::vector<at::Tensor> outs = tensor_list(env, args[0], "allGather outputs");
+    at::Tensor in = tensor_arg(env, args[1], "allGather input");
     require_contiguous(in, "allGather input");
     if (static_cast<int>(outs.size()) != g.size) throw JsError("allGather needs worldSize (" + std::to_string(g.size) + ") outputs");
     for (auto& o : outs) {
       require_contiguous(o, "allGather output");
       if (o.sizes() != in.sizes() || o.scalar_type() != in.scalar_type()) throw JsError("allGather outputs must match the input's shape and dtype");
     }
-    std::vector<std::vector<at::Tensor>> outv{outs};
-    std::vector<at::Tensor> inv{in};
-    auto work = g.pg->allgather(outv, inv);
-    return submit(env, gid, "allGather", work, nullptr, get_bool(env, argv[3], "async"), get_int(env, argv[4], "timeoutMs"));
+    return Collective{"allGather", [&g, outs, in] { std::vector<std::vector<at::Tensor>> outv{outs}; std::vector<at::Tensor> inv{in}; return g.pg->allgather(outv, inv); }, nullptr};
   });
 }
 
@@ -315,14 +247,10 @@ napi_value AllGather(napi_env env, napi_callback_info info) {
 // inputs[rank]. Gloo in libtorch 1.13 has no reduce_scatter: it is an all-reduce of the concatenated inputs
 // (2x the bytes of a ring reduce-scatter) whose own slice is copied out when the work finishes.
 napi_value ReduceScatter(napi_env env, napi_callback_info info) {
-  return guard(env, "distReduceScatter", [&]() -> napi_value {
-    napi_value argv[6];
-    get_args(env, info, argv, 6);
-    int64_t gid = get_int(env, argv[0], "group");
-    Group& g = group_of(gid);
-    at::Tensor out = tensor_arg(env, argv[1], "reduceScatter output");
-    std::vector<at::Tensor> ins = tensor_list(env, argv[2], "reduceScatter inputs");
-    std::string op = get_string(env, argv[3], "op");
+  return run_collective(env, info, "distReduceScatter", 3, [&](Group& g, napi_value* args) {
+    at::Tensor out = tensor_arg(env, args[0], "reduceScatter output");
+    std::vector<at::Tensor> ins = tensor_list(env, args[1], "reduceScatter inputs");
+    std::string op = get_string(env, args[2], "op");
     if (static_cast<int>(ins.size()) != g.size) throw JsError("reduceScatter needs worldSize (" + std::to_string(g.size) + ") inputs");
     for (auto& i : ins)
       if (i.sizes() != out.sizes() || i.scalar_type() != out.scalar_type()) throw JsError("reduceScatter inputs must match the output's shape and dtype");
@@ -331,8 +259,6 @@ napi_value ReduceScatter(napi_env env, napi_callback_info info) {
     at::Tensor flat = at::cat(flat_in);
     c10d::AllreduceOptions o;
     o.reduceOp = reduce_op(op);
-    std::vector<at::Tensor> ts{flat};
-    auto work = g.pg->allreduce(ts, o);
     int64_t n = out.numel(), r = g.rank, size = g.size;
     bool avg = op == "avg";
     std::function<void()> fin = [out, flat, n, r, size, avg]() mutable {
@@ -340,19 +266,14 @@ napi_value ReduceScatter(napi_env env, napi_callback_info info) {
       out.copy_(mine);
       if (avg) out.div_(size);
     };
-    return submit(env, gid, "reduceScatter(" + op + ")", work, fin, get_bool(env, argv[4], "async"), get_int(env, argv[5], "timeoutMs"));
+    return Collective{"reduceScatter(" + op + ")", [&g, flat, o] { std::vector<at::Tensor> ts{flat}; return g.pg->allreduce(ts, o); }, fin};
   });
 }
 
 // distBarrier(group, async, timeoutMs)
 napi_value Barrier(napi_env env, napi_callback_info info) {
-  return guard(env, "distBarrier", [&]() -> napi_value {
-    napi_value argv[3];
-    get_args(env, info, argv, 3);
-    int64_t gid = get_int(env, argv[0], "group");
-    Group& g = group_of(gid);
-    auto work = g.pg->barrier();
-    return submit(env, gid, "barrier", work, nullptr, get_bool(env, argv[1], "async"), get_int(env, argv[2], "timeoutMs"));
+  return run_collective(env, info, "distBarrier", 0, [&](Group& g, napi_value*) {
+    return Collective{"barrier", [&g] { return g.pg->barrier(); }, nullptr};
   });
 }
 
@@ -390,7 +311,7 @@ napi_value Destroy(napi_env env, napi_callback_info info) {
     int64_t id = get_int(env, argv[0], "id");
     for (auto it = g_works.begin(); it != g_works.end();) it = it->second.group == id ? g_works.erase(it) : std::next(it);
     g_groups.erase(id);
-    g_stores.erase(id);
+    dist::forget_store(id);
     return nullptr;
   });
 }
@@ -399,11 +320,6 @@ napi_value Available(napi_env env, napi_callback_info) {
   return guard(env, "distAvailable", [&]() -> napi_value { return boolean(env, true); });
 }
 #else
-napi_value Unavailable(napi_env env, napi_callback_info) {
-  return guard(env, "distributed", [&]() -> napi_value {
-    throw JsError("this addon was built without c10d (install libgloo-dev and rebuild: bash scripts/build-native.sh)");
-  });
-}
 napi_value Available(napi_env env, napi_callback_info) {
   return guard(env, "distAvailable", [&]() -> napi_value { return boolean(env, false); });
 }
@@ -411,13 +327,18 @@ napi_value Available(napi_env env, napi_callback_info) {
 
 }  // namespace
 
+#ifndef PLMSCALE_DIST
+napi_value dist_unavailable(napi_env env, napi_callback_info) {
+  return guard(env, "distributed", [&]() -> napi_value {
+    throw JsError("this addon was built without c10d (install libgloo-dev and rebuild: bash scripts/build-native.sh)");
+  });
+}
+#endif
+
 void init_distributed(napi_env env, napi_value exports) {
   export_fn(env, exports, "distAvailable", Available);
+  init_dist_stores(env, exports);
 #ifdef PLMSCALE_DIST
-  export_fn(env, exports, "distStoreCreate", StoreCreate);
-  export_fn(env, exports, "distStoreSet", StoreSet);
-  export_fn(env, exports, "distStoreGet", StoreGet);
-  export_fn(env, exports, "distStoreAdd", StoreAdd);
   export_fn(env, exports, "distGroupCreate", GroupCreate);
   export_fn(env, exports, "distAllReduce", AllReduce);
   export_fn(env, exports, "distBroadcast", Broadcast);
@@ -428,9 +349,9 @@ void init_distributed(napi_env env, napi_value exports) {
   export_fn(env, exports, "distIsCompleted", IsCompleted);
   export_fn(env, exports, "distDestroy", Destroy);
 #else
-  for (const char* n : {"distStoreCreate", "distStoreSet", "distStoreGet", "distStoreAdd", "distGroupCreate", "distAllReduce",
-                        "distBroadcast", "distAllGather", "distReduceScatter", "distBarrier", "distWait", "distIsCompleted", "distDestroy"})
-    export_fn(env, exports, n, Unavailable);
+  for (const char* n : {"distGroupCreate", "distAllReduce", "distBroadcast", "distAllGather", "distReduceScatter", "distBarrier",
+                        "distWait", "distIsCompleted", "distDestroy"})
+    export_fn(env, exports, n, dist_unavailable);
 #endif
 }
 

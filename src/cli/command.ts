@@ -1,7 +1,8 @@
 // A CLI command is a declaration (name, summary, options: src/cli/specs/) plus code loaded on demand
 // (src/cli/commands/) with a testable `run`: it parses nothing itself, returns a result object (printed as JSON
 // with --json, or through `human` otherwise) and throws UserError (src/core/errors.ts) for expected failures.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
 
 /**
@@ -125,6 +126,13 @@ export function str(args: ParsedArgs, name: string, fallback?: string): string {
   }
   if (Array.isArray(v)) return String(v[v.length - 1]);
   return String(v);
+}
+
+/** A path option that must exist (--run, --fasta, --data): a missing file or directory is a usage error naming the flag. */
+export function existingPath(args: ParsedArgs, name: string): string {
+  const path = str(args, name);
+  if (!existsSync(path)) throw new UserError(`--${name}: ${path} not found`, 2);
+  return path;
 }
 
 export function optStr(args: ParsedArgs, name: string): string | undefined {

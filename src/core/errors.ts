@@ -7,6 +7,14 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Any error as a UserError (exit 1), for work whose every failure is the user's to act on (a run that failed,
+ * an input the library rejected): printed without a stack. A UserError stays as it is.
+ */
+export function asFailure(e: unknown): UserError {
+  return e instanceof UserError ? e : new UserError(e instanceof Error ? e.message : String(e), 1);
+}
+
 // Plain words for the operating-system errors a user can meet and fix (a full disk, a missing directory, a
 // path that is a directory); Node's own message ("ENOSPC: no space left on device, write") names no file.
 const SYSTEM_ERRORS: Record<string, string> = {

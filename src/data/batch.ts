@@ -82,9 +82,12 @@ export function sliceRows(b: Batch, start: number, rows: number): Batch {
   };
 }
 
+/** BERT's and ESM-2's split of the selected positions: [<mask>, random residue, unchanged]. */
+export const MLM_MASK_RATIOS: readonly [number, number, number] = [0.8, 0.1, 0.1];
+
 /** MLM corruption (BERT/ESM-2): each residue is selected with `prob`; selected → <mask> / random residue /
  * unchanged with `ratios`; targets are the originals at selected positions only. <cls>, <eos>, padding never. */
-export function applyMlmMask(b: Batch, rng: Rng, prob: number, ratios: [number, number, number]): void {
+export function applyMlmMask(b: Batch, rng: Rng, prob: number, ratios: readonly [number, number, number]): void {
   const [pm, pr] = ratios;
   let loss = 0;
   for (let t = 0; t < b.input.length; t++) {

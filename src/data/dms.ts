@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { UserError } from "../core/errors.js";
+import { median } from "../core/stats.js";
 import { column, readCsv, type CsvTable } from "./csv.js";
 
 export interface Substitution {
@@ -197,11 +198,6 @@ export function readDmsAssay(file: string, o: ReadAssayOptions = {}): DmsAssay {
     for (const v of variants) v.bin = v.score >= cutoff ? 1 : 0;
   }
   return { name, file, wildType, firstResidue, scoreColumn, binarization, table, variants };
-}
-
-function median(x: number[]): number {
-  const s = [...x].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Where the assays of a --dms argument are: one CSV, a directory of CSVs, or a directory of assay folders. */

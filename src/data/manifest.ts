@@ -34,6 +34,18 @@ export interface SourceManifest {
   splits: Record<Split, SplitCounts & { shards: string[]; index: string }>;
 }
 
+/** The build options that decide which records a corpus holds and in which split (defaults resolved). */
+export interface CorpusBuildOptions {
+  /** residues; shorter records are filtered */
+  minLength: number;
+  /** residues; longer records are filtered (0 = no limit) */
+  maxLength: number;
+  onBad: "skip" | "fail";
+  validFraction: number;
+  testFraction: number;
+  seed: number;
+}
+
 export interface CorpusManifest {
   format: typeof MANIFEST_FORMAT;
   version: number;
@@ -42,14 +54,7 @@ export interface CorpusManifest {
   vocab: string;
   dtype: "uint8";
   tokenScheme: string;
-  options: {
-    minLength: number;
-    maxLength: number;
-    onBad: "skip" | "fail";
-    validFraction: number;
-    testFraction: number;
-    seed: number;
-  };
+  options: CorpusBuildOptions;
   dedup: { mode: "memory" | "disk"; memoryMB: number; distinct: number; duplicates: number; runs: number };
   clustering: {
     method: "mmseqs2-linclust" | "none";

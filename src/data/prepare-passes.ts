@@ -13,7 +13,7 @@ import { GrowableU32, GrowableU8 } from "./growable.js";
 import { AtomicWriter, ShardWriter, IndexWriter } from "./shards.js";
 import { parseClusterTsv, runLinclust, splitOf, SPLITS, SPLIT_CODE, type Split, type ClusterParams } from "./cluster.js";
 import { residuesToAscii } from "./tokenizer.js";
-import type { SourceManifest, FileEntry } from "./manifest.js";
+import type { CorpusBuildOptions, SourceManifest, FileEntry } from "./manifest.js";
 import type { SourceSpec, ProgressEvent } from "./prepare.js";
 
 export class PrepareError extends Error {
@@ -25,11 +25,7 @@ export class PrepareError extends Error {
 
 export type Progress = (e: ProgressEvent) => void;
 
-export interface IngestOptions {
-  minLength: number;
-  /** 0 = no limit */
-  maxLength: number;
-  onBad: "skip" | "fail";
+export interface IngestOptions extends Pick<CorpusBuildOptions, "minLength" | "maxLength" | "onBad"> {
   maxRecords?: number;
   memoryMB: number;
   forceDiskDedup?: boolean;
@@ -188,7 +184,7 @@ export interface SplitAssignment {
 }
 
 /** Pass 4a: each cluster wholly to one split, by its representative's content hash (cluster.ts splitOf). */
-export function assignSplits(reps: number[], hash32: Uint32Array, o: { seed: number; validFraction: number; testFraction: number }): SplitAssignment {
+export function assignSplits(reps: number[], hash32: Uint32Array, o: Pick<CorpusBuildOptions, "seed" | "validFraction" | "testFraction">): SplitAssignment {
   const clusterSplit = new Uint8Array(reps.length);
   const clusters: Record<Split, number> = { train: 0, valid: 0, test: 0 };
   reps.forEach((rep, c) => {

@@ -3,14 +3,15 @@
 // checks the options, runs the passes in a build directory, and (5) writes the manifest last, then renames
 // the build directory into place. An interrupted build leaves only `OUT.partial/` (never a manifest), which
 // the next run removes and rebuilds.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { cpus } from "node:os";
 import { sha256File } from "../core/files.js";
+import { packageVersion } from "../core/version.js";
 import type { FastaSource, FastaRecord } from "./fasta.js";
 import { clusterSizeStats, mmseqsVersion } from "./cluster.js";
 import { VOCAB_ID } from "./tokenizer.js";
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorpusManifest, type SourceManifest, type FileEntry } from "./manifest.js";
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorpusBuildOptions, type CorpusManifest, type SourceManifest, type FileEntry } from "./manifest.js";
 import {
   PrepareError, ingestSources, resolveDuplicates, clusterRecords, assignSplits, writeShards,
   type Duplicates, type Clusters, type SplitAssignment,
@@ -70,23 +71,10 @@ export interface ProgressEvent {
   message?: string;
 }
 
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-    return `plmscale ${pkg.version}`;
-  } catch {
-    return "plmscale";
-  }
-}
-
 /** Options with their defaults, checked; the clustering method resolved against the installed mmseqs. */
 export interface ResolvedOptions {
-  minLength: number;
-  maxLength: number;
-  onBad: "skip" | "fail";
-  validFraction: number;
-  testFraction: number;
-  seed: number;
+  /** recorded in the manifest as `options` */
+  build: CorpusBuildOptions;
   shardTokens: number;
   memoryMB: number;
   method: "mmseqs" | "none";
@@ -94,13 +82,13 @@ export interface ResolvedOptions {
 }
 
 export function resolveOptions(opts: PrepareOptions, findMmseqs: () => string | null = mmseqsVersion): ResolvedOptions {
-  const r = {
+  const build: CorpusBuildOptions = {
     minLength: opts.minLength ?? 1, maxLength: opts.maxLength ?? 0, onBad: opts.onBad ?? "skip",
     validFraction: opts.validFraction ?? 0.01, testFraction: opts.testFraction ?? 0.01, seed: opts.seed ?? 0,
-    shardTokens: opts.shardTokens ?? 2 ** 28, memoryMB: opts.dedupMemoryMB ?? 512,
-    method: "none" as "mmseqs" | "none", mmVersion: null as string | null,
   };
-  if (!(r.validFraction >= 0 && r.testFraction >= 0 && r.validFraction + r.testFraction < 1)) throw new PrepareError("valid + test fractions must be in [0, 1)");
+  const r: ResolvedOptions = { build, shardTokens: opts.shardTokens ?? 2 ** 28, memoryMB: opts.dedupMemoryMB ?? 512, method: "none", mmVersion: null };
+  const { validFraction, testFraction } = build;
+  if (!(validFraction >= 0 && testFraction >= 0 && validFraction + testFraction < 1)) throw new PrepareError("valid + test fractions must be in [0, 1)");
   if (opts.sources.length === 0) throw new PrepareError("no sources given");
   const names = new Set<string>();
   for (const s of opts.sources) {
@@ -137,13 +125,13 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   const tmp = join(partial, "tmp");
   mkdirSync(tmp, { recursive: true });
   try {
-    const ing = await ingestSources(opts.sources, tmp, { ...o, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, signal: opts.signal }, progress);
+    const ing = await ingestSources(opts.sources, tmp, { ...o.build, memoryMB: o.memoryMB, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, signal: opts.signal }, progress);
     if (opts.signal?.aborted) throw new PrepareError("interrupted");
     checkUsable(ing.per);
     const dups = resolveDuplicates(ing, progress);
     const params = { identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length) };
     const clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, signal: opts.signal }, progress);
-    const splits = assignSplits(clusters.reps, ing.hash32, o);
+    const splits = assignSplits(clusters.reps, ing.hash32, o.build);
     const files = await writeShards(ing, dups, clusters, splits, { dir: partial, names: opts.sources.map((s) => s.name), shardTokens: o.shardTokens }, progress);
     files.push(...(await attachFiles(partial, opts.attach)));
     checkAccounting(ing.per);
@@ -215,9 +203,9 @@ export function buildManifest(
   const mm = o.method === "mmseqs";
   const identity = opts.identity ?? 0.5, coverage = opts.coverage ?? 0.8;
   return {
-    format: MANIFEST_FORMAT, version: MANIFEST_VERSION, tool: opts.toolVersion ?? toolVersion(), created: new Date().toISOString(),
+    format: MANIFEST_FORMAT, version: MANIFEST_VERSION, tool: opts.toolVersion ?? `plmscale ${packageVersion()}`, created: new Date().toISOString(),
     vocab: VOCAB_ID, dtype: "uint8", tokenScheme: "<cls> residues <eos>; shards hold residue ids only",
-    options: { minLength: o.minLength, maxLength: o.maxLength, onBad: o.onBad, validFraction: o.validFraction, testFraction: o.testFraction, seed: o.seed },
+    options: o.build,
     dedup: { mode: dups.mode, memoryMB: o.memoryMB, distinct: dups.distinct, duplicates: per.reduce((a, m) => a + m.deduplicated, 0), runs: dups.runs },
     clustering: {
       method: mm ? "mmseqs2-linclust" : "none",

@@ -11,9 +11,8 @@ import type { Split } from "./cluster.js";
 import { Rng } from "../core/random.js";
 import { Permutation } from "./permutation.js";
 import { mix32 } from "../core/hash.js";
-import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, type Batch } from "./batch.js";
+import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, MLM_MASK_RATIOS, type Batch } from "./batch.js";
 import type { Objective } from "../core/objective.js";
-import { CLS, EOS } from "./tokenizer.js";
 
 export interface SamplerOptions {
   split: Split;
@@ -80,7 +79,7 @@ export class Sampler {
   private readonly lookahead: number;
   private batches = 0;
   private readonly maskProb: number;
-  private readonly maskRatios: [number, number, number];
+  private readonly maskRatios: readonly [number, number, number];
 
   constructor(readonly corpus: SequenceCorpus, readonly opts: SamplerOptions) {
     if (!Number.isInteger(opts.context) || opts.context < 3) throw new Error("Sampler: context must be an integer ≥ 3");
@@ -88,7 +87,7 @@ export class Sampler {
     this.maskProb = opts.maskProb ?? 0.15;
     this.lookahead = opts.lookahead ?? 32;
     if (!Number.isInteger(this.lookahead) || this.lookahead < 1) throw new Error("Sampler: lookahead must be a positive integer");
-    this.maskRatios = opts.maskRatios ?? [0.8, 0.1, 0.1];
+    this.maskRatios = opts.maskRatios ?? MLM_MASK_RATIOS;
     const [a, b, c] = this.maskRatios;
     if (Math.abs(a + b + c - 1) > 1e-9 || a < 0 || b < 0 || c < 0) throw new Error("Sampler: maskRatios must be ≥ 0 and sum to 1");
     if (!(this.maskProb > 0 && this.maskProb < 1)) throw new Error("Sampler: maskProb must be in (0, 1)");

@@ -12,7 +12,7 @@ import { UserError } from "../core/errors.js";
 import { ALL_TARGETS, type LoraTarget } from "./lora.js";
 import { FinetuneModel, type HeadConfig } from "./finetune-model.js";
 import { assignFolds, type SplitScheme, type SupervisedData, type TaskKind } from "./finetune-data.js";
-import { accuracy, spearman } from "./rank-correlation.js";
+import { accuracy, spearman } from "./metrics.js";
 
 export interface FinetuneTaskOptions {
   model: ProteinLM;

@@ -1,9 +1,11 @@
 // Per-sequence negative log-likelihoods for perplexity (natural logs, summed; divide by `tokens`):
 // CLM next-token NLL of `<cls> residues <eos>` (cropped to the context's first tokens, as training crops);
-// MLM masked-token NLL at the training mask rate with BERT/ESM-2's 80/10/10 corruption and a seed per sequence
-// (the same positions on every run); MLM pseudo-NLL (each residue masked alone, Salazar et al. 2020).
+// MLM masked-token NLL at the training mask rate with the training masker's 80/10/10 corruption and a seed per
+// sequence (the same positions on every run); MLM pseudo-NLL (each residue in turn replaced by <mask>, alone and
+// always — not the 80/10/10 corruption, so it has its own loop: Salazar et al. 2020).
 import type { ProteinLM } from "../model/index.js";
-import { CLS, EOS, MASK, FIRST_RESIDUE, STANDARD_RESIDUES } from "../data/tokenizer.js";
+import { CLS, EOS, MASK, IGNORE } from "../data/tokenizer.js";
+import { emptyBatch, applyMlmMask, MLM_MASK_RATIOS } from "../data/batch.js";
 import { Rng } from "../core/random.js";
 import { targetLogProbs, type RowRequest } from "./forward.js";
 
@@ -30,19 +32,18 @@ export function clmNll(model: ProteinLM, seqs: Uint8Array[]): Nll[] {
   return rows.map((row, i) => ({ nll: -lp[i]!.reduce((a, v) => a + v, 0), tokens: row.ids.length - 1 }));
 }
 
-/** The MLM corruption of one sequence: masked positions, the corrupted ids, seeded by `seed`. */
+/**
+ * The MLM corruption of one sequence, seeded by `seed`: the training masker (data/batch.ts applyMlmMask, 80/10/10)
+ * on a one-row batch, so validation and eval perplexity score the corruption the model was trained on.
+ */
 export function mlmCorrupt(ids: Int32Array, maskProb: number, seed: number): { input: Int32Array; positions: number[] } {
-  const rng = new Rng(seed);
-  const input = ids.slice(), positions: number[] = [];
-  for (let t = 1; t < ids.length; t++) {
-    if (ids[t] === EOS) continue;
-    if (rng.next() >= maskProb) continue;
-    positions.push(t);
-    const u = rng.next();
-    if (u < 0.8) input[t] = MASK;
-    else if (u < 0.9) input[t] = FIRST_RESIDUE + rng.int(STANDARD_RESIDUES);
-  }
-  return { input, positions };
+  const b = emptyBatch(1, ids.length);
+  b.input.set(ids);
+  b.segment.fill(0);
+  applyMlmMask(b, new Rng(seed), maskProb, MLM_MASK_RATIOS);
+  const positions: number[] = [];
+  b.target.forEach((t, i) => t !== IGNORE && positions.push(i));
+  return { input: b.input, positions };
 }
 
 /** MLM: Σ −log p(original | corrupted) at the selected positions; `seeds[i]` fixes sequence i's mask. */

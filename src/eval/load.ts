@@ -5,7 +5,7 @@ import * as torch from "../torch/index.js";
 import { createModel, type ProteinLM } from "../model/index.js";
 import { parseTrainConfig, type TrainConfig } from "../train/config.js";
 import { readJson } from "../core/files.js";
-import { resolveSourceCheckpoint, loadModelWeights } from "../train/state-io.js";
+import { resolveSourceCheckpoint, loadModelWeights, MODEL_FILE } from "../train/state-io.js";
 import { UserError } from "../core/errors.js";
 
 export interface LoadedModel {
@@ -14,15 +14,35 @@ export interface LoadedModel {
   checkpoint: string;
 }
 
-/** The model of a run (or checkpoint), in eval mode, on `device` (default: the run's own if available, else cpu). */
+/**
+ * The model of a run (or checkpoint), in eval mode, on `device` (default: the run's own if available, else cpu).
+ * Every failure is a UserError with exit code 1 naming the file and what is wrong with it (a damaged run is
+ * not a usage error, even where the same check on a command line would be one), so callers need no wrapper.
+ */
 export function loadModel(path: string, opts: { device?: string; warn?: (m: string) => void } = {}): LoadedModel {
   const runDir = existsSync(join(path, "config.json")) ? path : join(path, "..", "..");
-  if (!existsSync(join(runDir, "config.json"))) throw new UserError(`${path} is not a run or checkpoint directory`);
-  const config = parseTrainConfig(readJson(join(runDir, "config.json"), "config.json"));
-  const ck = resolveSourceCheckpoint(path, opts.warn ?? (() => {}));
+  const configPath = join(runDir, "config.json");
+  if (!existsSync(configPath)) throw new UserError(`${path} is not a run or checkpoint directory (no config.json in it or in its run directory)`, 1);
+  const config = failWith(configPath, () => parseTrainConfig(readJson(configPath, "the run's config.json")));
+  const ck = failWith(path, () => resolveSourceCheckpoint(path, opts.warn ?? (() => {})));
   const device = opts.device ?? (config.device === "cuda" && torch.cuda.isAvailable() ? "cuda" : "cpu");
-  const model = createModel(config.objective, config.model, device);
-  loadModelWeights(ck.dir, model);
+  const model = failWith(`${runDir}: building its ${config.objective} model on ${device}`, () => createModel(config.objective, config.model, device));
+  try {
+    failWith(join(ck.dir, MODEL_FILE), () => loadModelWeights(ck.dir, model));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   model.eval();
   return { model, config, checkpoint: ck.dir };
+}
+
+/** Run `fn`; any error becomes a UserError (exit 1) whose message starts with `where` unless it already names it. */
+function failWith<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new UserError(message.includes(where) ? message : `${where}: ${message}`, 1);
+  }
 }

@@ -2,7 +2,9 @@
 // Spearman ρ (scipy.stats.spearmanr: Pearson on average ranks), ROC AUC against DMS_score_bin
 // (sklearn.metrics.roc_auc_score), MCC of DMS_score_bin against the model score binarised at the model score's
 // median (score ≥ median → 1), NDCG@10% on min–max-normalised DMS scores (calc_ndcg), and top-10% recall
-// (calc_toprecall: strict > the 90th percentile, numpy's linear interpolation, on both sides). Pure functions.
+// (calc_toprecall: strict > the 90th percentile, numpy's linear interpolation, on both sides). Also the
+// metrics of supervised fine-tuning (finetune.ts): Spearman per assay, accuracy for classification. Pure functions.
+import { median, percentile } from "../core/stats.js";
 
 /** Average ranks (1-based; ties share the mean of their ranks), as scipy.stats.rankdata. */
 export function rankdata(x: ArrayLike<number>): Float64Array {
@@ -41,6 +43,13 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pearson(rankdata(x), rankdata(y));
 }
 
+/** Fraction of predictions equal to the truth (classification fine-tuning); NaN for no items. */
+export function accuracy(pred: ArrayLike<number>, truth: ArrayLike<number>): number {
+  let hit = 0;
+  for (let i = 0; i < truth.length; i++) if (pred[i] === truth[i]) hit++;
+  return truth.length ? hit / truth.length : NaN;
+}
+
 /** ROC AUC of `score` for binary labels (Mann–Whitney U with average ranks for ties); NaN with one class only. */
 export function rocAuc(labels: ArrayLike<number>, score: ArrayLike<number>): number {
   const r = rankdata(score);
@@ -63,19 +72,6 @@ export function mcc(labels: ArrayLike<number>, pred: ArrayLike<number>): number 
   }
   const den = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
   return den === 0 ? 0 : (tp * tn - fp * fn) / den;
-}
-
-/** Median as pandas/numpy (mean of the two middle values for even n). */
-export function median(x: ArrayLike<number>): number {
-  return percentile(x, 50);
-}
-
-/** numpy.percentile with linear interpolation, q in [0, 100]. */
-export function percentile(x: ArrayLike<number>, q: number): number {
-  const s = Float64Array.from(x).sort();
-  if (s.length === 0) return NaN;
-  const pos = (q / 100) * (s.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
 /** ProteinGym MCC: the model score binarised at its own median (≥ median → fit) against DMS_score_bin. */

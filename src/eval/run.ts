@@ -32,12 +32,7 @@ export const RESULTS_FILE = "results.json";
 export async function evaluateRun(runDir: string, taskNames: string[], options: EvalOptions, o: RunEvaluationOptions = {}): Promise<EvaluationResult> {
   const tasks = resolveTasks(taskNames);
   if (!existsSync(runDir)) throw new UserError(`--run: ${runDir} not found`, 2);
-  let loaded;
-  try {
-    loaded = loadModel(runDir, { device: o.device, warn: o.log });
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
+  const loaded = loadModel(runDir, { device: o.device, warn: o.log });
   const out = o.out ?? join(runDir, "eval");
   const signal = o.signal ?? new AbortController().signal;
   const log = o.log ?? (() => {});

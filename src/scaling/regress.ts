@@ -1,4 +1,5 @@
-// Small least-squares helpers: straight lines, parabolas, power laws in log space, percentiles.
+// Small least-squares helpers: straight lines, parabolas, power laws in log space, percentile intervals.
+import { percentile } from "../core/stats.js";
 
 export interface Line { intercept: number; slope: number; r2: number }
 
@@ -69,19 +70,6 @@ export function solve3(A: number[][], b: number[]): [number, number, number] {
     x[r] = s / M[r]![r]!;
   }
   return [x[0]!, x[1]!, x[2]!];
-}
-
-/** Percentile (0..100) with linear interpolation between order statistics. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const h = ((s.length - 1) * p) / 100;
-  const lo = Math.floor(h), hi = Math.ceil(h);
-  return s[lo]! + (s[hi]! - s[lo]!) * (h - lo);
-}
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
 }
 
 /** A confidence interval as the JSON names it. */

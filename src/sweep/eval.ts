@@ -3,7 +3,6 @@
 // report plots. Runs already evaluated resume per item; unfinished runs are listed as skipped.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../core/errors.js";
 import { evaluateRun, type EvaluationResult } from "../eval/run.js";
 import type { EvalOptions } from "../eval/tasks.js";
 import { pointPaths, readDesign, sweepStatus } from "./layout.js";
@@ -65,12 +64,7 @@ export async function evaluateSweep(
   sweepDir: string, tasks: string[], options: EvalOptions,
   o: { device?: string; signal?: AbortSignal; progress?: (label: string, done: number, total: number) => void; log?: (l: string) => void } = {},
 ): Promise<SweepEvaluation> {
-  let design;
-  try {
-    design = readDesign(sweepDir);
-  } catch (e) {
-    throw new UserError((e as Error).message, 2);
-  }
+  const design = readDesign(sweepDir);
   const status = sweepStatus(sweepDir, design);
   const out: SweepEvaluation = { sweep: sweepDir, tasks, runs: [], skipped: [], interrupted: false, published: null };
   const done = status.runs.filter((r) => r.state === "done");

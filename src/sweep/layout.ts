@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readJson, writeJsonAtomic } from "../core/files.js";
+import { UserError } from "../core/errors.js";
 import type { RunState, RunStatus, SweepDesign, SweepPoint, SweepStatus } from "./types.js";
 import { inspectLock } from "../core/lock.js";
 import { LOCK_FILE } from "../train/rundir.js";
@@ -13,11 +14,18 @@ export const STATUS_FILE = "status.json";
 /** one row of downstream metrics per evaluated run (`plmscale sweep eval`) */
 export const SWEEP_EVAL_FILE = "eval.json";
 
+/** The design of a sweep; a directory that holds none, or an unreadable one, is a UserError (exit 2: the
+ * path given is not a sweep) naming the file, so commands take it as it is. */
 export function readDesign(sweepDir: string): SweepDesign {
   const p = join(sweepDir, DESIGN_FILE);
-  if (!existsSync(p)) throw new Error(`${sweepDir} is not a sweep directory (no ${DESIGN_FILE}); create one with 'plmscale sweep design'`);
-  const d = readJson<SweepDesign>(p);
-  if (d.format !== "plmscale-sweep") throw new Error(`${p}: not a plmscale sweep design`);
+  if (!existsSync(p)) throw new UserError(`${sweepDir} is not a sweep directory (no ${DESIGN_FILE}); create one with 'plmscale sweep design'`, 2);
+  let d: SweepDesign;
+  try {
+    d = readJson<SweepDesign>(p);
+  } catch (e) {
+    throw new UserError((e as Error).message, 2);
+  }
+  if (d.format !== "plmscale-sweep") throw new UserError(`${p}: not a plmscale sweep design`, 2);
   return d;
 }
 

@@ -18,6 +18,21 @@ writeFileSync(junk, "not json, not FASTA\n");
 mkdirSync(empty);
 writeFileSync(fasta, ">a\nMKTAYIAKQRQISFVKSHFSRQ\n>b\nLLGACDEFGHIKLMNPQ\n");
 const out = (name: string) => join(dir, "out", name);
+// damaged runs (eval/load.ts names the file and why, exit 1): a config.json that is not JSON; a config with a
+// field of the wrong type; a complete checkpoint whose weights are not safetensors
+const badRun = (name: string, config: string, weights?: string) => {
+  const run = join(dir, name), ck = join(run, "checkpoints", "step-1");
+  mkdirSync(ck, { recursive: true });
+  writeFileSync(join(run, "config.json"), config);
+  writeFileSync(join(ck, "COMPLETE"), JSON.stringify({ files: {} }));
+  if (weights !== undefined) writeFileSync(join(ck, "model.safetensors"), weights);
+  return run;
+};
+const tinyClm = JSON.stringify({ objective: "clm", model: { layers: 1, dModel: 16, heads: 2, ffn: 32, context: 32 } });
+const notJsonRun = badRun("not-json-run", "{ oops");
+const wrongTypeRun = badRun("wrong-type-run", JSON.stringify({ objective: "clm", model: { layers: "two" } }));
+const badWeightsRun = badRun("bad-weights-run", tinyClm, "not safetensors");
+const badWeights = /bad-weights-run\/checkpoints\/step-1\/model\.safetensors: safetensors: /;
 
 interface Result { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 function plmscale(args: string[], opts: { detached?: boolean; onStart?: (pid: number) => void } = {}): Promise<Result> {
@@ -40,12 +55,18 @@ type Case = [string[], number, RegExp];
 const CASES: Case[] = [
   [["eval", "--run", missing], 2, /--run: .*missing not found/],
   [["eval", "--run", empty], 1, /empty-dir is not a run or checkpoint directory/],
+  [["eval", "--run", notJsonRun], 1, /the run's config\.json is not valid JSON: .*not-json-run\/config\.json/],
+  [["eval", "--run", wrongTypeRun], 1, /wrong-type-run\/config\.json: model\.layers: expected an integer, got "two"/],
+  [["eval", "--run", badWeightsRun], 1, badWeights],
   [["sweep", "eval", empty], 2, /empty-dir is not a sweep directory \(no sweep\.json\)/],
   [["sweep", "eval"], 2, /expected one sweep directory/],
   [["finetune", "--run", missing, "--data", junk, "--target", "x", "--task", "regression"], 2, /--run: .*missing not found/],
+  [["finetune", "--run", empty, "--data", missing, "--target", "x", "--task", "regression"], 2, /--data: .*missing not found/],
   [["finetune", "--run", empty, "--data", junk, "--target", "x", "--task", "foo"], 2, /--task must be regression or classification \(got foo\)/],
+  [["finetune", "--run", badWeightsRun, "--data", junk, "--target", "x", "--task", "regression"], 1, badWeights],
   [["export", "--run", missing, "--out", out("e")], 2, /--run: .*missing not found/],
   [["export", "--run", empty, "--format", "onnx", "--out", out("e")], 2, /--format: expected hf, got 'onnx'/],
+  [["export", "--run", badWeightsRun, "--out", out("e")], 1, badWeights],
   [["import", "--from", missing, "--out", out("i")], 2, /--from: .*missing not found/],
   [["import", "--from", junk, "--out", out("i")], 1, /junk\.txt is not a PyTorch ZIP checkpoint/],
   [["serve", missing], 2, /missing does not exist/],
@@ -77,11 +98,16 @@ const CASES: Case[] = [
   [["transfer", "--objective", "mlm", "--out", out("x")], 2, /missing required option --from/],
   [["score", "--run", missing, "--fasta", fasta], 2, /--run: .*missing not found/],
   [["score", "--run", empty, "--fasta", fasta], 1, /empty-dir is not a run or checkpoint directory/],
+  [["score", "--run", badWeightsRun, "--fasta", fasta], 1, badWeights],
   [["score", "--run", empty], 2, /give --fasta FILE, or --wt SEQUENCE/],
   [["embed", "--run", empty, "--fasta", fasta], 1, /is not a run or checkpoint directory/],
+  [["embed", "--run", badWeightsRun, "--fasta", fasta], 1, badWeights],
+  [["embed", "--run", empty, "--fasta", missing], 2, /--fasta: .*missing not found/],
   [["embed", "--run", empty], 2, /missing required option --fasta/],
   [["generate", "--run", empty, "-n", "abc"], 2, /--n: 'abc' is not a number/],
+  [["generate", "--run", missing], 2, /--run: .*missing not found/],
   [["generate", "--run", empty], 1, /is not a run or checkpoint directory/],
+  [["generate", "--run", badWeightsRun], 1, badWeights],
   [["sweep", "design", "--budgets", "abc", "--corpus", empty, "--out", out("s")], 2, /--budgets: 'abc' is not a number/],
   [["sweep", "design", "--budgets", "1e15", "--sizes", "0", "--corpus", empty, "--out", out("s")], 2, /--sizes: every value must be positive, got 0/],
   [["sweep", "design", "--budgets", "1e15", "--corpus", empty, "--out", out("s"), "--objective", "xlm"], 2, /--objective must be clm, mlm or both/],
@@ -90,7 +116,7 @@ const CASES: Case[] = [
   [["sweep", "run-one", empty], 2, /expected: plmscale sweep run-one SWEEP INDEX/],
   [["sweep", "run-one", empty, "0", "--nproc", "0"], 2, /--nproc must be a positive integer, got 0/],
   [["sweep", "status", junk], 2, /is not a sweep directory/],
-  [["sweep", "fit", missing], 1, /is not a sweep directory/],
+  [["sweep", "fit", missing], 2, /is not a sweep directory/],
   [["sweep", "fit", empty, "--bootstrap", "abc"], 2, /--bootstrap: 'abc' is not a number/],
   [["fit", "--runs", missing], 1, /no such file or directory: .*missing/],
   [["fit", "--runs", junk], 1, /junk\.txt: the runs table has no rows/],

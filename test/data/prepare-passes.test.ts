@@ -10,7 +10,7 @@ import { resolveOptions, checkAccounting, type PrepareOptions } from "../../src/
 import { splitOf, SPLITS, SPLIT_CODE } from "../../src/data/cluster.js";
 import { readIndex, readShard } from "../../src/data/shards.js";
 import { encodeResidues } from "../../src/data/tokenizer.js";
-import { tmp, writeFasta, randomProtein } from "./helpers.js";
+import { tmp, writeFasta } from "./helpers.js";
 
 const noProgress = () => {};
 const A = "MKTAYIAKQR", B = "LLGACDEFGH", C = "WYVHHKKTTS";
@@ -103,7 +103,7 @@ test("resolveOptions: defaults, checks, and the clustering method from the insta
   const src = [{ name: "s", weight: 1, inputs: [] }];
   const base: PrepareOptions = { out: "x", sources: src };
   const r = resolveOptions(base, () => null);
-  assert.deepEqual([r.validFraction, r.testFraction, r.minLength, r.maxLength, r.method], [0.01, 0.01, 1, 0, "none"]);
+  assert.deepEqual([r.build.validFraction, r.build.testFraction, r.build.minLength, r.build.maxLength, r.method], [0.01, 0.01, 1, 0, "none"]);
   assert.equal(resolveOptions(base, () => "14-7e284").method, "mmseqs");
   assert.equal(resolveOptions({ ...base, cluster: "none" }, () => "14-7e284").method, "none");
   assert.throws(() => resolveOptions({ ...base, cluster: "mmseqs" }, () => null), /mmseqs \(MMseqs2\) is not installed/);

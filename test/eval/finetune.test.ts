@@ -8,7 +8,7 @@ import { createModel } from "../../src/model/index.js";
 import { assignFolds, readSupervisedCsv, csvFields, type SupervisedRow } from "../../src/eval/finetune-data.js";
 import { FinetuneModel, type HeadConfig } from "../../src/eval/finetune-model.js";
 import { runFinetuneTask } from "../../src/eval/finetune.js";
-import { spearman, averageRanks } from "../../src/eval/rank-correlation.js";
+import { spearman, rankdata } from "../../src/eval/metrics.js";
 import { Rng } from "../../src/core/random.js";
 import type { ModelConfig } from "../../src/model/config.js";
 
@@ -30,7 +30,7 @@ function synthetic(n: number, seed: number): { seqs: string[]; y: number[] } {
 }
 
 test("Spearman with ties (hand-computed and scipy's value)", () => {
-  assert.deepEqual(Array.from(averageRanks([5, 6, 7, 8, 7])), [1, 2, 3.5, 5, 3.5]);
+  assert.deepEqual(Array.from(rankdata([5, 6, 7, 8, 7])), [1, 2, 3.5, 5, 3.5]);
   // ranks [1..5] vs [1, 2, 3.5, 5, 3.5]: Σdadb = 8, Σda² = 10, Σdb² = 9.5 → 8/√95
   assert.ok(Math.abs(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) - 8 / Math.sqrt(95)) < 1e-12);
   // scipy.stats.spearmanr([3, 1, 4, 1, 5, 9, 2, 6], [2, 7, 1, 8, 2, 8, 1, 8]).statistic = 0.19885368120992467 (computed with Debian python3-scipy 1.17)

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mccAtMedian, ndcg, percentile, rankdata, rocAuc, spearman, topRecall } from "../../src/eval/metrics.js";
+import { mccAtMedian, ndcg, rankdata, rocAuc, spearman, topRecall } from "../../src/eval/metrics.js";
+import { percentile } from "../../src/core/stats.js";
 import { binLabels, binOf } from "../../src/eval/perplexity.js";
 import { optimalWindow } from "../../src/eval/mutation-scores.js";
 

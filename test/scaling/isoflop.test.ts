@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { budgetMinimum, fitIsoflop, groupByBudget } from "../../src/scaling/isoflop.js";
 import { syntheticIsoflop, logspace } from "../../src/scaling/synthetic.js";
-import { median } from "../../src/scaling/regress.js";
+import { median } from "../../src/core/stats.js";
 import type { ParametricLaw } from "../../src/scaling/parametric.js";
 import type { RunRow } from "../../src/scaling/runs-table.js";
 

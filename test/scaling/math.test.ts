@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { minimizeLbfgs } from "../../src/scaling/lbfgs.js";
-import { fitLine, fitParabola, fitPowerLaw, percentile, percentileInterval } from "../../src/scaling/regress.js";
+import { fitLine, fitParabola, fitPowerLaw, percentileInterval } from "../../src/scaling/regress.js";
+import { percentile } from "../../src/core/stats.js";
 
 test("L-BFGS minimises the Rosenbrock function from (−1.2, 1)", () => {
   const r = minimizeLbfgs((x, g) => {

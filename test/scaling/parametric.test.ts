@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fitParametric, impliedAllocation, parametricOptimum, predictLoss, type ParametricLaw } from "../../src/scaling/parametric.js";
 import { fitParametricParallel } from "../../src/scaling/bootstrap-pool.js";
 import { syntheticIsoflop } from "../../src/scaling/synthetic.js";
-import { median } from "../../src/scaling/regress.js";
+import { median } from "../../src/core/stats.js";
 
 // A Chinchilla-like law (Hoffmann et al. 2022 fitted E=1.69, A=406.4, B=410.7, α=0.34, β=0.28).
 const TRUE: ParametricLaw = { E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28 };

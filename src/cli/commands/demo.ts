@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { defineRun, flag, optInt, optNum, optStr, str } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure, UserError } from "../../core/errors.js";
 import { runDemo, type DemoResult } from "../../app/demo.js";
 import { parseList } from "./sweep-design.js";
 import { exponentLines } from "./sweep-fit.js";
@@ -22,7 +22,7 @@ export default defineRun<DemoResult>({
         signal: io.signal, log: io.err,
       });
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message);
+      throw asFailure(e);
     }
   },
   human(r, io) {

@@ -1,22 +1,14 @@
 // plmscale embed: mean-pooled (and optionally per-residue) embeddings of sequences from a run, as JSONL.
-import { existsSync } from "node:fs";
-import { defineRun, flag, optStr, str } from "../command.js";
-import { asUserError, UserError } from "../../core/errors.js";
+import { defineRun, existingPath, flag, optStr } from "../command.js";
+import { asFailure, asUserError, UserError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/files.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { readFastaRecords } from "../../data/fasta.js";
 
 export default defineRun({
   async run(args, io) {
-    const run = str(args, "run"), fasta = str(args, "fasta"), out = optStr(args, "out");
-    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
-    if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
-    let loaded;
-    try {
-      loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
+    const run = existingPath(args, "run"), fasta = existingPath(args, "fasta"), out = optStr(args, "out");
+    const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     const lines: string[] = [];
     try {
       for (const r of await readFastaRecords(fasta)) {
@@ -26,7 +18,7 @@ export default defineRun({
         lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
       }
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message, 1);
+      throw asFailure(e);
     } finally {
       loaded.model.dispose();
     }

@@ -1,8 +1,8 @@
 // plmscale finetune: supervised fine-tuning of a run on a CSV (LoRA adapters or a frozen backbone with a
 // linear head), cross-validated with ProteinGym's split schemes; Spearman (regression) or accuracy.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defineRun, flag, optNum, optStr, str } from "../command.js";
+import { defineRun, existingPath, flag, optNum, optStr, str } from "../command.js";
 import { loadModel } from "../../eval/load.js";
 import { readSupervisedCsv, type SplitScheme, type TaskKind } from "../../eval/finetune-data.js";
 import { runFinetuneTask, type FinetuneResult } from "../../eval/finetune.js";
@@ -10,7 +10,7 @@ import { UserError } from "../../core/errors.js";
 
 export default defineRun({
   async run(args, io) {
-    const run = str(args, "run"), data = str(args, "data"), target = str(args, "target"), task = str(args, "task") as TaskKind;
+    const target = str(args, "target"), task = str(args, "task") as TaskKind;
     if (task !== "regression" && task !== "classification") throw new UserError(`--task must be regression or classification (got ${task})`, 2);
     const scheme = (optStr(args, "split") ?? "random") as SplitScheme;
     if (!["random", "contiguous", "modulo"].includes(scheme)) throw new UserError(`--split must be random, contiguous or modulo (got ${scheme})`, 2);
@@ -18,15 +18,9 @@ export default defineRun({
     if (head !== "pooled" && head !== "per-residue") throw new UserError(`--head must be pooled or per-residue (got ${head})`, 2);
     const frozen = flag(args, "frozen"), rank = optNum(args, "lora-rank");
     if (frozen && rank !== undefined) throw new UserError("give either --lora-rank or --frozen, not both", 2);
-    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
-    if (!existsSync(data)) throw new UserError(`--data: ${data} not found`, 2);
+    const run = existingPath(args, "run"), data = existingPath(args, "data");
     const out = optStr(args, "out");
-    let loaded;
-    try {
-      loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
+    const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     try {
       const rows = readSupervisedCsv(data, { target, task, sequenceColumn: optStr(args, "sequence-col"), perResidue: head === "per-residue" });
       const r = await runFinetuneTask({

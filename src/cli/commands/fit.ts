@@ -1,7 +1,7 @@
 // plmscale fit: scaling laws from a runs table (IsoFLOP, parametric, envelope) or CLM→MLM transfer pairs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { defineRun, flag, optNum, optStr, str, type CommandIO } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure, UserError } from "../../core/errors.js";
 import { fitParametricParallel } from "../../scaling/bootstrap-pool.js";
 import { fitEnvelope, type EnvelopeFit } from "../../scaling/envelope.js";
 import { fitIsoflop, type IsoflopFit } from "../../scaling/isoflop.js";
@@ -63,7 +63,7 @@ function savePreset(file: string, lm: Objective | undefined, law: Preset["law"],
 }
 
 function wrap<T>(f: () => T): T {
-  try { return f(); } catch (e) { throw e instanceof UserError ? e : new UserError((e as Error).message, 1); }
+  try { return f(); } catch (e) { throw asFailure(e); }
 }
 
 export default defineRun<FitResult>({

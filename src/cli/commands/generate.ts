@@ -1,24 +1,17 @@
 // plmscale generate: sample protein sequences from a CLM run.
-import { existsSync } from "node:fs";
-import { defineRun, num, optStr, str } from "../command.js";
+import { defineRun, existingPath, num, optStr } from "../command.js";
 import { UserError } from "../../core/errors.js";
 import { loadModel, generate } from "../../eval/index.js";
 
 export default defineRun({
   async run(args, io) {
-    const run = str(args, "run");
-    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
+    const run = existingPath(args, "run");
     const o = {
       n: num(args, "n", 4), temperature: num(args, "temperature", 1), topP: num(args, "top-p", 1), maxLength: num(args, "max-length", 256),
       seed: num(args, "seed", 0), prompt: optStr(args, "prompt"),
     };
     if (!(o.topP > 0 && o.topP <= 1)) throw new UserError("--top-p must be in (0, 1]", 2);
-    let loaded;
-    try {
-      loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
+    const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     try {
       const sequences = generate(loaded.model, o);
       return { run, checkpoint: loaded.checkpoint, ...o, sequences };

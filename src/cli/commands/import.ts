@@ -1,6 +1,6 @@
 // plmscale import: a Hugging Face ESM-2 / GPT-NeoX directory or a PyTorch checkpoint as a run directory.
 import { defineRun, optNum, str } from "../command.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../../core/version.js";
 
 export default defineRun({
   async run(args) {

@@ -1,7 +1,7 @@
 // plmscale score: log-likelihoods of sequences (CLM), pseudo-log-likelihoods (MLM), masked-marginal variant scores.
 import { existsSync } from "node:fs";
-import { defineRun, optStr, str, strList } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { defineRun, existingPath, optStr, strList } from "../command.js";
+import { asFailure, UserError } from "../../core/errors.js";
 import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
 import { readFastaRecords } from "../../data/fasta.js";
 
@@ -9,16 +9,10 @@ type ScoreRow = { id: string; length?: number; logLikelihood?: number; meanLogLi
 
 export default defineRun({
   async run(args, io) {
-    const run = str(args, "run");
-    if (!existsSync(run)) throw new UserError(`--run: ${run} not found`, 2);
+    const run = existingPath(args, "run");
     const fasta = optStr(args, "fasta"), wt = optStr(args, "wt"), variants = strList(args, "variant");
     if (!fasta && !(wt && variants.length)) throw new UserError("give --fasta FILE, or --wt SEQUENCE with one or more --variant", 2);
-    let loaded;
-    try {
-      loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
-    } catch (e) {
-      throw new UserError((e as Error).message, 1);
-    }
+    const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     const { model } = loaded;
     try {
       const rows: ScoreRow[] = [];
@@ -42,7 +36,7 @@ export default defineRun({
       }
       return { run, objective: loaded.config.objective, checkpoint: loaded.checkpoint, method: fasta ? (model.causal ? "log-likelihood" : "pseudo-log-likelihood") : "masked-marginal", rows };
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message, 1);
+      throw asFailure(e);
     } finally {
       model.dispose();
     }

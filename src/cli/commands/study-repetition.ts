@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineRun, flag, optNum, optStr, str } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure } from "../../core/errors.js";
 import { studyRepetition, type RepetitionStudy } from "../../app/study-repetition.js";
 import { repetitionReport } from "../../app/study-report.js";
 import { formatParams } from "../../sweep/design.js";
@@ -26,7 +26,7 @@ export default defineRun<RepetitionStudy & { report: string }>({
       writeFileSync(report, await repetitionReport(s));
       return { ...s, report };
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message);
+      throw asFailure(e);
     }
   },
   human(s, io) {

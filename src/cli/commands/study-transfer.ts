@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { defineRun, flag, num, optNum, optStr, str } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { defineRun, flag, num, optStr, str } from "../command.js";
+import { asFailure } from "../../core/errors.js";
 import { studyTransfer, type TransferStudy } from "../../app/study-transfer.js";
 import { transferReport } from "../../app/study-report.js";
 import { formatParams } from "../../sweep/design.js";
@@ -27,7 +27,7 @@ export default defineRun<TransferStudy & { report: string }>({
       writeFileSync(report, await transferReport(s));
       return { ...s, report };
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message);
+      throw asFailure(e);
     }
   },
   human(s, io) {

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { defineRun, num, optStr } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure, UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { writeJsonAtomic } from "../../core/files.js";
 
@@ -36,7 +36,7 @@ export default defineRun<SweepFit & { file: string }>({
     try {
       fit = fitSweep(dir, { bootstrap });
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError((e as Error).message);
+      throw asFailure(e);
     }
     if (fit.objectives.every((o) => o.runs === 0)) throw new UserError(`no finished runs in ${dir}; run 'plmscale sweep run ${dir}' first`);
     const file = resolve(optStr(args, "out") ?? join(dir, "fit.json"));

@@ -11,12 +11,7 @@ export default defineRun<{ sweep: string; index: number; id: string; summary: Ex
     nprocOpt(args); // checked before the sweep is read
     const dir = resolve(args.positionals[0]!);
     const index = Number(args.positionals[1]);
-    let n: number;
-    try {
-      n = readDesign(dir).points.length;
-    } catch (e) {
-      throw new UserError((e as Error).message, 2);
-    }
+    const n = readDesign(dir).points.length;
     if (!Number.isInteger(index) || index < 0 || index >= n) throw new UserError(`INDEX must be an integer in 0..${n - 1}, got '${args.positionals[1]}'`, 2);
     const summary = await runLocal(dir, { ...args, values: { ...args.values, workers: "1" } }, io, [index]);
     const st = sweepStatus(dir).runs[index]!;

@@ -26,16 +26,8 @@ export function selfCommand(): string {
   return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL("../main.js", import.meta.url)))}`;
 }
 
-function openDesign(dir: string) {
-  try {
-    return readDesign(dir);
-  } catch (e) {
-    throw new UserError((e as Error).message, 2);
-  }
-}
-
 export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, only?: number[]): Promise<ExecSummary> {
-  openDesign(dir);
+  readDesign(dir);
   return executeSweep(dir, {
     workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args), only, nproc: nprocOpt(args),
     retryFailed: !flag(args, "skip-failed"), signal: io.signal,
@@ -52,12 +44,12 @@ export default defineRun<RunResult>({
     const emit = optStr(args, "emit");
     if (emit !== undefined) {
       if (emit !== "slurm") throw new UserError(`--emit supports 'slurm', got '${emit}'`, 2);
-      let design = openDesign(dir);
+      let design = readDesign(dir);
       // adaptive: one array per round; once the last round's runs are done, decide the next one first
       if (design.adaptive && !flag(args, "fixed") && sweepStatus(dir, design).counts.done === design.points.length) {
         const g = growSweep(dir);
         for (const e of g.events) io.err(`[sweep] round ${e.round} ${e.kind} ${e.objective} C=${e.C.toExponential(1)}: ${e.detail}`);
-        design = openDesign(dir);
+        design = readDesign(dir);
       }
       const st = sweepStatus(dir, design);
       const left = st.runs.filter((r) => r.state !== "done").map((r) => r.index);
@@ -73,7 +65,7 @@ export default defineRun<RunResult>({
       chmodSync(path, 0o755);
       return { sweep: dir, emitted: path, counts: st.counts, round: design.adaptive?.round, adaptive: !!design.adaptive };
     }
-    openDesign(dir);
+    readDesign(dir);
     const summary = await runSweep(dir, {
       workers: num(args, "workers", 1), threads: optNum(args, "threads"), device: deviceOpt(args),
       retryFailed: !flag(args, "skip-failed"), signal: io.signal, fixed: flag(args, "fixed"),

@@ -12,12 +12,7 @@ export default defineRun<StatusResult>({
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep status SWEEP", 2);
     const dir = resolve(args.positionals[0]!);
-    let design;
-    try {
-      design = readDesign(dir);
-    } catch (e) {
-      throw new UserError((e as Error).message, 2);
-    }
+    const design = readDesign(dir);
     const st = sweepStatus(dir, design);
     const finished = st.runs.filter((r) => r.state === "done" && r.wallSeconds).map((r) => ({ C: design.points[r.index]!.C, wallSeconds: r.wallSeconds! }));
     const eta = estimateEta({ remainingC: st.runs.filter((r) => r.state !== "done" && r.state !== "failed").map((r) => design.points[r.index]!.C), finished, workers: 1 });

@@ -1,10 +1,5 @@
-import { readFileSync } from "node:fs";
 import { defineRun } from "../command.js";
-
-export function packageVersion(): string {
-  const url = new URL("../../../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
-}
+import { packageVersion } from "../../core/version.js";
 
 export default defineRun({
   async run() {
