@@ -22,6 +22,7 @@ import { loadRunOptimizer, optimizerLayout, saveRunCheckpoint, type CheckpointFo
 import { rankDevice } from "./dist-env.js";
 import type { ProgressSink } from "./progress.js";
 import { mixSeed } from "../core/hash.js";
+import { packageVersion } from "../core/version.js";
 import { UserError } from "../core/errors.js";
 import { readJson } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
@@ -357,10 +358,3 @@ function memoryBytes(opt: torch.AdamW | ShardedAdamW | FullyShardedModel, model:
   }
 }
 
-function packageVersion(): string {
-  try {
-    return (readJson<{ version: string }>(join(new URL("../../../package.json", import.meta.url).pathname), "package.json")).version;
-  } catch {
-    return "unknown";
-  }
-}
