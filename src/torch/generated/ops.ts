@@ -945,3 +945,17 @@ export function t(self_: Tensor): Tensor {
   const r = native.callOp($t < 0 ? ($t = opId("aten::t", "")) : $t, self_.handle);
   return new Tensor(r);
 }
+
+/** `aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]` */
+let $splitWithSizes = -1;
+export function splitWithSizes(self_: Tensor, splitSizes: number[] | number, dim?: number): Tensor[] {
+  const r = native.callOp($splitWithSizes < 0 ? ($splitWithSizes = opId("aten::split_with_sizes", "")) : $splitWithSizes, self_.handle, splitSizes, dim);
+  return (r as number[]).map((h) => new Tensor(h));
+}
+
+/** `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]` */
+let $unbindInt = -1;
+export function unbindInt(self_: Tensor, dim?: number): Tensor[] {
+  const r = native.callOp($unbindInt < 0 ? ($unbindInt = opId("aten::unbind", "int")) : $unbindInt, self_.handle, dim);
+  return (r as number[]).map((h) => new Tensor(h));
+}
