@@ -40,9 +40,11 @@ export class Attention extends nn.Module {
       const [B, T, D] = x.shape as [number, number, number];
       const H = this.s.heads, Dh = D / H;
       const qkv = this.qkv.forward(x).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-      const qk = applyRotary(qkv.narrow(0, 0, 2), rope); // q and k rotated together: [2, B, H, T, Dh]
-      const q = qk.select(0, 0), k = qk.select(0, 1); // [B, H, T, Dh]
-      const v = qkv.select(0, 2);
+      // split/unbind rather than narrow/select: their backward concatenates the pieces' gradients, where
+      // narrow's and select's each zero-fill a tensor of the whole input's size first
+      const [qkIn, vIn] = qkv.splitWithSizes([2, 1], 0) as [Tensor, Tensor];
+      const [q, k] = applyRotary(qkIn, rope).unbind(0) as [Tensor, Tensor]; // rotated together; [B, H, T, Dh] each
+      const v = vIn.squeeze(0);
       const p = this.training ? this.s.dropout : 0;
       // a mask already encodes causality for packed rows; unmasked rows use the kernel's causal flag
       let a: Tensor;

@@ -85,11 +85,9 @@ export class ProteinLM extends nn.Module {
     return tidy(() => {
       const Dh = this.cfg.dModel / this.cfg.heads;
       const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
-      // the fused path's form of the mask, built once for all layers (the explicit path needs the boolean one)
-      const mask = attentionSink || process.env.TMP_NO_MASK_ONCE || !(x.mask instanceof Tensor) ? x.mask : F.attentionMaskOnce(x.mask, this.computeDtype);
       let h = this.embedInputs(x);
       for (const block of this.layers) {
-        const next = block.forward(h, rope, mask, this.causal, attentionSink);
+        const next = block.forward(h, rope, x.mask, this.causal, attentionSink);
         h.dispose(); // activations the graph needs stay alive inside libtorch
         h = next;
       }

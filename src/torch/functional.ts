@@ -3,8 +3,7 @@
 // Each function calls one typed wrapper generated from src/torch/schemas.txt (generated/ops.ts).
 import { hasOp } from "./ops.js";
 import type { Tensor } from "./tensor.js";
-import { full, zeros } from "./create.js";
-import type { DType } from "./dtype.js";
+import { full } from "./create.js";
 import * as A from "./generated/ops.js";
 
 const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
@@ -107,21 +106,6 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     return out;
   }
   return compositeAttention(q, k, v, opts);
-}
-
-/**
- * A boolean attention mask in the form the attention op consumes, for a mask shared by many calls (every layer
- * of a forward). libtorch 1.13's aten::_scaled_dot_product_attention turns a boolean mask into an additive one
- * (zeros_like in the query's dtype, −inf where false) on every call; this builds that same tensor once, so
- * the result is unchanged. Applies on the CPU only (where 1.13 is what runs); elsewhere, and for masks that are
- * not boolean, the mask is returned as given. `dtype`: the queries' dtype.
- */
-export function attentionMaskOnce(mask: Tensor | null, dtype: DType): Tensor | null {
-  if (!mask || mask.dtype !== "bool" || mask.device !== "cpu" || attentionImpl() !== "fused-1.13") return mask;
-  const allowedNot = mask.logicalNot();
-  const additive = zeros(mask.shape, { dtype, device: mask.device }).maskedFill_(allowedNot, -Infinity);
-  allowedNot.dispose();
-  return additive;
 }
 
 /** The composite attention (used where the fused schema is missing; also the reference in parity tests). */
