@@ -24,7 +24,7 @@ class Block extends nn.Module {
   forward(x: Tensor): Tensor {
     const [B, T, D] = x.shape as [number, number, number];
     const qkv = this.qkv.forward(this.ln1.forward(x)).view(B, T, 3, this.h, D / this.h).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-    const [q, k, v] = [qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)];
+    const [q, k, v] = qkv.unbind(0) as [Tensor, Tensor, Tensor]; // as the peer: unbind, not three selects
     const a = F.scaledDotProductAttention(q, k, v, { causal: true }).transpose(1, 2).reshape(B, T, D); // [B, T, D]
     const x1 = x.add(this.o.forward(a));
     return x1.add(this.down.forward(F.gelu(this.up.forward(this.ln2.forward(x1))))); // [B, T, D]

@@ -9,9 +9,10 @@
 //      state), BENCH_NO_WRITE=1 (do not update docs/BENCHMARKS.md).
 // `--json`: one JSON object on stdout whose `ratios` hold perCallTopLevel and perCallInScope (plmscale µs ÷
 // PyTorch µs, best round each; lower is better) and step (plmscale ÷ PyTorch tokens per CPU-second, both under
-// the same malloc settings; higher is better); `ratiosMedian` the same over each peer's median round.
+// the same malloc settings; higher is better); `ratiosMedian` the same over each peer's median round;
+// `ratiosSpread` min / median / max of the per-round ratios (round r of one side against round r of the other).
 import { spawnSync } from "node:child_process";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tcmallocPath, TUNED_MALLOC_ENV } from "../src/torch/allocator.js";
@@ -28,8 +29,11 @@ const JSON_OUT = process.argv.includes("--json");
 
 type Result = Record<string, number | string | boolean>;
 
+// Same threads on both sides: torch.set_num_threads sets OpenMP only, while Debian's OpenBLAS (the float32
+// GEMMs) sizes its own pool to all cores; plmscale's setNumThreads sets both, so every process gets
+// OPENBLAS_NUM_THREADS too (a no-op for plmscale, the Python peer's equivalent of it).
 function run(cmd: string, args: string[], env: Record<string, string>): Result {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), ...env }, maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stderr}`);
   const line = r.stdout.trim().split("\n").at(-1)!;
   return JSON.parse(line) as Result;
@@ -49,6 +53,12 @@ type Peer = keyof typeof peers;
 function medianOf(results: Result[], key: string): number {
   const xs = results.map((r) => Number(r[key])).sort((a, b) => a - b);
   return xs.length % 2 ? xs[(xs.length - 1) / 2]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+}
+
+function spread(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return { min: +s[0]!.toFixed(3), median: +median.toFixed(3), max: +s.at(-1)!.toFixed(3) };
 }
 
 function best(results: Result[], key: string, higher: boolean): Result {
@@ -141,12 +151,18 @@ function main(): void {
       perCallInScope: r3(medianOf(overhead.get(PS)!, "scopedUsPerCall") / medianOf(overhead.get(PT)!, "usPerCall")),
       step: r3(medianOf(step.get(PS)!, "tokensPerCpuSecond") / medianOf(step.get(PT)!, "tokensPerCpuSecond")),
     },
+    // round r of plmscale against round r of PyTorch: how far the ratios swing on this machine
+    ratiosSpread: {
+      perCallTopLevel: spread(overhead.get(PS)!.map((o, i) => Number(o.usPerCall) / Number(overhead.get(PT)![i]!.usPerCall))),
+      perCallInScope: spread(overhead.get(PS)!.map((o, i) => Number(o.scopedUsPerCall) / Number(overhead.get(PT)![i]!.usPerCall))),
+      step: spread(step.get(PS)!.map((o, i) => Number(o.tokensPerCpuSecond) / Number(step.get(PT)![i]!.tokensPerCpuSecond))),
+    },
     extraRatios: {
       bothDefaultMalloc: pair("plmscale (default malloc)", "PyTorch (default malloc)"),
       tunedVsPyTorchDefaultMalloc: pair(PS, "PyTorch (default malloc)"),
       ...(TCMALLOC ? { bothTcmalloc: pair("plmscale (tcmalloc)", "PyTorch (tcmalloc)") } : {}),
     },
-    threads, rounds, steps, calls, torch: torchVersion,
+    threads, rounds, steps, calls, torch: torchVersion, loadAverage: +loadavg()[0]!.toFixed(2),
     runs: Object.fromEntries(names.map((p) => [p, { overhead: overhead.get(p), step: step.get(p) }])),
   };
   if (JSON_OUT) {

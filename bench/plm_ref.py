@@ -105,14 +105,46 @@ def make_optimizer(model, lr=6e-4, wd=0.01, fused=False):
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8, **kw)
 
 
-def train_step(model, opt, batch, causal, micro=1):
-    """One optimizer step over `micro` equal micro-batches; loss = mean over loss tokens."""
+def span_attention(seg):
+    """Attention within each sequence of packed rows, without the dense mask (plmscale's CPU path,
+    src/model/span-attention.ts): seg [B, T] → varlen(q, k, v, causal) for PlmRef.forward. Each run of equal
+    segment ids is one span; a padding run (id < 0) passes its value vectors through (each padding position
+    attends only to itself under the mask)."""
+    spans = []
+    for row in seg.tolist():
+        lens, pads, start = [], [], 0
+        for i in range(1, len(row) + 1):
+            if i < len(row) and row[i] == row[start]:
+                continue
+            lens.append(i - start)
+            pads.append(row[start] < 0)
+            start = i
+        spans.append((lens, pads))
+
+    def sdpa(q, k, v, causal):
+        if HAS_SDPA:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        return F._scaled_dot_product_attention(q, k, v, None, 0.0, False, causal)[0]
+
+    def attend(q, k, v, causal):  # [B, H, T, Dh] each
+        rows = []
+        for b, (lens, pads) in enumerate(spans):
+            parts = zip(q[b].split(lens, 1), k[b].split(lens, 1), v[b].split(lens, 1), pads)
+            outs = [vv if pad else sdpa(qq, kk, vv, causal) for qq, kk, vv, pad in parts]
+            rows.append(outs[0] if len(outs) == 1 else torch.cat(outs, 1))
+        return torch.stack(rows)
+    return attend
+
+
+def train_step(model, opt, batch, causal, micro=1, spans=False):
+    """One optimizer step over `micro` equal micro-batches; loss = mean over loss tokens. spans: attention
+    within each sequence by span_attention instead of the dense block-diagonal mask."""
     tokens, pos, seg, target = batch
     opt.zero_grad(set_to_none=True)
     n = int((target != -100).sum())
     total = 0.0
     for t, p, s, y in zip(tokens.chunk(micro), pos.chunk(micro), seg.chunk(micro), target.chunk(micro)):
-        logits = model(t, p, s, causal)
+        logits = model(t, p, s, causal, span_attention(s) if spans and bool((s != 0).any()) else None)
         loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100, reduction="sum") / n
         loss.backward()
         total += float(loss.detach())

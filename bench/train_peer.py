@@ -15,6 +15,7 @@ ap.add_argument("--steps", type=int, default=3)
 ap.add_argument("--warmup", type=int, default=1)
 ap.add_argument("--micro", type=int, default=1)
 ap.add_argument("--threads", type=int, default=0)
+ap.add_argument("--attention", choices=["mask", "spans"], default="mask")
 a = ap.parse_args()
 if a.threads:
     torch.set_num_threads(a.threads)
@@ -27,11 +28,12 @@ batch = (shape("input"), shape("position"), shape("segment"), shape("target"))
 model = PlmRef(a.layers, a.d, a.heads, 4 * a.d)
 opt = make_optimizer(model)
 causal = b["objective"] == "clm"
+spans = a.attention == "spans"
 for _ in range(a.warmup):
-    train_step(model, opt, batch, causal, a.micro)
+    train_step(model, opt, batch, causal, a.micro, spans)
 t0, c0 = time.perf_counter(), time.process_time()
-losses = [train_step(model, opt, batch, causal, a.micro) for _ in range(a.steps)]
+losses = [train_step(model, opt, batch, causal, a.micro, spans) for _ in range(a.steps)]
 dt, cpu = time.perf_counter() - t0, time.process_time() - c0
 print(json.dumps({"impl": "pytorch", "objective": b["objective"], "tokensPerSecond": B * T * a.steps / dt, "tokensPerCpuSecond": B * T * a.steps / cpu,
                   "secondsPerStep": dt / a.steps, "losses": losses, "threads": torch.get_num_threads(),
-                  "torch": torch.__version__}))
+                  "torch": torch.__version__, "attention": a.attention}))

@@ -7,6 +7,8 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #ifdef PLMSCALE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -15,6 +17,19 @@ namespace plm {
 bool g_malloc_tuned = false;  // set by addon.cc at load
 namespace {
 
+// OpenBLAS (Debian's libtorch runs its float32 GEMMs on the pthread build) keeps its own thread pool, sized to
+// the cores when it loads and left alone by at::set_num_threads, which sets OpenMP (and MKL) only: a process
+// asked to use one thread still ran every large matmul on all cores' OpenBLAS threads. setNumThreads sizes
+// both; found by symbol, so other BLAS builds (MKL, none) are simply not touched. -1: no OpenBLAS here.
+int blas_threads(int set_to) {
+  using set_fn = void (*)(int);
+  using get_fn = int (*)();
+  static auto set = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static auto get = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (set_to > 0 && set) set(set_to);
+  return get ? get() : -1;
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return guard(env, "setNumThreads", [&]() -> napi_value {
     napi_value argv[1];
@@ -22,6 +37,7 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
     int64_t n = get_int(env, argv[0], "threads");
     if (n < 1) throw JsError("threads must be >= 1");
     at::set_num_threads(static_cast<int>(n));
+    blas_threads(static_cast<int>(n));
     return nullptr;
   });
 }
@@ -98,7 +114,7 @@ napi_value CudaEmptyCache(napi_env env, napi_callback_info) {
   });
 }
 
-// buildInfo() -> {torchVersion, cudaBuild, mallocTuned, config}
+// buildInfo() -> {torchVersion, cudaBuild, mallocTuned, config, parallelInfo, blasThreads}
 napi_value BuildInfo(napi_env env, napi_callback_info) {
   return guard(env, "buildInfo", [&]() -> napi_value {
     napi_value o;
@@ -112,6 +128,7 @@ napi_value BuildInfo(napi_env env, napi_callback_info) {
     NAPI_CALL(env, napi_set_named_property(env, o, "mallocTuned", boolean(env, g_malloc_tuned)));
     NAPI_CALL(env, napi_set_named_property(env, o, "config", str(env, at::show_config())));
     NAPI_CALL(env, napi_set_named_property(env, o, "parallelInfo", str(env, at::get_parallel_info())));
+    NAPI_CALL(env, napi_set_named_property(env, o, "blasThreads", num(env, blas_threads(0))));
     return o;
   });
 }

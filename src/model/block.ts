@@ -7,6 +7,12 @@
 // `attentionSink`, attention takes the explicit path instead and pushes its weights (for contact maps).
 import { F, nn, Tensor, tidy, keep, full } from "../torch/index.js";
 import { applyRotary, type RotaryTables } from "./rotary.js";
+import { spanAttention } from "./span-attention.js";
+import type { SegmentSpans } from "./mask.js";
+
+/** How queries may attend: a mask [B, 1, T, T] (boolean, or additive float), spans of packed rows, or null
+ *  (every row one sequence: all keys, or the earlier ones for a causal model). */
+export type AttentionLayout = Tensor | SegmentSpans | null;
 
 export interface BlockShape {
   dModel: number;
@@ -29,22 +35,27 @@ export class Attention extends nn.Module {
   }
 
   /** x [B, T, D] → [B, T, D]; with a sink, the explicit path also pushes the weights [B, H, T, T] (kept). */
-  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean, attentionSink?: Tensor[]): Tensor {
+  forward(x: Tensor, rope: RotaryTables, layout: AttentionLayout, causal: boolean, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
       const [B, T, D] = x.shape as [number, number, number];
       const H = this.s.heads, Dh = D / H;
       const qkv = this.qkv.forward(x).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-      const qk = applyRotary(qkv.narrow(0, 0, 2), rope); // q and k rotated together: [2, B, H, T, Dh]
-      const q = qk.select(0, 0), k = qk.select(0, 1); // [B, H, T, Dh]
-      const v = qkv.select(0, 2);
+      // split/unbind rather than narrow/select: their backward concatenates the pieces' gradients, where
+      // narrow's and select's each zero-fill a tensor of the whole input's size first
+      const [qkIn, vIn] = qkv.splitWithSizes([2, 1], 0) as [Tensor, Tensor];
+      const [q, k] = applyRotary(qkIn, rope).unbind(0) as [Tensor, Tensor]; // rotated together; [B, H, T, Dh] each
+      const v = vIn.squeeze(0);
       const p = this.training ? this.s.dropout : 0;
       // a mask already encodes causality for packed rows; unmasked rows use the kernel's causal flag
       let a: Tensor;
-      if (attentionSink) {
-        const probs = explicitAttentionWeights(q, k, mask, causal); // [B, H, T, T]
+      if (layout !== null && !(layout instanceof Tensor)) {
+        if (attentionSink) throw new Error("attention weights need the dense mask: build the inputs with attentionMask, not segment spans");
+        a = spanAttention(q, k, v, layout, causal, p); // [B, H, T, Dh]
+      } else if (attentionSink) {
+        const probs = explicitAttentionWeights(q, k, layout, causal); // [B, H, T, T]
         a = probs.matmul(v);
         attentionSink.push(keep(probs));
-      } else a = F.scaledDotProductAttention(q, k, v, { mask, causal: causal && !mask, dropout: p }); // [B, H, T, Dh]
+      } else a = F.scaledDotProductAttention(q, k, v, { mask: layout, causal: causal && !layout, dropout: p }); // [B, H, T, Dh]
       const merged = a.transpose(1, 2).reshape(B, T, D); // [B, T, D]
       return this.out.forward(merged);
     });
@@ -99,10 +110,10 @@ export class Block extends nn.Module {
   }
 
   /** x [B, T, D] → [B, T, D] (attentionSink: see Attention.forward) */
-  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, causal: boolean, attentionSink?: Tensor[]): Tensor {
+  forward(x: Tensor, rope: RotaryTables, layout: AttentionLayout, causal: boolean, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
       const p = this.training ? this.s.dropout : 0;
-      let a = this.attn.forward(this.ln1.forward(x), rope, mask, causal, attentionSink);
+      let a = this.attn.forward(this.ln1.forward(x), rope, layout, causal, attentionSink);
       if (p > 0) a = F.dropout(a, p, true);
       const h = x.add(a); // [B, T, D]
       let f = this.ffn.forward(this.ln2.forward(h));

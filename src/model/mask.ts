@@ -69,3 +69,48 @@ export function deviceAttentionMask(segment: Int32Array, rows: number, context: 
     return causal ? same.logicalAnd(full([T, T], true, { dtype: "bool", device }).tril()) : same;
   });
 }
+
+/**
+ * The rows of a packed batch as runs of positions that attend only among themselves: each sequence is one
+ * span, and each run of padding a `pad` span (a padding position attends only to itself). Attention within
+ * each span gives what the block-diagonal mask gives, without the B·T² − ΣL² masked scores (src/model/
+ * span-attention.ts). Plain host data: no tensor.
+ */
+export interface SegmentSpans {
+  rows: number;
+  context: number;
+  /** per row: the span lengths, in order, summing to `context` */
+  lengths: number[][];
+  /** per row: whether each span is padding */
+  pad: boolean[][];
+  /** the segment ids these spans came from (for the dense-mask fallback) */
+  segment: Int32Array;
+}
+
+/**
+ * Spans of `segment` [B*T], or null when a sequence id occurs in two separate runs of a row (its halves would
+ * attend to each other under the mask, which spans cannot express; packed batches never do this).
+ */
+export function segmentSpans(segment: Int32Array, rows: number, context: number): SegmentSpans | null {
+  const lengths: number[][] = [], pad: boolean[][] = [];
+  for (let b = 0; b < rows; b++) {
+    const seg = segment.subarray(b * context, (b + 1) * context);
+    const lens: number[] = [], pads: boolean[] = [], seen = new Set<number>();
+    let start = 0;
+    for (let i = 1; i <= context; i++) {
+      if (i < context && seg[i] === seg[start]) continue;
+      const id = seg[start]!;
+      if (id >= 0) {
+        if (seen.has(id)) return null;
+        seen.add(id);
+      }
+      lens.push(i - start);
+      pads.push(id < 0);
+      start = i;
+    }
+    lengths.push(lens);
+    pad.push(pads);
+  }
+  return { rows, context, lengths, pad, segment };
+}
+

@@ -12,7 +12,7 @@
 // padding row of the embedding 0, biases 0, LayerNorm weights 1.
 import { F, nn, Tensor, tidy, noGrad, normal_, zeros } from "../torch/index.js";
 import { tokenDropout } from "./token-dropout.js";
-import { Block } from "./block.js";
+import { Block, type AttentionLayout } from "./block.js";
 import { rotaryTables } from "./rotary.js";
 import type { ModelConfig } from "./config.js";
 
@@ -21,7 +21,9 @@ export const PAD_ID = 1;
 export interface ModelInputs {
   input: Tensor; // [B, T] int64 token ids
   position: Tensor; // [B, T] int64 positions within each sequence
-  mask: Tensor | null; // [B, 1, T, T] bool, or null for rows that hold one sequence each
+  /** [B, 1, T, T] bool mask, segment spans of packed rows (CPU: attention within each sequence, no mask), or
+   *  null for rows that hold one sequence each */
+  mask: AttentionLayout;
 }
 
 class LmHead extends nn.Module {

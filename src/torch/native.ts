@@ -54,7 +54,8 @@ export interface NativeAddon {
   distWait(work: number, timeoutMs: number): void;
   distIsCompleted(work: number): boolean;
   distDestroy(id: number): void;
-  buildInfo(): { torchVersion: string; cudaBuild: boolean; mallocTuned: boolean; config: string; parallelInfo: string };
+  /** blasThreads: OpenBLAS's thread count (set with setNumThreads), -1 when this process has no OpenBLAS */
+  buildInfo(): { torchVersion: string; cudaBuild: boolean; mallocTuned: boolean; config: string; parallelInfo: string; blasThreads: number };
 }
 
 /** Repository root (this file is src/torch/native.ts, compiled to dist/src/torch/native.js). */

@@ -207,6 +207,10 @@ export class Tensor extends NativeHandle {
   index(indices: (Tensor | null)[]): Tensor { return A.indexTensor(this, indices); }
   chunk(chunks: number, dim = 0): Tensor[] { return A.chunk(this, chunks, dim); }
   split(size: number, dim = 0): Tensor[] { return A.splitTensor(this, size, dim); }
+  /** views of consecutive lengths `sizes` (summing to the dim's size) along `dim` */
+  splitWithSizes(sizes: number[], dim = 0): Tensor[] { return A.splitWithSizes(this, sizes, dim); }
+  /** the slices along `dim`, that dim removed (views) */
+  unbind(dim = 0): Tensor[] { return A.unbindInt(this, dim); }
 
   // ---- conversion ----
   /** Convert dtype and/or move to a device ("cpu", "cuda", "cuda:1"). */

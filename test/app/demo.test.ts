@@ -51,9 +51,10 @@ test("demo --quick: corpus, two sweeps, fit, report; a second run redoes nothing
   const inside = (what: string, v: number, ci: { lo: number; hi: number } | null | undefined) => {
     assert.ok(Number.isFinite(v), `${what} = ${v}`);
     assert.ok(ci && Number.isFinite(ci.lo) && Number.isFinite(ci.hi), `${what}: no interval`);
-    // an end of a percentile interval can be the estimate itself, recomputed in another summation order
-    const ulp = 1e-12 * Math.max(1, Math.abs(v));
-    assert.ok(ci.lo - ulp <= v && v <= ci.hi + ulp, `${what} = ${v} outside its interval [${ci.lo}, ${ci.hi}]`);
+    // an interval can end exactly at the estimate (resamples that all refit to it); computed along another path
+    // it may then differ from it in the last bits (seen: 6e-15), which is not outside
+    const tol = 1e-9 * Math.max(1, Math.abs(v));
+    assert.ok(ci.lo - tol <= v && v <= ci.hi + tol, `${what} = ${v} outside its interval [${ci.lo}, ${ci.hi}]`);
   };
   const shown = (v: number, ci: { lo: number; hi: number }) => `${f3(v)} <small>[${f3(ci.lo)}, ${f3(ci.hi)}]</small>`;
   for (const o of fit.objectives) {

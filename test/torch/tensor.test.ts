@@ -101,6 +101,21 @@ test("threads can be set and read back", () => {
   assert.equal(torch.getNumThreads(), prev);
 });
 
+// Debian's libtorch runs float32 GEMMs on OpenBLAS's own thread pool, which at::set_num_threads leaves alone.
+const hasOpenBlas = torch.buildInfo().blasThreads > 0;
+test("setNumThreads also sizes OpenBLAS's thread pool", { skip: !hasOpenBlas && "no OpenBLAS in this process" }, () => {
+  const prev = torch.getNumThreads();
+  try {
+    for (const n of [2, 1, 3, 1]) {
+      torch.setNumThreads(n);
+      assert.equal(torch.buildInfo().blasThreads, n, `after setNumThreads(${n})`);
+    }
+  } finally {
+    torch.setNumThreads(prev);
+  }
+  assert.equal(torch.buildInfo().blasThreads, prev);
+});
+
 test("autograd: backward, grad, zeroGrad, noGrad, retainGraph, explicit gradient", () => tidy(() => {
   const x = tensor([1, 2, 3], { requiresGrad: true });
   assert.equal(x.requiresGrad, true);

@@ -952,3 +952,17 @@ export function set_SourceTensor(self_: Tensor, source: Tensor): Tensor {
   native.callOp($set_SourceTensor < 0 ? ($set_SourceTensor = opId("aten::set_", "source_Tensor")) : $set_SourceTensor, self_.handle, source.handle);
   return self_;
 }
+
+/** `aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]` */
+let $splitWithSizes = -1;
+export function splitWithSizes(self_: Tensor, splitSizes: number[] | number, dim?: number): Tensor[] {
+  const r = native.callOp($splitWithSizes < 0 ? ($splitWithSizes = opId("aten::split_with_sizes", "")) : $splitWithSizes, self_.handle, splitSizes, dim);
+  return (r as number[]).map((h) => new Tensor(h));
+}
+
+/** `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]` */
+let $unbindInt = -1;
+export function unbindInt(self_: Tensor, dim?: number): Tensor[] {
+  const r = native.callOp($unbindInt < 0 ? ($unbindInt = opId("aten::unbind", "int")) : $unbindInt, self_.handle, dim);
+  return (r as number[]).map((h) => new Tensor(h));
+}
