@@ -5,68 +5,16 @@
 // kill between steps 9 and 11 leaves behind — so every resume below starts at a known step.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { arrays, compareTensors, fixtureDir, MAIN, run, sameCurve, skip, trainArgs } from "./dist-harness.js";
 import * as torch from "../../src/torch/index.js";
 import { listCheckpoints, stepDirName } from "../../src/train/checkpoint.js";
 import { ShardReader, SHARD_INDEX_FILE, shardFileName } from "../../src/train/shard-io.js";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-const skip = torch.dist.distributedAvailable() ? false : "addon built without c10d";
-const TOL = 1e-5;
-
-const SEQS = ["MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ", "LLGACDEFGHIKLMNPQRSTVWY", "WYVHHKKTTSSAAGGPLE", "MENDLQRSTVWYACDEKLM",
-  "PPGGSSLLKKRRTTAAMNV", "MVLSPADKTNVKAAWGKVGAHAG", "GLSDGEWQQVLNVWGKVEAD", "AQRFYCDNKWQLHPTEMKK", "MSTNPKPQRKTKRNTNRRPQDVK",
-  "MAHHHHHHVDDDDKMLE", "MGSSHHHHHHSSGLVPRGSH", "MKVLAAGIVGLLLAGCSS"];
-
-const dir = mkdtempSync(join(tmpdir(), "plm-shard-ck-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-const FASTA = join(dir, "seqs.fasta");
-writeFileSync(FASTA, SEQS.map((s, i) => `>s${i}\n${s}\n`).join(""));
-
-// 16 steps of 8 rows × 32 tokens; micro-batches of 2 rows; checkpoints every 4 steps, all kept
-function args(out: string, extra: string[] = []): string[] {
-  return [MAIN, "train", "--objective", "mlm", "--shape", "2,32,4", "--context", "32", "--tokens", String(32 * 8 * 16),
-    "--batch-tokens", String(32 * 8), "--micro-rows", "2", "--threads", "1", "--seed", "7", "--eval-every", "8",
-    "--eval-tokens", "256", "--checkpoint-every", "4", "--keep", "4", "--lr", "3e-3", "--data", FASTA, "--out", out, "--quiet", ...extra];
-}
-
-const env = { ...process.env, OMP_NUM_THREADS: "1" };
-function run(a: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, a, { encoding: "utf8", env, timeout: 240_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function metrics(run: string): { step: number; trainLoss: number; gradNorm: number; valLoss?: number }[] {
-  return readFileSync(join(run, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-}
-
-function relClose(a: number, b: number, what: string): void {
-  assert.ok(Math.abs(a - b) <= TOL * Math.max(Math.abs(a), Math.abs(b), 1e-12), `${what}: ${a} vs ${b}`);
-}
-
-function arrays(tensors: Map<string, torch.Tensor>): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of tensors) out.set(k, Float32Array.from(t.data() as Float32Array)), t.dispose();
-  return out;
-}
-
-/** max |a−b| ≤ TOL · max |b| over all tensors (same names required) */
-function compareTensors(a: Map<string, Float32Array>, b: Map<string, Float32Array>, what: string): void {
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${what}: tensor names`);
-  assert.ok(a.size > 0);
-  let scale = 0;
-  for (const y of b.values()) for (const v of y) scale = Math.max(scale, Math.abs(v));
-  for (const [k, x] of a) {
-    const y = b.get(k)!;
-    let diff = 0;
-    for (let i = 0; i < x.length; i++) diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    assert.ok(diff <= TOL * scale, `${what} ${k}: max abs diff ${diff} (largest entry ${scale})`);
-  }
-}
+const { dir, fasta: FASTA } = fixtureDir("plm-shard-ck-");
+// all 4 checkpoints kept
+const args = (out: string, extra: string[] = []) => trainArgs(FASTA, out, ["--keep", "4", ...extra]);
 
 const ck = (run: string, step: number) => join(run, "checkpoints", stepDirName(step));
 const weights = (run: string) => arrays(torch.loadSafetensors(join(ck(run, 16), "model.safetensors")).tensors);
@@ -83,14 +31,7 @@ function moments(c: string): Map<string, Float32Array> {
 }
 
 function sameRun(a: string, b: string, what: string): void {
-  const ma = metrics(a), mb = metrics(b);
-  assert.equal(ma.length, 16);
-  assert.deepEqual(mb.map((m) => m.step), ma.map((m) => m.step), `${what}: steps`);
-  ma.forEach((m, i) => {
-    relClose(mb[i]!.trainLoss, m.trainLoss, `${what} step ${m.step} train loss`);
-    relClose(mb[i]!.gradNorm, m.gradNorm, `${what} step ${m.step} grad norm`);
-    if (m.valLoss !== undefined) relClose(mb[i]!.valLoss!, m.valLoss, `${what} step ${m.step} validation loss`);
-  });
+  sameCurve(a, b, what);
   compareTensors(weights(b), weights(a), `${what} final weights`);
   compareTensors(moments(ck(b, 16)), moments(ck(a, 16)), `${what} final AdamW moments`);
 }
