@@ -5,6 +5,7 @@ import { hasOp } from "./ops.js";
 import type { Tensor } from "./tensor.js";
 import { full } from "./create.js";
 import * as A from "./generated/ops.js";
+import { blockCausalAttention, causalBlockCount } from "./causal-blocks.js";
 
 const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
 export type Reduction = keyof typeof REDUCTION;
@@ -73,6 +74,9 @@ export interface AttentionOptions {
   dropout?: number;
   /** default 1/sqrt(head dim) */
   scale?: number;
+  /** causal self-attention on the CPU in this many query blocks, skipping the masked upper triangle
+   *  (default: causalBlockCount(T), 1 = one call over the full square); see causal-blocks.ts */
+  causalBlocks?: number;
 }
 
 export type AttentionImpl = "fused" | "fused-1.13" | "composite";
@@ -96,6 +100,13 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const impl = attentionImpl();
   const mask = opts.mask ?? null;
   if (opts.mask && opts.causal) return compositeAttention(q, k, v, opts); // fused ops reject mask + is_causal
+  if (opts.causal && !mask && !(opts.dropout && opts.dropout > 0) && impl !== "fused" && q.device === "cpu") {
+    // 1.13 and the composite compute the full square; PyTorch ≥ 2's CPU kernel already skips masked blocks
+    const blocks = opts.causalBlocks ?? causalBlockCount(q.size(-2), k.size(-2));
+    if (blocks > 1) {
+      return blockCausalAttention(q, k, v, blocks, (qi, ki, vi, m) => scaledDotProductAttention(qi, ki, vi, { mask: m, scale: opts.scale }));
+    }
+  }
   if (impl === "fused") {
     return A.scaledDotProductAttention(q, k, v, mask, opts.dropout ?? 0, opts.causal ?? false, opts.scale ?? null);
   }
