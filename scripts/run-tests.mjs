@@ -2,7 +2,7 @@
 // Usage: node scripts/run-tests.mjs [substring filter...]
 // --expose-gc reaches every test file's process (node --test passes its execArgv on): test/torch/memory.test.ts
 // collects garbage before measuring RSS and fails without it.
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -16,7 +16,13 @@ function walk(dir) {
   return out;
 }
 const filters = process.argv.slice(2);
-const files = walk("dist/test").filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+// tsc never deletes outputs, so a test moved or deleted in the sources leaves its old compiled copy under
+// dist/test (after a git pull, say); only files whose test/…ts source still exists are run
+const sourceOf = (f) => f.replace(/^dist[\\/]/, "").replace(/\.js$/, ".ts");
+const compiled = walk("dist/test");
+const orphans = compiled.filter((f) => !existsSync(sourceOf(f)));
+if (orphans.length > 0) console.error(`run-tests: skipping ${orphans.length} compiled test(s) whose source is gone: ${orphans.join(", ")}`);
+const files = compiled.filter((f) => !orphans.includes(f)).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error("no test files found under dist/test (did the build run?)");
   process.exit(1);
