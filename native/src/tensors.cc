@@ -1,6 +1,8 @@
 // Tensor handle table, Node-API value helpers, and tensor creation / read-back from typed arrays.
 #include "common.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <cmath>
 #include <cstring>
@@ -262,6 +264,27 @@ napi_value Release(napi_env env, napi_callback_info info) {
   });
 }
 
+// releaseMany(Float64Array of handles): a scope's end releases all its tensors in one crossing instead of one
+// N-API call each (the per-call benchmark's in-scope path; double or stale handles are skipped, as in release).
+napi_value ReleaseMany(napi_env env, napi_callback_info info) {
+  return guard(env, "dispose", [&]() -> napi_value {
+    napi_value argv[2];
+    size_t argc = get_args(env, info, argv, 2);
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_float64_array)
+      throw JsError("releaseMany needs a Float64Array of tensor handles");
+    if (argc > 1 && type_of(env, argv[1]) == napi_number) length = std::min(length, static_cast<size_t>(get_int(env, argv[1], "count")));
+    const double* handles = static_cast<const double*>(data);
+    for (size_t i = 0; i < length; ++i) {
+      int64_t h;
+      if (double_to_int64(handles[i], &h) && h >= 0) release(h);
+    }
+    return nullptr;
+  });
+}
+
 napi_value IsValid(napi_env env, napi_callback_info info) {
   return guard(env, "isValid", [&]() -> napi_value {
     napi_value argv[1];
@@ -354,6 +377,7 @@ void init_tensors(napi_env env, napi_value exports) {
   export_fn(env, exports, "fromBuffer", FromBuffer);
   export_fn(env, exports, "toBuffer", ToBuffer);
   export_fn(env, exports, "release", Release);
+  export_fn(env, exports, "releaseMany", ReleaseMany);
   export_fn(env, exports, "isValid", IsValid);
   export_fn(env, exports, "liveTensorCount", LiveCount);
   export_fn(env, exports, "shape", Shape);

@@ -9,6 +9,8 @@ export interface NativeAddon {
   fromBuffer(data: ArrayBufferView, dtype: number, shape: number[]): number;
   toBuffer(h: number): ArrayBuffer;
   release(h: number): void;
+  /** release the first `count` handles of the array (default all) in one call; stale ones are skipped */
+  releaseMany(handles: Float64Array, count?: number): void;
   isValid(h: number): boolean;
   liveTensorCount(): number;
   shape(h: number): number[];
@@ -103,7 +105,7 @@ export function nativeLoaded(): boolean {
 
 // Every method of NativeAddon, checked by the compiler in both directions (a missing or extra key fails tsc).
 const METHOD_SET = {
-  fromBuffer: 1, toBuffer: 1, release: 1, isValid: 1, liveTensorCount: 1, shape: 1, meta: 1, item: 1, track: 1,
+  fromBuffer: 1, toBuffer: 1, release: 1, releaseMany: 1, isValid: 1, liveTensorCount: 1, shape: 1, meta: 1, item: 1, track: 1,
   resolveOp: 1, schemaOf: 1, callOp: 1, opCount: 1, setRequiresGrad: 1, backward: 1, grad: 1, setGrad: 1,
   setGradEnabled: 1, isGradEnabled: 1, setAutocast: 1, setNumThreads: 1, getNumThreads: 1, manualSeed: 1,
   cudaIsAvailable: 1, cudaDeviceCount: 1, cudaSynchronize: 1, cudaMemoryStats: 1, cudaEmptyCache: 1, buildInfo: 1,

@@ -118,13 +118,31 @@ export function tidy<T>(fn: () => T): T {
     depth--;
     const survivors = new Set<NativeHandle>();
     if (ok) collect(result, survivors);
-    for (const t of scope) {
-      if (t.disposed) continue;
-      if (survivors.has(t)) adopt(t);
-      else if (!t.kept) t.dispose();
-    }
+    releaseScope(scope, survivors);
   }
   return result as T;
+}
+
+// A scope's disposed handles go to the addon in one call (releaseMany), not one N-API crossing per tensor: a
+// step's scope holds thousands. The buffer is reused and grows to the largest scope seen.
+let releaseBuffer = new Float64Array(1024);
+
+function releaseScope(scope: NativeHandle[], survivors: Set<NativeHandle>): void {
+  let n = 0;
+  for (const t of scope) {
+    if (t.disposed) continue;
+    if (survivors.size > 0 && survivors.has(t)) adopt(t);
+    else if (!t.kept) {
+      t.disposed = true;
+      if (n === releaseBuffer.length) {
+        const grown = new Float64Array(2 * n);
+        grown.set(releaseBuffer);
+        releaseBuffer = grown;
+      }
+      releaseBuffer[n++] = t.handle;
+    }
+  }
+  if (n > 0) native.releaseMany(releaseBuffer, n);
 }
 
 /** Move a handle into the current scope (or to the backstop at top level). */

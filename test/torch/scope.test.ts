@@ -122,3 +122,26 @@ test("leaked top-level tensors are released by the GC backstop (deferred registr
   u.dispose();
   assert.equal(liveTensorCount(), base);
 });
+
+test("a scope's end releases its tensors in one addon call; stale and repeated handles are skipped", async () => {
+  const { native } = await import("../../src/torch/native.js");
+  const base = liveTensorCount();
+  // a scope bigger than the reused release buffer's first size (1024) still frees everything
+  tidy(() => {
+    const x = torch.ones([1]);
+    for (let i = 0; i < 3000; i++) x.add(1);
+  });
+  assert.equal(liveTensorCount(), base);
+  const a = torch.ones([2]), b = torch.ones([2]), c = torch.ones([2]);
+  a.dispose(); // stale: its slot may already hold another tensor under a new generation
+  const d = torch.ones([2]); // likely reuses a's slot
+  native.releaseMany(new Float64Array([a.handle, b.handle, b.handle, c.handle]), 3); // c is past the count
+  assert.equal(native.isValid(d.handle), true, "a stale handle does not release the slot's new tensor");
+  assert.equal(native.isValid(b.handle), false);
+  assert.equal(native.isValid(c.handle), true, "only the first `count` handles");
+  assert.throws(() => native.releaseMany([1, 2] as unknown as Float64Array), /Float64Array/);
+  b.dispose(); // already released natively: harmless
+  c.dispose();
+  d.dispose();
+  assert.equal(liveTensorCount(), base);
+});
