@@ -7,6 +7,7 @@ import { attentionMask, segmentSpans, singleSequenceRows } from "./mask.js";
 import type { ModelConfig } from "./config.js";
 import type { Objective } from "../core/objective.js";
 import type { Batch } from "../data/batch.js";
+import { IGNORE } from "../data/tokenizer.js";
 
 export { ProteinLM, MlmEncoder, ClmDecoder, type ModelInputs };
 
@@ -28,7 +29,18 @@ export function batchTensors(b: Batch, device: string, causal: boolean): { input
       input: tensor(b.input, shape, { dtype: "int64", device }),
       position: tensor(b.position, shape, { dtype: "int64", device }),
       mask: spans ?? attentionMask(b.segment, b.rows, b.context, causal, device),
+      targetRows: sparseTargetRows(b.target, device),
     },
     target: tensor(b.target, [b.rows * b.context], { dtype: "int64", device }),
   };
+}
+
+/** Flat positions that have a target, as int64 [n], when at most half do (MLM); else null (CLM: nearly all). */
+export function sparseTargetRows(target: Int32Array, device: string): Tensor | null {
+  let n = 0;
+  for (const t of target) if (t !== IGNORE) n++;
+  if (n === 0 || 2 * n > target.length) return null;
+  const rows = new Int32Array(n);
+  for (let i = 0, j = 0; i < target.length; i++) if (target[i] !== IGNORE) rows[j++] = i;
+  return tensor(rows, [n], { dtype: "int64", device });
 }

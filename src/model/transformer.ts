@@ -24,6 +24,9 @@ export interface ModelInputs {
   /** [B, 1, T, T] bool mask, segment spans of packed rows (CPU: attention within each sequence, no mask), or
    *  null for rows that hold one sequence each */
   mask: AttentionLayout;
+  /** int64 [n]: the flat positions (of B·T) that have a target, when few do (MLM: ~15%); the loss then runs
+   *  the head on those rows only (lossSumFromHidden). Absent: every position goes through the head. */
+  targetRows?: Tensor | null;
 }
 
 class LmHead extends nn.Module {
@@ -117,10 +120,23 @@ export class ProteinLM extends nn.Module {
 
   /** Summed cross entropy over positions whose target is not −100 (target [B*T] int64). */
   lossSum(x: ModelInputs, target: Tensor): Tensor {
+    return tidy(() => this.lossSumFromHidden(this.hidden(x), target, x.targetRows));
+  }
+
+  /**
+   * Summed cross entropy from final hidden states [B, T, D] (after final_norm) against target [B*T]. With
+   * targetRows only those rows go through the head: the head and the loss act per position, so the sum is
+   * the same, but an MLM (15% of positions have a target) skips the head's d×d dense layer, GELU, LayerNorm
+   * and vocabulary projection, forward and backward, for the other 85%.
+   */
+  lossSumFromHidden(hidden: Tensor, target: Tensor, targetRows?: Tensor | null): Tensor {
     return tidy(() => {
-      const logits = this.forward(x); // [B, T, V]
       const V = this.cfg.vocab;
-      return F.crossEntropy(logits.reshape(-1, V).to("float32"), target, { reduction: "sum", ignoreIndex: -100 });
+      const flat = hidden.reshape(-1, hidden.size(-1)); // [B*T, D]
+      const rows = targetRows ? flat.indexSelect(0, targetRows) : flat; // [n, D]
+      const wanted = targetRows ? target.indexSelect(0, targetRows) : target; // [n]
+      const logits = this.logits(rows); // [n, V]
+      return F.crossEntropy(logits.to("float32"), wanted, { reduction: "sum", ignoreIndex: -100 });
     });
   }
 

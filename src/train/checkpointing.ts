@@ -62,10 +62,7 @@ export function checkpointedLossBackward(
     if (x) {
       // the head and the loss with grad, from the last hidden state as a leaf
       const last = inputs.pop()!.detach().requiresGrad_(true);
-      const loss = run(() => {
-        const logits = model.logits(model.final_norm.forward(last));
-        return torch.F.crossEntropy(logits.reshape(-1, model.cfg.vocab).to("float32"), target!, { reduction: "sum", ignoreIndex: -100 });
-      });
+      const loss = run(() => model.lossSumFromHidden(model.final_norm.forward(last), target!, x.targetRows));
       value = loss.item();
       loss.div(denom).backward();
       grad = last.grad!;
@@ -110,10 +107,7 @@ export function blockwiseLossSum(model: ProteinLM, x: ModelInputs | null, target
       }
       let value = 0;
       if (x) {
-        value = run(() => {
-          const logits = model.logits(model.final_norm.forward(h!));
-          return torch.F.crossEntropy(logits.reshape(-1, model.cfg.vocab).to("float32"), target!, { reduction: "sum", ignoreIndex: -100 });
-        }).item();
+        value = run(() => model.lossSumFromHidden(model.final_norm.forward(h!), target!, x.targetRows)).item();
       }
       hooks.release("root");
       return value;

@@ -68,6 +68,35 @@ test("MLM loss counts masked positions only", () => {
   m.dispose();
 });
 
+test("MLM loss through the head on target rows only: same loss and gradients as every row through it", () => {
+  torch.manualSeed(3);
+  const m = createModel("mlm", { ...CFG, context: 32 });
+  const { batch } = packSequences(["MKTAYIAKQRQISFVKSHFSRQ", "LLGACDEFGHIKWY"].map(encodeResidues), 2, 32);
+  applyMlmMask(batch, new Rng(4), 0.15, [0.8, 0.1, 0.1]);
+  const run = (sparse: boolean) =>
+    torch.tidy(() => {
+      const { inputs, target } = batchTensors(batch, "cpu", false);
+      assert.ok(inputs.targetRows, "an MLM batch (15% masked) gets its target rows");
+      assert.equal(inputs.targetRows!.numel, batch.lossTokens);
+      const loss = m.lossSum(sparse ? inputs : { ...inputs, targetRows: null }, target);
+      loss.backward();
+      const grads = m.parameters().map((p) => p.grad!.clone());
+      m.zeroGrad();
+      return torch.keep({ loss: loss.item(), grads });
+    });
+  const dense = run(false), sparse = run(true);
+  assert.ok(Math.abs(sparse.loss - dense.loss) < 1e-5 * Math.abs(dense.loss), `${sparse.loss} vs ${dense.loss}`);
+  let worst = 0;
+  sparse.grads.forEach((g, i) => (worst = Math.max(worst, g.sub(dense.grads[i]!).abs().max().item())));
+  assert.ok(worst < 1e-5, `max |Δgrad| ${worst}`); // float32 sums in another order: ~1e-6
+  torch.dispose([sparse.grads, dense.grads]);
+  // a CLM batch (a target at nearly every position) keeps every row
+  const clm = packSequences(["MKTAYIAKQRQISFVKSHFSRQ"].map(encodeResidues), 1, 32).batch;
+  applyClmTargets(clm);
+  torch.tidy(() => assert.equal(batchTensors(clm, "cpu", true).inputs.targetRows, null));
+  m.dispose();
+});
+
 test("packed rows give the same per-sequence logits as one sequence per row (both objectives)", () => {
   torch.manualSeed(3);
   const T = 32;
