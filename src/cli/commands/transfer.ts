@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { defineRun, optStr, flag } from "../command.js";
 import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, requireBudget } from "../../train/cli-config.js";
-import { parseTrainConfig } from "../../train/config.js";
+import { defaultConfig, parseTrainConfig } from "../../train/config.js";
 import type { RunResult } from "../../train/rundir.js";
 import { trainFlags } from "./train.js";
 import { trainProgress } from "../progress.js";
@@ -23,7 +23,7 @@ export default defineRun({
       // the source's LM head when the objective stays; otherwise the new objective's default (or --head):
       // heads are objective-specific, the blocks and embedding are what transfers
       const { head: srcHead, ...srcBody } = src.model;
-      const sameObjective = (f.objective ?? parseTrainConfig({}).objective) === src.objective;
+      const sameObjective = (f.objective ?? defaultConfig().objective) === src.objective;
       const base = f.config ? readConfigFile(f.config) : {
         model: sameObjective ? { ...srcBody, head: srcHead ?? "esm" } : srcBody, data: { ...src.data }, batchTokens: src.batchTokens, device: src.device, dtype: src.dtype,
         threads: src.threads, eval: src.eval, checkpoint: src.checkpoint, optimizer: src.optimizer,
