@@ -45,6 +45,7 @@ class Model extends nn.Module {
 
 const [mode, nText, threadsText] = process.argv.slice(2);
 const n = Number(nText), threads = Number(threadsText);
+const WARM_CALLS = 100_000; // per measured path; bench/engine_peer.py warms up with the same count
 torch.setNumThreads(threads);
 torch.manualSeed(0);
 
@@ -58,10 +59,12 @@ if (mode === "overhead") {
   const a = torch.ones([1]), b = torch.ones([1]);
   const { native } = await import("../src/torch/native.js");
   const add = torch.opId("add", "Tensor");
-  // warm up every measured path (V8 tiers the wrappers up after some thousand calls; Python has no JIT to warm)
-  for (let i = 0; i < 20; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });
-  for (let i = 0; i < 20000; i++) native.release(native.callOp(add, a.handle, b.handle));
-  for (let i = 0; i < 20000; i++) a.add(b).dispose();
+  // warm up every measured path with WARM_CALLS calls (the Python peer gets as many): V8 tiers the wrappers up
+  // after some thousand calls, and sizes its young generation to the scoped path's 1000 live results per scope
+  // over the first ~50k (with 20k of warm-up the first scoped pass read 1.10–1.22 µs, a second one 0.93–1.00)
+  for (let i = 0; i < WARM_CALLS / 1000; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });
+  for (let i = 0; i < WARM_CALLS; i++) native.release(native.callOp(add, a.handle, b.handle));
+  for (let i = 0; i < WARM_CALLS; i++) a.add(b).dispose();
   // 1. the training-step path: ops inside one scope per step (1000 ops per scope), released at scope end
   let c0 = cpuSeconds();
   for (let i = 0; i < n / 1000; i++) tidy(() => { for (let j = 0; j < 1000; j++) a.add(b); });

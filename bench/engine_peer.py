@@ -45,7 +45,7 @@ class Model(nn.Module):
 
 if mode == "overhead":
     a, b = torch.ones(1), torch.ones(1)
-    for _ in range(2000):
+    for _ in range(100_000):  # as many warm-up calls as the plmscale worker makes per path (WARM_CALLS)
         torch.add(a, b)
     t0 = time.process_time()  # CPU time of the process: robust to other load on a shared machine
     for _ in range(n):

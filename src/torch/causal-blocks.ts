@@ -3,17 +3,18 @@
 // libtorch 1.13's attention (and the composite) computes the full T×T scores, adds a −inf mask over the upper
 // triangle, and back-propagates all of it; half that work produces exact zeros. Splitting the queries into n
 // blocks, block i (rows [s, e)) needs only the keys [0, e), so the scores, softmax and both matmuls cover
-// (n+1)/2n of the square (n = 8: 56%) — the block skipping FlashAttention does on the GPU (Dao et al. 2022,
-// §3.1), in plain tensor ops. Each block is one call of the same attention with an additive mask over its own
+// (n+1)/2n of the square (n = 4: 62%, n = 16: 53%) — the block skipping FlashAttention does on the GPU
+// (Dao et al. 2022, §3.1), in plain tensor ops. Each block is one call of the same attention with an additive mask over its own
 // diagonal square, so every output equals the full computation's (the skipped keys had weight exp(−inf) = 0).
-// On a 4-layer d = 256, T = 256 stack on one core this made a training step ~9% faster (docs/BENCHMARKS.md).
+// On a 4-layer d = 256, T = 256 stack on one core this made a training step 5–8% faster (docs/BENCHMARKS.md).
 import type { Tensor } from "./tensor.js";
 import { cat, full } from "./create.js";
 
-/** Smallest query block worth a separate call (smaller blocks: more calls, thinner GEMMs, little saved). */
-export const MIN_CAUSAL_BLOCK = 32;
-/** More blocks than this save at most (n+1)/2n − 9/16 of the square: not worth the extra calls. */
-export const MAX_CAUSAL_BLOCKS = 8;
+/** Rows per query block: attention forward + backward alone on one core (1.13, Dh 16–32) was fastest with
+ *  64-row blocks at T = 256, 512 and 1024 (T = 256: full square 235 ms, 32-row blocks 185, 64-row 167). */
+export const MIN_CAUSAL_BLOCK = 64;
+/** More blocks than this save at most (n+1)/2n − 17/32 of the square: not worth the extra calls. */
+export const MAX_CAUSAL_BLOCKS = 16;
 
 /** How many query blocks causal self-attention over t positions uses (1 = the full square in one call). */
 export function causalBlockCount(tq: number, tk: number): number {
