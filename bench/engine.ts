@@ -105,7 +105,8 @@ function main(): void {
     "over rounds; the best round of each peer is reported. Times are **CPU time** of the process (user + system, all",
     "threads): on a shared machine wall time swung 2× between identical runs, CPU time far less. (a) per-call overhead:",
     "`aten::add` of two 1-element float tensors, freed after each call (plmscale: `a.add(b).dispose()` at top level;",
-    "'in scope': the same op inside `tidy`, released at scope end — the training-step path; Python: `torch.add(a, b)`).",
+    "'in scope': the same op inside `tidy`, released at scope end — the training-step path; Python: `torch.add(a, b)`;" +
+    " each path after 100k warm-up calls on both sides).",
     "(b) one training step of a 4-layer pre-LN transformer stack (d=256, 8 heads, FFN 1024 GELU, vocab 33, seq 256,",
     "batch 16, causal attention, cross entropy, clip 1.0, AdamW foreach) written identically in bench/engine-worker.ts",
     "and bench/engine_peer.py; median of the timed steps after one warm-up step. 'tuned malloc' = mmap threshold",
