@@ -1,7 +1,7 @@
 // Assemble the sweep report from SWEEP/sweep.json, the runs, their loss curves and SWEEP/fit.json.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { optimalAllocation, defaultPreset } from "../scaling/index.js";
+import { optimalAllocation, defaultPreset, isDegenerate } from "../scaling/index.js";
 import { describeShape, shapeFor } from "../scaling/shape.js";
 import { collectCurves, collectRuns, fitSweep, type ObjectiveFit, type SweepFit } from "../sweep/fit.js";
 import { readJson } from "../core/files.js";
@@ -33,7 +33,7 @@ function summaryRow(o: ObjectiveFit, paper: { a: number; b: number }): Cell[] {
   return [
     o.objective.toUpperCase(), `${o.runs} / ${o.planned}`, `${used} of ${o.budgets.length}`,
     iso ? ci(iso.a, iso.ci?.a) : "—", iso ? ci(iso.b, iso.ci?.b) : "—",
-    par ? html`${ci(par.a, par.ci?.a)} / ${ci(par.b, par.ci?.b)}` : "—",
+    par ? (isDegenerate(par) ? html`<span class="bad">degenerate fit</span>` : html`${ci(par.a, par.ci?.a)} / ${ci(par.b, par.ci?.b)}`) : "—",
     `${paper.a} / ${paper.b}`, status,
   ];
 }
@@ -103,7 +103,10 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
     }
     if (x.parametric) {
       const p = x.parametric;
-      blocks.push({ kind: "p", html: html`Parametric fit (${p.runs} runs, Huber on log loss): L(N,D) = ${e3(p.E)} + ${sci(p.A)}/N<sup>${e3(p.alpha)}</sup> + ${sci(p.B)}/D<sup>${e3(p.beta)}</sup>; implied a = ${ci(p.a, p.ci?.a)}, b = ${ci(p.b, p.ci?.b)}.` });
+      const law = html`L(N,D) = ${e3(p.E)} + ${sci(p.A)}/N<sup>${e3(p.alpha)}</sup> + ${sci(p.B)}/D<sup>${e3(p.beta)}</sup>`;
+      blocks.push({ kind: "p", html: isDegenerate(p)
+        ? html`<span class="bad">Parametric fit (${p.runs} runs) is degenerate: ${law} — ${p.degenerate.join("; ")}.</span> Its implied exponents follow from the collapse, not from the runs, and are not reported.`
+        : html`Parametric fit (${p.runs} runs, Huber on log loss): ${law}; implied a = ${ci(p.a, p.ci?.a)}, b = ${ci(p.b, p.ci?.b)}.` });
     }
     const c = curves.filter((q) => q.objective === x.objective);
     if (c.length) {

@@ -1,6 +1,6 @@
 // Vega-Lite specs for the sweep report, built from plain data (pure functions; rendering is render.ts).
 import type { ObjectiveFit, RunRecord, SweepFit } from "../sweep/fit.js";
-import type { LossCurve } from "../scaling/index.js";
+import { isDegenerate, type LossCurve } from "../scaling/index.js";
 import type { VlSpec } from "./render.js";
 
 const W = 300, H = 220;
@@ -100,7 +100,7 @@ export function exponentRows(fit: SweepFit): ExponentRow[] {
     const p = fit.paper[x.objective];
     rows.push({ objective: P, exponent: "a (N_opt)", source: "paper", value: p.a }, { objective: P, exponent: "b (D_opt)", source: "paper", value: p.b });
     for (const [source, f] of [["IsoFLOP", x.isoflop], ["parametric", x.parametric]] as const) {
-      if (!f) continue;
+      if (!f || (source === "parametric" && isDegenerate(x.parametric))) continue;
       rows.push({ objective: P, exponent: "a (N_opt)", source, value: f.a, ...f.ci?.a });
       rows.push({ objective: P, exponent: "b (D_opt)", source, value: f.b, ...f.ci?.b });
     }

@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
-  checkFiniteFit, checkParametricInput, bootstrapThetas, bestOfStarts, fitData, gridStarts, impliedAllocation, lawOf, screenStarts, summariseBootstrap,
+  assembleFit, checkFiniteFit, checkParametricInput, bootstrapThetas, bestOfStarts, fitData, gridStarts, lawOf, screenStarts, summariseBootstrap,
   type ParametricFit, type ParametricOptions,
 } from "./parametric.js";
 import type { RunRow } from "./runs-table.js";
@@ -26,10 +26,7 @@ export async function fitParametricParallel(rows: readonly RunRow[], opts: Paral
   const starts = screenStarts(data, gridStarts(opts.grid), delta, opts.topStarts ?? 200);
   const best = bestOfStarts(data, starts, delta, opts.maxIter);
   const law = lawOf(best.theta);
-  const fit: ParametricFit = checkFiniteFit({
-    ...law, objective: best.f, ...impliedAllocation(law), runs: rows.length,
-    starts: starts.length, converged: best.converged, delta,
-  });
+  const fit: ParametricFit = checkFiniteFit(assembleFit(law, rows, best.f, starts.length, best.converged, delta));
   const resamples = opts.bootstrap ?? 0;
   if (resamples <= 0) return fit;
   const seed = opts.seed ?? 0;

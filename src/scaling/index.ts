@@ -4,7 +4,7 @@ export * from "./runs-table.js";
 export * from "./shape.js";
 export { fitIsoflop, groupByBudget, budgetMinimum, type IsoflopFit, type IsoflopOptions, type BudgetMinimum } from "./isoflop.js";
 export {
-  fitParametric, parametricOptimum, impliedAllocation, predictLoss,
+  fitParametric, parametricOptimum, impliedAllocation, predictLoss, isDegenerate, parametricDegeneracy, DEGENERACY,
   type ParametricFit, type ParametricLaw, type ParametricOptions,
 } from "./parametric.js";
 export { fitParametricParallel, type ParallelOptions } from "./bootstrap-pool.js";

@@ -47,6 +47,8 @@ export interface ParametricFit extends ParametricLaw {
   /** bootstrap intervals; null for a key no resample could estimate */
   ci?: Record<ParametricKey, Interval | null>;
   bootstrap?: BootstrapInfo;
+  /** why this law is degenerate (parametricDegeneracy); empty when nothing speaks against it */
+  degenerate: string[];
 }
 
 /** The five fit coordinates θ = (a, b, e, α, β) of a law. */
@@ -154,8 +156,50 @@ export function parametricOptimum(l: ParametricLaw, C: number): { N: number; D: 
   return { N, D, L: predictLoss(l, N, D) };
 }
 
-function assemble(l: ParametricLaw, f: number, runs: number, starts: number, converged: number, delta: number): ParametricFit {
-  return { ...l, objective: f, ...impliedAllocation(l), runs, starts, converged, delta };
+/** The fitted law with its implied allocation and degeneracy, as fitParametric and fitParametricParallel return it. */
+export function assembleFit(l: ParametricLaw, rows: readonly RunRow[], f: number, starts: number, converged: number, delta: number): ParametricFit {
+  return { ...l, objective: f, ...impliedAllocation(l), runs: rows.length, starts, converged, delta, degenerate: parametricDegeneracy(l, rows) };
+}
+
+/** A parametric fit that collapsed (parametricDegeneracy); fit.json files from before the rule carry no list. */
+export function isDegenerate(p: { degenerate?: string[] } | null | undefined): boolean {
+  return (p?.degenerate?.length ?? 0) > 0;
+}
+
+/** Bounds of the degeneracy rule (docs/SWEEPS.md, "Degenerate parametric fits"). */
+export const DEGENERACY = {
+  /** a term A/N^α whose value changes by less than this fraction of itself across the fitted runs' N is a constant */
+  minTermChange: 0.1,
+  /** E below this fraction of the lowest measured loss has collapsed to its bound (E → 0) */
+  minEShare: 0.05,
+  /** a term that moves the loss by less than this across the fitted runs (nats) plays no part in the law */
+  minTermNats: 1e-3,
+  /** exponents above this make a term a step across the data, not a power law */
+  maxExponent: 5,
+} as const;
+
+/**
+ * Why a fitted L = E + A/N^α + B/D^β is no law (empty: nothing speaks against it). The form can fit almost any
+ * table by collapsing: α → 0 turns A/N^α into a constant that trades with E, E → 0 pushes ln E to its open bound,
+ * and the implied allocation a = β/(α+β) then reflects the collapse, not the data (the demo's CLM fit: E = 0.00096,
+ * α = 0.0011, hence a = 0.999). A term is collapsed when it changes by less than 10% of itself across the range of
+ * N (or D) that was fitted (1 − (min/max)^α < 0.1), or negligible when it moves the loss by less than 1e-3 nats there.
+ */
+export function parametricDegeneracy(l: ParametricLaw, rows: readonly { N: number; D: number; loss: number }[]): string[] {
+  const out: string[] = [];
+  const range = (xs: number[]) => Math.min(...xs) / Math.max(...xs);
+  const term = (name: string, exp: number, sym: string, ratio: number, atMin: number) => {
+    const change = 1 - ratio ** exp;
+    if (atMin * change < DEGENERACY.minTermNats) out.push(`the ${sym}-term is negligible: it changes the loss by ${(atMin * change).toPrecision(2)} nats across the fitted ${sym} range`);
+    else if (exp > DEGENERACY.maxExponent) out.push(`${name}=${exp.toPrecision(3)} is above ${DEGENERACY.maxExponent}: the ${sym}-term is a step across the runs, not a power law`);
+    else if (!(change >= DEGENERACY.minTermChange)) out.push(`${name}=${exp.toPrecision(2)} has collapsed: the ${sym}-term changes by ${(100 * Math.max(0, change)).toPrecision(2)}% across the fitted ${sym} range, so it is a constant traded against E`);
+  };
+  const Ns = rows.map((r) => r.N), Ds = rows.map((r) => r.D);
+  term("α", l.alpha, "N", range(Ns), l.A / Math.min(...Ns) ** l.alpha);
+  term("β", l.beta, "D", range(Ds), l.B / Math.min(...Ds) ** l.beta);
+  const minLoss = Math.min(...rows.map((r) => r.loss));
+  if (!(l.E >= DEGENERACY.minEShare * minLoss)) out.push(`E=${l.E.toPrecision(2)} has collapsed towards 0 (below ${100 * DEGENERACY.minEShare}% of the lowest loss, ${minLoss.toPrecision(4)})`);
+  return out;
 }
 
 /** Refuse tables the law cannot be fitted to, saying why (instead of printing NaN·C^-0.0000). */
@@ -183,7 +227,7 @@ export function fitParametric(rows: readonly RunRow[], opts: ParametricOptions =
   const data = fitData(rows);
   const starts = screenStarts(data, gridStarts(opts.grid), delta, opts.topStarts ?? 200);
   const best = bestOfStarts(data, starts, delta, opts.maxIter);
-  const fit = checkFiniteFit(assemble(lawOf(best.theta), best.f, rows.length, starts.length, best.converged, delta));
+  const fit = checkFiniteFit(assembleFit(lawOf(best.theta), rows, best.f, starts.length, best.converged, delta));
   const resamples = opts.bootstrap ?? 0;
   if (resamples > 0) {
     const thetas = bootstrapThetas(data, Array.from(best.theta), delta, opts.seed ?? 0, 0, resamples, opts.maxIter);

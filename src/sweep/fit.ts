@@ -3,7 +3,7 @@
 // edges, curves too flat to locate a minimum). The result is SWEEP/fit.json, which `report` renders.
 import { existsSync, readFileSync } from "node:fs";
 import {
-  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, PRESETS,
+  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, isDegenerate, PRESETS,
   type BudgetMinimum, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
 } from "../scaling/index.js";
 import { readJson } from "../core/files.js";
@@ -186,6 +186,9 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
       warnings.push(`${objective} parametric: the 95% interval of a is ${pa.lo.toFixed(2)}..${pa.hi.toFixed(2)} — poorly constrained`);
     }
     if (res.parametric.bootstrap?.flagged) warnings.push(`${objective} parametric: ${res.parametric.bootstrap.flagged}`);
+    if (isDegenerate(res.parametric)) {
+      warnings.push(`${objective} parametric fit is degenerate — ${res.parametric.degenerate.join("; ")}; its implied exponents are an artefact of the form and are not reported as a result`);
+    }
   } catch (e) {
     warnings.push(`${objective} parametric fit failed: ${(e as Error).message}`);
   }
@@ -212,7 +215,8 @@ const overlap = (x: Interval, y: Interval) => x.lo <= y.hi && y.lo <= x.hi;
  */
 export function compareAllocation(iso: IsoflopFit | null, par: ParametricFit | null, interiorMinima: number): AllocationComparison | null {
   const i: AllocationEstimate | null = iso && Number.isFinite(iso.a) ? { a: iso.a, ci: iso.ci?.a ?? null } : null;
-  const p: AllocationEstimate | null = par && Number.isFinite(par.a) ? { a: par.a, ci: par.ci?.a ?? null } : null;
+  // a degenerate law's a = β/(α+β) reflects its collapse, not the runs: it is no estimate to compare or lead with
+  const p: AllocationEstimate | null = par && !isDegenerate(par) && Number.isFinite(par.a) ? { a: par.a, ci: par.ci?.a ?? null } : null;
   if (!i && !p) return null;
   let disagree = false;
   if (i && p) disagree = i.ci && p.ci ? !overlap(i.ci, p.ci) : Math.abs(i.a - p.a) > 0.1;

@@ -128,6 +128,7 @@ export default defineRun<FitResult>({
     }).catch((e: Error) => { throw new UserError(e.message, 1); });
     const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
     if (at !== undefined) res.at = { C: at, ...parametricOptimum(fit, at) };
+    if (presetFile && fit.degenerate.length) throw new UserError(`--save-preset: the parametric fit of ${path} is degenerate (${fit.degenerate.join("; ")}); its allocation is no law to plan with — fit with --method isoflop`, 1);
     if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b }, `parametric fit of ${path}`, rows.map((r) => r.N));
     return res;
   },
@@ -152,7 +153,10 @@ export default defineRun<FitResult>({
       io.out(`  A = ${e(t.A)}${ci(t.ci?.A, (x) => e(x))}   α = ${f(t.alpha)}${ci(t.ci?.alpha, f)}`);
       io.out(`  B = ${e(t.B)}${ci(t.ci?.B, (x) => e(x))}   β = ${f(t.beta)}${ci(t.ci?.beta, f)}`);
       io.out(`  objective (summed Huber) = ${e(t.objective)}`);
-      io.out(`implied allocation: N_opt = ${e(t.kN)}·C^${f(t.a)}${ci(t.ci?.a, f)}, D_opt = ${e(t.kD)}·C^${f(t.b)}${ci(t.ci?.b, f)}`);
+      if (t.degenerate?.length) {
+        io.out(`degenerate fit: ${t.degenerate.join("; ")}`);
+        io.out("implied allocation: not reported (a degenerate law's exponents follow from its collapse, not from the runs; try --method isoflop)");
+      } else io.out(`implied allocation: N_opt = ${e(t.kN)}·C^${f(t.a)}${ci(t.ci?.a, f)}, D_opt = ${e(t.kD)}·C^${f(t.b)}${ci(t.ci?.b, f)}`);
       if (t.bootstrap) io.out(`intervals: ${Math.round(t.bootstrap.level * 100)}% percentile bootstrap, ${t.bootstrap.resamples} resamples${t.bootstrap.failed ? `, ${t.bootstrap.failed} failed` : ""}`);
       if (t.bootstrap?.flagged) io.out(`warning: ${t.bootstrap.flagged}`);
     } else if (r.method === "envelope") {

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { defineRun, num, optStr } from "../command.js";
 import { asFailure, UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
+import { isDegenerate } from "../../scaling/parametric.js";
 import { writeJsonAtomic } from "../../core/files.js";
 
 /** 3 decimals; "?" for a value JSON turned from NaN into null. */
@@ -20,7 +21,9 @@ function ci(fit: ObjectiveFit, key: "a" | "b"): string {
 export function exponentLines(f: SweepFit): string[] {
   return f.objectives.map((o) => {
     const p = f.paper[o.objective];
-    const par = o.parametric ? `; parametric a=${f3(o.parametric.a)} b=${f3(o.parametric.b)}` : "";
+    const par = !o.parametric ? "" : isDegenerate(o.parametric)
+      ? `; parametric fit degenerate (${o.parametric.degenerate.map((r) => /^[αβE]=\S+/.exec(r)?.[0] ?? (/the (N|D)-term is negligible/.exec(r) ? `${RegExp.$1}-term` : r)).join(", ")} collapsed: no exponent)`
+      : `; parametric a=${f3(o.parametric.a)} b=${f3(o.parametric.b)}`;
     const flat = o.unreliable ? `  (not meaningful: ${o.unreliable})` : "";
     return `${o.objective.toUpperCase()}: IsoFLOP a=${ci(o, "a")} b=${ci(o, "b")}${par}  | paper a=${p.a} b=${p.b}  (${o.runs} runs)${flat}`;
   });
