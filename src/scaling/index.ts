@@ -15,3 +15,4 @@ export * from "./units.js";
 export * from "./budgets.js";
 export * from "./data-limits.js";
 export * from "./transfer.js";
+export { holdoutBudget, type HoldoutCheck, type HoldoutOptions } from "./holdout.js";

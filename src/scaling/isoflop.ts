@@ -17,6 +17,17 @@ export interface IsoflopOptions {
   cRef?: number;
   /** refuse (throw) instead of skipping budgets without an interior minimum */
   strict?: boolean;
+  /** also predict N_opt, D_opt, L_opt at these budgets, with bootstrap intervals (src/scaling/holdout.ts) */
+  predictAt?: number[];
+}
+
+/** The laws' optimum at a budget, with the bootstrap interval of each quantity (null without a bootstrap). */
+export interface IsoflopPrediction {
+  C: number;
+  N: number;
+  D: number;
+  L: number;
+  ci: { N: Interval | null; D: Interval | null; L: Interval | null };
 }
 
 /** A budget left out of the power-law fits, and why. */
@@ -64,6 +75,13 @@ export interface IsoflopFit {
   /** bootstrap intervals; null for a key no resample could estimate */
   ci?: Record<IsoflopKey, Interval | null>;
   bootstrap?: BootstrapInfo;
+  /** the optimum at each of `predictAt`'s budgets */
+  predictions?: IsoflopPrediction[];
+}
+
+/** N_opt, D_opt, L_opt at C under a law (the same formulas for the fit and each bootstrap resample). */
+function optimumAt(l: Pick<IsoflopFit, "kN" | "a" | "kD" | "b" | "kL" | "gamma">, C: number, cRef: number) {
+  return { N: l.kN * C ** l.a, D: l.kD * C ** l.b, L: l.kL * (C / cRef) ** l.gamma };
 }
 
 /** Group runs into compute budgets: an explicit numeric `budget` column wins; otherwise C within a tolerance. */
@@ -181,6 +199,9 @@ export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): 
   }
   if (minima.filter((m) => m.used).length < 3) warnings.push("fewer than 3 budgets: the power laws are poorly determined");
   const fit: IsoflopFit = { ...laws, cRef, minima, skipped, warnings, runs: rows.length };
+  const at = opts.predictAt ?? [];
+  // per predicted budget and quantity, the resamples' values (an interval of kN·C^a needs the joint draws of kN and a)
+  const draws = at.map(() => ({ N: [] as number[], D: [] as number[], L: [] as number[] }));
   const resamples = opts.bootstrap ?? 0;
   if (resamples > 0) {
     const seed = opts.seed ?? 0, level = opts.level ?? 0.95;
@@ -198,6 +219,7 @@ export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): 
         const l = lawsFrom(ms, cRef);
         if (!(Object.keys(cols) as IsoflopKey[]).every((k) => Number.isFinite(l[k]))) throw new Error("non-finite law");
         for (const k of Object.keys(cols) as IsoflopKey[]) cols[k].push(l[k]);
+        at.forEach((C, j) => { const o = optimumAt(l, C, cRef); draws[j]!.N.push(o.N); draws[j]!.D.push(o.D); draws[j]!.L.push(o.L); });
       } catch {
         failed++;
       }
@@ -207,6 +229,14 @@ export function fitIsoflop(rows: readonly RunRow[], opts: IsoflopOptions = {}): 
     fit.ci = ci;
     fit.bootstrap = bootstrapInfo(resamples, failed, seed, level);
     if (fit.bootstrap.flagged) warnings.push(fit.bootstrap.flagged);
+  }
+  if (at.length) {
+    const level = opts.level ?? 0.95;
+    fit.predictions = at.map((C, j) => {
+      const d = draws[j]!;
+      const band = (xs: number[]) => (resamples > 0 ? finiteInterval(xs, level) : null);
+      return { C, ...optimumAt(laws, C, cRef), ci: { N: band(d.N), D: band(d.D), L: band(d.L) } };
+    });
   }
   return fit;
 }

@@ -3,8 +3,8 @@
 // edges, curves too flat to locate a minimum). The result is SWEEP/fit.json, which `report` renders.
 import { existsSync, readFileSync } from "node:fs";
 import {
-  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, isDegenerate, PRESETS,
-  type BudgetMinimum, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
+  budgetMinimum, fitEnvelope, fitIsoflop, fitParametric, groupByBudget, holdoutBudget, isDegenerate, PRESETS,
+  type BudgetMinimum, type HoldoutCheck, type EnvelopeFit, type IsoflopFit, type LossCurve, type ParametricFit, type RunRow,
 } from "../scaling/index.js";
 import { readJson } from "../core/files.js";
 import { pointPaths, readDesign, sweepStatus } from "./layout.js";
@@ -18,6 +18,11 @@ export interface FitOptions {
   seed?: number;
   /** a budget whose losses differ by less than this across sizes counts as flat (nats; default 0.01) */
   flatNats?: number;
+  /**
+   * "auto" (default): hold out the largest budget and predict it from the others when ≥ 3 budgets are bracketed;
+   * "largest" or a budget C: always (a warning when it cannot be done); "none": never
+   */
+  holdout?: "auto" | "none" | "largest" | number;
 }
 
 export interface BudgetCheck {
@@ -47,6 +52,8 @@ export interface ObjectiveFit {
   unreliable: string | null;
   /** approach 2 (IsoFLOP) beside approach 3 (parametric) for the allocation exponent a (N_opt ∝ C^a) */
   allocation: AllocationComparison | null;
+  /** "Does the law extrapolate?": one budget predicted from the others (null when not done) */
+  holdout: HoldoutCheck | null;
   warnings: string[];
 }
 
@@ -147,7 +154,7 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   const planned = design.points.filter((p) => p.objective === objective).length;
   const warnings: string[] = [];
   const flatNats = o.flatNats ?? 0.01;
-  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, allocation: null, warnings };
+  const res: ObjectiveFit = { objective, runs: rows.length, planned, failed, budgets: [], profiles: [], isoflop: null, parametric: null, envelope: null, tooFlat: false, interiorMinima: 0, unreliable: null, allocation: null, holdout: null, warnings };
   if (rows.length < planned) warnings.push(`${objective}: ${rows.length} of ${planned} planned runs finished${failed ? ` (${failed} failed)` : ""}; the fit uses what is there`);
   if (rows.length === 0) return res;
   res.budgets = budgetChecks(rows, flatNats);
@@ -196,6 +203,17 @@ function fitObjective(objective: Objective, design: SweepDesign, runs: RunRecord
   if (res.allocation?.disagree) {
     const i = res.allocation.isoflop!, p = res.allocation.parametric!;
     warnings.push(`${objective}: approach 2 (IsoFLOP a=${i.a.toFixed(3)}) and approach 3 (parametric a=${p.a.toFixed(3)}) disagree beyond their intervals; the report leads with ${res.allocation.lead}: ${res.allocation.why}`);
+  }
+  const ho = o.holdout ?? "auto";
+  if (ho !== "none" && (ho !== "auto" || res.interiorMinima >= 3)) {
+    try {
+      res.holdout = holdoutBudget(rows, ho === "auto" ? "largest" : ho, { bootstrap: o.bootstrap ?? 200, seed: o.seed ?? 0 });
+      const h = res.holdout;
+      if (h.inside.N === false || h.inside.L === false) warnings.push(`${objective}: the law does not extrapolate to the held-out budget — ${h.verdict}`);
+      warnings.push(...h.warnings.map((w) => `${objective} holdout: ${w}`));
+    } catch (e) {
+      warnings.push(`${objective}: no holdout check: ${(e as Error).message}`);
+    }
   }
   try {
     res.envelope = fitEnvelope(curves);

@@ -12,13 +12,15 @@ import { readCurves, readRunsTable, RunsTableError, type RunRow } from "../../sc
 import type { Objective } from "../../core/objective.js";
 import type { TransferLaw, TransferPoint } from "../../scaling/transfer.js";
 import { analyseTransfer, lawFromJson } from "../../scaling/transfer-analysis.js";
+import { holdoutBudget, type HoldoutCheck } from "../../scaling/holdout.js";
+import { holdoutOption } from "./sweep-fit.js";
 
 type Method = "isoflop" | "parametric" | "envelope" | "transfer";
 /** the fitted law's compute-optimal point at a budget (--at C) */
 interface Optimum { C: number; N: number; D: number; L?: number }
 
 export type FitResult =
-  | { method: "isoflop"; lm: Objective; runs: number; skipped: number; fit: IsoflopFit; preset?: string; at?: Optimum }
+  | { method: "isoflop"; lm: Objective; runs: number; skipped: number; fit: IsoflopFit; preset?: string; at?: Optimum; holdout?: HoldoutCheck }
   | { method: "parametric"; lm: Objective; runs: number; skipped: number; fit: ParametricFit; preset?: string; at?: Optimum }
   | { method: "envelope"; lm?: Objective; runs: number; skipped: number; fit: EnvelopeFit; preset?: string }
   | { method: "transfer"; lm: "mlm"; runs: number; skipped: number; law: ParametricLaw; lawSource: string; points: TransferPoint[]; fit?: TransferLaw; warnings: string[] };
@@ -83,6 +85,8 @@ export default defineRun<FitResult>({
     const wanted = optStr(args, "objective");
     const at = optNum(args, "at");
     if (at !== undefined && !(at > 0)) throw new UserError("--at must be a positive number of FLOPs", 2);
+    const holdout = optStr(args, "holdout") === undefined ? undefined : holdoutOption(optStr(args, "holdout"));
+    if (holdout !== undefined && method !== "isoflop") throw new UserError("--holdout works with --method isoflop", 2);
 
     if (method === "envelope") {
       let curves;
@@ -120,6 +124,7 @@ export default defineRun<FitResult>({
       const res: FitResult = { method, lm, runs: rows.length, skipped: table.skipped.length, fit };
       if (at !== undefined) res.at = { C: at, ...optimalAllocation(fit, at) };
       if (presetFile) res.preset = savePreset(presetFile, lm, { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef }, `IsoFLOP fit of ${path}`, rows.map((r) => r.N));
+      if (holdout !== undefined && holdout !== "none" && holdout !== "auto") res.holdout = wrap(() => holdoutBudget(rows, holdout, { bootstrap: resamples, seed, level }));
       return res;
     }
     const workers = optNum(args, "workers");
@@ -146,6 +151,10 @@ export default defineRun<FitResult>({
       io.out(`D_opt = ${e(t.kD)}·C^${f(t.b)}${ci(t.ci?.b, f)}`);
       io.out(`L_opt = ${f(t.kL)}·(C/${e(t.cRef, 2)})^${f(t.gamma, 5)}${ci(t.ci?.gamma, (x) => f(x, 5))}`);
       for (const w of t.warnings) io.out(`warning: ${w}`);
+      if (r.holdout) {
+        io.out(`does the law extrapolate? ${r.holdout.verdict}`);
+        for (const w of r.holdout.warnings) io.out(`warning: ${w}`);
+      }
     } else if (r.method === "parametric") {
       const t = r.fit;
       io.out(`Parametric fit L(N,D) = E + A/N^α + B/D^β of ${r.runs} ${r.lm.toUpperCase()} runs (Huber δ=${t.delta}, ${t.starts} starts)`);

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { defineRun, num, optStr } from "../command.js";
+import { defineRun, num, optStr, parseNumber } from "../command.js";
 import { asFailure, UserError } from "../../core/errors.js";
 import { fitSweep, type ObjectiveFit, type SweepFit } from "../../sweep/fit.js";
 import { isDegenerate } from "../../scaling/parametric.js";
@@ -29,6 +29,15 @@ export function exponentLines(f: SweepFit): string[] {
   });
 }
 
+/** --holdout largest | none | a budget in FLOPs (1e13, 3e13 …) */
+export function holdoutOption(v: string | undefined): "auto" | "none" | "largest" | number {
+  if (v === undefined) return "auto";
+  if (v === "largest" || v === "none") return v;
+  const C = parseNumber(v, "holdout");
+  if (!(C > 0)) throw new UserError(`--holdout must be 'largest', 'none' or a budget in FLOPs > 0, got '${v}'`, 2);
+  return C;
+}
+
 export default defineRun<SweepFit & { file: string }>({
   async run(args) {
     if (args.positionals.length !== 1) throw new UserError("expected one sweep directory: plmscale sweep fit SWEEP", 2);
@@ -37,7 +46,7 @@ export default defineRun<SweepFit & { file: string }>({
     const bootstrap = num(args, "bootstrap", 200);
     if (!(Number.isInteger(bootstrap) && bootstrap >= 0)) throw new UserError(`--bootstrap must be a whole number ≥ 0, got ${bootstrap}`, 2);
     try {
-      fit = fitSweep(dir, { bootstrap });
+      fit = fitSweep(dir, { bootstrap, holdout: holdoutOption(optStr(args, "holdout")) });
     } catch (e) {
       throw asFailure(e);
     }
@@ -49,6 +58,7 @@ export default defineRun<SweepFit & { file: string }>({
   human(f, io) {
     io.out(`budgets ${f.budgetRange[0].toExponential(1)}..${f.budgetRange[1].toExponential(1)} FLOPs; intervals are bootstrap 95%`);
     for (const l of exponentLines(f)) io.out(l);
+    for (const o of f.objectives) if (o.holdout) io.out(`${o.objective.toUpperCase()} does the law extrapolate? ${o.holdout.verdict}`);
     for (const w of f.warnings) io.err(`warning: ${w}`);
     io.out(`wrote ${f.file}; next: plmscale report ${f.sweep} --out report.html`);
   },

@@ -31,6 +31,7 @@ Methods:
     "skip-bad": { type: "boolean", description: "skip bad rows (the count and the first few are reported) instead of failing" },
     strict: { type: "boolean", description: "isoflop: refuse budgets without an interior minimum instead of skipping them" },
     at: { type: "string", value: "C", description: "isoflop/parametric: also report the law's optimum N, D, L at C FLOPs" },
+    holdout: { type: "string", value: "C|largest", description: "isoflop: fit without budget C (or the largest), predict it with intervals and compare with its measured minimum" },
     "save-preset": { type: "string", value: "FILE", description: "save the fitted allocation law as a preset JSON for 'plmscale plan --preset FILE'" },
     law: { type: "string", value: "FILE", description: "transfer: the from-scratch MLM law (JSON of 'fit --method parametric --json');\ndefault: a parametric fit of the scratch rows in the table" },
   },

@@ -140,17 +140,20 @@ filesystem). The ETA assumes one run at a time and wall time proportional to FLO
 export const sweepFitCommand = defineCommand({
   name: "sweep fit",
   summary: "fit scaling laws to a sweep's finished runs (IsoFLOP, parametric, envelope) with intervals",
-  usage: ["SWEEP [--bootstrap N] [--out FILE]"],
+  usage: ["SWEEP [--bootstrap N] [--holdout largest|C|none] [--out FILE]"],
   description: `Builds the runs table from SWEEP/runs/*/result.json (loss = final validation loss) and fits, per objective:
 IsoFLOP parabolas per budget and power laws N_opt ∝ C^a, D_opt ∝ C^b, L_opt ∝ C^γ with bootstrap intervals;
 the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss curves (metrics.jsonl).
 Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
+Does the law extrapolate? With 3 or more bracketed budgets (or --holdout), the largest budget is held out: the
+laws fitted on the others predict its N_opt, D_opt and L_opt with intervals, compared with what was measured.
 Writes SWEEP/fit.json (read by 'plmscale report').`,
   options: {
     bootstrap: { type: "string", value: "N", default: 200, description: "resamples for the intervals" },
+    holdout: { type: "string", value: "largest|C|none", description: "budget to predict from the others (default: the largest, when ≥ 3 budgets are bracketed)" },
     out: { type: "string", value: "FILE", description: "where to write the fit (default SWEEP/fit.json)" },
   },
-  examples: ["plmscale sweep fit sweeps/demo"],
+  examples: ["plmscale sweep fit sweeps/demo", "plmscale sweep fit sweeps/demo --holdout largest"],
   positionals: true,
   load: () => import("../commands/sweep-fit.js"),
 });
