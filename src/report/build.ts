@@ -7,7 +7,7 @@ import { collectCurves, collectRuns, fitSweep, type ObjectiveFit, type SweepFit 
 import { readJson } from "../core/files.js";
 import { formatDuration } from "../core/duration.js";
 import { readDesign, sweepStatus } from "../sweep/layout.js";
-import { epochsSpec, exponentRows, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec } from "./charts.js";
+import { epochsSpec, exponentRows, holdoutSpec, exponentsSpec, isoflopSpec, lawSpecs, lossCurvesSpec } from "./charts.js";
 import { html, raw, renderPage, type Block, type Cell, type Html } from "./html.js";
 import { renderSvg } from "./render.js";
 import { evalSection } from "./eval-charts.js";
@@ -107,6 +107,21 @@ export async function buildReport(sweepDir: string, o: ReportOptions = {}): Prom
       blocks.push({ kind: "p", html: isDegenerate(p)
         ? html`<span class="bad">Parametric fit (${p.runs} runs) is degenerate: ${law} — ${p.degenerate.join("; ")}.</span> Its implied exponents follow from the collapse, not from the runs, and are not reported.`
         : html`Parametric fit (${p.runs} runs, Huber on log loss): ${law}; implied a = ${ci(p.a, p.ci?.a)}, b = ${ci(p.b, p.ci?.b)}.` });
+    }
+    if (x.holdout) {
+      const h = x.holdout;
+      const pct = (v: boolean | null) => (v === null ? "no interval" : v ? html`<span class="ok">inside</span>` : html`<span class="bad">outside</span>`);
+      const iv = (i: { lo: number; hi: number } | null, f: (v: number) => string) => (i ? `[${f(i.lo)}, ${f(i.hi)}]` : "—");
+      blocks.push({ kind: "h2", text: `${P}: Does the law extrapolate?` });
+      blocks.push({ kind: "p", html: html`The laws were fitted again without the largest budget (${sci(h.C)} FLOPs, ${h.runs} runs) on ${h.fittedOn.length} budgets (${h.fittedOn.map(sci).join(", ")}), then asked for that budget's optimum. Intervals: bootstrap 95% of the prediction (the fitted budgets' runs resampled); the measured minimum's own interval resamples the held-out runs.${h.measured.bracketed ? "" : html` <span class="bad">The held-out budget's minimum lies outside its sizes: the measured optimum is itself an extrapolation.</span>`}` });
+      blocks.push({ kind: "table", head: ["quantity", "predicted", "95% interval", "measured", "measured's interval", "measured ÷ predicted or gap", "inside?"], rows: [
+        ["N_opt", sci(h.predicted.N), iv(h.predicted.ci.N, sci), sci(h.measured.N), iv(h.measured.ci.N, sci), `×${e3(h.ratio.N)}`, pct(h.inside.N)],
+        ["D_opt", sci(h.predicted.D), iv(h.predicted.ci.D, sci), sci(h.measured.D), "—", `×${e3(h.ratio.D)}`, pct(h.inside.D)],
+        ["L_opt (IsoFLOP power law)", e3(h.predicted.L), iv(h.predicted.ci.L, e3), e3(h.measured.L), iv(h.measured.ci.L, e3), `${h.gapNats >= 0 ? "+" : ""}${e3(h.gapNats)} nats`, pct(h.inside.L)],
+        ...(h.parametric ? [["L_opt (parametric, keeps E)", e3(h.parametric.L), iv(h.parametric.ci.L, e3), e3(h.measured.L), iv(h.measured.ci.L, e3), `${h.measured.L - h.parametric.L >= 0 ? "+" : ""}${e3(h.measured.L - h.parametric.L)} nats`, pct(h.parametric.inside.L)] as Cell[]] : []),
+      ] });
+      if (h.parametricNote) blocks.push({ kind: "p", html: html`${h.parametricNote}.` });
+      blocks.push({ kind: "charts", svgs: [await svg(holdoutSpec(x, "N")), await svg(holdoutSpec(x, "L"))] });
     }
     const c = curves.filter((q) => q.objective === x.objective);
     if (c.length) {

@@ -83,6 +83,36 @@ export function lawSpec(o: ObjectiveFit, s: LawSeries): VlSpec {
   };
 }
 
+/**
+ * "Does the law extrapolate?": the law fitted without the held-out budget (line), the minima it was fitted on
+ * (black), its prediction at the held-out budget with the bootstrap interval (blue bar) and the measured minimum
+ * there (red).
+ */
+export function holdoutSpec(o: ObjectiveFit, quantity: "N" | "L"): VlSpec {
+  const h = o.holdout!;
+  const val = (x: { N: number; L: number }) => (quantity === "N" ? x.N : x.L);
+  const lawAt = (C: number) => (quantity === "N" ? h.law.kN * C ** h.law.a : h.law.kL * (C / h.law.cRef) ** h.law.gamma);
+  const cs = [...h.fittedOn, h.C];
+  const line = sample(Math.min(...cs) / 2, h.C * 2, 30).map((C) => ({ C, value: lawAt(C) }));
+  const ci = quantity === "N" ? h.predicted.ci.N : h.predicted.ci.L;
+  const points = [
+    ...h.fittedMinima.map((m) => ({ C: m.C, value: val(m), kind: "fitted minima" })),
+    { C: h.C, value: val(h.predicted), kind: "predicted (held out)" },
+    { C: h.C, value: val(h.measured), kind: "measured (held out)" },
+  ];
+  const yScale = quantity === "L" ? { type: "linear", zero: false } : { type: "log" };
+  const yTitle = quantity === "N" ? "N_opt (parameters)" : "L_opt (nats/token)";
+  const x = logX("C", "compute C (FLOPs)");
+  return {
+    title: `${o.objective.toUpperCase()} ${quantity}_opt: the largest budget predicted from the others`, width: W, height: H,
+    layer: [
+      { data: { values: line }, mark: { type: "line", color: "#4c78a8" }, encoding: { x, y: { field: "value", type: "quantitative", scale: yScale, title: yTitle } } },
+      { data: { values: ci ? [{ C: h.C, lo: ci.lo, hi: ci.hi }] : [] }, mark: { type: "rule", color: "#4c78a8", strokeWidth: 3 }, encoding: { x, y: { field: "lo", type: "quantitative", scale: yScale }, y2: { field: "hi" } } },
+      { data: { values: points }, mark: { type: "point", filled: true, size: 80 }, encoding: { x, y: { field: "value", type: "quantitative", scale: yScale }, color: { field: "kind", type: "nominal", title: null, scale: { domain: ["fitted minima", "predicted (held out)", "measured (held out)"], range: ["black", "#4c78a8", "#e45756"] } } } },
+    ],
+  };
+}
+
 export interface ExponentRow {
   objective: string;
   exponent: "a (N_opt)" | "b (D_opt)";

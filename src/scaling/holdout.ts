@@ -20,8 +20,11 @@ export interface HoldoutCheck {
   /** the held-out budget (FLOPs) and its runs */
   C: number;
   runs: number;
-  /** budgets whose minima the law was fitted on */
+  /** budgets whose minima the law was fitted on, and those minima */
   fittedOn: number[];
+  fittedMinima: { C: number; N: number; L: number }[];
+  /** the laws fitted without the held-out budget */
+  law: { kN: number; a: number; kD: number; b: number; kL: number; gamma: number; cRef: number };
   predicted: IsoflopPrediction;
   /**
    * The parametric law E + A/N^α + B/D^β fitted on the same runs, at the held-out budget. Its loss keeps the
@@ -106,6 +109,8 @@ export function holdoutBudget(rows: readonly RunRow[], which: "largest" | number
     + (parametric ? `; parametric L_opt ${parametric.L.toFixed(4)} (${say(parametric.inside.L)})` : "");
   return {
     C: measuredMin.C, runs: held.length, fittedOn: fit.minima.filter((m) => m.used).map((m) => m.C),
+    fittedMinima: fit.minima.filter((m) => m.used).map((m) => ({ C: m.C, N: m.N, L: m.L })),
+    law: { kN: fit.kN, a: fit.a, kD: fit.kD, b: fit.b, kL: fit.kL, gamma: fit.gamma, cRef: fit.cRef },
     predicted, parametric, parametricNote, measured, inside, ratio, gapNats, verdict, warnings,
   };
 }
