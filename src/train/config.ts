@@ -2,6 +2,7 @@
 // Unknown keys are rejected with their dotted path; missing keys take the documented defaults.
 // Pure: no tensors, no I/O.
 
+import type { LossPrediction } from "../scaling/prediction.js";
 import type { Objective } from "../core/objective.js";
 import type { ModelConfig } from "../model/config.js";
 import { UserError } from "../core/errors.js";
@@ -27,6 +28,8 @@ export interface TrainConfig {
   init: { from: string; objective: Objective } | null;
   /** how the run is spread over devices (what `plan --gpu --gpus --emit` picks; flags of `train` override it) */
   parallel: ParallelConfig;
+  /** what the law of `plan --emit` expected of this run (src/scaling/prediction.ts); compared at the end */
+  prediction?: LossPrediction;
 }
 
 /** Shard modes a config may name: none (DDP), optimizer (ZeRO-1), full (ZeRO-3: parameters too). */
@@ -94,6 +97,7 @@ const SCHEMA: Schema = {
   seed: "int",
   init: { from: "string", objective: { enum: ["mlm", "clm"] } },
   parallel: { ranks: "int", shard: { enum: PARALLEL_SHARD_MODES }, checkpointActivations: "boolean", checkpointFormat: { enum: CHECKPOINT_FORMATS } },
+  prediction: { source: "string", C: "number", N: "number", D: "number", loss: "number", lo: "number", hi: "number", note: "string" },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
 // plmscale plan: which protein LM to train for a compute budget (and data), with a train config to emit.
+import { predictionOf } from "../../scaling/prediction.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { asUserError } from "../../core/errors.js";
@@ -78,6 +79,17 @@ function resolveBudget(args: ParsedArgs, objectiveArg: string | undefined) {
   return { C, objective: objective as Objective, budget: { from, ...(like ? { like } : {}) } };
 }
 
+/**
+ * Why a plan's loss prediction has no interval. The released fits publish point laws only; a saved or sweep law
+ * carries marginal intervals of kL and γ, which do not make an interval of kL·C^γ (that needs their joint draws:
+ * `sweep fit --holdout` computes one for a budget of the sweep).
+ */
+function predictionNote(preset: string): string {
+  return preset.startsWith("released-") || preset.startsWith("paper-")
+    ? "the released fit publishes no interval, and it was fitted on the paper's corpus (UniMeta200B): its loss level need not carry over to another corpus"
+    : "the law's file holds no joint draws of kL and γ, so no interval of its loss is claimed";
+}
+
 export default defineRun<PlanResult>({
   async run(args) {
     const { C, objective, budget } = resolveBudget(args, optStr(args, "objective"));
@@ -135,7 +147,8 @@ export default defineRun<PlanResult>({
       if (dtype !== "float32" && dtype !== "bfloat16") throw new UserError("--dtype must be float32 or bfloat16", 2);
       // with --gpu: the strategy the memory plan chose (ranks, shard mode, activation checkpointing, micro-batch)
       const par = result.memory ? parallelFromMemoryPlan(result.memory) : null;
-      const cfg = { ...trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) })), ...(par ?? {}) };
+      const prediction = predictionOf(plan, null, predictionNote(plan.preset.name));
+      const cfg = { ...trainConfigFor(plannedRunOf(plan, { device, dtype, ...(corpus && statSync(corpus).isDirectory() ? { corpus } : {}) })), ...(par ?? {}), ...(prediction ? { prediction } : {}) };
       if (existsSync(emit) && statSync(emit).isDirectory()) throw new UserError(`--emit ${emit}: is a directory; give a file name such as ${join(emit, "train.json")}`, 2);
       if (!existsSync(dirname(emit) || ".")) throw new UserError(`--emit ${emit}: the directory ${dirname(emit)} does not exist`, 1);
       try { writeFileAtomic(emit, JSON.stringify(cfg, null, 2) + "\n"); } catch (e) { throw asUserError(e, `--emit ${emit}`); }
