@@ -149,7 +149,7 @@ export const generateCommand = defineCommand({
     n: { type: "string", value: "N", short: "n", default: 4, description: "number of samples" },
     temperature: { type: "string", value: "T", default: 1, description: "softmax temperature" },
     "top-p": { type: "string", value: "P", default: 1, description: "nucleus sampling mass (1 = off)" },
-    "max-length": { type: "string", value: "L", default: 256, description: "residues at most (capped by the context)" },
+    "max-length": { type: "string", value: "L", default: 256, description: "residues at most (capped at the context − 2, with a warning)" },
     prompt: { type: "string", value: "RESIDUES", description: "residues every sample starts with" },
     seed: { type: "string", value: "S", default: 0, description: "sampling seed" },
     device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
