@@ -26,37 +26,48 @@ export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private label = "";
   private started = 0;
+  /** work already done at the label's first update: the rate counts only what was done while watched */
+  private doneAtStart = 0;
   private lastLine = 0;
+  private finished = false;
   private readonly tty: boolean;
-  constructor(private readonly err: (line: string) => void, private readonly quiet = false, private readonly everyMs = 5000) {
+  constructor(private readonly err: (line: string) => void, private readonly quiet = false, private readonly everyMs = 5000, private readonly now: () => number = Date.now) {
     this.tty = process.stderr.isTTY === true && !process.env.CI;
   }
 
   update(p: ProgressUpdate): void {
     if (this.quiet) return;
-    const now = Date.now();
+    const now = this.now();
     if (p.label !== this.label) {
       this.stop();
       this.label = p.label;
       this.started = now;
-      this.lastLine = 0;
+      this.doneAtStart = p.done;
+      this.lastLine = now; // the first plain line comes after an interval (or at completion), with a measured rate
+      this.finished = false;
       if (this.tty) {
         this.bar = new cliProgress.SingleBar({
-          format: `${p.label.padEnd(24)} {bar} {percentage}% | {doneh}/{totalh} | {rate}/s | eta {eta_formatted}`,
+          format: `${p.label.padEnd(24)} {bar} {percentage}% | {doneh}/{totalh} | {rate} | eta {eta_formatted}`,
           hideCursor: true, clearOnComplete: false, stream: process.stderr, etaBuffer: 50,
         }, cliProgress.Presets.shades_classic);
         this.bar.start(p.total ?? 0, 0, { doneh: "", totalh: "", rate: "" });
       }
     }
-    const secs = Math.max((now - this.started) / 1000, 1e-3);
-    const rate = human(p.done / secs, p.unit);
+    const complete = p.total !== undefined && p.done >= p.total;
+    if (this.finished) return; // the completion line once, however often the caller reports 100%
+    // a rate over less than a second (or over nothing done while watched) is noise: "0/s", then "19M/s"
+    const secs = (now - this.started) / 1000;
+    const rate = secs >= 1 && p.done > this.doneAtStart ? `${human((p.done - this.doneAtStart) / secs, p.unit)}/s` : "";
     if (this.bar) {
       if (p.total !== undefined) this.bar.setTotal(p.total);
-      this.bar.update(p.done, { doneh: human(p.done, p.unit), totalh: p.total !== undefined ? human(p.total, p.unit) : "?", rate });
-    } else if (now - this.lastLine >= this.everyMs || (p.total !== undefined && p.done >= p.total)) {
+      this.bar.update(p.done, { doneh: human(p.done, p.unit), totalh: p.total !== undefined ? human(p.total, p.unit) : "?", rate: rate || "…" });
+      if (complete) this.finished = true;
+    } else if (now - this.lastLine >= this.everyMs || complete) {
       this.lastLine = now;
+      if (complete) this.finished = true;
       const pct = p.total ? ` (${((100 * p.done) / p.total).toFixed(0)}%)` : "";
-      this.err(`${p.label}: ${human(p.done, p.unit)}${p.total !== undefined ? ` of ${human(p.total, p.unit)}` : ""}${pct}, ${rate}/s`);
+      const took = complete ? ` in ${formatDuration(secs)}` : "";
+      this.err(`${p.label}: ${human(p.done, p.unit)}${p.total !== undefined ? ` of ${human(p.total, p.unit)}` : ""}${pct}${took}${rate ? `, ${rate}` : ""}`);
     }
   }
 

@@ -7,7 +7,7 @@
 // Assay folders: a directory of CSVs (ProteinGym's layout) or of sub-directories each holding one CSV and a
 // FASTA (the layout of ../shared/data/dms). Pure TS + I/O.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { UserError } from "../core/errors.js";
 import { median } from "../core/stats.js";
@@ -206,7 +206,13 @@ export function listAssays(path: string): { name: string; csv: string; fasta?: s
   const fastaIn = (dir: string) => readdirSync(dir).filter((f) => /\.(fasta|fa|faa)(\.gz)?$/i.test(f)).sort().map((f) => join(dir, f))[0];
   if (statSync(path).isFile()) return [{ name: basename(path).replace(/\.csv(\.gz)?$/i, ""), csv: path }];
   const out: { name: string; csv: string; fasta?: string }[] = [];
-  for (const entry of readdirSync(path).sort()) {
+  // one assay's own folder (a CSV and its wild-type FASTA, no assay folders inside): the assay is named after
+  // the folder, as it is when the folder is reached through its parent (data.csv would otherwise name it "data")
+  const entries = readdirSync(path);
+  const ownCsvs = entries.filter((f) => /\.csv(\.gz)?$/i.test(f) && !/reference/i.test(f) && statSync(join(path, f)).isFile());
+  const hasFolders = entries.some((f) => statSync(join(path, f)).isDirectory());
+  if (ownCsvs.length === 1 && !hasFolders && fastaIn(path)) return [{ name: basename(path), csv: join(path, ownCsvs[0]!), fasta: fastaIn(path) }];
+  for (const entry of entries.sort()) {
     const p = join(path, entry);
     if (statSync(p).isDirectory()) {
       const csvs = readdirSync(p).filter((f) => /\.csv(\.gz)?$/i.test(f));
@@ -219,9 +225,16 @@ export function listAssays(path: string): { name: string; csv: string; fasta?: s
   return out;
 }
 
-/** A ProteinGym reference table inside a --dms directory, if any. */
+/** A ProteinGym reference table inside a --dms directory (or, for one assay's folder, beside it), if any. */
 export function findReferenceTable(dir: string): string | undefined {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
-  const f = readdirSync(dir).find((e) => /^ProteinGym.*reference.*\.csv$/i.test(e));
-  return f ? join(dir, f) : undefined;
+  const inDir = (d: string) => {
+    const f = readdirSync(d).find((e) => /^ProteinGym.*reference.*\.csv$/i.test(e));
+    return f ? join(d, f) : undefined;
+  };
+  const own = inDir(dir);
+  if (own) return own;
+  let single: { name: string }[];
+  try { single = listAssays(dir); } catch { return undefined; }
+  return single.length === 1 && single[0]!.name === basename(dir) ? inDir(dirname(dir)) : undefined;
 }

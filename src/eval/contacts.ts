@@ -19,6 +19,13 @@ export type ContactPrecision = Record<Range, RangePrecision>;
 /** ESM-2 long-range top-L precision (×100) on ESM's validation set (Lin et al. 2023, table S3), for scale. */
 export const PUBLISHED_LONG_P_AT_L = { "ESM-2 8M": 15.9, "ESM-2 35M": 28.8, "ESM-2 150M": 42.2, "ESM-2 650M": 50.1 };
 
+/** Fractions (contactPrecision) → percent, the one unit of the task's output. */
+export function inPercent(p: ContactPrecision): ContactPrecision {
+  const out = {} as ContactPrecision;
+  for (const r of Object.keys(p) as Range[]) out[r] = { "P@L": 100 * p[r]["P@L"], "P@L/2": 100 * p[r]["P@L/2"], "P@L/5": 100 * p[r]["P@L/5"] };
+  return out;
+}
+
 /** Per channel of maps [C, L, L]: APC(A + Aᵀ). Returns a new array. */
 export function symmetrizeApc(maps: Float32Array, C: number, L: number): Float32Array {
   const out = new Float32Array(C * L * L);
@@ -97,6 +104,7 @@ export interface ContactItem {
   /** residues evaluated (cropped to the model's context) */
   length: number;
   skipped: string[];
+  /** in percent (ContactsResult.unit) */
   precision: ContactPrecision;
 }
 
@@ -104,7 +112,9 @@ export interface ContactsResult {
   task: "contacts";
   channels: number;
   regression: { l1: number; nonZero: number; trainPairs: number; weights: number[]; bias: number };
-  /** mean over test structures (×100, as papers report) */
+  /** every precision here (items and mean) is in percent, as papers report and PUBLISHED_LONG_P_AT_L is */
+  unit: "percent";
+  /** mean over test structures */
   mean: ContactPrecision;
   published: typeof PUBLISHED_LONG_P_AT_L;
   items: ContactItem[];
@@ -205,10 +215,10 @@ export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsR
       pairFeatures(p, i, j, f, 0);
       scores[i * p.L + j] = predictLogistic(model, f);
     }
-    const item: ContactItem = { file, split: trainSet.has(file) ? "train" : "test", length: p.L, skipped: p.skipped, precision: contactPrecision(scores, p.labels, p.L) };
+    const item: ContactItem = { file, split: trainSet.has(file) ? "train" : "test", length: p.L, skipped: p.skipped, precision: inPercent(contactPrecision(scores, p.labels, p.L)) };
     items.push(item);
     o.onItem?.(item, reg);
-    log(`contacts: ${file} long P@L ${item.precision.long["P@L"].toFixed(3)}`);
+    log(`contacts: ${file} long P@L ${item.precision.long["P@L"].toFixed(1)}%`);
     await new Promise((r) => setImmediate(r));
   }
   const test = items.filter((x) => x.split === "test");
@@ -216,9 +226,9 @@ export async function runContactsTask(o: ContactsTaskOptions): Promise<ContactsR
   for (const r of Object.keys(RANGES) as Range[]) {
     const avg = (k: keyof RangePrecision) => {
       const v = test.map((x) => x.precision[r][k]).filter((x) => !Number.isNaN(x));
-      return v.length ? (100 * v.reduce((a, b) => a + b, 0)) / v.length : NaN;
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
     };
     mean[r] = { "P@L": avg("P@L"), "P@L/2": avg("P@L/2"), "P@L/5": avg("P@L/5") };
   }
-  return { task: "contacts", channels: C, regression: reg, mean, published: PUBLISHED_LONG_P_AT_L, items };
+  return { task: "contacts", channels: C, regression: reg, unit: "percent", mean, published: PUBLISHED_LONG_P_AT_L, items };
 }

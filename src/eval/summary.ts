@@ -36,7 +36,7 @@ export function formatEvaluation(r: EvaluationResult): string[] {
   const c = r.tasks.contacts as { mean: Record<string, Record<string, number>>; items: { split: string }[]; published: Record<string, number>; regression: { nonZero: number }; channels: number } | undefined;
   if (c && !("skipped" in c)) {
     const test = c.items.filter((i) => i.split === "test").length;
-    out.push(`contacts (×100, mean of ${test} test structure(s); regression: ${c.regression.nonZero} of ${c.channels} layer×head channels):`);
+    out.push(`contacts (precision in %, mean of ${test} test structure(s); regression: ${c.regression.nonZero} of ${c.channels} layer×head channels):`);
     for (const [range, p] of Object.entries(c.mean)) out.push(`  ${range.padEnd(7)} ${Object.entries(p).map(([k, v]) => `${k} ${f(v, 1)}`).join("  ")}`);
     out.push(`  published long-range P@L: ${Object.entries(c.published).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }

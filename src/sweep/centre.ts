@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { trainSplitTokens } from "../data/manifest.js";
-import { defaultPreset, optimalAllocation, presetByName, presetFromJson, type Preset } from "../scaling/index.js";
+import { optimalAllocation } from "../scaling/index.js";
+import { readPreset } from "./preset-source.js";
 import type { SweepFit } from "./fit.js";
 import type { Objective } from "../core/objective.js";
 
@@ -15,10 +16,7 @@ export interface Centre {
 }
 
 export function centreFromPreset(objective: Objective, spec?: string): Centre {
-  let p: Preset;
-  if (!spec) p = defaultPreset(objective);
-  else if (existsSync(spec)) p = presetFromJson(JSON.parse(readFileSync(spec, "utf8")), spec);
-  else p = presetByName(spec.includes("-") ? spec : `${spec}-${objective}`);
+  const p = readPreset(spec, objective);
   if (p.objective !== objective) throw new Error(`preset ${p.name} is for ${p.objective}, not ${objective}`);
   return { nOpt: (C) => optimalAllocation(p.law, C).N, source: `preset ${p.name} (N_opt = ${p.law.kN.toPrecision(4)}·C^${p.law.a})`, law: { kN: p.law.kN, a: p.law.a } };
 }

@@ -1,7 +1,7 @@
 // DMS readers on the bundled real assays and on crafted ProteinGym-format files, including broken ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
@@ -89,4 +89,18 @@ test("pairing with ProteinGym assays and the published ESM-2 figures", () => {
   assert.equal(pub.average["ESM2 (8M)"], 0.226);
   assert.equal(pub.average["ESM2 (650M)"], 0.414);
   assert.equal(typeof pub.perAssay.get("GAL4_YEAST_Kitzman_2015")!["ESM2 (8M)"], "number");
+});
+
+test("--dms on one assay's folder names the assay after the folder and keeps its ProteinGym pairing, as through its parent", () => {
+  const ref = readReferenceTable(PROTEINGYM_FILES.reference);
+  const viaParent = listAssays(BUNDLED_DMS).find((e) => e.name.startsWith("BLAT_ECOLX"))!;
+  const own = listAssays(join(BUNDLED_DMS, viaParent.name));
+  assert.deepEqual(own, [viaParent]);
+  assert.notEqual(matchProteinGymAssay(own[0]!.name, ref), null);
+  // a folder holding several CSVs is still a folder of assays named after their files
+  const many = join(dir, "many");
+  mkdirSync(many);
+  writeFileSync(join(many, "A_ONE.csv"), "mutant,DMS_score\nM1A,0.1\n");
+  writeFileSync(join(many, "B_TWO.csv"), "mutant,DMS_score\nM1A,0.1\n");
+  assert.deepEqual(listAssays(many).map((e) => e.name), ["A_ONE", "B_TWO"]);
 });

@@ -3,19 +3,38 @@ import { defineRun, existingPath, flag, optStr } from "../command.js";
 import { asFailure, asUserError, UserError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/files.js";
 import { loadModel, embed } from "../../eval/index.js";
+import { fitsContext, truncatedLength } from "../../eval/long-sequences.js";
 import { readFastaRecords } from "../../data/fasta.js";
+import { longPolicy, skippedLine, type SkippedSequence } from "./long-sequences.js";
 
 export default defineRun({
   async run(args, io) {
     const run = existingPath(args, "run"), fasta = existingPath(args, "fasta"), out = optStr(args, "out");
+    const policy = longPolicy(args, false);
     const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
-    const lines: string[] = [];
+    const context = loaded.model.cfg.context;
+    const lines: string[] = [], skipped: SkippedSequence[] = [];
+    let truncated = 0;
     try {
       for (const r of await readFastaRecords(fasta)) {
+        let seq = r.seq;
+        if (!fitsContext(loaded.model, seq)) {
+          if (policy === "skip") {
+            const k = { id: r.id, line: r.line, length: r.seq.length };
+            skipped.push(k);
+            io.err(skippedLine(fasta, k, context, false));
+            continue;
+          }
+          seq = seq.slice(0, truncatedLength(context, false));
+          truncated++;
+        }
         let e;
-        try { e = embed(loaded.model, r.seq, { perResidue: flag(args, "per-residue") }); }
+        try { e = embed(loaded.model, seq, { perResidue: flag(args, "per-residue") }); }
         catch (err) { throw new UserError(`${fasta}: line ${r.line}: record '${r.id}': ${(err as Error).message}`, 1); }
-        lines.push(JSON.stringify({ id: r.id, length: r.seq.length, mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}) }));
+        lines.push(JSON.stringify({
+          id: r.id, length: r.seq.length, ...(seq.length < r.seq.length ? { residuesEmbedded: seq.length } : {}),
+          mean: Array.from(e.mean), ...(e.perResidue ? { perResidue: e.perResidue.map((x) => Array.from(x)) } : {}),
+        }));
       }
     } catch (e) {
       throw asFailure(e);
@@ -26,9 +45,10 @@ export default defineRun({
       try { writeFileAtomic(out, lines.join("\n") + "\n"); } catch (e) { throw asUserError(e, `--out ${out}`); }
     }
     else if (!io.json) for (const l of lines) io.out(l);
-    return { run, checkpoint: loaded.checkpoint, sequences: lines.length, dim: loaded.config.model.dModel, out: out ?? null };
+    return { run, checkpoint: loaded.checkpoint, sequences: lines.length, truncated, skipped, context, dim: loaded.config.model.dModel, out: out ?? null };
   },
   human(r, io) {
-    if (r.out) io.out(`wrote ${r.sequences} embeddings (dim ${r.dim}) to ${r.out}`);
+    if (r.out) io.out(`wrote ${r.sequences} embeddings (dim ${r.dim}) to ${r.out}${r.truncated ? ` (${r.truncated} truncated to the first ${r.context - 2} residues)` : ""}`);
+    if (r.skipped.length) io.err(`${r.skipped.length} sequence(s) longer than the context (${r.context - 2} residues) skipped; --truncate embeds their first ${r.context - 2} residues`);
   },
 });

@@ -12,9 +12,19 @@ export default defineRun({
     };
     if (!(o.topP > 0 && o.topP <= 1)) throw new UserError("--top-p must be in (0, 1]", 2);
     const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
+    // a sample holds <cls> residues <eos>: at most context − 2 residues, whatever --max-length asks
+    const limit = loaded.model.cfg.context - 2;
+    const maxLengthAsked = o.maxLength;
+    if (o.maxLength > limit) {
+      io.err(`warning: --max-length ${o.maxLength} capped at ${limit} residues: the model's context is ${limit + 2} tokens (<cls> residues <eos>)`);
+      o.maxLength = limit;
+    }
     try {
       const sequences = generate(loaded.model, o);
-      return { run, checkpoint: loaded.checkpoint, ...o, sequences };
+      // a sample as long as the cap was stopped by it (an <eos> drawn at the last step leaves one residue fewer)
+      const stoppedAtCap = sequences.filter((x) => x.length >= o.maxLength).length;
+      if (stoppedAtCap) io.err(`note: ${stoppedAtCap} of ${sequences.length} sample(s) reached ${o.maxLength} residues without <eos> (cut at the length cap)`);
+      return { run, checkpoint: loaded.checkpoint, ...o, maxLengthAsked, context: limit + 2, stoppedAtCap, sequences };
     } catch (e) {
       throw new UserError((e as Error).message, 1);
     } finally {

@@ -10,7 +10,8 @@ import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
 import { planModel, type Plan } from "../../scaling/planner.js";
-import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
+import { optimalAllocation, type Preset } from "../../scaling/presets.js";
+import { readPreset } from "../../sweep/preset-source.js";
 import type { Objective } from "../../core/objective.js";
 import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../train/config-for.js";
 import type { ParallelConfig } from "../../train/config.js";
@@ -29,13 +30,8 @@ export interface PlanResult extends Plan {
 }
 
 function loadPreset(spec: string | undefined, objective: Objective): Preset {
-  if (spec === undefined) return defaultPreset(objective);
-  if (PRESETS[spec]) return presetByName(spec);
-  if (existsSync(spec)) {
-    try { return presetFromJson(readJson(spec, "--preset file"), `--preset ${spec}`); }
-    catch (e) { throw new UserError((e as Error).message, 1); }
-  }
-  throw new UserError(`unknown preset '${spec}' (known: ${Object.keys(PRESETS).join(", ")}, or a preset JSON file)`, 2);
+  try { return readPreset(spec, objective); }
+  catch (e) { throw new UserError((e as Error).message, spec !== undefined && existsSync(spec) ? 1 : 2); }
 }
 
 function corpusTokens(path: string): number {

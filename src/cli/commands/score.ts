@@ -1,32 +1,43 @@
 // plmscale score: log-likelihoods of sequences (CLM), pseudo-log-likelihoods (MLM), masked-marginal variant scores.
 import { existsSync } from "node:fs";
 import { defineRun, existingPath, optStr, strList } from "../command.js";
+import { longPolicy, skippedLine, type SkippedSequence } from "./long-sequences.js";
 import { asFailure, UserError } from "../../core/errors.js";
-import { loadModel, clmLogLikelihood, pseudoLogLikelihood, maskedMarginals } from "../../eval/index.js";
+import { loadModel, maskedMarginals } from "../../eval/index.js";
+import { scoreSequence, truncatedLength } from "../../eval/long-sequences.js";
 import { readFastaRecords } from "../../data/fasta.js";
 
-type ScoreRow = { id: string; length?: number; logLikelihood?: number; meanLogLikelihood?: number; variant?: string; score?: number };
-
+type ScoreRow = {
+  id: string; length?: number; residuesScored?: number; how?: "whole" | "truncated" | "window";
+  logLikelihood?: number; meanLogLikelihood?: number; perplexity?: number; variant?: string; score?: number;
+};
 export default defineRun({
   async run(args, io) {
     const run = existingPath(args, "run");
     const fasta = optStr(args, "fasta"), wt = optStr(args, "wt"), variants = strList(args, "variant");
     if (!fasta && !(wt && variants.length)) throw new UserError("give --fasta FILE, or --wt SEQUENCE with one or more --variant", 2);
+    const policy = longPolicy(args, true);
     const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     const { model } = loaded;
+    const context = model.cfg.context;
     try {
-      const rows: ScoreRow[] = [];
+      const rows: ScoreRow[] = [], skipped: SkippedSequence[] = [];
       if (fasta) {
         if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
         for (const r of await readFastaRecords(fasta)) {
           let s;
           try {
-            s = model.causal ? clmLogLikelihood(model, r.seq) : pseudoLogLikelihood(model, r.seq);
+            s = scoreSequence(model, r.seq, policy);
           } catch (e) {
-            // name the file and the record, e.g. a sequence longer than the run's context
             throw new UserError(`${fasta}: line ${r.line}: record '${r.id}': ${(e as Error).message}`, 1);
           }
-          rows.push({ id: r.id, length: r.seq.length, logLikelihood: s.logLikelihood, meanLogLikelihood: s.meanLogLikelihood });
+          if (!s) {
+            const k = { id: r.id, line: r.line, length: r.seq.length };
+            skipped.push(k);
+            io.err(skippedLine(fasta, k, context, true));
+            continue;
+          }
+          rows.push({ id: r.id, length: r.seq.length, residuesScored: s.residues, how: s.how, logLikelihood: s.logLikelihood, meanLogLikelihood: s.meanLogLikelihood, perplexity: Math.exp(-s.meanLogLikelihood) });
         }
       } else {
         let scores: number[];
@@ -34,7 +45,12 @@ export default defineRun({
         catch (e) { throw new UserError(`--wt/--variant: ${(e as Error).message}`, 2); }
         variants.forEach((v, i) => rows.push({ id: v, variant: v, score: scores[i]! }));
       }
-      return { run, objective: loaded.config.objective, checkpoint: loaded.checkpoint, method: fasta ? (model.causal ? "log-likelihood" : "pseudo-log-likelihood") : "masked-marginal", rows };
+      return {
+        run, objective: loaded.config.objective, checkpoint: loaded.checkpoint,
+        method: fasta ? (model.causal ? "log-likelihood" : "pseudo-log-likelihood") : "masked-marginal",
+        context, long: policy, ...(policy === "truncate" ? { truncatedTo: truncatedLength(context, model.causal) } : {}),
+        rows, skipped,
+      };
     } catch (e) {
       throw asFailure(e);
     } finally {
@@ -42,7 +58,17 @@ export default defineRun({
     }
   },
   human(r, io) {
-    io.out(`# ${r.method} (${r.objective}, ${r.checkpoint})`);
-    for (const x of r.rows) io.out(x.score !== undefined ? `${x.variant}\t${x.score.toFixed(4)}` : `${x.id}\t${x.length}\t${x.logLikelihood!.toFixed(3)}\t${x.meanLogLikelihood!.toFixed(4)}`);
+    io.out(`# ${r.method} (${r.objective}, ${r.checkpoint}); natural logs${r.method === "masked-marginal" ? "" : `; perplexity = exp(−mean)${r.objective === "mlm" ? " (pseudo-perplexity)" : ""}`}`);
+    if (r.method === "masked-marginal") {
+      io.out("variant\tscore");
+      for (const x of r.rows) io.out(`${x.variant}\t${x.score!.toFixed(4)}`);
+      return;
+    }
+    io.out("id\tlength\tscored\tlog_likelihood\tmean_log_likelihood\tperplexity");
+    for (const x of r.rows) {
+      const scored = x.how === "truncated" ? `first ${x.residuesScored}` : x.how!;
+      io.out(`${x.id}\t${x.length}\t${scored}\t${x.logLikelihood!.toFixed(3)}\t${x.meanLogLikelihood!.toFixed(4)}\t${x.perplexity!.toFixed(3)}`);
+    }
+    if (r.skipped.length) io.out(`# ${r.skipped.length} sequence(s) longer than the context (${r.context - 2} residues) skipped and named on stderr; --truncate or --window scores them`);
   },
 });

@@ -53,7 +53,7 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
     like: { type: "string", value: "MODEL", group: "Budget (one of)", description: `a published model's budget 6·N·D: ${Object.keys(NAMED_BUDGETS).join(", ")}` },
     tokens: { type: "string", value: "D", group: "Budget (one of)", description: "with --like: override (or supply) the model's training tokens" },
     objective: { type: "string", value: "clm|mlm", description: "the objective (default with --like: the model's own)" },
-    preset: { type: "string", value: "NAME|FILE", description: `${Object.keys(PRESETS).join(", ")}, or a saved fit ('plmscale fit --save-preset FILE')` },
+    preset: { type: "string", value: "NAME|FILE", description: `${Object.keys(PRESETS).join(", ")}, a saved fit ('plmscale fit --save-preset FILE'), a sweep's fit.json or its sweep directory (--objective picks the law)` },
     gpu: { type: "string", value: "NAME", description: `${Object.keys(GPUS).join(", ")} (peak dense bf16) for time estimates` },
     mfu: { type: "string", value: "M", default: 0.4, description: "model-FLOPs utilisation, 0..1" },
     gpus: { type: "string", value: "K", default: 1, description: "GPUs in parallel for wall-clock, and (with --gpu) the per-device memory plan: DDP, ZeRO-1 or full sharding" },

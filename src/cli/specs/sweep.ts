@@ -47,7 +47,7 @@ far (docs/SWEEPS.md "Adaptive design"). --fixed writes every budget's sizes now 
     sizes: { type: "string", value: "auto|LIST", default: "auto", description: "non-embedding sizes for every budget (e.g. 100k,300k,1M) instead of auto" },
     "per-budget": { type: "string", value: "K", description: "sizes per budget with --sizes auto (default 4)" },
     span: { type: "string", value: "DEC", description: "half-width of the size range in decades (default 0.75)" },
-    preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
+    preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, a preset JSON, a sweep's fit.json or sweep directory; default released)" },
     "from-fit": { type: "string", value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
     corpus: { type: "string", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
     "max-epochs": { type: "string", value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4); adaptive: never extend past it" },

@@ -96,15 +96,21 @@ Shape, context and data default to the source run's; flags override them (the sh
 export const scoreCommand = defineCommand({
   name: "score",
   summary: "score sequences (log-likelihood / pseudo-log-likelihood) or variants (masked marginals) with a run",
-  usage: ["--run RUN --fasta FILE [--json]", "--run RUN --wt SEQUENCE --variant A23G [--variant A23G:K40R …] [--json]"],
+  usage: ["--run RUN --fasta FILE [--truncate | --window] [--json]", "--run RUN --wt SEQUENCE --variant A23G [--variant A23G:K40R …] [--json]"],
   description: `With --fasta: a CLM run gives each sequence's log-likelihood Σ log p(x_t | x_<t) (residues and <eos>), an MLM
 run its pseudo-log-likelihood (each residue masked in turn). With --wt and --variant: masked-marginal scores
-log p(mut) − log p(wt) at each mutated site (summed over a multi-mutant's sites). Natural logs.`,
+log p(mut) − log p(wt) at each mutated site (summed over a multi-mutant's sites). Natural logs; perplexity = exp(−mean).
+A sequence longer than the context (<cls> residues <eos> > context tokens) is skipped and named on stderr and in
+--json "skipped" (every other one is scored), unless --truncate (ESM's rule: the first context − 2 residues, 1022 for a
+1024-token model; a CLM keeps context − 1 residues and scores no <eos>) or --window (MLM: ProteinGym's optimal
+window around each masked residue, as eval dms; CLM: windows of context tokens advanced by context/2).`,
   options: {
     run: { type: "string", value: "RUN", required: true, description: "a run directory (newest good checkpoint) or a checkpoint directory" },
     fasta: { type: "string", value: "FILE", description: "sequences to score" },
     wt: { type: "string", value: "SEQUENCE", description: "the wild-type sequence for --variant" },
     variant: { type: "string", value: "A23G[:K40R…]", multiple: true, description: "a single or multiple mutant (1-based positions)" },
+    truncate: { type: "boolean", description: "score the first context − 2 residues of a longer sequence (CLM: context − 1, no <eos>)" },
+    window: { type: "boolean", description: "score a longer sequence whole through sliding windows (ProteinGym's rule for MLM)" },
     device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
   },
   examples: ["plmscale score --run runs/clm-8M --fasta designs.fasta --json"],
@@ -115,14 +121,17 @@ log p(mut) − log p(wt) at each mutated site (summed over a multi-mutant's site
 export const embedCommand = defineCommand({
   name: "embed",
   summary: "embeddings (mean-pooled, optionally per residue) of FASTA sequences from a run",
-  usage: ["--run RUN --fasta FILE [--out FILE.jsonl] [--per-residue] [--json]"],
+  usage: ["--run RUN --fasta FILE [--out FILE.jsonl] [--per-residue] [--truncate] [--json]"],
   description: `Final hidden states after the final LayerNorm; the mean is over residues (<cls>/<eos> excluded). Writes one
-JSON line per sequence {"id", "length", "mean": [D], "perResidue"?: [[D] × L]}.`,
+JSON line per sequence {"id", "length", "mean": [D], "perResidue"?: [[D] × L]}. A sequence longer than the context is
+skipped and named on stderr (--json: "skipped"), unless --truncate (ESM's rule: the first context − 2 residues, 1022 for
+a 1024-token model; its line then has "residuesEmbedded").`,
   options: {
     run: { type: "string", value: "RUN", required: true, description: "a run directory or a checkpoint directory" },
     fasta: { type: "string", value: "FILE", required: true, description: "sequences to embed" },
     out: { type: "string", value: "FILE.jsonl", description: "where the JSON lines go (default stdout)" },
     "per-residue": { type: "boolean", description: "also write every residue's hidden state" },
+    truncate: { type: "boolean", description: "embed the first context − 2 residues of a longer sequence" },
     device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
   },
   examples: ["plmscale embed --run runs/mlm-8M --fasta proteins.fasta --out emb.jsonl"],
@@ -140,7 +149,7 @@ export const generateCommand = defineCommand({
     n: { type: "string", value: "N", short: "n", default: 4, description: "number of samples" },
     temperature: { type: "string", value: "T", default: 1, description: "softmax temperature" },
     "top-p": { type: "string", value: "P", default: 1, description: "nucleus sampling mass (1 = off)" },
-    "max-length": { type: "string", value: "L", default: 256, description: "residues at most (capped by the context)" },
+    "max-length": { type: "string", value: "L", default: 256, description: "residues at most (capped at the context − 2, with a warning)" },
     prompt: { type: "string", value: "RESIDUES", description: "residues every sample starts with" },
     seed: { type: "string", value: "S", default: 0, description: "sampling seed" },
     device: { type: "string", value: "cpu|cuda", description: "default: the run's device when available, else cpu" },
