@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readJson } from "../core/files.js";
-import { defaultPreset, presetByName, presetFromJson, PRESETS, type Preset } from "../scaling/index.js";
+import { defaultPreset, isDegenerate, presetByName, presetFromJson, PRESETS, type Preset } from "../scaling/index.js";
 import type { Objective } from "../core/objective.js";
 import type { ObjectiveFit, SweepFit } from "./fit.js";
 
@@ -26,7 +26,8 @@ export function presetFromSweepFit(fit: SweepFit, objective: Objective, where: s
       const f = o.isoflop;
       return presetFromJson({ name: `${objective} IsoFLOP fit`, objective, law: { kN: f.kN, a: f.a, kD: f.kD, b: f.b, kL: f.kL, gamma: f.gamma, cRef: f.cRef }, source: `IsoFLOP fit (approach 2) of sweep ${fit.sweep}, ${where}${caveat}`, ...(fittedN ? { fittedN } : {}) }, where);
     }
-    if (method === "parametric" && o.parametric) {
+    // a degenerate parametric law's allocation follows from its collapse (scaling/parametric.ts): no law to plan with
+    if (method === "parametric" && o.parametric && !isDegenerate(o.parametric)) {
       const f = o.parametric;
       return presetFromJson({ name: `${objective} parametric fit`, objective, law: { kN: f.kN, a: f.a, kD: f.kD, b: f.b }, source: `parametric fit (approach 3) of sweep ${fit.sweep}, ${where}${caveat}`, ...(fittedN ? { fittedN } : {}) }, where);
     }
