@@ -110,6 +110,26 @@ describe("ServeState", () => {
     assert.deepEqual(st.poll(), [], "nothing changed");
   });
 
+  test("a planned run's prediction (config.json) and its outcome (result.json), and both MFU counts", () => {
+    const top = mkdtempSync(join(tmpdir(), "plmscale-pred-"));
+    const run = join(top, "planned");
+    mkdirSync(run);
+    writeFileSync(join(run, "config.json"), JSON.stringify({ objective: "mlm", tokens: 1000, prediction: { source: "released-mlm", C: 1e21, N: 1, D: 1, loss: 2.25, note: "no interval" } }));
+    writeFileSync(join(run, "metrics.jsonl"), JSON.stringify({ step: 1, tokens: 1000, valLoss: 2.31, tokensPerSecond: 10, mfu: 0.177, mfuMegatron: 0.2 }) + "\n");
+    const st = new ServeState(makeRoots([top]));
+    st.rescan();
+    st.poll();
+    const before = st.rows()[0]!;
+    assert.equal(before.predictedLoss, 2.25);
+    assert.equal(before.predictionGapNats, null, "no result yet");
+    assert.deepEqual([before.mfu, before.mfuMegatron], [0.177, 0.2]);
+    writeFileSync(join(run, "result.json"), JSON.stringify({ objective: "mlm", N: 1, D: 1000, loss: 2.31, prediction: { gapNats: 0.06, inside: false } }));
+    st.poll();
+    const after = st.rows()[0]!;
+    assert.equal(after.predictionGapNats, 0.06);
+    assert.equal(after.predictionInside, false);
+  });
+
   test("discovery: a folder of runs and sweeps; links are not followed out of the tree", () => {
     const top = mkdtempSync(join(tmpdir(), "plmscale-study-"));
     const s = lawSweep({ lines: 2 });

@@ -13,6 +13,8 @@ export interface MetricsPoint {
   valLoss?: number;
   tokensPerSecond?: number;
   mfu?: number;
+  /** MFU under NVIDIA Megatron's per-step FLOP count (src/scaling/mfu.ts), beside `mfu` (6N) */
+  mfuMegatron?: number;
   time?: number;
 }
 
@@ -29,7 +31,7 @@ export function parseMetricsLine(text: string): MetricsPoint | undefined {
   const o = m as Record<string, unknown>;
   if (!finite(o.step) || !finite(o.tokens)) return undefined;
   const p: MetricsPoint = { step: o.step, tokens: o.tokens };
-  for (const k of ["flops", "trainLoss", "valLoss", "tokensPerSecond", "mfu", "time"] as const) if (finite(o[k])) p[k] = o[k];
+  for (const k of ["flops", "trainLoss", "valLoss", "tokensPerSecond", "mfu", "mfuMegatron", "time"] as const) if (finite(o[k])) p[k] = o[k];
   return p;
 }
 

@@ -27,6 +27,11 @@ export interface RunRow {
   step: number;
   tokensPerSecond: number | null;
   mfu: number | null;
+  mfuMegatron: number | null;
+  /** what the law of `plan --emit` expected (config.prediction.loss), and the final gap (result.prediction) */
+  predictedLoss: number | null;
+  predictionGapNats: number | null;
+  predictionInside: boolean | null;
   lastValLoss: number | null;
   bestValLoss: number | null;
   lastTrainLoss: number | null;
@@ -144,6 +149,7 @@ export class ServeState {
       ...emptyRow(e),
       objective: (typeof r?.objective === "string" ? r.objective : point?.objective ?? (typeof cfg?.objective === "string" ? cfg.objective : null)),
       state, N, D, C, tokens: last?.tokens ?? 0, step: last?.step ?? 0, tokensPerSecond: tps, mfu: last?.mfu ?? null,
+      mfuMegatron: last?.mfuMegatron ?? null, ...predictionOf(cfg, r),
       lastValLoss: lastVal, bestValLoss: best, lastTrainLoss: lastTrain, etaSeconds: eta === null ? null : Math.round(eta),
       error: t.failure ? t.failure.error : null, lines: pts.length, skippedLines: t.tail.skipped,
     };
@@ -171,11 +177,20 @@ export class ServeState {
   }
 }
 
+/** The run's recorded prediction (config.json) and, once finished, how it compared (result.json). */
+function predictionOf(cfg: Record<string, unknown> | null, r: Record<string, unknown> | null): Pick<RunRow, "predictedLoss" | "predictionGapNats" | "predictionInside"> {
+  const p = cfg?.prediction as { loss?: unknown } | undefined, c = r?.prediction as { gapNats?: unknown; inside?: unknown } | undefined;
+  return {
+    predictedLoss: num(p?.loss) ?? null, predictionGapNats: num(c?.gapNats) ?? null,
+    predictionInside: typeof c?.inside === "boolean" ? c.inside : null,
+  };
+}
+
 function emptyRow(e: RunEntry): RunRow {
   return {
     key: e.key, name: e.name, sweep: e.sweep?.key ?? null, objective: e.sweep?.point.objective ?? null, state: "pending",
     N: e.sweep?.point.N ?? null, D: e.sweep?.point.D ?? null, C: e.sweep?.point.C ?? null, tokens: 0, step: 0,
-    tokensPerSecond: null, mfu: null, lastValLoss: null, bestValLoss: null, lastTrainLoss: null, etaSeconds: null,
+    tokensPerSecond: null, mfu: null, mfuMegatron: null, predictedLoss: null, predictionGapNats: null, predictionInside: null, lastValLoss: null, bestValLoss: null, lastTrainLoss: null, etaSeconds: null,
     error: null, lines: 0, skippedLines: 0,
   };
 }

@@ -196,7 +196,10 @@
     const fill = (row) => {
       const items = [["status", row.state], ["objective", row.objective ?? "—"], ["N (non-embedding)", sci(row.N)], ["D (tokens)", sci(row.D)], ["C (FLOPs)", sci(row.C)],
         ["step", row.step], ["tokens so far", `${sci(row.tokens)} (${pct(row)})`], ["tokens/s", ok(row.tokensPerSecond) ? Math.round(row.tokensPerSecond) : "—"],
-        ["MFU", ok(row.mfu) ? `${(100 * row.mfu).toFixed(1)}%` : "—"], ["last train loss", f4(row.lastTrainLoss)], ["last val loss", f4(row.lastValLoss)],
+        ["MFU (6N)", ok(row.mfu) ? `${(100 * row.mfu).toFixed(1)}%` : "—"], ["MFU (Megatron count)", ok(row.mfuMegatron) ? `${(100 * row.mfuMegatron).toFixed(1)}%` : "—"],
+        ["predicted loss (plan)", ok(row.predictedLoss) ? f4(row.predictedLoss) : "—"],
+        ["reached − predicted", ok(row.predictionGapNats) ? `${row.predictionGapNats >= 0 ? "+" : ""}${row.predictionGapNats.toFixed(4)} nats${row.predictionInside === null ? " (no interval)" : row.predictionInside ? " (inside)" : " (outside the interval)"}` : "—"],
+        ["last train loss", f4(row.lastTrainLoss)], ["last val loss", f4(row.lastValLoss)],
         ["best val loss", f4(row.bestValLoss)], ["ETA", row.state === "running" ? dur(row.etaSeconds) : "—"], ["metrics lines", `${row.lines}${row.skippedLines ? ` (${row.skippedLines} malformed, skipped)` : ""}`]];
       if (row.error) items.push(["error", row.error]);
       kv.replaceChildren(...items.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-field": k }, String(v))]));
