@@ -241,10 +241,6 @@ export class FullyShardedModel {
     for (const u of this.units.keys()) this.release(u);
   }
 
-  step(): void {
-    throw new Error("FullyShardedModel: use update(); gradients are reduce-scattered during backward");
-  }
-
   zeroGrad(): void {
     torch.noGrad(() => {
       for (const flats of this.units.values()) for (const f of flats) f.gradShard.zero_();

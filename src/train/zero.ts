@@ -70,10 +70,6 @@ export class ShardedAdamW {
     );
   }
 
-  step(): void {
-    throw new Error("ShardedAdamW: use update(), which reduce-scatters the gradients first");
-  }
-
   zeroGrad(): void {
     for (const f of this.flat) for (const p of f.params) p.zeroGrad();
   }
