@@ -43,8 +43,9 @@ export interface OptimizerCheckpoint {
   readonly stepCount: number;
   /** Collective: one process's AdamW moments (exp_avg.G.I, exp_avg_sq.G.I); complete on rank 0. */
   consolidatedMoments(): HeldTensors;
-  /** Collective: the full weights by name on rank 0 when the model does not hold them (ZeRO-3); else null. */
-  consolidatedWeights(): Map<string, torch.Tensor> | null;
+  /** Collective: the weights to save by name, complete on rank 0, when the model's own tensors are not them
+   * (ZeRO-3: sharded; bf16-params: the fp32 masters); else null. */
+  consolidatedWeights(): HeldTensors | null;
   /** This rank's flat slices KIND.G of the moments under `layout` (the sharded format). */
   momentSlices(layout: FlatGroupLayout[], rank: number, worldSize: number): HeldTensors;
   /** Load one process's AdamW moments (full tensors; each rank keeps what it holds). */
@@ -89,16 +90,17 @@ export async function saveRunCheckpoint(c: SaveContext): Promise<void> {
     try {
       if (rank !== 0) return;
       const optState = { stateTensors: () => moments.tensors, stepCount: c.opt.stepCount };
-      const modelState = weights ? { stateDict: () => weights } : c.model;
+      const modelState = weights ? { stateDict: () => weights.tensors } : c.model;
       writeCheckpoint(c.root, c.step, (dir) => writeTrainFiles(dir, modelState, optState, c.state(), c.config));
       pruneCheckpoints(c.root, c.keep);
     } finally {
       release(moments);
-      if (weights) torch.dispose([...weights.values()]);
+      release(weights);
     }
     return;
   }
   if (c.opt.shardedRefusal) throw new Error(c.opt.shardedRefusal);
+  const weights = c.opt.consolidatedWeights();
   const tmp = await onRank0(c.dist, `checkpoint/${saves++}/step-${c.step}`, () => beginCheckpoint(c.root, c.step));
   const slices = c.opt.momentSlices(c.layout, rank, W);
   const dtype = [...slices.tensors.values()][0]?.dtype ?? "float32";
@@ -107,10 +109,14 @@ export async function saveRunCheckpoint(c: SaveContext): Promise<void> {
   } finally {
     release(slices);
   }
-  // every rank's file is in place before rank 0 can seal the directory
-  if (c.dist && W > 1) c.dist.group.barrier();
-  if (rank !== 0) return;
-  writeTrainFiles(tmp, c.model, null, c.state(), c.config);
+  try {
+    // every rank's file is in place before rank 0 can seal the directory
+    if (c.dist && W > 1) c.dist.group.barrier();
+    if (rank !== 0) return;
+    writeTrainFiles(tmp, weights ? { stateDict: () => weights.tensors } : c.model, null, c.state(), c.config);
+  } finally {
+    release(weights);
+  }
   writeShardIndex(tmp, { format: SHARD_FORMAT, worldSize: W, stepCount: c.opt.stepCount, kinds: [...MOMENT_KINDS], dtype, groups: c.layout });
   completeCheckpoint(c.root, c.step, tmp);
   pruneCheckpoints(c.root, c.keep);

@@ -26,6 +26,7 @@ import { flopsPerToken } from "../scaling/shape.js";
 import { strideRows, type DistOptions } from "./ddp.js";
 import { createStrategy } from "./strategy.js";
 import { restoreRun } from "./restore.js";
+import { precisionOf } from "./precision.js";
 import { onRank0 } from "./dist-setup.js";
 
 export { evaluate } from "./evaluate.js";
@@ -117,7 +118,7 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
   // the model first (its size sets the default peak LR), seeded so init is reproducible
   torch.manualSeed(config.seed);
   const model = createModel(config.objective, config.model, device);
-  if (config.device === "cuda") model.computeDtype = "bfloat16";
+  model.computeDtype = precisionOf(config).computeDtype;
   const N = model.nonEmbeddingParams();
   const Ntotal = model.numParameters();
   try {
@@ -161,9 +162,12 @@ async function runLoop(
   const dist = opts.dist;
   const worldSize = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0, rank0 = rank === 0;
   // the strategy config.parallel names (one process, DDP, ZeRO-1, ZeRO-3): the loop talks only to it
-  const strategy = createStrategy({ model, device, parallel: config.parallel, optimizer: config.optimizer, autocast: config.device === "cuda", dist });
+  const strategy = createStrategy({ model, device, parallel: config.parallel, optimizer: config.optimizer, precision: precisionOf(config), dist });
   try {
-    const restored = await restoreRun({ config, model, paths, resume: opts.resume === true, dist, log, steps: budget.steps, loadOptimizer: (dir) => strategy.loadOptimizer(dir), data });
+    const restored = await restoreRun({
+      config, paths, resume: opts.resume === true, dist, log, steps: budget.steps, data,
+      loadWeights: (dir, o) => strategy.loadWeights(dir, o), loadOptimizer: (dir) => strategy.loadOptimizer(dir),
+    });
     let { step, tokens, lastTrainLoss } = restored;
     const { elapsedBefore, init } = restored;
     // replicas start identical whatever each rank loaded or initialised: rank 0's parameters everywhere

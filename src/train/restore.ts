@@ -1,24 +1,23 @@
 // Where a run starts from: its newest good checkpoint (--resume: weights, the strategy's optimizer state,
 // the sampler, counters; metrics.jsonl cut back to it), and/or the weights of a transfer source (config.init).
-import type { ProteinLM } from "../model/index.js";
 import type { TrainConfig } from "./config.js";
 import type { DistOptions } from "./ddp.js";
 import type { OpenedData } from "./data-source.js";
 import { latestGoodCheckpoint } from "./checkpoint.js";
 import { truncateMetrics, type RunPaths, type RunResult } from "./rundir.js";
-import { loadModelWeights, readState, resolveSourceCheckpoint } from "./state-io.js";
+import { readState, resolveSourceCheckpoint } from "./state-io.js";
 import { onRank0 } from "./dist-setup.js";
 
 export interface RestoreInput {
   config: TrainConfig;
-  model: ProteinLM;
   paths: RunPaths;
   resume: boolean;
   dist?: DistOptions;
   log: (l: string) => void;
   /** the run's optimizer steps (for the log line) */
   steps: number;
-  /** the strategy's loader of a checkpoint's optimizer state */
+  /** the strategy's loaders of a checkpoint's weights (bf16-params: into the fp32 masters) and optimizer state */
+  loadWeights: (dir: string, o?: { headMayDiffer?: boolean }) => string[];
   loadOptimizer: (dir: string) => void;
   data: OpenedData;
 }
@@ -33,14 +32,14 @@ export interface Restored {
 
 /** Load what the run continues from into the model, the optimizer and the sampler; the counters to go on with. */
 export async function restoreRun(r: RestoreInput): Promise<Restored> {
-  const { config, model, paths, log, dist } = r;
+  const { config, paths, log, dist } = r;
   const rank0 = (dist?.group.rank ?? 0) === 0;
   const out: Restored = { step: 0, tokens: 0, elapsedBefore: 0, lastTrainLoss: NaN, init: null };
   // rank 0 picks the checkpoint (it may set aside broken ones); every rank loads the same one
   const resumeFrom = r.resume ? await onRank0(dist, "resume-from", () => latestGoodCheckpoint(paths.checkpoints, (m) => log(m))) : null;
   if (resumeFrom) {
     const st = readState(resumeFrom.dir);
-    loadModelWeights(resumeFrom.dir, model);
+    r.loadWeights(resumeFrom.dir);
     r.loadOptimizer(resumeFrom.dir);
     r.data.train.restore(st.sampler);
     Object.assign(out, { step: st.step, tokens: st.tokens, elapsedBefore: st.elapsed, lastTrainLoss: st.trainLoss });
@@ -54,7 +53,7 @@ export async function restoreRun(r: RestoreInput): Promise<Restored> {
     const src = resolveSourceCheckpoint(config.init.from, log);
     const st = readState(src.dir);
     if (!resumeFrom) {
-      const fresh = loadModelWeights(src.dir, model, { headMayDiffer: true });
+      const fresh = r.loadWeights(src.dir, { headMayDiffer: true });
       log(`initialised from ${config.init.objective} checkpoint ${src.dir} (step ${st.step}, ${st.tokens} tokens)${fresh.length ? `; the source has another LM head: ${fresh.join(", ")} start fresh` : ""}`);
     }
     out.init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };

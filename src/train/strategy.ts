@@ -17,6 +17,8 @@ import { evaluate } from "./evaluate.js";
 import { loadRunOptimizer, optimizerLayout, saveRunCheckpoint, type OptimizerCheckpoint, type SaveContext } from "./dist-checkpoint.js";
 import { slicesOfFullState, type FlatGroupLayout, type ShardReader } from "./shard-io.js";
 import { UserError } from "../core/errors.js";
+import { MasterWeights, type PrecisionPolicy } from "./precision.js";
+import { loadModelWeights } from "./state-io.js";
 
 export interface TrainStrategy extends StepParts {
   /** the shard mode the run goes with (result.json's `shard`) */
@@ -34,6 +36,8 @@ export interface TrainStrategy extends StepParts {
   save(c: Omit<SaveContext, "dist" | "model" | "opt" | "layout">): Promise<void>;
   /** load a checkpoint's optimizer state (either format, any world size it was saved at) */
   loadOptimizer(dir: string): void;
+  /** load a checkpoint's weights, before start() (bf16-params: into the fp32 masters); the names not loaded */
+  loadWeights(dir: string, o?: { headMayDiffer?: boolean }): string[];
   dispose(): void;
 }
 
@@ -44,8 +48,8 @@ export interface StrategyInit {
   /** the run's parallel section: the shard mode, activation checkpointing, checkpoint format */
   parallel: ParallelConfig;
   optimizer: TrainConfig["optimizer"];
-  /** the forward under bf16 autocast */
-  autocast: boolean;
+  /** parameter dtype, autocast, master weights (src/train/precision.ts) */
+  precision: PrecisionPolicy;
   /** this process is one rank of a process group */
   dist?: DistOptions;
 }
@@ -77,12 +81,29 @@ abstract class BaseStrategy implements TrainStrategy {
   protected readonly layout: FlatGroupLayout[];
   protected readonly mode: MicroStepMode;
   protected abstract readonly checkpoint: OptimizerCheckpoint;
+  /** bf16-params: fp32 copies of the parameters (kept by one process and DDP; under ZeRO-1/3 until start()
+   * has cut them into the optimizer's slices) */
+  protected masters: MasterWeights | null;
+  protected readonly bf16Params: boolean;
 
   constructor(c: StrategyInit) {
     this.model = c.model, this.dist = c.dist, this.device = c.device;
+    this.bf16Params = c.precision.masterWeights;
+    // the model is cast before anything holds its parameters (the cast replaces the tensors)
+    this.masters = c.precision.masterWeights ? new MasterWeights(c.model, "bfloat16") : null;
     this.groups = decayGroups(c.model, c.optimizer.weightDecay);
     this.layout = optimizerLayout(c.model, this.groups, c.dist?.group.worldSize ?? 1);
-    this.mode = { device: c.device, autocast: c.autocast, checkpointActivations: c.parallel.checkpointActivations };
+    this.mode = { device: c.device, autocast: c.precision.autocast, checkpointActivations: c.parallel.checkpointActivations };
+  }
+
+  /** the tensors the optimizer updates in place of each parameter (its fp32 master under bf16-params) */
+  protected optimized(ps: torch.Tensor[]): torch.Tensor[] {
+    const m = this.masters;
+    return m ? ps.map((p) => m.masterOf(p)) : ps;
+  }
+
+  loadWeights(dir: string, o: { headMayDiffer?: boolean } = {}): string[] {
+    return loadModelWeights(dir, this.masters?.holder ?? this.model, o);
   }
 
   abstract start(): void;
@@ -133,19 +154,22 @@ class ReplicatedStrategy extends BaseStrategy {
   readonly shard: ShardMode;
   private readonly adam: torch.AdamW;
   private readonly ddp: DataParallel | null;
+  /** what AdamW updates and clipping measures: the parameters, or their fp32 masters */
+  private readonly params: torch.Tensor[];
   protected readonly checkpoint: OptimizerCheckpoint;
 
   constructor(c: StrategyInit) {
     super(c);
     this.shard = c.dist ? c.parallel.shard : "none";
-    this.adam = new torch.AdamW(this.groups, adamOptions(c.optimizer));
+    this.adam = new torch.AdamW(this.groups.map((g) => ({ params: this.optimized(g.params), weightDecay: g.weightDecay })), adamOptions(c.optimizer));
+    this.params = this.optimized(this.model.parameters());
     const W = c.dist?.group.worldSize ?? 1;
-    this.ddp = c.dist && W > 1 ? new DataParallel(c.dist.group, this.model.parameters(), c.dist.bucketBytes) : null;
-    const adam = this.adam;
+    this.ddp = c.dist && W > 1 ? new DataParallel(c.dist.group, this.params, c.dist.bucketBytes) : null;
+    const adam = this.adam, masters = this.masters;
     this.checkpoint = {
       get stepCount() { return adam.stepCount; },
       consolidatedMoments: () => ({ tensors: adam.stateTensors(), owned: false }),
-      consolidatedWeights: () => null,
+      consolidatedWeights: () => (masters ? { tensors: masters.byName, owned: false } : null),
       momentSlices: (layout, rank, w) => ({ tensors: slicesOfFullState(adam.stateTensors(), layout, rank, w), owned: true }),
       loadMoments: (s, n) => adam.loadStateTensors(s, n),
       shardedRefusal: null,
@@ -157,21 +181,27 @@ class ReplicatedStrategy extends BaseStrategy {
 
   start(): void {
     this.ddp?.broadcastParameters();
+    this.masters?.toParams();
   }
 
   update(scalars: number[], clip: number): { scalars: number[]; gradNorm: number } {
+    this.masters?.gradsFromParams(); // bf16 gradients → the masters' fp32 gradients (reduced and clipped in fp32)
     const summed = this.ddp ? this.ddp.reduce(scalars) : scalars;
-    const gradNorm = torch.clipGradNorm(this.model.parameters(), clip);
+    const gradNorm = torch.clipGradNorm(this.params, clip);
     this.adam.step();
     this.adam.zeroGrad();
+    this.masters?.toParams();
     return { scalars: summed, gradNorm };
   }
 
   protected memory() {
-    return { optimizer: adamBytes(this.adam), parameters: modelParameterBytes(this.model) };
+    return { optimizer: adamBytes(this.adam) + (this.masters?.bytes() ?? 0), parameters: modelParameterBytes(this.model) };
   }
   protected get commSeconds() { return this.ddp?.commSeconds; }
-  dispose(): void { this.adam.dispose(); }
+  dispose(): void {
+    this.adam.dispose();
+    this.masters?.dispose();
+  }
 }
 
 /** ZeRO-1: replicas, AdamW moments for this rank's slice only (reduce-scatter, update slice, all-gather). */
@@ -184,13 +214,16 @@ class ZeroOneStrategy extends BaseStrategy {
   constructor(c: StrategyInit) {
     super(c);
     const dist = c.dist!;
-    this.opt = new ShardedAdamW(dist.group, this.groups, adamOptions(c.optimizer));
-    this.ddp = new DataParallel(dist.group, this.model.parameters(), dist.bucketBytes); // for the start broadcast
+    this.opt = new ShardedAdamW(dist.group, this.groups, adamOptions(c.optimizer), this.bf16Params ? "float32" : undefined);
+    this.ddp = new DataParallel(dist.group, this.optimized(this.model.parameters()), dist.bucketBytes); // for the start broadcast
     const opt = this.opt;
+    const names = new Map(this.model.namedParameters().map(([n, p]) => [p, n] as const));
+    // bf16-params: the fp32 masters are the slices; rank 0 gathers them to write the weights
+    const gatherMasters = () => ({ tensors: new Map([...opt.gatherParams()].map(([p, t]) => [names.get(p)!, t] as const)), owned: true });
     this.checkpoint = {
       get stepCount() { return opt.stepCount; },
       consolidatedMoments: () => ({ tensors: opt.gatherState(), owned: true }),
-      consolidatedWeights: () => null,
+      consolidatedWeights: () => (this.bf16Params ? gatherMasters() : null),
       momentSlices: () => ({ tensors: opt.localSlices(), owned: false }), // its live moments
       loadMoments: (s, n) => opt.loadStateTensors(s, n),
       loadMomentShards: (r: ShardReader) => opt.loadFromShards(r),
@@ -203,7 +236,13 @@ class ZeroOneStrategy extends BaseStrategy {
 
   start(): void {
     this.ddp.broadcastParameters();
-    this.opt.copyFromParams();
+    const m = this.masters;
+    this.opt.copyFromParams(m ? (p) => m.masterOf(p) : undefined);
+    if (m) {
+      m.toParams();
+      m.dispose(); // from here the masters are this rank's slices
+      this.masters = null;
+    }
   }
 
   update(scalars: number[], clip: number) {
@@ -211,10 +250,13 @@ class ZeroOneStrategy extends BaseStrategy {
   }
 
   protected memory() {
-    return { optimizer: this.opt.stateBytes(), parameters: modelParameterBytes(this.model) };
+    return { optimizer: this.opt.stateBytes() + (this.bf16Params ? this.opt.sliceBytes() : 0), parameters: modelParameterBytes(this.model) };
   }
   protected get commSeconds() { return this.ddp.commSeconds + this.opt.commSeconds; }
-  dispose(): void { this.opt.dispose(); }
+  dispose(): void {
+    this.opt.dispose();
+    this.masters?.dispose();
+  }
 }
 
 /** ZeRO-3: parameters, gradients and moments sharded by unit (block), gathered on use over the checkpointed walk. */
@@ -225,13 +267,13 @@ class FullyShardedStrategy extends BaseStrategy {
 
   constructor(c: StrategyInit) {
     super(c);
-    this.fsdp = new FullyShardedModel(c.dist!.group, this.model, c.optimizer.weightDecay, adamOptions(c.optimizer));
+    this.fsdp = new FullyShardedModel(c.dist!.group, this.model, c.optimizer.weightDecay, adamOptions(c.optimizer), this.bf16Params ? "float32" : undefined);
     this.mode.units = this.fsdp.hooks;
     const f = this.fsdp;
     this.checkpoint = {
       get stepCount() { return f.stepCount; },
       consolidatedMoments: () => ({ tensors: f.gatherState(), owned: true }),
-      consolidatedWeights: () => f.gatherWeights(),
+      consolidatedWeights: () => ({ tensors: f.gatherWeights(), owned: true }),
       momentSlices: () => { throw new Error("sharded checkpoints of --shard full are not implemented (refused at start)"); },
       loadMoments: (s, n) => f.loadStateTensors(s, n),
       shardedRefusal: "sharded checkpoints of --shard full are not implemented (refused at start)",
@@ -242,7 +284,11 @@ class FullyShardedStrategy extends BaseStrategy {
   set lr(v: number) { this.fsdp.lr = v; }
 
   start(): void {
-    this.fsdp.shardParameters(); // rank 0's parameters, cut into slices; the model's tensors are empty from here on
+    // rank 0's parameters (bf16-params: their fp32 masters), cut into slices; the model's tensors are empty from here on
+    const m = this.masters;
+    this.fsdp.shardParameters(m ? (p) => m.masterOf(p) : undefined);
+    m?.dispose();
+    this.masters = null;
   }
 
   /** every rank runs as many micro-batches as rank 0 (rows 0, W, 2W, …: the largest share): each holds collectives */
@@ -258,5 +304,8 @@ class FullyShardedStrategy extends BaseStrategy {
     return { optimizer: this.fsdp.stateBytes(), parameters: this.fsdp.parameterBytes() };
   }
   protected get commSeconds() { return this.fsdp.commSeconds; }
-  dispose(): void { this.fsdp.dispose(); }
+  dispose(): void {
+    this.fsdp.dispose();
+    this.masters?.dispose();
+  }
 }

@@ -28,6 +28,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
     warmup: optNum(args, "warmup"),
     weightDecay: optNum(args, "weight-decay"),
     device: optStr(args, "device"),
+    precision: optStr(args, "precision"),
     threads: optNum(args, "threads"),
     seed: optNum(args, "seed"),
     evalEvery: optNum(args, "eval-every"),
