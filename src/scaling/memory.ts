@@ -18,6 +18,7 @@
 // + all-gather 2Ψ; full sharding 3Ψ (gather for forward, again for backward, reduce-scatter) — the order of
 // preference when several fit.
 import { ESM_VOCAB, paramsPerLayer, totalParams, type ModelShape } from "./shape.js";
+import { stateBytesPerParam } from "./precision.js";
 
 export type Strategy = "ddp" | "zero1" | "full";
 export const STRATEGIES: readonly Strategy[] = ["ddp", "zero1", "full"];
@@ -74,8 +75,10 @@ export function memoryPlan(i: MemoryInput): MemoryPlan {
   const headroom = i.headroom ?? 0.1;
   const P = totalParams(i.shape);
   const K = i.devices;
-  const wB = precision === "mixed" ? 2 : 4; // bytes per parameter of the working weights and of gradients
-  const oB = precision === "mixed" ? 12 : 8; // fp32 master (mixed only) + m + v
+  // bytes per parameter of the working weights, of gradients, of fp32 master (mixed only) + m + v: the
+  // trainer's rule (mixed = train --precision bf16-params)
+  const rule = stateBytesPerParam(precision === "mixed" ? "bf16-params" : "fp32");
+  const wB = rule.weights, oB = rule.optimizer;
   const actB = precision === "mixed" ? 1 : 2; // Korthikanti's 34·s·b·h is for 16-bit activations
   const s = i.context, b = i.microRows, h = i.shape.dModel, L = i.shape.layers;
   const perLayerFull = 34 * s * b * h * actB;
@@ -89,7 +92,7 @@ export function memoryPlan(i: MemoryInput): MemoryPlan {
   for (const strategy of STRATEGIES) {
     for (const ckpt of strategy === "full" ? [true] : [false, true]) {
       const weights = strategy === "full" ? (wB * P) / K : wB * P;
-      const grads = strategy === "full" ? (wB * P) / K : wB * P;
+      const grads = strategy === "full" ? (rule.grads * P) / K : rule.grads * P;
       const optimizer = strategy === "ddp" ? oB * P : (oB * P) / K;
       const workspace = strategy === "full" ? 2 * wB * (perBlock + root) : 0;
       const act = activations(ckpt);

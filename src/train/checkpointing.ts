@@ -39,11 +39,11 @@ function refuseDropout(model: ProteinLM): void {
 /** Summed loss of a micro-batch; its gradient, scaled by 1/denom, is accumulated into the parameters (or, with
  * hooks, wherever prepareGrads points them). x null: an idle micro-batch (hook calls only), returns 0. */
 export function checkpointedLossBackward(
-  model: ProteinLM, x: ModelInputs | null, target: torch.Tensor | null, denom: number, cuda: boolean, hooks: UnitHooks = NO_HOOKS,
+  model: ProteinLM, x: ModelInputs | null, target: torch.Tensor | null, denom: number, autocast: boolean, hooks: UnitHooks = NO_HOOKS,
 ): number {
   refuseDropout(model);
   const L = model.layers.length;
-  const run = <T>(fn: () => T): T => (cuda ? torch.autocast(fn, "bfloat16") : fn());
+  const run = <T>(fn: () => T): T => (autocast ? torch.autocast(fn, "bfloat16") : fn());
   return torch.tidy(() => {
     hooks.gather("root");
     hooks.prepareGrads("root");
@@ -89,8 +89,8 @@ export function checkpointedLossBackward(
 
 /** Summed loss of a micro-batch without gradients, block by block (hooks gather and release each unit around
  * its use). x null: an idle micro-batch (hook calls only), returns 0. */
-export function blockwiseLossSum(model: ProteinLM, x: ModelInputs | null, target: torch.Tensor | null, cuda: boolean, hooks: UnitHooks = NO_HOOKS): number {
-  const run = <T>(fn: () => T): T => (cuda ? torch.autocast(fn, "bfloat16") : fn());
+export function blockwiseLossSum(model: ProteinLM, x: ModelInputs | null, target: torch.Tensor | null, autocast: boolean, hooks: UnitHooks = NO_HOOKS): number {
+  const run = <T>(fn: () => T): T => (autocast ? torch.autocast(fn, "bfloat16") : fn());
   return torch.noGrad(() =>
     torch.tidy(() => {
       hooks.gather("root");

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
 import { defaultHeadFor, shapeFor, nonEmbeddingParams, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor } from "../scaling/lr.js";
+import { TRAIN_PRECISIONS, type TrainPrecision } from "../scaling/precision.js";
 
 export interface TrainFlags {
   config?: string;
@@ -19,6 +20,7 @@ export interface TrainFlags {
   lr?: number;
   warmup?: number;
   device?: string;
+  precision?: string;
   threads?: number;
   seed?: number;
   evalEvery?: number;
@@ -90,6 +92,10 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
     if (f.device !== "cpu" && f.device !== "cuda") throw configError(`--device: expected cpu or cuda, got '${f.device}'`);
     c.device = f.device;
     c.dtype = f.device === "cuda" ? "bfloat16" : "float32";
+  }
+  if (f.precision !== undefined) {
+    if (!(TRAIN_PRECISIONS as readonly string[]).includes(f.precision)) throw configError(`--precision: expected one of ${TRAIN_PRECISIONS.join(", ")}, got '${f.precision}'`);
+    c.precision = f.precision as TrainPrecision;
   }
   if (f.threads !== undefined) c.threads = f.threads;
   if (f.seed !== undefined) c.seed = c.data.seed = f.seed;

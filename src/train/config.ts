@@ -6,6 +6,7 @@ import type { LossPrediction } from "../scaling/prediction.js";
 import type { Objective } from "../core/objective.js";
 import type { ModelConfig } from "../model/config.js";
 import { UserError } from "../core/errors.js";
+import { defaultPrecision, TRAIN_PRECISIONS, type TrainPrecision } from "../scaling/precision.js";
 
 export interface TrainConfig {
   objective: Objective;
@@ -22,7 +23,10 @@ export interface TrainConfig {
   eval: { everySteps: number; tokens: number };
   checkpoint: { everySteps: number; keep: number };
   device: "cpu" | "cuda";
+  /** the compute dtype, recorded from `precision` by resolveConfig (kept for older configs; read nowhere) */
   dtype: "float32" | "bfloat16";
+  /** fp32 | bf16-autocast | bf16-params (src/train/precision.ts); absent until resolved: by device */
+  precision?: TrainPrecision;
   threads: number;
   seed: number;
   init: { from: string; objective: Objective } | null;
@@ -93,6 +97,7 @@ const SCHEMA: Schema = {
   checkpoint: { everySteps: "int", keep: "int" },
   device: { enum: ["cpu", "cuda"] },
   dtype: { enum: ["float32", "bfloat16"] },
+  precision: { enum: TRAIN_PRECISIONS },
   threads: "int",
   seed: "int",
   init: { from: "string", objective: { enum: ["mlm", "clm"] } },
@@ -200,6 +205,7 @@ export function validate(c: TrainConfig): void {
   require(c.checkpoint.everySteps >= 0 && c.checkpoint.keep >= 1, "checkpoint.everySteps >= 0 and checkpoint.keep >= 1");
   require(c.threads >= 0, "threads: must be >= 0");
   require(c.parallel.ranks >= 1, `parallel.ranks: must be at least 1, got ${c.parallel.ranks}`);
+  require(!(c.precision === "bf16-autocast" && c.device === "cpu"), "precision bf16-autocast needs device cuda (autocast here is CUDA's); on the cpu use fp32 or bf16-params");
 }
 
 /** Rows of `context` per optimizer step. */
@@ -225,7 +231,10 @@ export function resolveConfig(c: TrainConfig, peakLrFor: (nonEmbedding: number) 
     throw configError(`microBatchRows (${r.microBatchRows}) × context² (${T}²) = ${(maskBytes / 2 ** 30).toFixed(1)} GiB of attention mask per forward pass (at most ${MAX_MASK_BYTES / 2 ** 30} GiB): lower --micro-rows or --context`);
   }
   if (r.lr.peak === 0) r.lr.peak = peakLrFor(nonEmbedding);
-  if (r.device === "cpu" && r.dtype === "bfloat16") throw configError("dtype bfloat16 is for device cuda; use float32 on cpu");
+  if (r.precision === undefined && r.device === "cpu" && r.dtype === "bfloat16") throw configError("dtype bfloat16 is for device cuda; use float32 on cpu (or precision bf16-params)");
+  // what runs is recorded: the precision (by device unless given) and its compute dtype
+  r.precision ??= defaultPrecision(r.device);
+  r.dtype = r.precision === "fp32" ? "float32" : "bfloat16";
   validate(r);
   return r;
 }

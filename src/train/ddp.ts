@@ -18,10 +18,10 @@ export const SHARD_MODES: readonly ShardMode[] = ["none", "optimizer", "full"];
 /** torch DDP's default bucket size. */
 export const DEFAULT_BUCKET_BYTES = 25 * 1024 * 1024;
 
-/** What the trainer needs to run as one rank of a data-parallel job. */
+/** What the trainer needs to run as one rank of a data-parallel job (the shard mode is the config's
+ * parallel.shard: src/train/strategy.ts). */
 export interface DistOptions {
   group: ProcessGroup;
-  shard: ShardMode;
   bucketBytes?: number;
   /** this rank's index on its node (LOCAL_RANK / SLURM_LOCALID): a CUDA run uses cuda:localRank */
   localRank?: number;

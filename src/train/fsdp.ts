@@ -36,8 +36,10 @@ interface FlatParam {
   shard: torch.Tensor;
   /** this rank's slice of the step's summed gradient, accumulated over micro-batches */
   gradShard: torch.Tensor;
-  /** the full flat gradient while the unit's backward runs */
+  /** the full flat gradient while the unit's backward runs (in the parameters' dtype) */
   gradFlat: torch.Tensor | null;
+  /** the parameters' dtype (bf16 under bf16-params, whose slices and accumulators are fp32 masters) */
+  paramDtype: torch.DType;
 }
 
 export class FullyShardedModel {
@@ -55,6 +57,8 @@ export class FullyShardedModel {
     readonly model: ProteinLM,
     weightDecay: number,
     opts: { lr: number; beta1: number; beta2: number; eps: number },
+    /** dtype of the slices, gradient accumulators and moments: float32 behind bf16 parameters (bf16-params) */
+    masterDtype?: torch.DType,
   ) {
     const W = group.worldSize;
     // one process's AdamW layout (decayGroups): parameter → [group, index]
@@ -78,10 +82,10 @@ export class FullyShardedModel {
         if (!params.length) return;
         const numel = params.reduce((a, p) => a + p.numel, 0);
         const slice = Math.max(1, Math.ceil(numel / W));
-        const o = { dtype: params[0]!.dtype, device: params[0]!.device };
+        const o = { dtype: masterDtype ?? params[0]!.dtype, device: params[0]!.device };
         const f: FlatParam = {
           params, shapes: params.map((p) => [...p.shape]), numel, slice, group: gi, indices: params.map((p) => place.get(p)![1]),
-          shard: torch.keep(torch.zeros([slice], o)), gradShard: torch.keep(torch.zeros([slice], o)), gradFlat: null,
+          shard: torch.keep(torch.zeros([slice], o)), gradShard: torch.keep(torch.zeros([slice], o)), gradFlat: null, paramDtype: params[0]!.dtype,
         };
         this.innerName.set(f, `${gi}.${innerGroups[gi]!.length}`);
         innerGroups[gi]!.push(f.shard);
@@ -121,7 +125,7 @@ export class FullyShardedModel {
   /** A flat space's per-parameter tensors (shaped like its parameters) as one flat tensor padded to slice · W. */
   private flatten(f: FlatParam, ts: torch.Tensor[]): torch.Tensor {
     const pad = f.slice * this.group.worldSize - f.numel;
-    const parts = ts.map((t) => t.reshape(-1));
+    const parts = ts.map((t) => (t.dtype === f.shard.dtype ? t.reshape(-1) : t.reshape(-1).to(f.shard.dtype)));
     if (pad > 0) parts.push(torch.zeros([pad], { dtype: f.shard.dtype, device: f.shard.device }));
     return torch.cat(parts);
   }
@@ -153,10 +157,11 @@ export class FullyShardedModel {
       torch.tidy(() => {
         const fulls = this.gatherFlats(u, (f) => f.shard);
         this.units.get(u)!.forEach((f, k) => {
+          const full = f.paramDtype === f.shard.dtype ? fulls[k]! : fulls[k]!.to(f.paramDtype); // fp32 masters → bf16
           let off = 0;
           f.params.forEach((p, i) => {
             const n = f.shapes[i]!.reduce((a, b) => a * b, 1);
-            p.set_(fulls[k]!.narrow(0, off, n).view(...f.shapes[i]!));
+            p.set_(full.narrow(0, off, n).view(...f.shapes[i]!));
             off += n;
           });
         });
@@ -171,7 +176,7 @@ export class FullyShardedModel {
     torch.noGrad(() =>
       torch.tidy(() => {
         for (const f of this.units.get(u)!) {
-          for (const p of f.params) p.set_(torch.empty([0], { dtype: f.shard.dtype, device: f.shard.device }));
+          for (const p of f.params) p.set_(torch.empty([0], { dtype: f.paramDtype, device: f.shard.device }));
         }
       }),
     );
@@ -183,7 +188,7 @@ export class FullyShardedModel {
     torch.noGrad(() =>
       torch.tidy(() => {
         for (const f of this.units.get(u)!) {
-          const flat = torch.keep(torch.zeros([f.slice * this.group.worldSize], { dtype: f.shard.dtype, device: f.shard.device }));
+          const flat = torch.keep(torch.zeros([f.slice * this.group.worldSize], { dtype: f.paramDtype, device: f.shard.device }));
           f.gradFlat = flat;
           let off = 0;
           f.params.forEach((p, i) => {
@@ -206,7 +211,8 @@ export class FullyShardedModel {
           const works: Work[] = [];
           const out = flats.map((f) => {
             const m = torch.zeros([f.slice], { dtype: f.shard.dtype, device: f.shard.device });
-            works.push(this.group.reduceScatterAsync(m, this.chunks(f, f.gradFlat!), "sum"));
+            const g = f.gradFlat!.dtype === f.shard.dtype ? f.gradFlat! : f.gradFlat!.to(f.shard.dtype); // summed in fp32
+            works.push(this.group.reduceScatterAsync(m, this.chunks(f, g), "sum"));
             return m;
           });
           for (const w of works) w.wait();
@@ -223,15 +229,15 @@ export class FullyShardedModel {
     this.release(u);
   }
 
-  /** Collective: take rank 0's full parameters (the model as built, loaded or initialised), keep this rank's
-   * slice of each flat space, and release every unit. */
-  shardParameters(): void {
+  /** Collective: take rank 0's full parameters (the model as built, loaded or initialised; or `source(p)` of
+   * each, the fp32 masters under bf16-params), keep this rank's slice of each flat space, release every unit. */
+  shardParameters(source: (p: torch.Tensor) => torch.Tensor = (p) => p): void {
     torch.noGrad(() =>
       torch.tidy(() => {
         for (const [u, flats] of this.units) {
           if (!this.gathered.has(u)) throw new Error(`shardParameters: unit ${u} is not whole`);
           for (const f of flats) {
-            const flat = this.flatten(f, f.params);
+            const flat = this.flatten(f, f.params.map(source));
             this.timed(() => this.group.broadcast(flat, 0));
             f.shard.copy_(flat.narrow(0, this.group.rank * f.slice, f.slice));
           }
@@ -239,10 +245,6 @@ export class FullyShardedModel {
       }),
     );
     for (const u of this.units.keys()) this.release(u);
-  }
-
-  step(): void {
-    throw new Error("FullyShardedModel: use update(); gradients are reduce-scattered during backward");
   }
 
   zeroGrad(): void {

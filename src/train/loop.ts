@@ -6,32 +6,30 @@
 import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../torch/index.js";
-import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
-import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
-import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
+import { createModel, type ProteinLM } from "../model/index.js";
+import { parseTrainConfig, resolveConfig, type ParallelConfig, type TrainConfig } from "./config.js";
+import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
-import { sliceRows, type Batch } from "../data/batch.js";
-import { trainStep, decayGroups } from "./step.js";
+import { runStep } from "./step.js";
 import { openData, type OpenedData } from "./data-source.js";
-import { latestGoodCheckpoint } from "./checkpoint.js";
 import {
-  appendMetrics, createRunDir, lockRun, runPaths, truncateMetrics, writeResult, LOCK_FILE, type RunPaths, type RunResult,
+  appendMetrics, createRunDir, lockRun, runPaths, writeResult, LOCK_FILE, type RunPaths, type RunResult,
 } from "./rundir.js";
-import { loadModelWeights, readState, resolveSourceCheckpoint, type TrainState } from "./state-io.js";
-import { loadRunOptimizer, optimizerLayout, saveRunCheckpoint, type CheckpointFormat } from "./dist-checkpoint.js";
+import type { TrainState } from "./state-io.js";
 import { rankDevice } from "./dist-env.js";
 import type { ProgressSink } from "./progress.js";
 import { mixSeed } from "../core/hash.js";
 import { packageVersion } from "../core/version.js";
 import { UserError } from "../core/errors.js";
-import { readJson } from "../core/files.js";
+import { readJson, writeJsonAtomic } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
-import { DataParallel, strideRows, type DistOptions } from "./ddp.js";
-import { ShardedAdamW } from "./zero.js";
-import { FullyShardedModel, modelParameterBytes } from "./fsdp.js";
-import { blockwiseLossSum, type UnitHooks } from "./checkpointing.js";
+import { strideRows, type DistOptions } from "./ddp.js";
+import { createStrategy } from "./strategy.js";
+import { restoreRun } from "./restore.js";
+import { precisionOf } from "./precision.js";
 import { onRank0 } from "./dist-setup.js";
 
+export { evaluate } from "./evaluate.js";
 export const PEAK_FLOPS_CUDA = 989e12; // H100 dense bf16, for MFU
 
 
@@ -50,62 +48,9 @@ export interface TrainOptions {
   progress?: ProgressSink;
   /** data parallel (src/train/ddp.ts): this process is one rank of a process group; only rank 0 writes the run */
   dist?: DistOptions;
-  /** recompute each block in backward from its saved input (less activation memory, ~1/3 more compute) */
-  checkpointActivations?: boolean;
-  /** consolidated (default): rank 0 writes one process's files; sharded: each rank its optimizer slice */
-  checkpointFormat?: CheckpointFormat;
-}
-
-/** Mean loss per loss token over fixed batches, without gradients (data parallel: rank r of W scores batches
- * r, r+W, … and the sums are added across ranks). With `units` (--shard full) blocks are gathered one at a time
- * and every rank runs as many forward passes as the busiest rank (idle ones hold only the collectives). */
-export function evaluate(model: ProteinLM, batches: Batch[], device: string, microRows: number, dist?: DistOptions, units?: UnitHooks): number {
-  const W = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0;
-  const share = (r: number) => batches.filter((_, i) => i % W === r);
-  const passes = (bs: Batch[]) => bs.reduce((a, b) => a + microBatches(b.rows, microRows).length, 0);
-  const most = units ? Math.max(...Array.from({ length: W }, (_, r) => passes(share(r)))) : 0;
-  const { sum, count } = evaluateSums(model, share(rank), device, microRows, units, most);
-  if (!dist || W === 1) return count > 0 ? sum / count : NaN;
-  const t = torch.tensor(new Float64Array([sum, count]));
-  try {
-    dist.group.allReduce(t, "sum");
-    const [s, c] = t.data() as Float64Array;
-    return c! > 0 ? s! / c! : NaN;
-  } finally {
-    t.dispose();
-  }
-}
-
-function evaluateSums(model: ProteinLM, batches: Batch[], device: string, microRows: number, units?: UnitHooks, passes = 0): { sum: number; count: number } {
-  const wasTraining = model.training;
-  model.eval();
-  let sum = 0, count = 0, done = 0;
-  const cuda = device.startsWith("cuda");
-  try {
-    torch.noGrad(() => {
-      for (const b of batches) {
-        for (let r = 0; r < b.rows; r += microRows) {
-          const mb = sliceRows(b, r, Math.min(microRows, b.rows - r));
-          done++;
-          if (mb.lossTokens === 0) {
-            if (units) blockwiseLossSum(model, null, null, cuda, units);
-            continue;
-          }
-          sum += torch.tidy(() => {
-            const { inputs, target } = batchTensors(mb, device, model.causal);
-            if (units) return blockwiseLossSum(model, inputs, target, cuda, units);
-            const run = () => model.lossSum(inputs, target).item();
-            return cuda ? torch.autocast(run, "bfloat16") : run();
-          });
-          count += mb.lossTokens;
-        }
-      }
-      for (; done < passes; done++) if (units) blockwiseLossSum(model, null, null, cuda, units);
-    });
-  } finally {
-    model.train(wasTraining);
-  }
-  return { sum, count };
+  /** the run's parallel section as the flags resolved it (src/train/parallel.ts), replacing the config's (a
+   * resumed run's config.json is rewritten with it): the strategy, activation checkpointing, checkpoint format */
+  parallel?: ParallelConfig;
 }
 
 /** Train (or resume) a run; returns result.json's content. */
@@ -156,9 +101,14 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
       return readJson<RunResult>(paths.result, "result.json");
     }
     config = parseTrainConfig(readJson(paths.config, "config.json"));
+    // resumed under other flags (another shard mode or world size): config.json records what runs from here
+    if (opts.parallel && JSON.stringify(opts.parallel) !== JSON.stringify(config.parallel)) {
+      config = { ...config, parallel: opts.parallel };
+      if ((opts.dist?.group.rank ?? 0) === 0) writeJsonAtomic(paths.config, config);
+    }
   } else {
     if (!input) throw new UserError("train: a config is needed unless resuming");
-    config = input;
+    config = opts.parallel ? { ...input, parallel: opts.parallel } : input;
   }
   if (config.device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
   // one GPU per rank: cuda:LOCAL_RANK (modulo the GPUs this process sees)
@@ -168,7 +118,7 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
   // the model first (its size sets the default peak LR), seeded so init is reproducible
   torch.manualSeed(config.seed);
   const model = createModel(config.objective, config.model, device);
-  if (config.device === "cuda") model.computeDtype = "bfloat16";
+  model.computeDtype = precisionOf(config).computeDtype;
   const N = model.nonEmbeddingParams();
   const Ntotal = model.numParameters();
   try {
@@ -207,67 +157,28 @@ async function runLoop(
   data: OpenedData, run: FreshRun,
 ): Promise<RunResult> {
   const device = rankDevice(config.device, opts.dist?.localRank, config.device === "cuda" ? torch.cuda.deviceCount() : 0);
-  const T = config.model.context;
-  const micro = config.microBatchRows;
+  const T = config.model.context, micro = config.microBatchRows;
   const budget = budgetFor(config.tokens, config.batchTokens, T);
   const dist = opts.dist;
   const worldSize = dist?.group.worldSize ?? 1, rank = dist?.group.rank ?? 0, rank0 = rank === 0;
-  if (dist && !["none", "optimizer", "full"].includes(dist.shard)) throw new UserError(`unknown shard mode '${dist.shard}'`, 2);
-  if (dist?.shard === "full" && config.model.dropout > 0) throw new UserError("--shard full recomputes each block in backward and needs model.dropout 0 (the recomputed dropout masks would differ)", 2);
-
-  const params = model.parameters();
-  const groups = decayGroups(model, config.optimizer.weightDecay);
-  const adam = { lr: 0, beta1: config.optimizer.beta1, beta2: config.optimizer.beta2, eps: config.optimizer.eps };
-  // ZeRO-1 (src/train/zero.ts) keeps AdamW moments for this rank's slice only
-  const sharded = dist && worldSize > 1 && dist.shard === "optimizer" ? new ShardedAdamW(dist.group, groups, adam) : null;
-  // ZeRO-3 (src/train/fsdp.ts): parameters, gradients and moments sharded by unit (block), gathered on use
-  if (dist?.shard === "full" && opts.checkpointFormat === "sharded") {
-    throw new UserError("--checkpoint-format sharded is not available with --shard full yet (only the AdamW moments of ZeRO-1 and DDP have shard files); use --checkpoint-format consolidated", 2);
-  }
-  const fsdp = dist?.shard === "full" ? new FullyShardedModel(dist.group, model, config.optimizer.weightDecay, adam) : null;
-  const opt: torch.AdamW | ShardedAdamW | FullyShardedModel = sharded ?? fsdp ?? new torch.AdamW(groups, adam);
-  const layout = optimizerLayout(model, groups, worldSize);
-
-  let step = 0, tokens = 0, elapsedBefore = 0, lastTrainLoss = NaN;
-  let init: RunResult["init"] = null;
-  // rank 0 picks the checkpoint (it may set aside broken ones); every rank loads the same one
-  const resumeFrom = opts.resume ? await onRank0(dist, "resume-from", () => latestGoodCheckpoint(paths.checkpoints, (m) => log(m))) : null;
+  // the strategy config.parallel names (one process, DDP, ZeRO-1, ZeRO-3): the loop talks only to it
+  const strategy = createStrategy({ model, device, parallel: config.parallel, optimizer: config.optimizer, precision: precisionOf(config), dist });
   try {
-    if (resumeFrom) {
-      const st = readState(resumeFrom.dir);
-      loadModelWeights(resumeFrom.dir, model);
-      loadRunOptimizer(resumeFrom.dir, opt, layout, device);
-      data.train.restore(st.sampler);
-      step = st.step, tokens = st.tokens, elapsedBefore = st.elapsed, lastTrainLoss = st.trainLoss;
-      if (rank0) truncateMetrics(paths, step);
-      log(`resuming ${paths.root} from ${resumeFrom.dir} (step ${step}/${budget.steps})`);
-    } else if (opts.resume) {
-      if (rank0) truncateMetrics(paths, 0);
-      log(`no usable checkpoint in ${paths.checkpoints}; starting ${paths.root} from step 0`);
-    }
-    if (config.init) {
-      const src = resolveSourceCheckpoint(config.init.from, log);
-      const st = readState(src.dir);
-      if (!resumeFrom) {
-        const fresh = loadModelWeights(src.dir, model, { headMayDiffer: true });
-        log(`initialised from ${config.init.objective} checkpoint ${src.dir} (step ${st.step}, ${st.tokens} tokens)${fresh.length ? `; the source has another LM head: ${fresh.join(", ")} start fresh` : ""}`);
-      }
-      init = { from: config.init.from, checkpoint: src.dir, objective: config.init.objective, step: st.step, tokens: st.tokens, flops: st.flops, N: st.N };
-    }
-
+    const restored = await restoreRun({
+      config, paths, resume: opts.resume === true, dist, log, steps: budget.steps, data,
+      loadWeights: (dir, o) => strategy.loadWeights(dir, o), loadOptimizer: (dir) => strategy.loadOptimizer(dir),
+    });
+    let { step, tokens, lastTrainLoss } = restored;
+    const { elapsedBefore, init } = restored;
     // replicas start identical whatever each rank loaded or initialised: rank 0's parameters everywhere
-    const ddp = dist && worldSize > 1 && !fsdp ? new DataParallel(dist.group, params, dist.bucketBytes) : null;
-    ddp?.broadcastParameters();
-    sharded?.copyFromParams();
-    fsdp?.shardParameters(); // rank 0's parameters, cut into slices; the model's tensors are empty from here on
+    strategy.start();
     const sink = rank0 && !opts.quiet ? opts.progress ?? null : null;
     const t0 = performance.now();
     const tokens0 = tokens, step0 = step;
     let lastVal: number | undefined;
     const fpt = flopsPerToken(config.model, T).sixN;
-
-    const saveCheckpoint = () => saveRunCheckpoint({
-      root: paths.checkpoints, step, format: opts.checkpointFormat ?? "consolidated", dist, keep: config.checkpoint.keep, model, opt, layout, config,
+    const saveCheckpoint = () => strategy.save({
+      root: paths.checkpoints, step, format: config.parallel.checkpointFormat, keep: config.checkpoint.keep, config,
       state: (): TrainState => ({
         step, tokens, flops: flops6ND(N, tokens), sampler: data.train.state(), elapsed: elapsedBefore + (performance.now() - t0) / 1000,
         trainLoss: lastTrainLoss, objective: config.objective, N,
@@ -281,15 +192,10 @@ async function runLoop(
       const batch = data.train.next(rows);
       const mine = worldSize > 1 ? strideRows(batch, rank, worldSize) : batch;
       const lr = lrAt(config.lr, step, budget.steps);
-      opt.lr = lr;
+      strategy.lr = lr;
       torch.manualSeed(mixSeed(config.seed, step, 0x5eed)); // dropout etc. identical after a resume
-      const { loss: stepLoss, gradNorm, stop } = trainStep(model, opt, params, mine, {
-        microRows: micro, device, clip: config.optimizer.clip, globalLossTokens: batch.lossTokens,
-        reduce: ddp ? (s) => ddp.reduce(s) : undefined, stopRequested: opts.signal?.aborted === true,
-        shardedUpdate: sharded ? (s, clip) => sharded.update(s, clip) : fsdp ? (s, clip) => fsdp.update(s, clip) : undefined,
-        checkpointActivations: opts.checkpointActivations,
-        // rank 0's share is the largest (rows 0, W, 2W, …): every rank runs as many micro-batches as it does
-        ...(fsdp ? { units: fsdp.hooks, microBatchCount: microBatches(Math.ceil(rows / worldSize), micro).length } : {}),
+      const { loss: stepLoss, gradNorm, stop } = runStep(strategy, mine, {
+        microRows: micro, clip: config.optimizer.clip, globalLossTokens: batch.lossTokens, globalRows: rows, stopRequested: opts.signal?.aborted === true,
       });
       step++;
       run.started = true;
@@ -299,7 +205,7 @@ async function runLoop(
 
       const last = step === budget.steps;
       const ev = config.eval.everySteps;
-      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro, dist, fsdp?.hooks) : undefined;
+      lastVal = (ev > 0 && step % ev === 0) || last ? strategy.evaluate(data.validation, micro) : undefined;
       const secs = (performance.now() - t0) / 1000;
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {
@@ -323,38 +229,21 @@ async function runLoop(
     sink?.done();
 
     const secs = (performance.now() - t0) / 1000;
-    const valLoss = lastVal ?? evaluate(model, data.validation, device, micro, dist, fsdp?.hooks);
-    const bytes = memoryBytes(opt, model, dist);
+    const valLoss = lastVal ?? strategy.evaluate(data.validation, micro);
+    const stats = strategy.stats();
     const D = budget.totalRows * T;
     const result: RunResult = {
       objective: config.objective, N, Ntotal, D, C: flops6ND(N, D), Cfull: flopsPerToken(config.model, T).withAttention * D,
       loss: valLoss, valLoss, trainLoss: lastTrainLoss, steps: budget.steps, wallSeconds: elapsedBefore + secs,
       tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
-      device: config.device, init, version: packageVersion(), worldSize, shard: dist?.shard ?? "none",
-      optimizerStateBytes: bytes.optimizer, parameterBytes: bytes.parameters,
-      ...(ddp || sharded || fsdp ? { commSecondsPerStep: ((ddp?.commSeconds ?? 0) + (sharded?.commSeconds ?? 0) + (fsdp?.commSeconds ?? 0)) / Math.max(1, budget.steps - step0) } : {}),
+      device: config.device, init, version: packageVersion(), worldSize, shard: strategy.shard,
+      optimizerStateBytes: stats.optimizerBytes, parameterBytes: stats.parameterBytes,
+      ...(stats.commSeconds !== undefined ? { commSecondsPerStep: stats.commSeconds / Math.max(1, budget.steps - step0) } : {}),
     };
     if (rank0) writeResult(paths, result);
     return result;
   } finally {
-    opt.dispose();
+    strategy.dispose();
   }
 }
-
-/** Bytes of AdamW moments and of parameters one rank holds, counted from the live tensors after the last step
- * (--shard full: slices, plus whatever the model's parameter tensors hold; the largest over ranks). */
-function memoryBytes(opt: torch.AdamW | ShardedAdamW | FullyShardedModel, model: ProteinLM, dist?: DistOptions): { optimizer: number; parameters: number } {
-  const optimizer = opt instanceof torch.AdamW ? [...opt.stateTensors().values()].reduce((a, t) => a + t.numel * 4, 0) : opt.stateBytes();
-  const parameters = opt instanceof FullyShardedModel ? opt.parameterBytes() : modelParameterBytes(model);
-  if (!dist || dist.group.worldSize === 1) return { optimizer, parameters };
-  const t = torch.tensor(new Float64Array([optimizer, parameters]));
-  try {
-    dist.group.allReduce(t, "max");
-    const [o, p] = t.data() as Float64Array;
-    return { optimizer: o!, parameters: p! };
-  } finally {
-    t.dispose();
-  }
-}
-

@@ -46,7 +46,7 @@ export function readState(dir: string): TrainState {
  * from the other, e.g. an MLM with ESM-2's head from a CLM with the linear head): the LM head's own parameters
  * (head.*) may be absent on either side; the model keeps its fresh ones. Returns the names not loaded.
  */
-export function loadModelWeights(dir: string, model: ProteinLM, o: { headMayDiffer?: boolean } = {}): string[] {
+export function loadModelWeights(dir: string, model: Pick<ProteinLM, "device" | "stateDict" | "loadStateDict">, o: { headMayDiffer?: boolean } = {}): string[] {
   const { tensors } = loadSafetensors(join(dir, MODEL_FILE), { device: model.device });
   try {
     if (!o.headMayDiffer) return model.loadStateDict(tensors, true).missing;

@@ -29,12 +29,15 @@ export class ShardedAdamW {
     readonly group: ProcessGroup,
     groups: { params: torch.Tensor[]; weightDecay: number }[],
     opts: { lr: number; beta1: number; beta2: number; eps: number },
+    /** dtype of the slices (the master weights and moments): float32 behind bf16 parameters (bf16-params);
+     * default the parameters' own */
+    masterDtype?: torch.DType,
   ) {
     const W = group.worldSize;
     this.flat = groups.map((g) => {
       const numel = g.params.reduce((a, p) => a + p.numel, 0);
       const slice = sliceSize(numel, W);
-      const dtype = g.params[0]?.dtype ?? "float32", device = g.params[0]?.device ?? "cpu";
+      const dtype = masterDtype ?? g.params[0]?.dtype ?? "float32", device = g.params[0]?.device ?? "cpu";
       return { params: g.params, numel, slice, shard: torch.keep(torch.zeros([slice], { dtype, device })) };
     });
     this.inner = new torch.AdamW(
@@ -56,22 +59,48 @@ export class ShardedAdamW {
   /** A group's parameters (or per-parameter tensors shaped like them) as one flat tensor padded to slice · W. */
   private flatten(f: FlatGroup, ts: torch.Tensor[]): torch.Tensor {
     const pad = f.slice * this.group.worldSize - f.numel;
-    const parts = ts.map((t) => t.reshape(-1));
+    const parts = ts.map((t) => (t.dtype === f.shard.dtype ? t.reshape(-1) : t.reshape(-1).to(f.shard.dtype)));
     if (pad > 0) parts.push(torch.zeros([pad], { dtype: f.shard.dtype, device: f.shard.device }));
     return torch.cat(parts);
   }
 
-  /** shard := this rank's slice of the current parameters (after the replicas were made identical). */
-  copyFromParams(): void {
+  /** shard := this rank's slice of the current parameters (after the replicas were made identical), or of
+   * `source(p)` for each parameter (the fp32 masters of bf16 parameters). */
+  copyFromParams(source: (p: torch.Tensor) => torch.Tensor = (p) => p): void {
     torch.noGrad(() =>
       torch.tidy(() => {
-        for (const f of this.flat) f.shard.copy_(this.flatten(f, f.params).narrow(0, this.group.rank * f.slice, f.slice));
+        for (const f of this.flat) f.shard.copy_(this.flatten(f, f.params.map(source)).narrow(0, this.group.rank * f.slice, f.slice));
       }),
     );
   }
 
-  step(): void {
-    throw new Error("ShardedAdamW: use update(), which reduce-scatters the gradients first");
+  /** Collective: the full parameters in the slices' dtype (the fp32 masters under bf16-params), keyed by the
+   * parameter tensor; rank 0 gets them (kept: the caller disposes), other ranks an empty map. */
+  gatherParams(): Map<torch.Tensor, torch.Tensor> {
+    const out = new Map<torch.Tensor, torch.Tensor>();
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        for (const f of this.flat) {
+          const W = this.group.worldSize;
+          const full = torch.zeros([f.slice * W], { dtype: f.shard.dtype, device: f.shard.device });
+          const t0 = performance.now();
+          this.group.allGather(Array.from({ length: W }, (_, r) => full.narrow(0, r * f.slice, f.slice)), f.shard);
+          this.commSeconds += (performance.now() - t0) / 1000;
+          if (this.group.rank !== 0) continue;
+          let off = 0;
+          for (const p of f.params) {
+            out.set(p, torch.keep(full.narrow(0, off, p.numel).reshape(...p.shape).clone()));
+            off += p.numel;
+          }
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Bytes of the slices themselves (this rank's fp32 master weights when they differ from the parameters). */
+  sliceBytes(): number {
+    return this.flat.reduce((a, f) => a + f.slice * torch.BYTES_PER_ELEMENT[f.shard.dtype], 0);
   }
 
   zeroGrad(): void {

@@ -28,6 +28,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
     warmup: optNum(args, "warmup"),
     weightDecay: optNum(args, "weight-decay"),
     device: optStr(args, "device"),
+    precision: optStr(args, "precision"),
     threads: optNum(args, "threads"),
     seed: optNum(args, "seed"),
     evalEvery: optNum(args, "eval-every"),
@@ -125,14 +126,15 @@ export default defineRun({
     const log = rankEnv === null || rankEnv.rank === 0 ? io.err : () => {};
     if (par.note) log(`note: ${par.note}`);
     let dist: DistOptions | undefined;
-    const common = { signal: io.signal, log, quiet, checkpointActivations: par.checkpointActivations, checkpointFormat: par.checkpointFormat, progress: trainProgress(io.err) };
+    // flags and the config (or the resumed run's config.json) resolved once: the run goes by this section
+    const common = { signal: io.signal, log, quiet, parallel: parallelSection(par), progress: trainProgress(io.err) };
     try {
       if (rankEnv) {
         const { ProcessGroup } = await import("../../torch/distributed.js");
         const timeoutMs = 1000 * (optNum(args, "dist-timeout") ?? 300);
         dist = {
           group: new ProcessGroup({ rank: rankEnv.rank, worldSize: rankEnv.worldSize, rendezvous: rankEnv.rendezvous, timeoutMs, host: process.env.PLMSCALE_DIST_HOST }),
-          shard: par.shard, localRank: rankEnv.localRank,
+          localRank: rankEnv.localRank,
         };
       }
       if (resume !== undefined) return await train(null, { ...common, out: resume, resume: true, dist });
@@ -140,8 +142,7 @@ export default defineRun({
       const file = f.config ? readConfigFile(f.config) : undefined;
       const config = configFromFlags(f, file);
       requireBudget(f, file);
-      // the run directory's config.json records the strategy the run actually uses
-      config.parallel = parallelSection(par);
+      // the run directory's config.json records the strategy the run actually uses (common.parallel)
       return await train(config, { ...common, out, dist });
     } catch (e) {
       throw asUserError(e);

@@ -17,6 +17,7 @@ export const TRAIN_OPTIONS = {
   warmup: { type: "string", value: "F", group: "Training", description: "warm-up fraction of the steps (default 0.01)" },
   "weight-decay": { type: "string", value: "W", group: "Training", description: "AdamW weight decay (default 0.01; β1 0.9, β2 0.95, clip 1.0)" },
   device: { type: "string", value: "cpu|cuda", group: "Training", description: "cuda: bf16 autocast and fused attention" },
+  precision: { type: "string", value: "fp32|bf16-autocast|bf16-params", group: "Training", description: "bf16-params: bf16 parameters and gradients, fp32 master weights and AdamW moments\n(also on the cpu); bf16-autocast: cuda only (default: bf16-autocast on cuda, fp32 on cpu)" },
   threads: { type: "string", value: "N", group: "Training", description: "CPU threads (default: libtorch's)" },
   seed: { type: "string", value: "S", group: "Training", description: "seed for init, data order and masking" },
   "eval-every": { type: "string", value: "K", group: "Training", description: "validation every K steps (default 100) and at the end" },
