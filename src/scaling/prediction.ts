@@ -5,7 +5,7 @@ import type { Interval } from "./regress.js";
 
 /** What a law expected of a run, recorded in the run's config (`prediction`). */
 export interface LossPrediction {
-  /** the law: preset name, sweep fit, file */
+  /** the law: its preset name (a built-in, a saved fit, a sweep's fit) */
   source: string;
   /** the budget the law was asked about, and its optimum there */
   C: number;
@@ -40,16 +40,19 @@ export function predictionOf(
 ): LossPrediction | null {
   if (plan.L === undefined || !Number.isFinite(plan.L)) return null;
   return {
-    source: `${plan.preset.name} (${plan.preset.source})`, C: plan.C, N: plan.N, D: plan.D, loss: plan.L,
+    source: plan.preset.name, C: plan.C, N: plan.N, D: plan.D, loss: plan.L,
     ...(interval ? { lo: interval.lo, hi: interval.hi } : {}), note,
   };
 }
 
-export function checkPrediction(p: LossPrediction, reached: number): PredictionCheck {
+/** `runC`: the compute the run actually had; a run trained on another budget than the law was asked about is said to compare loosely. */
+export function checkPrediction(p: LossPrediction, reached: number, runC?: number): PredictionCheck {
   const interval = p.lo !== undefined && p.hi !== undefined ? { lo: p.lo, hi: p.hi } : null;
   const gapNats = reached - p.loss;
   const inside = interval ? reached >= interval.lo && reached <= interval.hi : null;
   const where = inside === null ? `no interval: ${p.note}` : inside ? `inside [${interval!.lo.toFixed(4)}, ${interval!.hi.toFixed(4)}]` : `OUTSIDE [${interval!.lo.toFixed(4)}, ${interval!.hi.toFixed(4)}]`;
-  const line = `predicted loss ${p.loss.toFixed(4)} (${p.source}), reached ${reached.toFixed(4)}: ${gapNats >= 0 ? "+" : ""}${gapNats.toFixed(4)} nats, ${where}`;
-  return { predicted: p.loss, interval, reached, gapNats, inside, source: p.source, note: p.note, line };
+  const off = runC !== undefined ? runC / p.C : 1;
+  const loose = Math.abs(off - 1) > 0.1 ? `; the run had ${off.toPrecision(2)}× the planned compute (${p.C.toExponential(2)} FLOPs), so the comparison is loose` : "";
+  const line = `predicted loss ${p.loss.toFixed(4)} (${p.source}), reached ${reached.toFixed(4)}: ${gapNats >= 0 ? "+" : ""}${gapNats.toFixed(4)} nats, ${where}${loose}`;
+  return { predicted: p.loss, interval, reached, gapNats, inside, source: p.source, note: p.note + loose, line };
 }

@@ -23,6 +23,8 @@ import { packageVersion } from "../core/version.js";
 import { UserError } from "../core/errors.js";
 import { readJson, writeJsonAtomic } from "../core/files.js";
 import { flopsPerToken } from "../scaling/shape.js";
+import { megatronFlopsPerToken, mfu } from "../scaling/mfu.js";
+import { checkPrediction } from "../scaling/prediction.js";
 import { strideRows, type DistOptions } from "./ddp.js";
 import { createStrategy } from "./strategy.js";
 import { restoreRun } from "./restore.js";
@@ -177,6 +179,8 @@ async function runLoop(
     const tokens0 = tokens, step0 = step;
     let lastVal: number | undefined;
     const fpt = flopsPerToken(config.model, T).sixN;
+    // NVIDIA's per-step count beside 6N (issue 25): plmscale's MLM runs its head on the masked positions only
+    const fptMegatron = megatronFlopsPerToken(config.model, config.objective === "mlm" ? config.data.maskProb : 1);
     const saveCheckpoint = () => strategy.save({
       root: paths.checkpoints, step, format: config.parallel.checkpointFormat, keep: config.checkpoint.keep, config,
       state: (): TrainState => ({
@@ -210,7 +214,7 @@ async function runLoop(
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {
         step, tokens, flops: flops6ND(N, tokens), trainLoss: lastTrainLoss, ...(lastVal !== undefined ? { valLoss: lastVal } : {}),
-        lr, gradNorm, tokensPerSecond: tps, ...(config.device === "cuda" ? { mfu: (fpt * tps) / PEAK_FLOPS_CUDA } : {}), time: elapsedBefore + secs,
+        lr, gradNorm, tokensPerSecond: tps, ...(config.device === "cuda" ? { mfu: mfu(fpt, tps, PEAK_FLOPS_CUDA)!, mfuMegatron: mfu(fptMegatron, tps, PEAK_FLOPS_CUDA)! } : {}), time: elapsedBefore + secs,
       });
       sink?.update({
         step, steps: budget.steps, tokens, totalTokens: budget.totalRows * T, trainLoss: lastTrainLoss, valLoss: lastVal, lr,
@@ -235,12 +239,13 @@ async function runLoop(
     const result: RunResult = {
       objective: config.objective, N, Ntotal, D, C: flops6ND(N, D), Cfull: flopsPerToken(config.model, T).withAttention * D,
       loss: valLoss, valLoss, trainLoss: lastTrainLoss, steps: budget.steps, wallSeconds: elapsedBefore + secs,
-      tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9),
+      tokensPerSecond: (tokens - tokens0) / Math.max(secs, 1e-9), modelFlopsPerToken: { sixN: fpt, megatron: fptMegatron },
       shape: { layers: config.model.layers, dModel: config.model.dModel, heads: config.model.heads, ffn: config.model.ffn },
       device: config.device, init, version: packageVersion(), worldSize, shard: strategy.shard,
       optimizerStateBytes: stats.optimizerBytes, parameterBytes: stats.parameterBytes,
       ...(stats.commSeconds !== undefined ? { commSecondsPerStep: stats.commSeconds / Math.max(1, budget.steps - step0) } : {}),
     };
+    if (config.prediction) result.prediction = checkPrediction(config.prediction, valLoss, result.C);
     if (rank0) writeResult(paths, result);
     return result;
   } finally {

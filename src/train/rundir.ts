@@ -1,5 +1,6 @@
 // The run directory (docs/CONTRACTS.md "Runs"): config.json (resolved), metrics.jsonl, checkpoints/,
 // result.json (written last, atomically: "finished" means result.json exists).
+import type { PredictionCheck } from "../scaling/prediction.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../core/files.js";
@@ -34,7 +35,9 @@ export interface MetricsLine {
   lr: number;
   gradNorm: number;
   tokensPerSecond: number;
+  /** model FLOPs utilisation on CUDA: the 6N count, and NVIDIA Megatron's (src/scaling/mfu.ts) */
   mfu?: number;
+  mfuMegatron?: number;
   time: number;
 }
 
@@ -53,6 +56,10 @@ export interface RunResult {
   steps: number;
   wallSeconds: number;
   tokensPerSecond: number;
+  /** model FLOPs per trained token under both counts (src/scaling/mfu.ts) */
+  modelFlopsPerToken?: { sixN: number; megatron: number };
+  /** how the reached loss compares with the config's recorded prediction (plan --emit) */
+  prediction?: PredictionCheck;
   shape: { layers: number; dModel: number; heads: number; ffn: number };
   device: string;
   init: { from: string; checkpoint: string; objective: string; step: number; tokens: number; flops: number; N: number } | null;

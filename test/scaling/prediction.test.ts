@@ -9,7 +9,9 @@ test("a prediction with an interval: inside, outside, and the gap in nats", () =
   const ok = checkPrediction(p, 2.52);
   assert.equal(ok.inside, true);
   assert.ok(Math.abs(ok.gapNats - 0.02) < 1e-12);
-  assert.match(ok.line, /^predicted loss 2\.5000 \(mine \(sweep fit\)\), reached 2\.5200: \+0\.0200 nats, inside \[2\.4500, 2\.5500\]$/);
+  assert.match(ok.line, /^predicted loss 2\.5000 \(mine\), reached 2\.5200: \+0\.0200 nats, inside \[2\.4500, 2\.5500\]$/);
+  assert.doesNotMatch(checkPrediction(p, 2.52, 1.05e18).line, /loose/, "within 10% of the planned compute");
+  assert.match(checkPrediction(p, 2.52, 2e17).line, /the run had 0\.20× the planned compute \(1\.00e\+18 FLOPs\), so the comparison is loose$/);
   const miss = checkPrediction(p, 2.41);
   assert.equal(miss.inside, false);
   assert.match(miss.line, /-0\.0900 nats, OUTSIDE/);

@@ -153,6 +153,9 @@ export default defineRun({
   human(r: RunResult, io) {
     if (r === undefined) return; // --emit printed a script
     io.out(`finished: ${r.objective} N=${r.N} D=${r.D} C=${r.C.toExponential(3)} — validation loss ${r.valLoss.toFixed(4)} nats/token`);
-    io.out(`${r.steps} steps in ${r.wallSeconds.toFixed(1)} s (${Math.round(r.tokensPerSecond)} tokens/s)`);
+    const f = r.modelFlopsPerToken;
+    const rate = f ? `; model FLOP/s ${(f.sixN * r.tokensPerSecond).toExponential(2)} by 6N, ${(f.megatron * r.tokensPerSecond).toExponential(2)} by Megatron's count` : "";
+    io.out(`${r.steps} steps in ${r.wallSeconds.toFixed(1)} s (${Math.round(r.tokensPerSecond)} tokens/s${rate})`);
+    if (r.prediction) io.out(r.prediction.line);
   },
 });
