@@ -120,6 +120,12 @@ export function shapeFor(targetN: number, opts: ShapeOptions = {}): ModelShape {
   return best.s;
 }
 
+/** `s` as a shape of `family`: its FFN rule and block defaults (esm2 or absent: `s` unchanged, bare as stored runs). */
+export function withFamily(s: ModelShape, family?: FamilyName): ModelShape {
+  if (!family || family === "esm2") return s;
+  return { ...s, ffn: FAMILIES[family].ffnFor(s.dModel), ...familyDefaults(family) };
+}
+
 export function describeShape(s: ModelShape): string {
   return `${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn}${s.family && s.family !== "esm2" ? ` (${s.family})` : ""}`;
 }
