@@ -23,6 +23,9 @@ const CASES: Array<[string, Objective, ModelConfig]> = [
   ["mlm-4x96", "mlm", { ...BASE, layers: 4, dModel: 96, heads: 6, ffn: 384 }],
   ["clm-2x64", "clm", { ...BASE, head: "linear" }],
   ["clm-3x128", "clm", { ...BASE, layers: 3, dModel: 128, heads: 4, ffn: 512, head: "linear" }],
+  // LlamaForCausalLM (RMSNorm, SwiGLU with the llama FFN rule, no biases / with biases)
+  ["llama-2x64", "clm", { ...BASE, family: "llama", activation: "swiglu", bias: false, ffn: 192, head: "linear" }],
+  ["llama-3x128-bias", "clm", { ...BASE, layers: 3, dModel: 128, heads: 4, ffn: 384, family: "llama", activation: "swiglu", bias: true, head: "linear" }],
 ];
 const SEQS = ["MKTAYIAKQRQISFVKSHFSRQ", "GSHMLEDPVDAFQ", "MDLSALRVEEVQNVINAMQKILECPICLELIKEPVSTKCDHIFCKFCMLKLLNQKKGPSQCPLCKNDITKRSLQESTRF"];
 

@@ -78,7 +78,7 @@ export function fitRStar(points: { t: number; U: number; Dp: number }[]): number
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 export async function studyRepetition(o: RepetitionStudyOptions): Promise<RepetitionStudy> {
-  const shape = shapeForAnySize(o.size);
+  const shape = shapeForAnySize(o.size, "esm", o.family);
   const N = nonEmbeddingParams(shape);
   const warnings: string[] = [];
   if (o.uniqueTrainTokens !== null && o.tokens > o.uniqueTrainTokens) {

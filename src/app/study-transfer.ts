@@ -58,10 +58,10 @@ const tag = (x: number) => x.toExponential(1).replace("+", "");
 
 export async function studyTransfer(o: TransferStudyOptions): Promise<TransferStudy> {
   if (!(o.clmShare > 0 && o.clmShare < 1)) throw new RangeError(`--clm-share must be in (0, 1), got ${o.clmShare}`);
-  const shapes = [...new Map(o.sizes.map((t) => { const s = shapeForAnySize(t); return [`${s.layers}x${s.dModel}`, s] as const; })).values()];
+  const shapes = [...new Map(o.sizes.map((t) => { const s = shapeForAnySize(t, "esm", o.family); return [`${s.layers}x${s.dModel}`, s] as const; })).values()];
   // every run (CLM, MLM from scratch, MLM from CLM) at one context: the rule's at the smallest size and budget
   const N0 = Math.min(...shapes.map((s) => nonEmbeddingParams(s)));
-  o = { ...o, context: o.context ?? sweepContext(N0, 6 * N0 * Math.min(...o.jointTokens) * Math.min(o.clmShare, 1 - o.clmShare)) };
+  o = { ...o, context: o.context ?? sweepContext(N0, 6 * N0 * Math.min(...o.jointTokens) * Math.min(o.clmShare, 1 - o.clmShare), o.family) };
   const p1: StudyRunSpec[] = [];
   const p2: StudyRunSpec[] = [];
   const phase1 = join(o.out, "phase1"), phase2 = join(o.out, "phase2");

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultHeadFor, nonEmbeddingParams, totalParams, ESM_VOCAB, type ModelShape } from "../scaling/shape.js";
+import type { FamilyName } from "../scaling/families.js";
 import { DEFAULT_TRAIN, peakLrBySize, pointRun, runGeometry } from "../sweep/design.js";
 import { executeSweep, type ExecSummary } from "../sweep/executor.js";
 import { DESIGN_FILE, pointPaths, readDesign, writeSweep } from "../sweep/layout.js";
@@ -38,6 +39,8 @@ export interface StudyOptions {
   /** one context for every run of the study (losses at different contexts do not compare; sweep/design.ts
    *  sweepContext); runs with their own `geometry` keep it */
   context?: number;
+  /** model family of every run (default esm2) */
+  family?: FamilyName;
   signal?: AbortSignal;
   log: (line: string) => void;
 }
@@ -46,7 +49,7 @@ export interface StudyOptions {
 export function writePhase(dir: string, name: string, runs: StudyRunSpec[], o: StudyOptions): SweepDesign {
   if (existsSync(join(dir, DESIGN_FILE))) return readDesign(dir);
   const device = o.device ?? "cpu";
-  const train: TrainDefaults = { ...DEFAULT_TRAIN, threads: o.threads, evalTokens: o.evalTokens, device, dtype: device === "cuda" ? "bfloat16" : "float32", context: o.context ?? 0 };
+  const train: TrainDefaults = { ...DEFAULT_TRAIN, threads: o.threads, evalTokens: o.evalTokens, device, dtype: device === "cuda" ? "bfloat16" : "float32", context: o.context ?? 0, ...(o.family ? { family: o.family } : {}) };
   const points: SweepPoint[] = runs.map((r, index) => {
     const head = defaultHeadFor(r.objective); // the head trainConfigFor gives the run
     const N = nonEmbeddingParams(r.shape, head);

@@ -1,6 +1,7 @@
-// plmscale run → Hugging Face model directory. An MLM becomes EsmForMaskedLM, a CLM with the "linear" head
-// GPTNeoXForCausalLM (sequential residual, full rotary): the only transformers architectures whose blocks are
-// plmscale's exactly. Configurations without an exact equivalent are refused, never approximated.
+// plmscale run → Hugging Face model directory. An esm2 MLM becomes EsmForMaskedLM, an esm2 CLM with the
+// "linear" head GPTNeoXForCausalLM (sequential residual, full rotary), a llama CLM LlamaForCausalLM
+// (src/interop/llama.ts): transformers architectures whose blocks are plmscale's exactly. Configurations
+// without an exact equivalent are refused, never approximated.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arange, dispose, encodeSafetensors, keep, tidy, type Tensor } from "../torch/index.js";
@@ -12,9 +13,10 @@ import type { ModelConfig } from "../model/config.js";
 import type { Objective } from "../core/objective.js";
 import type { ProteinLM } from "../model/index.js";
 import { ESM_HF_LAYER, NEOX_LAYER, qkvToPerHead } from "./names.js";
+import { llamaBlocker, llamaConfig, llamaTensors } from "./llama.js";
 import {
   esmConfig, generationConfig, modelCard, neoxConfig, specialTokensMap, tokenizerConfig, vocabTxt, ROTARY_BASE,
-  type HfDtype, type HfFamily,
+  HF_ARCHITECTURE, type HfDtype, type HfFamily,
 } from "./hf-files.js";
 
 export interface ExportOptions {
@@ -36,8 +38,12 @@ export interface ExportResult {
 
 /** Why a model cannot be written as a transformers architecture without custom code (null: it can). */
 export function exportBlocker(objective: Objective, m: ModelConfig): string | null {
-  if (m.activation !== "gelu") return `model.activation is ${m.activation}: neither EsmForMaskedLM nor GPTNeoXForCausalLM has a SwiGLU feed-forward`;
   if (m.vocab !== 33) return `model.vocab is ${m.vocab}: the export writes ESM-2's 33-token vocabulary`;
+  if (m.family === "llama") {
+    if (objective === "mlm") return "a llama-family MLM: transformers has no masked LM with RMSNorm/SwiGLU blocks (AMPLIFY's needs its own code); llama CLMs export as LlamaForCausalLM";
+    return llamaBlocker(m);
+  }
+  if (m.activation !== "gelu") return `model.activation is ${m.activation}: neither EsmForMaskedLM nor GPTNeoXForCausalLM has a SwiGLU feed-forward`;
   const head = m.head ?? "esm";
   if (objective === "mlm" && head !== "esm") return `an MLM with head "${head}": EsmForMaskedLM has ESM-2's LM head (dense → GELU → LayerNorm → tied decoder + bias); train MLMs with the default head`;
   if (objective === "clm" && head !== "linear") {
@@ -66,7 +72,8 @@ function hfTensorsInScope(model: ProteinLM, family: HfFamily, dtype: HfDtype): M
   // a bias the model does not have is written as zeros: x·Wᵀ + 0 is exactly x·Wᵀ
   const biasOr = (name: string, rows: number) => sd.get(name) ?? get(name.replace(/bias$/, "weight")).narrow(1, 0, 1).reshape(rows).mul(0);
   const D = m.dModel, Dh = D / m.heads;
-  if (family === "esm") {
+  if (family === "llama") llamaTensors(sd, m, put);
+  else if (family === "esm") {
     put("esm.embeddings.word_embeddings.weight", get("embed.weight"));
     for (let i = 0; i < m.layers; i++) {
       const src = `layers.${i}.`, dst = `esm.encoder.layer.${i}.`;
@@ -121,7 +128,7 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
   try {
     const why = exportBlocker(config.objective, config.model);
     if (why) throw new UserError(`cannot export ${run}: ${why}`);
-    const family: HfFamily = config.objective === "mlm" ? "esm" : "gpt_neox";
+    const family: HfFamily = config.model.family === "llama" ? "llama" : config.objective === "mlm" ? "esm" : "gpt_neox";
     const tensors = toHfTensors(model, family, dtype);
     mkdirSync(out, { recursive: true });
     const files: Record<string, string | Uint8Array> = {};
@@ -133,8 +140,8 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
       dispose([...tensors.values()]);
     }
     const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
-    files["config.json"] = json(family === "esm" ? esmConfig(config.model, dtype) : neoxConfig(config.model, dtype));
-    if (family === "gpt_neox") files["generation_config.json"] = json(generationConfig());
+    files["config.json"] = json(family === "esm" ? esmConfig(config.model, dtype) : family === "llama" ? llamaConfig(config.model, dtype) : neoxConfig(config.model, dtype));
+    if (family !== "esm") files["generation_config.json"] = json(generationConfig());
     files["vocab.txt"] = vocabTxt();
     files["tokenizer_config.json"] = json(tokenizerConfig(config.model.context));
     files["special_tokens_map.json"] = json(specialTokensMap());
@@ -145,7 +152,7 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
       tokens: result?.D, flops: result?.C, valLoss: result?.valLoss, corpus: config.data.corpus || undefined, version: o.version, run,
     });
     for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data);
-    return { out, family, architecture: family === "esm" ? "EsmForMaskedLM" : "GPTNeoXForCausalLM", dtype, tensors: count, files: Object.keys(files).sort(), checkpoint: loaded.checkpoint };
+    return { out, family, architecture: HF_ARCHITECTURE[family], dtype, tensors: count, files: Object.keys(files).sort(), checkpoint: loaded.checkpoint };
   } finally {
     model.dispose();
   }

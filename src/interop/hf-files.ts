@@ -4,7 +4,10 @@
 import { VOCAB, CLS, EOS, PAD, MASK } from "../data/tokenizer.js";
 import type { ModelConfig } from "../model/config.js";
 
-export type HfFamily = "esm" | "gpt_neox";
+export type HfFamily = "esm" | "gpt_neox" | "llama";
+
+/** The transformers architecture of each exported family. */
+export const HF_ARCHITECTURE: Record<HfFamily, string> = { esm: "EsmForMaskedLM", gpt_neox: "GPTNeoXForCausalLM", llama: "LlamaForCausalLM" };
 export type HfDtype = "float32" | "bfloat16";
 
 /** ESM-2's LayerNorm epsilon, and plmscale's (nn.LayerNorm(d, 1e-5) in block.ts / transformer.ts) */
@@ -104,7 +107,7 @@ export interface CardFacts {
 
 export function modelCard(f: CardFacts): string {
   const m = f.model;
-  const arch = f.family === "esm" ? "EsmForMaskedLM" : "GPTNeoXForCausalLM";
+  const arch = HF_ARCHITECTURE[f.family];
   const auto = f.family === "esm" ? "AutoModelForMaskedLM" : "AutoModelForCausalLM";
   const fmt = (x: number | undefined, d = 4) => (x === undefined || !Number.isFinite(x) ? "unknown" : Number(x.toPrecision(d)).toExponential().replace("e+", "e"));
   const usage = f.family === "esm"
@@ -128,7 +131,7 @@ exported by plmscale ${f.version} from run \`${f.run}\`.
 
 | | |
 |---|---|
-| architecture | ${m.layers} layers × d ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, GELU, pre-LayerNorm, rotary positions |
+| architecture | ${m.layers} layers × d ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, ${f.family === "llama" ? `SwiGLU, pre-RMSNorm, ${m.bias ? "biases" : "no biases"}` : "GELU, pre-LayerNorm"}, rotary positions |
 | parameters | ${f.N.toLocaleString("en-US")} non-embedding, ${f.Ntotal.toLocaleString("en-US")} in all |
 | tokens | ESM-2's 33-token vocabulary; every sequence is \`<cls> residues <eos>\`${m.tokenDropout ? "; token dropout as ESM-2" : ""} |
 | training tokens | ${fmt(f.tokens)} |

@@ -1,4 +1,4 @@
-// Hugging Face ESM-2 / GPT-NeoX directories, fair-esm .pt checkpoints and state dicts → a plmscale run
+// Hugging Face ESM-2 / GPT-NeoX / Llama directories, fair-esm .pt checkpoints and state dicts → a plmscale run
 // directory (config.json + checkpoints/step-00000000 + import.json) that score, embed, generate, transfer and
 // `train`'s init (continued training) accept. Every tensor is either mapped, or dropped by name with a reason
 // (contact head, rotary buffers), or the import is refused: nothing is lost silently.
@@ -16,8 +16,9 @@ import { MODEL_FILE, STATE_FILE, type TrainState } from "../train/state-io.js";
 import { ESM_FAIR_LAYER, ESM_HF_LAYER, NEOX_LAYER, countLayers, qkvFromPerHead, type SourceTensors } from "./names.js";
 import { LAYER_NORM_EPS, ROTARY_BASE } from "./hf-files.js";
 import { openSource } from "./sources.js";
+import { llamaModelConfig, llamaStateDict } from "./llama.js";
 
-export type SourceFormat = "hf-esm" | "hf-gpt-neox" | "fair-esm" | "esm-state-dict";
+export type SourceFormat = "hf-esm" | "hf-gpt-neox" | "hf-llama" | "fair-esm" | "esm-state-dict";
 
 export interface ImportOptions {
   heads?: number;
@@ -191,6 +192,11 @@ export function importModel(from: string, out: string, o: ImportOptions): Import
   try {
     const tensors = source.hfConfig ? source.tensors : stripFairseqPrefix(source.tensors);
     const names = tensors.names();
+    if (source.hfConfig?.model_type === "llama" || names.includes("model.embed_tokens.weight")) {
+      if (!source.hfConfig) throw new UserError(`${source.weightsFile}: a Llama state dict without its config.json; import the model directory`);
+      const model = llamaModelConfig(source.hfConfig, names, o.context);
+      return writeImport(from, out, o, "hf-llama", "clm", model, llamaStateDict(tensors, model), [], source.weightsFile);
+    }
     const plan = planFor(names, source.hfConfig);
     if (plan.layers === 0) throw new UserError(`${source.weightsFile}: no transformer layers found`);
     const fromCfg = source.hfConfig ? checkHfConfig(source.hfConfig, plan.format) : null;
@@ -211,42 +217,51 @@ export function importModel(from: string, out: string, o: ImportOptions): Import
       layers: plan.layers, dModel, heads, ffn, vocab, context, activation: "gelu", bias: true, dropout: 0,
       tokenDropout, head: plan.head ? "esm" : "linear",
     };
-    const base = defaultConfig();
-    const config: TrainConfig = parseTrainConfig({
-      objective: plan.objective,
-      model,
-      batchTokens: context * Math.max(1, Math.round(base.batchTokens / context)),
-      data: { corpus: "" },
-    });
-    const m = createModel(plan.objective, config.model, "cpu");
-    try {
-      try {
-        noGrad(() => m.loadStateDict(sd, true));
-      } catch (e) {
-        throw new UserError(`the checkpoint does not fit a ${plan.layers}×${dModel} model with ${heads} heads: ${(e as Error).message}`);
-      } finally {
-        dispose([...sd.values()]);
-      }
-      const paths = (() => {
-        try {
-          return createRunDir(out, config);
-        } catch (e) {
-          throw new UserError(`--out: ${(e as Error).message}`, 2);
-        }
-      })();
-      const N = m.nonEmbeddingParams();
-      const state: TrainState = { step: 0, tokens: 0, flops: 0, sampler: null, elapsed: 0, trainLoss: Number.NaN, objective: plan.objective, N };
-      const ck = writeCheckpoint(paths.checkpoints, 0, (dir) => {
-        writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(m.stateDict(), { config: JSON.stringify(config), format: "plmscale-1" }));
-        writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
-      });
-      const result: ImportResult = { out, format: plan.format, objective: plan.objective, model: config.model, N, dropped, checkpoint: ck.dir };
-      writeFileSync(join(out, "import.json"), JSON.stringify({ from, weights: source.weightsFile, ...result, version: o.version, time: new Date().toISOString() }, null, 2) + "\n");
-      return result;
-    } finally {
-      m.dispose();
-    }
+    return writeImport(from, out, o, plan.format, plan.objective, model, sd, dropped, source.weightsFile);
   } finally {
     source.close();
+  }
+}
+
+/** A run directory holding the mapped state dict `sd` (consumed) as its step-0 checkpoint. */
+function writeImport(
+  from: string, out: string, o: ImportOptions, format: SourceFormat, objective: Objective, model: ModelConfig,
+  sd: Map<string, Tensor>, dropped: ImportResult["dropped"], weightsFile: string,
+): ImportResult {
+  const context = model.context;
+  const base = defaultConfig();
+  const config: TrainConfig = parseTrainConfig({
+    objective,
+    model,
+    batchTokens: context * Math.max(1, Math.round(base.batchTokens / context)),
+    data: { corpus: "" },
+  });
+  const m = createModel(objective, config.model, "cpu");
+  try {
+    try {
+      noGrad(() => m.loadStateDict(sd, true));
+    } catch (e) {
+      throw new UserError(`the checkpoint does not fit a ${model.layers}×${model.dModel} model with ${model.heads} heads: ${(e as Error).message}`);
+    } finally {
+      dispose([...sd.values()]);
+    }
+    const paths = (() => {
+      try {
+        return createRunDir(out, config);
+      } catch (e) {
+        throw new UserError(`--out: ${(e as Error).message}`, 2);
+      }
+    })();
+    const N = m.nonEmbeddingParams();
+    const state: TrainState = { step: 0, tokens: 0, flops: 0, sampler: null, elapsed: 0, trainLoss: Number.NaN, objective, N };
+    const ck = writeCheckpoint(paths.checkpoints, 0, (dir) => {
+      writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(m.stateDict(), { config: JSON.stringify(config), format: "plmscale-1" }));
+      writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
+    });
+    const result: ImportResult = { out, format, objective, model: config.model, N, dropped, checkpoint: ck.dir };
+    writeFileSync(join(out, "import.json"), JSON.stringify({ from, weights: weightsFile, ...result, version: o.version, time: new Date().toISOString() }, null, 2) + "\n");
+    return result;
+  } finally {
+    m.dispose();
   }
 }

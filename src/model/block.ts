@@ -1,4 +1,5 @@
-// The pre-LayerNorm transformer block shared by the MLM encoder and the CLM decoder (ESM-2's layout):
+// The pre-norm transformer block shared by the MLM encoder and the CLM decoder (ESM-2's layout; the llama
+// family swaps the LayerNorms for RMSNorms, src/model/families.ts):
 //   x ← x + Wo·Attn(RoPE(q), RoPE(k), v),  [q k v] = Wqkv·LN₁(x)
 //   x ← x + W₂·act(W₁·LN₂(x))               act = GELU, or SwiGLU (W₁ then holds gate and value halves)
 // q, k and v come from one fused projection (one matmul instead of three); export to Hugging Face's
@@ -9,6 +10,8 @@ import { F, nn, Tensor, tidy, keep, full } from "../torch/index.js";
 import { applyRotary, type RotaryTables } from "./rotary.js";
 import { spanAttention } from "./span-attention.js";
 import type { SegmentSpans } from "./mask.js";
+import { makeNorm, type Norm } from "./families.js";
+import type { NormKind } from "../scaling/families.js";
 
 /** How queries may attend: a mask [B, 1, T, T] (boolean, or additive float), spans of packed rows, or null
  *  (every row one sequence: all keys, or the earlier ones for a causal model). */
@@ -20,6 +23,7 @@ export interface BlockShape {
   ffn: number;
   activation: "gelu" | "swiglu";
   bias: boolean;
+  norm: NormKind;
   dropout: number;
   /** where the parameters are created */
   device: string;
@@ -97,15 +101,15 @@ export class FeedForward extends nn.Module {
 }
 
 export class Block extends nn.Module {
-  readonly ln1: nn.LayerNorm;
+  readonly ln1: Norm;
   readonly attn: Attention;
-  readonly ln2: nn.LayerNorm;
+  readonly ln2: Norm;
   readonly ffn: FeedForward;
   constructor(readonly s: BlockShape) {
     super();
-    this.ln1 = this.registerModule("ln1", new nn.LayerNorm(s.dModel, 1e-5, true, true, { device: s.device }));
+    this.ln1 = this.registerModule("ln1", makeNorm(s.norm, s.dModel, s.device));
     this.attn = this.registerModule("attn", new Attention(s));
-    this.ln2 = this.registerModule("ln2", new nn.LayerNorm(s.dModel, 1e-5, true, true, { device: s.device }));
+    this.ln2 = this.registerModule("ln2", makeNorm(s.norm, s.dModel, s.device));
     this.ffn = this.registerModule("ffn", new FeedForward(s));
   }
 

@@ -1,6 +1,7 @@
 // The model's hyper-parameters, as stored under "model" in a run's config.json (docs/CONTRACTS.md "Train
 // config"). The model layer owns this contract; the trainer's config embeds it.
 import type { LmHeadKind } from "../scaling/shape.js";
+import type { FamilyName } from "../scaling/families.js";
 
 export interface ModelConfig {
   layers: number;
@@ -20,4 +21,7 @@ export interface ModelConfig {
   /** LM head (scaling/shape.ts LmHeadKind): "esm" (ESM-2's) or "linear" (GPT-NeoX's tied decoder, the
    *  default of new CLM runs: it exports to transformers); absent = "esm" (runs stored before the choice) */
   head?: LmHeadKind;
+  /** the model family (scaling/families.ts): "esm2" (LayerNorm blocks) or "llama" (RMSNorm blocks); absent =
+   *  "esm2" (runs stored before the choice). activation and bias are chosen apart (the family gives defaults). */
+  family?: FamilyName;
 }

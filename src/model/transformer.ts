@@ -13,8 +13,10 @@
 import { F, nn, Tensor, tidy, noGrad, normal_, zeros } from "../torch/index.js";
 import { tokenDropout } from "./token-dropout.js";
 import { Block, type AttentionLayout } from "./block.js";
-import { rotaryTables } from "./rotary.js";
+import { rotaryTables, type RotaryTables } from "./rotary.js";
 import type { ModelConfig } from "./config.js";
+import { blockShapeOf, makeNorm, unitOf, type Norm } from "./families.js";
+import { blockOf } from "../scaling/families.js";
 
 export const PAD_ID = 1;
 
@@ -48,7 +50,7 @@ class LmHead extends nn.Module {
 export class ProteinLM extends nn.Module {
   readonly embed: nn.Embedding;
   readonly layers: nn.ModuleList<Block>;
-  readonly final_norm: nn.LayerNorm;
+  readonly final_norm: Norm;
   /** null for cfg.head "linear" */
   readonly head: LmHead | null;
   /** dtype of the rotary tables: bfloat16 under CUDA autocast so q/k stay in bf16 */
@@ -60,10 +62,10 @@ export class ProteinLM extends nn.Module {
     this.embed = this.registerModule("embed", new nn.Embedding(cfg.vocab, d, PAD_ID, { device }));
     const blocks: Block[] = [];
     for (let i = 0; i < cfg.layers; i++) {
-      blocks.push(new Block({ dModel: d, heads: cfg.heads, ffn: cfg.ffn, activation: cfg.activation, bias: cfg.bias, dropout: cfg.dropout, device }));
+      blocks.push(new Block(blockShapeOf(cfg, device)));
     }
     this.layers = this.registerModule("layers", new nn.ModuleList(blocks));
-    this.final_norm = this.registerModule("final_norm", new nn.LayerNorm(d, 1e-5, true, true, { device }));
+    this.final_norm = this.registerModule("final_norm", makeNorm(blockOf(cfg).norm, d, device));
     this.head = cfg.head === "linear" ? null : this.registerModule("head", new LmHead(d, cfg.vocab, device));
     this.initWeights();
   }
@@ -86,8 +88,7 @@ export class ProteinLM extends nn.Module {
    *  the caller disposes them), in layer order. */
   hidden(x: ModelInputs, attentionSink?: Tensor[]): Tensor {
     return tidy(() => {
-      const Dh = this.cfg.dModel / this.cfg.heads;
-      const rope = rotaryTables(x.position, Dh, this.computeDtype); // [B, 1, T, Dh] each
+      const rope = this.rotary(x);
       let h = this.embedInputs(x);
       for (const block of this.layers) {
         const next = block.forward(h, rope, x.mask, this.causal, attentionSink);
@@ -96,6 +97,16 @@ export class ProteinLM extends nn.Module {
       }
       return this.final_norm.forward(h);
     });
+  }
+
+  /** The rotary tables [B, 1, T, Dh] every block of a forward shares. */
+  rotary(x: ModelInputs): RotaryTables {
+    return rotaryTables(x.position, this.cfg.dModel / this.cfg.heads, this.computeDtype);
+  }
+
+  /** The unit (activation checkpointing, ZeRO-3) a parameter belongs to: its block index, or "root". */
+  unitOf(name: string): number | "root" {
+    return unitOf(name);
   }
 
   /** The blocks' input [B, T, D]: token embeddings, ESM-2's token dropout when configured, dropout in training. */

@@ -85,7 +85,7 @@ export function memoryPlan(i: MemoryInput): MemoryPlan {
   const perLayerInput = 2 * s * b * h * actB;
   const logits = s * b * ESM_VOCAB * 4 * 2;
   const activations = (ckpt: boolean) => (ckpt ? L * perLayerInput + perLayerFull : L * perLayerFull) + logits;
-  const perBlock = paramsPerLayer(h, i.shape.ffn);
+  const perBlock = paramsPerLayer(h, i.shape.ffn, i.shape);
   const root = P - L * perBlock; // embedding, final norm, head
   const usable = i.deviceBytes * (1 - headroom);
   const options: StrategyMemory[] = [];

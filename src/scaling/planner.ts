@@ -5,6 +5,7 @@ import { batchAndContextFor, peakLrFor } from "./lr.js";
 import { growthFactors, optimalAllocation, type Preset } from "./presets.js";
 import type { Objective } from "../core/objective.js";
 import { defaultHeadFor, flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
+import type { FamilyName } from "./families.js";
 import { flopsToGpuHours, flopsToPfDays, GPUS } from "./units.js";
 
 export interface PlanInput {
@@ -19,6 +20,8 @@ export interface PlanInput {
   gpus?: number;
   /** unique tokens of the user's corpus, for data limits */
   uniqueTokens?: number;
+  /** model family (default esm2): the shape's FFN rule and block, counted in N */
+  family?: FamilyName;
 }
 
 export interface Plan {
@@ -57,7 +60,7 @@ export function planModel(input: PlanInput): Plan {
   const warnings: string[] = [];
   checkRange(preset, C, opt.N, warnings);
   const head = defaultHeadFor(input.objective); // the head trainConfigFor gives the run
-  const shape = shapeFor(opt.N, { head });
+  const shape = shapeFor(opt.N, { head, family: input.family });
   const Ns = nonEmbeddingParams(shape, head);
   // batch and context by the one rule (scaling/lr.ts); an explicit context is kept
   const { batchTokens, context } = batchAndContextFor(Ns, opt.D, shape.dModel, input.context);

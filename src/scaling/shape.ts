@@ -1,12 +1,14 @@
-// Transformer shapes and exact parameter / FLOP counts for plmscale's ESM-2-style blocks.
-// Counting rule (docs/CONTRACTS.md): per layer q,k,v,o with bias 4(d²+d), two LayerNorms 4d,
-// GELU FFN d·f+f + f·d+d. Non-embedding N adds the final LayerNorm (2d) and, for ESM-2's LM head, its dense
+// Transformer shapes and exact parameter / FLOP counts, summed over the family descriptor's parameter list
+// (families.ts). For esm2's default block (docs/CONTRACTS.md): per layer q,k,v,o with bias 4(d²+d), two
+// LayerNorms 4d, GELU FFN d·f+f + f·d+d; SwiGLU doubles fc1's rows, bias: false drops the linear biases,
+// llama's RMSNorms have d weights each. Non-embedding N adds the final norm and, for ESM-2's LM head, its dense
 // (d²+d) and LayerNorm (2d); the token embedding (tied with the decoder) and the decoder bias are excluded,
 // as in Kaplan et al. 2020 and Cheng et al. 2024, whose laws are stated in non-embedding parameters.
 // The "linear" head (GPT-NeoX's tied decoder, the CLM default: it exports to transformers) adds nothing.
 import type { Objective } from "../core/objective.js";
+import { blockParamSpecs, FAMILIES, familyDefaults, headParamSpecs, isEmbeddingParam, paramSpecs, sumNumel, type BlockChoice, type FamilyName } from "./families.js";
 
-export interface ModelShape {
+export interface ModelShape extends BlockChoice {
   layers: number;
   dModel: number;
   heads: number;
@@ -29,24 +31,22 @@ export function defaultHeadFor(objective: Objective): LmHeadKind {
 
 /** Non-embedding parameters of the LM head. */
 export function headParams(dModel: number, head: LmHeadKind = "esm"): number {
-  return head === "esm" ? dModel * dModel + dModel + 2 * dModel : 0;
+  return sumNumel(headParamSpecs(dModel, ESM_VOCAB, head).filter((p) => !isEmbeddingParam(p.name)));
 }
 
-/** Parameters of one pre-LN transformer block. */
-export function paramsPerLayer(dModel: number, ffn: number): number {
-  const d = dModel;
-  return 4 * (d * d + d) + 4 * d + (d * ffn + ffn) + (ffn * d + d);
+/** Parameters of one transformer block (block choices absent: esm2's GELU block with biases). */
+export function paramsPerLayer(dModel: number, ffn: number, block: BlockChoice = {}): number {
+  return sumNumel(blockParamSpecs({ layers: 1, dModel, heads: 1, ffn, ...block }));
 }
 
 /** Non-embedding N of a shape with the given head (absent = "esm", as in stored runs). */
 export function nonEmbeddingParams(s: ModelShape & { head?: LmHeadKind }, head: LmHeadKind = s.head ?? "esm"): number {
-  const d = s.dModel;
-  return s.layers * paramsPerLayer(d, s.ffn) + 2 * d + headParams(d, head);
+  return sumNumel(paramSpecs(s, ESM_VOCAB, head).filter((p) => !isEmbeddingParam(p.name)));
 }
 
 /** All trainable parameters: non-embedding + tied token embedding (+ the ESM head's decoder bias). */
 export function totalParams(s: ModelShape & { head?: LmHeadKind }, vocab = ESM_VOCAB, head: LmHeadKind = s.head ?? "esm"): number {
-  return nonEmbeddingParams(s, head) + vocab * s.dModel + (head === "esm" ? vocab : 0);
+  return sumNumel(paramSpecs(s, vocab, head));
 }
 
 /**
@@ -81,6 +81,8 @@ export interface ShapeOptions {
   maxLayers?: number;
   /** the LM head counted in N (default "esm") */
   head?: LmHeadKind;
+  /** the model family (default esm2): its FFN rule and block defaults (activation, biases) */
+  family?: FamilyName;
 }
 
 /**
@@ -90,18 +92,22 @@ export interface ShapeOptions {
 export function shapeFor(targetN: number, opts: ShapeOptions = {}): ModelShape {
   if (!Number.isFinite(targetN) || targetN <= 0) throw new Error(`shapeFor: target N must be positive, got ${targetN}`);
   const ffnMult = opts.ffnMult ?? 4;
+  const family = opts.family ? FAMILIES[opts.family] : FAMILIES.esm2;
+  // esm2 shapes stay bare (as stored runs); another family's carry its block choices
+  const choice: BlockChoice = opts.family && opts.family !== "esm2" ? familyDefaults(opts.family) : {};
+  const ffnOf = (d: number) => family.ffnFor(d, ffnMult);
   const tol = opts.tolerance ?? 0.03;
   const maxLayers = opts.maxLayers ?? 160;
   const aspect = targetAspect(targetN);
   let best: { s: ModelShape; within: boolean; score: number } | undefined;
   for (let layers = 1; layers <= maxLayers; layers++) {
     // width solving 12·L·d² ≈ N, then nearby multiples of the head size
-    const dGuess = Math.sqrt(targetN / (layers * (4 + 2 * ffnMult)));
+    const dGuess = Math.sqrt(targetN / (layers * (choice.activation === "swiglu" ? 4 + (3 * ffnOf(1024)) / 1024 : 4 + 2 * ffnMult)));
     for (const step of [16, 32, 64, 128]) {
       const base = Math.round(dGuess / step) * step;
       for (const d of [base - step, base, base + step]) {
         if (d < 32 || headDimFor(d) !== step || d % step !== 0) continue;
-        const s: ModelShape = { layers, dModel: d, heads: d / step, ffn: ffnMult * d };
+        const s: ModelShape = { layers, dModel: d, heads: d / step, ffn: ffnOf(d), ...choice };
         const n = nonEmbeddingParams(s, opts.head);
         const errN = Math.abs(Math.log(n / targetN));
         const within = Math.abs(n / targetN - 1) <= tol;
@@ -114,6 +120,12 @@ export function shapeFor(targetN: number, opts: ShapeOptions = {}): ModelShape {
   return best.s;
 }
 
+/** `s` as a shape of `family`: its FFN rule and block defaults (esm2 or absent: `s` unchanged, bare as stored runs). */
+export function withFamily(s: ModelShape, family?: FamilyName): ModelShape {
+  if (!family || family === "esm2") return s;
+  return { ...s, ffn: FAMILIES[family].ffnFor(s.dModel), ...familyDefaults(family) };
+}
+
 export function describeShape(s: ModelShape): string {
-  return `${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn}`;
+  return `${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn}${s.family && s.family !== "esm2" ? ` (${s.family})` : ""}`;
 }

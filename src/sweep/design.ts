@@ -1,7 +1,8 @@
 // IsoFLOP grid design (Hoffmann et al. 2022 approach 2; Cheng et al. 2024 §3): for each budget C, model sizes
 // spread evenly in log N around a predicted optimum, each trained on D = C/(6N) tokens with its schedule set to
 // its own budget. Pure: the caller supplies the centre N_opt(C), corpus size and defaults.
-import { defaultHeadFor, nonEmbeddingParams, shapeFor, totalParams, ESM_VOCAB, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, nonEmbeddingParams, shapeFor, totalParams, withFamily, ESM_VOCAB, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
+import type { FamilyName } from "../scaling/families.js";
 import { batchAndContextFor, LR_SMALL, LR_SMALL_N, peakLrFor } from "../scaling/lr.js";
 import type { Objective } from "../core/objective.js";
 import type { AdaptiveLimits, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
@@ -107,9 +108,9 @@ export const SHAPEFOR_MIN_N = nonEmbeddingParams({ layers: 1, dModel: 32, heads:
 export const TINY_SHAPES: ModelShape[] = [1, 2, 3].map((layers) => ({ layers, dModel: 16, heads: 1, ffn: 64 }));
 export const MIN_N = nonEmbeddingParams(TINY_SHAPES[0]!);
 
-export function shapeForAnySize(target: number, head: LmHeadKind = "esm"): ModelShape {
-  if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1, head });
-  const candidates = [...TINY_SHAPES, { layers: 1, dModel: 32, heads: 2, ffn: 128 }];
+export function shapeForAnySize(target: number, head: LmHeadKind = "esm", family?: FamilyName): ModelShape {
+  if (target >= SHAPEFOR_MIN_N) return shapeFor(target, { tolerance: 0.1, head, family });
+  const candidates = [...TINY_SHAPES, { layers: 1, dModel: 32, heads: 2, ffn: 128 }].map((c) => withFamily(c, family));
   const miss = (c: ModelShape) => Math.abs(Math.log(nonEmbeddingParams(c, head) / target));
   let best = candidates[0]!;
   for (const c of candidates) if (miss(c) < miss(best)) best = c;
@@ -117,12 +118,12 @@ export function shapeForAnySize(target: number, head: LmHeadKind = "esm"): Model
 }
 
 /** Concrete shapes for target sizes (exact N with `head`), dropping duplicates that round to the same shape. */
-function shapesFor(targets: number[], head: LmHeadKind): { shape: ModelShape; N: number }[] {
+function shapesFor(targets: number[], head: LmHeadKind, family?: FamilyName): { shape: ModelShape; N: number }[] {
   const seen = new Set<string>();
   const out: { shape: ModelShape; N: number }[] = [];
   for (const t of targets) {
     // 10% tolerance on N leaves small models room for a sensible depth/width (exact N is recorded anyway)
-    const shape = shapeForAnySize(Math.max(t, MIN_N), head);
+    const shape = shapeForAnySize(Math.max(t, MIN_N), head, family);
     const key = `${shape.layers}x${shape.dModel}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -141,8 +142,8 @@ export type PointContext = Pick<SweepDesign, "train" | "uniqueTrainTokens" | "ma
  * larger CLMs of a budget got context 64 by size and plateaued at 2.838 nats while a 39k model at context 256
  * reached 2.887, and the IsoFLOP minima followed the context, not N).
  */
-export function sweepContext(centreN: number, C: number): number {
-  const shape = shapeForAnySize(Math.max(centreN, MIN_N));
+export function sweepContext(centreN: number, C: number, family?: FamilyName): number {
+  const shape = shapeForAnySize(Math.max(centreN, MIN_N), "esm", family);
   const N = nonEmbeddingParams(shape);
   return batchAndContextFor(N, C / (6 * N), shape.dModel).context;
 }
@@ -164,7 +165,7 @@ export function pointsForBudget(ctx: PointContext, objective: Objective, C: numb
   const lrOf = ctx.peakLr ?? peakLrBySize;
   const minSteps = ctx.minSteps ?? 20;
   const head = defaultHeadFor(objective); // the head trainConfigFor gives the run
-  for (const { shape, N } of shapesFor(targets, head)) {
+  for (const { shape, N } of shapesFor(targets, head, ctx.train.family)) {
     const D = C / (6 * N);
     const { batchTokens, context } = runGeometry(ctx.train, shape, N, D);
     const steps = D / batchTokens;
@@ -195,7 +196,7 @@ export function designSweep(x: DesignInput): SweepDesign {
   const minSteps = x.minSteps ?? 20;
   const budgets = [...x.budgets].sort((a, b) => a - b);
   const given: TrainDefaults = { ...DEFAULT_TRAIN, ...x.train };
-  const train: TrainDefaults = given.context > 0 ? given : { ...given, context: sweepContext(x.centre(x.objectives[0]!, budgets[0]!), budgets[0]!) };
+  const train: TrainDefaults = given.context > 0 ? given : { ...given, context: sweepContext(x.centre(x.objectives[0]!, budgets[0]!), budgets[0]!, given.family) };
   const points: SweepPoint[] = [];
   const warnings: string[] = [];
   const taken = new Set<string>();

@@ -1,5 +1,6 @@
 // The sweep design on disk (SWEEP/sweep.json): one entry per training run of an IsoFLOP grid.
 import type { ModelShape } from "../scaling/shape.js";
+import type { FamilyName } from "../scaling/families.js";
 import type { Objective } from "../core/objective.js";
 
 export interface SweepPoint {
@@ -101,6 +102,8 @@ export interface TrainDefaults {
   evalTokens: number;
   checkpointEverySteps: number;
   seed: number;
+  /** the model family of every run (scaling/families.ts); absent = esm2 (sweeps stored before the choice) */
+  family?: FamilyName;
 }
 
 /** Run state as seen on disk. */

@@ -20,6 +20,23 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   return A.layerNorm(x, normalizedShape, weight ?? null, bias ?? null, eps);
 }
 
+/**
+ * RMSNorm (Zhang & Sennrich 2019) over the last dim: x / √(mean(x²) + eps) · weight. libtorch 1.13 has no
+ * rms_norm op, so this is a composite of ATen ops; the statistic is taken in float32 and the normalised x cast
+ * back to x's dtype before the weight multiplies it (as transformers' LlamaRMSNorm).
+ */
+export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
+  const x32 = x.dtype === "float32" ? x : x.to("float32");
+  const sq = x32.square(), ms = sq.mean(-1, true), den = ms.add(eps), inv = den.rsqrt(), y32 = x32.mul(inv);
+  for (const t of [sq, ms, den, inv]) t.dispose();
+  if (x32 !== x) x32.dispose();
+  const y = y32.dtype === x.dtype ? y32 : y32.to(x.dtype);
+  if (y !== y32) y32.dispose();
+  const out = y.mul(weight);
+  y.dispose();
+  return out;
+}
+
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   return A.gelu(x, approximate);
 }

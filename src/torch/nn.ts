@@ -187,6 +187,18 @@ export class LayerNorm extends Module {
   }
 }
 
+/** RMSNorm with a learned weight (ones at init) and no bias: F.rmsNorm. */
+export class RMSNorm extends Module {
+  readonly weight: Tensor;
+  constructor(readonly dim: number, readonly eps = 1e-6, opts: ParamOptions = {}) {
+    super();
+    this.weight = this.registerParameter("weight", ones([dim], opts));
+  }
+  forward(x: Tensor): Tensor {
+    return F.rmsNorm(x, this.weight, this.eps);
+  }
+}
+
 export class Dropout extends Module {
   constructor(readonly p = 0.1) {
     super();

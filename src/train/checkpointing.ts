@@ -14,7 +14,6 @@
 // with fewer rows must take part in the same collectives as the others).
 import * as torch from "../torch/index.js";
 import type { ProteinLM, ModelInputs } from "../model/index.js";
-import { rotaryTables } from "../model/rotary.js";
 
 /** A block index, or the rest of the model (embedding, final norm, head). */
 export type Unit = number | "root";
@@ -47,7 +46,7 @@ export function checkpointedLossBackward(
   return torch.tidy(() => {
     hooks.gather("root");
     hooks.prepareGrads("root");
-    const rope = x ? rotaryTables(x.position, model.cfg.dModel / model.cfg.heads, model.computeDtype) : null;
+    const rope = x ? model.rotary(x) : null;
     const embedded = x ? run(() => model.embedInputs(x)) : null; // keeps its (small) graph to the embedding
     const inputs: torch.Tensor[] = embedded ? [embedded.detach()] : [];
     torch.noGrad(() => {
@@ -94,7 +93,7 @@ export function blockwiseLossSum(model: ProteinLM, x: ModelInputs | null, target
   return torch.noGrad(() =>
     torch.tidy(() => {
       hooks.gather("root");
-      const rope = x ? rotaryTables(x.position, model.cfg.dModel / model.cfg.heads, model.computeDtype) : null;
+      const rope = x ? model.rotary(x) : null;
       let h = x ? run(() => model.embedInputs(x)) : null;
       for (let i = 0; i < model.layers.length; i++) {
         hooks.gather(i);

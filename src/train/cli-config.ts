@@ -2,9 +2,10 @@
 // reading the config file. Shared by the train and transfer commands.
 import { readFileSync } from "node:fs";
 import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
-import { defaultHeadFor, shapeFor, nonEmbeddingParams, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
+import { defaultHeadFor, shapeFor, nonEmbeddingParams, withFamily, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor } from "../scaling/lr.js";
 import { TRAIN_PRECISIONS, type TrainPrecision } from "../scaling/precision.js";
+import { FAMILIES, FAMILY_NAMES, familyDefaults, type FamilyName } from "../scaling/families.js";
 
 export interface TrainFlags {
   config?: string;
@@ -29,16 +30,17 @@ export interface TrainFlags {
   keep?: number;
   weightDecay?: number;
   head?: string;
+  family?: string;
 }
 
-/** "L,d,h" or "L,d,h,ffn" → shape (FFN 4d by default). */
-export function parseShape(text: string): ModelShape {
+/** "L,d,h" or "L,d,h,ffn" → shape (FFN by the family's rule by default: esm2 4d). */
+export function parseShape(text: string, family?: FamilyName): ModelShape {
   const parts = text.split(",").map((s) => Number(s.trim()));
   if ((parts.length !== 3 && parts.length !== 4) || parts.some((x) => !Number.isInteger(x) || x <= 0)) {
     throw configError(`--shape: expected L,d,h or L,d,h,ffn with positive integers, got '${text}'`);
   }
   const [layers, dModel, heads, ffn] = parts as [number, number, number, number?];
-  return { layers, dModel, heads, ffn: ffn ?? 4 * dModel };
+  return { layers, dModel, heads, ffn: ffn ?? FAMILIES[family ?? "esm2"].ffnFor(dModel) };
 }
 
 export function readConfigFile(path: string): unknown {
@@ -69,9 +71,14 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   // a head nobody chose (no flag, no key in --config) is the objective's default; set before --params picks a
   // shape, since the head counts in N
   if (c.model.head === undefined) c.model.head = defaultHeadFor(c.objective);
+  if (f.family !== undefined) {
+    if (!(FAMILY_NAMES as readonly string[]).includes(f.family)) throw configError(`--family: expected ${FAMILY_NAMES.join(" or ")}, got '${f.family}'`);
+    // the family's block (activation, biases) and, unless a shape below sets it, its FFN rule at the width
+    Object.assign(c.model, familyDefaults(f.family as FamilyName), { ffn: FAMILIES[f.family as FamilyName].ffnFor(c.model.dModel) });
+  }
   if (f.params !== undefined && f.shape !== undefined) throw configError("give either --params or --shape, not both");
-  if (f.params !== undefined) Object.assign(c.model, shapeForFlag(f.params, c.model.head));
-  if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape));
+  if (f.params !== undefined) Object.assign(c.model, shapeForFlag(f.params, c.model.head, c.model.family));
+  if (f.shape !== undefined) Object.assign(c.model, parseShape(f.shape, c.model.family));
   if (f.context !== undefined) {
     // checked here, before the batch is rounded to whole rows of it (a bad context must not be blamed on batchTokens)
     if (!Number.isInteger(f.context) || f.context < MIN_CONTEXT || f.context > MAX_CONTEXT) {
@@ -125,10 +132,10 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
 /** The smallest model shapeFor builds (1 layer, d=32, 2 heads): --params below it has no shape. */
 export const SMALLEST_SHAPE: ModelShape = { layers: 1, dModel: 32, heads: 2, ffn: 128 };
 
-function shapeForFlag(params: number, head: LmHeadKind): ModelShape {
-  const min = nonEmbeddingParams(SMALLEST_SHAPE, head);
+function shapeForFlag(params: number, head: LmHeadKind, family?: FamilyName): ModelShape {
+  const min = nonEmbeddingParams(withFamily(SMALLEST_SHAPE, family), head);
   if (!(params >= min)) throw configError(`--params ${params}: the smallest model has ${min.toLocaleString("en-US")} non-embedding parameters (1 layer × d=32); give at least that or --shape L,d,h`);
-  return shapeFor(params, { head });
+  return shapeFor(params, { head, family });
 }
 
 /** The usage requires a budget: --tokens or --flops, or tokens in the --config file (no silent default). */

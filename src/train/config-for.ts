@@ -32,11 +32,13 @@ export type PlannedConfig = Omit<TrainConfig, "microBatchRows" | "init">;
 
 export function trainConfigFor(r: PlannedRun): PlannedConfig {
   const { microBatchRows: _derived, init: _none, ...d } = defaultConfig();
-  const { layers, dModel, heads, ffn } = r.shape;
+  const { layers, dModel, heads, ffn, family, activation, bias } = r.shape;
+  // a family's block choices travel with its shapes (scaling/shape.ts withFamily); bare shapes are esm2's
+  const block = family && family !== "esm2" ? { family, activation: activation ?? d.model.activation, bias: bias ?? d.model.bias } : {};
   return {
     ...d,
     objective: r.objective,
-    model: { ...d.model, layers, dModel, heads, ffn, vocab: ESM_VOCAB, context: r.context, head: defaultHeadFor(r.objective) },
+    model: { ...d.model, layers, dModel, heads, ffn, vocab: ESM_VOCAB, context: r.context, head: defaultHeadFor(r.objective), ...block },
     tokens: r.tokens,
     batchTokens: r.batchTokens,
     lr: { ...d.lr, peak: r.peakLr },

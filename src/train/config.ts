@@ -85,7 +85,7 @@ const SCHEMA: Schema = {
   model: {
     layers: "int", dModel: "int", heads: "int", ffn: "int", vocab: "int", context: "int",
     activation: { enum: ["gelu", "swiglu"] }, bias: "boolean", dropout: "number", tokenDropout: "boolean",
-    head: { enum: ["esm", "linear"] },
+    head: { enum: ["esm", "linear"] }, family: { enum: ["esm2", "llama"] },
   },
   tokens: "number",
   batchTokens: "int",

@@ -65,13 +65,9 @@ export class FullyShardedModel {
     const groups = decayGroups(model, weightDecay);
     const place = new Map<torch.Tensor, [number, number]>();
     groups.forEach((g, gi) => g.params.forEach((p, i) => place.set(p, [gi, i])));
-    const unitOf = (name: string): Unit => {
-      const m = /^layers\.(\d+)\./.exec(name);
-      return m ? Number(m[1]) : "root";
-    };
     const byUnit = new Map<Unit, torch.Tensor[][]>();
     for (const [name, p] of model.namedParameters()) {
-      const u = unitOf(name);
+      const u: Unit = model.unitOf(name);
       if (!byUnit.has(u)) byUnit.set(u, groups.map(() => []));
       byUnit.get(u)![place.get(p)![0]]!.push(p);
     }

@@ -35,10 +35,11 @@ function grads(model: ReturnType<typeof createModel>): Map<string, Float32Array>
   return out;
 }
 
-for (const objective of ["clm", "mlm"] as const) {
-  test(`${objective}: checkpointed backward gives the ordinary loss and every parameter's gradient (1e-5 relative)`, () => {
+const BLOCKS = { esm2: { activation: "gelu", bias: true }, llama: { family: "llama", activation: "swiglu", bias: false } } as const;
+for (const [family, block] of Object.entries(BLOCKS)) for (const objective of ["clm", "mlm"] as const) {
+  test(`${objective} (${family}): checkpointed backward gives the ordinary loss and every parameter's gradient (1e-5 relative)`, () => {
     torch.manualSeed(11);
-    const model = createModel(objective, { layers: 3, dModel: 32, heads: 4, ffn: 64, vocab: 33, context: 24, activation: "gelu", bias: true, dropout: 0 });
+    const model = createModel(objective, { layers: 3, dModel: 32, heads: 4, ffn: 64, vocab: 33, context: 24, dropout: 0, ...block });
     model.train();
     const b = batch(3, 24, 5);
     const denom = b.lossTokens;

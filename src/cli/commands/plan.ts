@@ -12,6 +12,7 @@ import type { ParametricLaw } from "../../scaling/parametric.js";
 import { planModel, type Plan } from "../../scaling/planner.js";
 import { optimalAllocation, type Preset } from "../../scaling/presets.js";
 import { readPreset } from "../../sweep/preset-source.js";
+import { familyOpt } from "./family-opt.js";
 import type { Objective } from "../../core/objective.js";
 import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../train/config-for.js";
 import type { ParallelConfig } from "../../train/config.js";
@@ -103,7 +104,7 @@ export default defineRun<PlanResult>({
     let plan: Plan;
     try {
       plan = planModel({
-        objective, C, preset, context,
+        objective, C, preset, context, family: familyOpt(args),
         ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus,
         ...(uniqueTokens !== undefined ? { uniqueTokens } : {}),
       });
@@ -163,7 +164,7 @@ export default defineRun<PlanResult>({
     if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
     if (Math.abs(r.computeConsistency - 1) > 0.02) io.out(`  note: 6·N_opt·D_opt = ${r.computeConsistency.toFixed(2)}×C (the law's N and D are separate power-law fits)`);
     const s = r.shape;
-    io.out(`  shape: ${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn} → N = ${s.N.toLocaleString("en-US")} (${(s.relError * 100).toFixed(1)}% from N_opt), ${s.Ntotal.toLocaleString("en-US")} with embeddings`);
+    io.out(`  shape: ${s.layers} layers × d=${s.dModel}, ${s.heads} heads, FFN ${s.ffn}${s.family && s.family !== "esm2" ? ` (${s.family}: ${s.activation}, ${s.bias ? "biases" : "no biases"})` : ""} → N = ${s.N.toLocaleString("en-US")} (${(s.relError * 100).toFixed(1)}% from N_opt), ${s.Ntotal.toLocaleString("en-US")} with embeddings`);
     io.out(`  FLOPs/token: 6N = ${e(r.flopsPerToken.sixN)}, with attention (context ${r.training.context}) = ${e(r.flopsPerToken.withAttention)}; run total ${e(r.fullerC)}`);
     io.out(`  ×10 compute → N ×${r.growthPer10x.N.toFixed(2)}, D ×${r.growthPer10x.D.toFixed(2)}`);
     io.out(`  training: peak LR ${r.training.peakLr.toExponential(2)}, ${r.training.batchTokens.toLocaleString("en-US")} tokens/step, ${r.training.steps.toLocaleString("en-US")} steps`);

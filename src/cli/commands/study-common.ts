@@ -6,6 +6,7 @@ import { flag, optNum, str, type CommandIO, type ParsedArgs } from "../command.j
 import { UserError } from "../../core/errors.js";
 import { corpusTrainTokens } from "../../sweep/centre.js";
 import { deviceOpt } from "./sweep-run.js";
+import { familyOpt } from "./family-opt.js";
 
 /** --data as a prepared corpus: a study trains many runs on it, so a wrong path is refused before the first starts. */
 export function studyCorpus(args: ParsedArgs): string {
@@ -21,6 +22,6 @@ export function studyCommon(args: ParsedArgs, io: CommandIO, corpus: string, out
   const quick = flag(args, "quick");
   return {
     out, corpus, uniqueTrainTokens: corpusTrainTokens(corpus), threads: optNum(args, "threads") ?? 1, workers: optNum(args, "workers") ?? 2,
-    evalTokens: optNum(args, "eval-tokens") ?? (quick ? 8192 : 16384), signal: io.signal, log: io.err, device: deviceOpt(args),
+    evalTokens: optNum(args, "eval-tokens") ?? (quick ? 8192 : 16384), signal: io.signal, log: io.err, device: deviceOpt(args), family: familyOpt(args),
   };
 }

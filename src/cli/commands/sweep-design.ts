@@ -7,6 +7,7 @@ import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/
 import { writeSweep } from "../../sweep/layout.js";
 import type { Objective } from "../../core/objective.js";
 import type { SweepDesign } from "../../sweep/types.js";
+import { familyOpt } from "./family-opt.js";
 
 export function parseObjectives(s: string): Objective[] {
   if (s === "both") return ["clm", "mlm"];
@@ -54,6 +55,7 @@ export default defineRun({
         train: {
           context, batchTokens: auto("batch-tokens"), evalTokens: num(args, "eval-tokens", 32768),
           device, dtype: device === "cuda" ? "bfloat16" : "float32", threads: num(args, "threads", 2),
+          ...(familyOpt(args) ? { family: familyOpt(args) } : {}),
         },
         minSteps: optNum(args, "min-steps"),
         adaptive: fixed || sizes ? undefined : {

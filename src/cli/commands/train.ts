@@ -36,6 +36,7 @@ export function trainFlags(args: ParsedArgs): TrainFlags {
     checkpointEvery: optNum(args, "checkpoint-every"),
     keep: optNum(args, "keep"),
     head: optStr(args, "head"),
+    family: optStr(args, "family"),
   };
 }
 

@@ -30,6 +30,7 @@ export default defineRun({
       };
       const c = configFromFlags({ warmup: 0.05, ...stripUndefined(f) }, base);
       requireBudget(f, base);
+      if ((c.model.family ?? "esm2") !== (src.model.family ?? "esm2")) throw new UserError(`model.family must match the source run (${src.model.family ?? "esm2"}), got ${c.model.family ?? "esm2"}`, 2);
       for (const k of ["layers", "dModel", "heads", "ffn", "vocab", "activation", "bias"] as const) {
         if (c.model[k] !== src.model[k]) throw new UserError(`model.${k} must match the source run (${src.model[k]}), got ${c.model[k]}`, 2);
       }

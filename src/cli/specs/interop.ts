@@ -3,13 +3,15 @@ import { defineCommand } from "../command.js";
 
 export const exportCommand = defineCommand({
   name: "export",
-  summary: "write a run as a Hugging Face transformers model directory (EsmForMaskedLM / GPTNeoXForCausalLM)",
+  summary: "write a run as a Hugging Face transformers model directory (EsmForMaskedLM / GPTNeoXForCausalLM / LlamaForCausalLM)",
   usage: ["--run RUN --format hf --out DIR [--dtype float32|bfloat16] [--force] [--json]"],
   description: `Writes the run's newest good checkpoint as a directory that transformers loads with no custom code:
 config.json, model.safetensors (transformers' parameter names), vocab.txt and tokenizer files, README.md
 (model card: shape, tokens, FLOPs, final loss). An MLM becomes EsmForMaskedLM (token_dropout as trained);
 a CLM becomes GPTNeoXForCausalLM (sequential residual, full rotary) and needs the linear head
-(train it with 'plmscale train --head linear'): ESM-2's LM head has no causal-LM equivalent in transformers. SwiGLU models are refused.`,
+(train it with 'plmscale train --head linear'): ESM-2's LM head has no causal-LM equivalent in transformers.
+A llama-family CLM ('plmscale train --family llama --objective clm') becomes LlamaForCausalLM. esm2 models
+with SwiGLU and llama-family MLMs are refused.`,
   options: {
     run: { type: "string", value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
     format: { type: "string", value: "hf", default: "hf", description: "the output format (only hf so far)" },
@@ -28,7 +30,8 @@ export const importCommand = defineCommand({
   usage: ["--from DIR|FILE --out RUN [--heads H] [--context T] [--json]"],
   description: `Reads, without executing anything:
   DIR    a Hugging Face model directory: EsmForMaskedLM (ESM-2, e.g. facebook/esm2_t6_8M_UR50D) or a
-         plmscale export (EsmForMaskedLM / GPTNeoXForCausalLM), weights in model.safetensors or pytorch_model.bin
+         plmscale export (EsmForMaskedLM / GPTNeoXForCausalLM / LlamaForCausalLM without grouped-query
+         attention or rope scaling, rms_norm_eps 1e-6), weights in model.safetensors or pytorch_model.bin
   FILE   a PyTorch checkpoint (.pt/.bin, torch.save's ZIP format): fair-esm ESM-2 (esm2_t6_8M_UR50D.pt) or a
          state dict with Hugging Face ESM names. Globals outside a short allow-list (tensor rebuild functions,
          storage types, OrderedDict, argparse.Namespace) are refused by name; legacy non-ZIP files are refused

@@ -61,6 +61,7 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
     "unique-tokens": { type: "string", value: "U", description: "unique tokens in your corpus (epochs, effective data under repetition)" },
     corpus: { type: "string", value: "DIR|FILE", description: "a corpus directory or manifest.json: unique tokens from its training split" },
     context: { type: "string", value: "T", default: 1024, description: "context length" },
+    family: { type: "string", value: "esm2|llama", default: "esm2", description: "model family of the planned shape (and --emit's config): esm2 or llama (RMSNorm, SwiGLU, no biases)" },
     joint: { type: "boolean", description: "MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost" },
     "clm-fraction": { type: "string", value: "F", description: `share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})` },
     "transfer-law": { type: "string", value: "FILE", description: "JSON of 'plmscale fit --method transfer --json' to predict the transfer gain" },

@@ -9,6 +9,7 @@ const common = {
   threads: { type: "string", value: "T", description: "threads per run (default 1)" },
   "eval-tokens": { type: "string", value: "E", description: "validation tokens per evaluation (default 16384; --quick 8192)" },
   device: { type: "string", value: "cpu|cuda", description: "device of every run (cuda also sets bfloat16; default cpu)" },
+  family: { type: "string", value: "esm2|llama", description: "model family of every run (default esm2; llama: RMSNorm, SwiGLU, no biases)" },
 } as const;
 
 export const studyTransferCommand = defineCommand({

@@ -57,6 +57,7 @@ far (docs/SWEEPS.md "Adaptive design"). --fixed writes every budget's sizes now 
     context: { type: "string", value: "T|auto", default: "auto", description: "context length (auto: the batch rule per run, docs/TRAINING.md)" },
     "batch-tokens": { type: "string", value: "B|auto", default: "auto", description: "tokens per optimizer step (auto: ~500 steps per run, 256 .. 0.5M)" },
     "eval-tokens": { type: "string", value: "E", default: 32768, description: "validation tokens per evaluation" },
+    family: { type: "string", value: "esm2|llama", default: "esm2", description: "model family of every run: esm2 or llama (RMSNorm, SwiGLU, no biases)" },
     device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
     threads: { type: "string", value: "T", default: 2, description: "threads per run" },
     out: { type: "string", value: "SWEEP", required: true, description: "directory to create" },

@@ -9,6 +9,7 @@ export const TRAIN_OPTIONS = {
   tokens: { type: "string", value: "D", group: "Model and budget", description: "budget in tokens, rounded to whole rows of the context\n(300k at context 1024 trains 293 rows = 300,032 tokens); the run stops exactly there" },
   flops: { type: "string", value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
   context: { type: "string", value: "T", group: "Model and budget", description: "tokens per row (default by the batch rule: batch/16, ≤ 12·d, 64..1024)" },
+  family: { type: "string", value: "esm2|llama", group: "Model and budget", description: "model family: esm2 (ESM-2's block: LayerNorm, GELU, biases; default) or llama (RMSNorm, SwiGLU FFN 64·⌈8d/3/64⌉, no biases; docs/TRAINING.md)" },
   head: { type: "string", value: "esm|linear", group: "Model and budget", description: "LM head: ESM-2's (MLM default) or a tied linear one (GPT-NeoX's; CLM default, exports to transformers)" },
   data: { type: "string", value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
   "batch-tokens": { type: "string", value: "B", group: "Training", description: "tokens per optimizer step (default: ~500 steps over the budget, 256 .. 0.5M (1M at ≥1B); gradient accumulation reaches it)" },

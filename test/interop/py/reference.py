@@ -1,5 +1,6 @@
 # An independent reference forward pass over a plmscale export, written from the Hugging Face transformers
-# semantics of EsmForMaskedLM (model_type esm) and GPTNeoXForCausalLM (model_type gpt_neox), with nothing but
+# semantics of EsmForMaskedLM (model_type esm), GPTNeoXForCausalLM (model_type gpt_neox) and LlamaForCausalLM
+# (model_type llama), with nothing but
 # python3-torch: the safetensors file is parsed by hand, every layer is spelled out here. It shares no code
 # with plmscale. Used by test/interop/parity.test.ts where `transformers` itself cannot be installed.
 #
@@ -110,6 +111,47 @@ def neox_forward(c, W, ids):
     return x @ out.T
 
 
+def rms_norm(x, w, eps):  # LlamaRMSNorm: statistic in float32, weight after the cast back
+    var = x.float().pow(2).mean(-1, keepdim=True)
+    return w * (x.float() * torch.rsqrt(var + eps)).to(x.dtype)
+
+
+def silu(x):
+    return x * torch.sigmoid(x)
+
+
+def llama_forward(c, W, ids):
+    """LlamaForCausalLM (no GQA, no rope scaling, tied or untied lm_head): ids [1,T] → logits [1,T,V]."""
+    H, D = c["num_attention_heads"], c["hidden_size"]
+    Dh, eps = c.get("head_dim") or D // H, c["rms_norm_eps"]
+    assert c.get("num_key_value_heads", H) == H and c.get("rope_scaling") is None and c.get("pretraining_tp", 1) == 1
+    x = W["model.embed_tokens.weight"][ids]
+    B, T = ids.shape
+    cos, sin = rope(T, Dh, float(c.get("rope_theta", 10000.0)))
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    def lin(h, p, name):
+        y = h @ W[p + name + ".weight"].T
+        return y + W[p + name + ".bias"] if p + name + ".bias" in W else y
+    for i in range(c["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        h = rms_norm(x, W[p + "input_layernorm.weight"], eps)
+        q, k, v = (lin(h, p, f"self_attn.{n}_proj").view(B, T, H, Dh).transpose(1, 2) for n in "qkv")
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin  # HF layout: halves, not interleaved
+        s = (q @ k.transpose(-1, -2)) * Dh ** -0.5
+        s = torch.where(causal, s, torch.tensor(torch.finfo(torch.float32).min))
+        a = (torch.softmax(s, dim=-1) @ v).transpose(1, 2).reshape(B, T, H * Dh)
+        x = x + lin(a, p, "self_attn.o_proj")
+        h = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
+        x = x + lin(silu(lin(h, p, "mlp.gate_proj")) * lin(h, p, "mlp.up_proj"), p, "mlp.down_proj")
+    x = rms_norm(x, W["model.norm.weight"], eps)
+    out = W["lm_head.weight"] if "lm_head.weight" in W else W["model.embed_tokens.weight"]
+    return x @ out.T
+
+
+def causal_forward(c, W, ids):
+    return llama_forward(c, W, ids) if c["model_type"] == "llama" else neox_forward(c, W, ids)
+
+
 def main():
     d, req_path, out_path = sys.argv[1:4]
     c = json.load(open(f"{d}/config.json"))
@@ -129,12 +171,12 @@ def main():
             logits = esm_forward(c, W, ids, attn)
             chunks = [logits[r, : len(s)] for r, s in enumerate(seqs)]
         else:
-            chunks = [neox_forward(c, W, torch.tensor([s]))[0] for s in seqs]
+            chunks = [causal_forward(c, W, torch.tensor([s]))[0] for s in seqs]
         extra = {}
         if "greedy" in req:
             ids = list(req["greedy"]["prompt"])
             for _ in range(req["greedy"]["max_new"]):
-                nxt = int(neox_forward(c, W, torch.tensor([ids]))[0, -1].argmax())
+                nxt = int(causal_forward(c, W, torch.tensor([ids]))[0, -1].argmax())
                 ids.append(nxt)
                 if nxt == c["eos_token_id"]:
                     break
