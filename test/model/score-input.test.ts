@@ -37,9 +37,12 @@ test("score and embed: empty and headers-only FASTA fail naming the file; an uns
     assert.equal(h.status, 1, h.stderr);
     assert.equal(h.stdout, "", "no result printed");
     assert.match(h.stderr, /headers\.fasta: no sequences \(2 records, all without residues\)/);
+    // issue 23: the default loses no output — the record that fits is scored, the one that does not is named
     const l = plmscale([cmd, "--run", run, "--fasta", long]);
-    assert.equal(l.status, 1, l.stderr);
-    assert.match(l.stderr, /long\.fasta: line 3: record 'too-long': sequence of 100 residues exceeds the context \(30\)/);
+    assert.equal(l.status, 0, l.stderr);
+    assert.match(l.stderr, /long\.fasta: line 3: record 'too-long': 100 residues exceed the context \(30\)/);
+    assert.match(l.stdout, /\bok\b/);
+    assert.doesNotMatch(l.stdout, /too-long/);
     for (const r of [e, h, l]) assert.doesNotMatch(r.stderr, /\n\s+at |unexpected error/);
   }
   const v = plmscale(["score", "--run", run, "--wt", SEQS[0]!, "--variant", "A2G"]);
