@@ -14,6 +14,7 @@ import type { Objective } from "../core/objective.js";
 import type { ProteinLM } from "../model/index.js";
 import { ESM_HF_LAYER, NEOX_LAYER, qkvToPerHead } from "./names.js";
 import { llamaBlocker, llamaConfig, llamaTensors } from "./llama.js";
+import { familyOf } from "../scaling/families.js";
 import {
   esmConfig, generationConfig, modelCard, neoxConfig, specialTokensMap, tokenizerConfig, vocabTxt, ROTARY_BASE,
   HF_ARCHITECTURE, type HfDtype, type HfFamily,
@@ -40,7 +41,7 @@ export interface ExportResult {
 export function exportBlocker(objective: Objective, m: ModelConfig): string | null {
   if (m.vocab !== 33) return `model.vocab is ${m.vocab}: the export writes ESM-2's 33-token vocabulary`;
   if (m.family === "llama") {
-    if (objective === "mlm") return "a llama-family MLM: transformers has no masked LM with RMSNorm/SwiGLU blocks (AMPLIFY's needs its own code); llama CLMs export as LlamaForCausalLM";
+    if (familyOf(m).transformers[objective] === null) return "a llama-family MLM: transformers has no masked LM with RMSNorm/SwiGLU blocks (AMPLIFY's needs its own code); llama CLMs export as LlamaForCausalLM";
     return llamaBlocker(m);
   }
   if (m.activation !== "gelu") return `model.activation is ${m.activation}: neither EsmForMaskedLM nor GPTNeoXForCausalLM has a SwiGLU feed-forward`;
@@ -128,7 +129,8 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
   try {
     const why = exportBlocker(config.objective, config.model);
     if (why) throw new UserError(`cannot export ${run}: ${why}`);
-    const family: HfFamily = config.model.family === "llama" ? "llama" : config.objective === "mlm" ? "esm" : "gpt_neox";
+    const arch = familyOf(config.model).transformers[config.objective]!; // exportBlocker refused a null one
+    const family = (Object.keys(HF_ARCHITECTURE) as HfFamily[]).find((f) => HF_ARCHITECTURE[f] === arch)!;
     const tensors = toHfTensors(model, family, dtype);
     mkdirSync(out, { recursive: true });
     const files: Record<string, string | Uint8Array> = {};

@@ -33,6 +33,9 @@ export interface FamilyDescriptor {
   ffnFor(dModel: number, mult?: number): number;
   /** one line for help and docs */
   summary: string;
+  /** the transformers class each objective exports as (null: none has this block); the name tables of each
+   *  class are in src/interop (names.ts, llama.ts) */
+  transformers: { mlm: "EsmForMaskedLM" | null; clm: "GPTNeoXForCausalLM" | "LlamaForCausalLM" };
 }
 
 export const FAMILIES: Record<FamilyName, FamilyDescriptor> = {
@@ -40,6 +43,7 @@ export const FAMILIES: Record<FamilyName, FamilyDescriptor> = {
     name: "esm2", norm: "layernorm", activation: "gelu", bias: true,
     ffnFor: (d, mult = 4) => mult * d,
     summary: "ESM-2's block: pre-LayerNorm, GELU FFN 4d, biases",
+    transformers: { mlm: "EsmForMaskedLM", clm: "GPTNeoXForCausalLM" },
   },
   llama: {
     name: "llama", norm: "rmsnorm", activation: "swiglu", bias: false,
@@ -47,6 +51,7 @@ export const FAMILIES: Record<FamilyName, FamilyDescriptor> = {
     // of small protein models would inflate the FFN by up to 50%; 64 keeps it within 9% of 8/3·d from d = 128)
     ffnFor: (d) => 64 * Math.ceil((8 * d) / 3 / 64),
     summary: "LLaMA's block: pre-RMSNorm, SwiGLU FFN 64·⌈8d/3/64⌉, no biases",
+    transformers: { mlm: null, clm: "LlamaForCausalLM" },
   },
 };
 

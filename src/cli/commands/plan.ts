@@ -101,10 +101,11 @@ export default defineRun<PlanResult>({
     const uniqueArg = optNum(args, "unique-tokens");
     if (uniqueArg !== undefined && !(uniqueArg > 0)) throw new UserError(`--unique-tokens must be positive, got ${uniqueArg}`, 2);
     const uniqueTokens = uniqueArg ?? (corpus ? corpusTokens(corpus) : undefined);
+    const family = familyOpt(args); // a usage error (exit 2), outside the planner's try
     let plan: Plan;
     try {
       plan = planModel({
-        objective, C, preset, context, family: familyOpt(args),
+        objective, C, preset, context, family,
         ...(gpu ? { gpu } : {}), ...(mfu !== undefined ? { mfu } : {}), gpus,
         ...(uniqueTokens !== undefined ? { uniqueTokens } : {}),
       });

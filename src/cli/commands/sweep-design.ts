@@ -44,6 +44,7 @@ export default defineRun({
     const auto = (name: string) => { const v = str(args, name, "auto"); return v === "auto" ? 0 : parseNumber(v, name); };
     const context = auto("context");
     const fixed = flag(args, "fixed");
+    const family = familyOpt(args); // a usage error (exit 2), outside the design's try
     let design: SweepDesign;
     try {
       design = designSweep({
@@ -55,7 +56,7 @@ export default defineRun({
         train: {
           context, batchTokens: auto("batch-tokens"), evalTokens: num(args, "eval-tokens", 32768),
           device, dtype: device === "cuda" ? "bfloat16" : "float32", threads: num(args, "threads", 2),
-          ...(familyOpt(args) ? { family: familyOpt(args) } : {}),
+          ...(family ? { family } : {}),
         },
         minSteps: optNum(args, "min-steps"),
         adaptive: fixed || sizes ? undefined : {
