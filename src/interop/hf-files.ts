@@ -111,10 +111,12 @@ export function modelCard(f: CardFacts): string {
   const auto = f.family === "esm" ? "AutoModelForMaskedLM" : "AutoModelForCausalLM";
   const fmt = (x: number | undefined, d = 4) => (x === undefined || !Number.isFinite(x) ? "unknown" : Number(x.toPrecision(d)).toExponential().replace("e+", "e"));
   const usage = f.family === "esm"
-    ? `tok = AutoTokenizer.from_pretrained("DIR")
+    ? `# the tokenizer is case-sensitive (lower-case letters become <unk>): upper-case sequences first
+tok = AutoTokenizer.from_pretrained("DIR")
 model = ${auto}.from_pretrained("DIR").eval()
 logits = model(**tok(["MKTAYIAKQR<mask>ISFVKSH"], return_tensors="pt")).logits`
-    : `tok = AutoTokenizer.from_pretrained("DIR")
+    : `# the tokenizer is case-sensitive (lower-case letters become <unk>): upper-case sequences first
+tok = AutoTokenizer.from_pretrained("DIR")
 model = ${auto}.from_pretrained("DIR").eval()
 ids = tok("MKTAYIAK", return_tensors="pt").input_ids[:, :-1]  # <cls> residues, without the closing <eos>
 out = model.generate(ids, max_new_tokens=50, do_sample=False)
@@ -133,7 +135,7 @@ exported by plmscale ${f.version} from run \`${f.run}\`.
 |---|---|
 | architecture | ${m.layers} layers × d ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, ${f.family === "llama" ? `SwiGLU, pre-RMSNorm, ${m.bias ? "biases" : "no biases"}` : "GELU, pre-LayerNorm"}, rotary positions |
 | parameters | ${f.N.toLocaleString("en-US")} non-embedding, ${f.Ntotal.toLocaleString("en-US")} in all |
-| tokens | ESM-2's 33-token vocabulary; every sequence is \`<cls> residues <eos>\`${m.tokenDropout ? "; token dropout as ESM-2" : ""} |
+| tokens | ESM-2's 33-token vocabulary; every sequence is \`<cls> residues <eos>\`; upper-case residues only (the tokenizer maps lower case to \`<unk>\`, as fair-esm does; plmscale's own commands fold lower case and say so)${m.tokenDropout ? "; token dropout as ESM-2" : ""} |
 | training tokens | ${fmt(f.tokens)} |
 | training FLOPs (6·N·D) | ${fmt(f.flops)} |
 | final validation loss | ${f.valLoss === undefined || !Number.isFinite(f.valLoss) ? "unknown" : f.valLoss.toFixed(4)} nats/token |

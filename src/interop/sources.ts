@@ -2,7 +2,7 @@
 // pytorch_model.bin) or a single PyTorch checkpoint file (fair-esm's .pt, or a state dict saved with
 // torch.save). Everything is read without executing anything (torch/pt-checkpoint.ts).
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fromBytes, type DType } from "../torch/index.js";
 import { BYTES_PER_ELEMENT } from "../torch/dtype.js";
 import { TorchCheckpoint, findStateDict, PickleError, ZipFormatError, type PtTensor } from "../torch/pt-checkpoint.js";
@@ -117,8 +117,19 @@ function fromSafetensorsFile(path: string): { tensors: SourceTensors; close(): v
 
 const ST_DTYPE: Record<string, DType> = { F64: "float64", F32: "float32", F16: "float16", BF16: "bfloat16", I64: "int64", I32: "int32", I16: "int16", I8: "int8", U8: "uint8", BOOL: "bool" };
 
+/** fair-esm's download location for its checkpoints (esm/pretrained.py: load_model_and_alphabet_hub). */
+export const FAIR_ESM_URL = "https://dl.fbaipublicfiles.com/fair-esm/models/";
+
+/** Where a missing model file comes from: fair-esm's URL for a .pt, the Hub's facebook/NAME for its directory. */
+function whereFrom(from: string): string {
+  const name = basename(from).replace(/\.pt$/i, "");
+  if (!/\.pt$/i.test(from)) return "";
+  const esm = /^esm/i.test(name);
+  return `; fair-esm checkpoints download from ${FAIR_ESM_URL}NAME.pt${esm ? ` (here ${FAIR_ESM_URL}${name}.pt, its contact regression ${FAIR_ESM_URL.replace(/models\/$/, "regression/")}${name}-contact-regression.pt)` : ""}, e.g. with curl -LO; ESM-2 is also a Hugging Face directory: git clone https://huggingface.co/facebook/${esm ? name : "esm2_t6_8M_UR50D"}`;
+}
+
 export function openSource(from: string): OpenedSource {
-  if (!existsSync(from)) throw new UserError(`--from: ${from} not found`, 2);
+  if (!existsSync(from)) throw new UserError(`--from: ${from} not found${whereFrom(from)}`, 2);
   if (statSync(from).isDirectory()) {
     const cfgPath = join(from, "config.json");
     if (!existsSync(cfgPath)) throw new UserError(`--from: ${from} is a directory without config.json (expected a Hugging Face model directory)`, 2);

@@ -2,6 +2,8 @@
 // a + b·N (a fixed cost per token — data, optimizer, launch — plus one that grows with the model), fitted by
 // least squares to the finished runs' wall time, and a round's wall time on W workers as the larger of
 // (total / W) and its longest run. Used to stop an adaptive sweep from growing past its time budget.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { SweepPoint } from "./types.js";
 
 export interface TimedRun {
@@ -42,4 +44,25 @@ export function roundSeconds(c: TokenCost, points: Pick<SweepPoint, "N" | "D">[]
   const each = points.map((p) => runSeconds(c, p));
   const total = each.reduce((s, v) => s + v, 0);
   return Math.max(total / Math.max(1, workers), ...each, 0);
+}
+
+/**
+ * Finished runs (result.json with N, D and wallSeconds) at most `depth` folders under `dir`: a demo's
+ * calibration runs (DEMO/calibration), a finished sweep's runs, or one run directory.
+ */
+export function timedRunsUnder(dir: string, depth = 3): TimedRun[] {
+  const out: TimedRun[] = [];
+  const walk = (d: string, left: number) => {
+    const f = join(d, "result.json");
+    if (existsSync(f)) {
+      try {
+        const r = JSON.parse(readFileSync(f, "utf8")) as Partial<TimedRun>;
+        if (typeof r.N === "number" && typeof r.D === "number" && typeof r.wallSeconds === "number") out.push({ N: r.N, D: r.D, wallSeconds: r.wallSeconds });
+      } catch { /* a result cut off by a crash: not a timing */ }
+    }
+    if (left === 0) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name), left - 1);
+  };
+  if (existsSync(dir) && statSync(dir).isDirectory()) walk(dir, depth);
+  return out;
 }

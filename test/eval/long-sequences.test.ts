@@ -115,3 +115,25 @@ test("embed: the long sequence is skipped and named by default, truncated to con
   const t = await cmd(embedCommand, ["--run", mlm, "--fasta", fasta, "--out", out, "--truncate"]);
   assert.match(t.out[0]!, /wrote 3 embeddings .*1 truncated to the first 30 residues/);
 });
+
+test("lower-case residues: score folds them (same score as upper case) and says that an exported tokenizer would not", async () => {
+  const mlm = join(dir, "mlm");
+  const f = join(dir, "cases.fasta");
+  writeFileSync(f, `>up\n${SHORT}\n>low\n${SHORT.toLowerCase()}\n`);
+  const r = await cmd(scoreCommand, ["--run", mlm, "--fasta", f, "--json"]);
+  assert.equal(r.r.rows[0].logLikelihood, r.r.rows[1].logLikelihood);
+  assert.ok(r.err.some((l) => /1 record\(s\) have lower-case residues, folded to upper case here; transformers' EsmTokenizer and fair-esm map lower case to <unk>/.test(l)), r.err.join("\n"));
+  const e = await cmd(embedCommand, ["--run", mlm, "--fasta", f, "--out", join(dir, "c.jsonl")]);
+  assert.ok(e.err.some((l) => /lower-case residues/.test(l)));
+  const clean = await cmd(scoreCommand, ["--run", mlm, "--fasta", fasta, "--json"]);
+  assert.ok(!clean.err.some((l) => /lower-case/.test(l)));
+});
+
+test("the exported model card tells transformers users to upper-case (its tokenizer is case-sensitive)", async () => {
+  const { modelCard } = await import("../../src/interop/hf-files.js");
+  const { defaultConfig } = await import("../../src/train/config.js");
+  for (const family of ["esm", "neox"] as const) {
+    const card = modelCard({ objective: family === "esm" ? "mlm" : "clm", family, model: defaultConfig().model, dtype: "float32", N: 1, Ntotal: 1, version: "0", run: "r" } as never);
+    assert.match(card, /case-sensitive \(lower-case letters become <unk>\): upper-case sequences first/, family);
+  }
+});

@@ -60,7 +60,12 @@ test("CLI: export of a default-head CLM and import of a missing or foreign file 
   assert.equal(fmt.code, 2);
   const missing = await cli(["import", "--from", join(dir, "nope.pt"), "--out", join(dir, "x")]);
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /nope\.pt not found/);
+  assert.match(missing.err, /nope\.pt not found; fair-esm checkpoints download from https:\/\/dl\.fbaipublicfiles\.com\/fair-esm\/models\/NAME\.pt/);
+  // a fair-esm model name: its own URL, its contact regression's and the Hub directory
+  const esm = await cli(["import", "--from", join(dir, "esm2_t6_8M_UR50D.pt"), "--out", join(dir, "x")]);
+  assert.equal(esm.code, 2);
+  assert.match(esm.err, /here https:\/\/dl\.fbaipublicfiles\.com\/fair-esm\/models\/esm2_t6_8M_UR50D\.pt, its contact regression https:\/\/dl\.fbaipublicfiles\.com\/fair-esm\/regression\/esm2_t6_8M_UR50D-contact-regression\.pt/);
+  assert.match(esm.err, /git clone https:\/\/huggingface\.co\/facebook\/esm2_t6_8M_UR50D/);
   writeFileSync(join(dir, "notes.pt"), "just text, not a checkpoint");
   const foreign = await cli(["import", "--from", join(dir, "notes.pt"), "--out", join(dir, "y")]);
   assert.equal(foreign.code, 1);

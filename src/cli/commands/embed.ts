@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../../core/files.js";
 import { loadModel, embed } from "../../eval/index.js";
 import { fitsContext, truncatedLength } from "../../eval/long-sequences.js";
 import { readFastaRecords } from "../../data/fasta.js";
-import { longPolicy, skippedLine, type SkippedSequence } from "./long-sequences.js";
+import { longPolicy, lowerCaseNote, skippedLine, type SkippedSequence } from "./long-sequences.js";
 
 export default defineRun({
   async run(args, io) {
@@ -16,7 +16,10 @@ export default defineRun({
     const lines: string[] = [], skipped: SkippedSequence[] = [];
     let truncated = 0;
     try {
-      for (const r of await readFastaRecords(fasta)) {
+      const records = await readFastaRecords(fasta);
+      const note = lowerCaseNote(fasta);
+      if (note) io.err(note);
+      for (const r of records) {
         let seq = r.seq;
         if (!fitsContext(loaded.model, seq)) {
           if (policy === "skip") {

@@ -1,7 +1,7 @@
 // plmscale score: log-likelihoods of sequences (CLM), pseudo-log-likelihoods (MLM), masked-marginal variant scores.
 import { existsSync } from "node:fs";
 import { defineRun, existingPath, optStr, strList } from "../command.js";
-import { longPolicy, skippedLine, type SkippedSequence } from "./long-sequences.js";
+import { longPolicy, lowerCaseNote, skippedLine, type SkippedSequence } from "./long-sequences.js";
 import { asFailure, UserError } from "../../core/errors.js";
 import { loadModel, maskedMarginals } from "../../eval/index.js";
 import { scoreSequence, truncatedLength } from "../../eval/long-sequences.js";
@@ -24,7 +24,10 @@ export default defineRun({
       const rows: ScoreRow[] = [], skipped: SkippedSequence[] = [];
       if (fasta) {
         if (!existsSync(fasta)) throw new UserError(`--fasta: ${fasta} not found`, 2);
-        for (const r of await readFastaRecords(fasta)) {
+        const records = await readFastaRecords(fasta);
+        const note = lowerCaseNote(fasta);
+        if (note) io.err(note);
+        for (const r of records) {
           let s;
           try {
             s = scoreSequence(model, r.seq, policy);

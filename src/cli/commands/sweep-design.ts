@@ -5,6 +5,9 @@ import { designSweep, formatBudget, pointRun } from "../../sweep/design.js";
 import { trainConfigFor } from "../../train/config-for.js";
 import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/centre.js";
 import { writeSweep } from "../../sweep/layout.js";
+import { fitTokenCost, roundSeconds, runSeconds, timedRunsUnder, type TokenCost } from "../../sweep/round-time.js";
+import { formatDuration } from "../../core/duration.js";
+import { existsSync } from "node:fs";
 import type { Objective } from "../../core/objective.js";
 import type { SweepDesign } from "../../sweep/types.js";
 import { familyOpt } from "./family-opt.js";
@@ -21,6 +24,23 @@ export function parseList(s: string, flagName: string): number[] {
   const bad = list.find((x) => !(x > 0));
   if (bad !== undefined) throw new UserError(`--${flagName}: every value must be positive, got ${bad}`, 2);
   return list;
+}
+
+/** The demo's calibration runs, where `plmscale demo` leaves them by default. */
+const DEMO_CALIBRATION = "demo-out/calibration";
+
+export interface WallEstimate { seconds: number | null; longest?: number; workers: number; runs: number; from?: string; cost?: TokenCost; why?: string }
+
+/** Wall time of the design's runs from measured seconds per token (a + b·N, src/sweep/round-time.ts). */
+function wallEstimate(design: SweepDesign, speedFrom: string | undefined, workers: number): WallEstimate {
+  const from = speedFrom ?? (existsSync(DEMO_CALIBRATION) ? DEMO_CALIBRATION : undefined);
+  if (!from) return { seconds: null, workers, runs: 0, why: "run 'plmscale demo --quick' once (it measures this machine's training speed into demo-out/calibration) or give --speed-from DIR (finished runs)" };
+  if (!existsSync(from)) throw new UserError(`--speed-from: ${from} not found`, 2);
+  const timed = timedRunsUnder(from);
+  const cost = fitTokenCost(timed);
+  if (!cost) return { seconds: null, workers, runs: 0, from, why: `no finished run with a wall time under ${from}` };
+  if (design.train.device === "cuda") return { seconds: null, workers, runs: timed.length, from, why: "the measured runs are not on this design's device (cuda)" };
+  return { seconds: roundSeconds(cost, design.points, workers), longest: Math.max(...design.points.map((p) => runSeconds(cost, p))), workers, runs: timed.length, from, cost };
 }
 
 export default defineRun({
@@ -68,7 +88,8 @@ export default defineRun({
     } catch (e) {
       throw new UserError((e as Error).message);
     }
-    return { sweep: out, design };
+    const workers = optNum(args, "workers") ?? 1;
+    return { sweep: out, design, estimate: wallEstimate(design, optStr(args, "speed-from"), workers) };
   },
   human(r, io) {
     const d = r.design;
@@ -79,6 +100,9 @@ export default defineRun({
       io.out(`  [${p.index}] ${p.id.padEnd(22)} ${p.shape.layers}L d=${p.shape.dModel}  D=${p.D.toExponential(2)} tokens  batch ${p.batchTokens}×ctx ${p.context}  lr ${p.lr.toExponential(1)}${ep}`);
     }
     for (const w of d.warnings) io.err(`warning: ${w}`);
+    const e = r.estimate;
+    if (e.seconds !== null) io.out(`wall time on this machine: about ${formatDuration(e.seconds)} for these ${d.points.length} runs on ${e.workers} worker(s) (longest run ${formatDuration(e.longest!)}), from ${e.runs} timed run(s) in ${e.from}${d.adaptive ? "; later budgets add rounds" : ""}`);
+    else io.out(`wall time on this machine: unknown — ${e.why}`);
     io.out(`next: plmscale sweep run ${r.sweep} --workers 1 --threads ${d.train.threads}`);
   },
 });

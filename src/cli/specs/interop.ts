@@ -32,7 +32,8 @@ export const importCommand = defineCommand({
   DIR    a Hugging Face model directory: EsmForMaskedLM (ESM-2, e.g. facebook/esm2_t6_8M_UR50D) or a
          plmscale export (EsmForMaskedLM / GPTNeoXForCausalLM / LlamaForCausalLM without grouped-query
          attention or rope scaling, rms_norm_eps 1e-6), weights in model.safetensors or pytorch_model.bin
-  FILE   a PyTorch checkpoint (.pt/.bin, torch.save's ZIP format): fair-esm ESM-2 (esm2_t6_8M_UR50D.pt) or a
+  FILE   a PyTorch checkpoint (.pt/.bin, torch.save's ZIP format): fair-esm ESM-2 (esm2_t6_8M_UR50D.pt, from
+         https://dl.fbaipublicfiles.com/fair-esm/models/esm2_t6_8M_UR50D.pt) or a
          state dict with Hugging Face ESM names. Globals outside a short allow-list (tensor rebuild functions,
          storage types, OrderedDict, argparse.Namespace) are refused by name; legacy non-ZIP files are refused
          with the command that converts them.

@@ -61,8 +61,10 @@ far (docs/SWEEPS.md "Adaptive design"). --fixed writes every budget's sizes now 
     device: { type: "string", value: "cpu|cuda", default: "cpu", description: "cuda also sets bfloat16" },
     threads: { type: "string", value: "T", default: 2, description: "threads per run" },
     out: { type: "string", value: "SWEEP", required: true, description: "directory to create" },
+    "speed-from": { type: "string", value: "DIR", description: "finished runs whose wall times estimate this sweep's (default: demo-out/calibration when present, written by 'plmscale demo')" },
+    workers: { type: "string", value: "K", default: 1, description: "runs at once, for the wall-time estimate" },
   },
-  examples: ["plmscale sweep design --objective both --budgets 1e13,3e13,1e14 --corpus corpus/ --out sweeps/demo"],
+  examples: ["plmscale sweep design --objective both --budgets 1e11,3e11,1e12 --corpus corpus/ --out sweeps/demo   # CPU-sized (minutes)", "plmscale sweep design --objective both --budgets 1e15,1e16,1e17 --device cuda --corpus corpus/ --out sweeps/gpu"],
   load: () => import("../commands/sweep-design.js"),
 });
 
