@@ -7,8 +7,9 @@
 // fp32 training keeps 4Ψ + 4Ψ + 8Ψ = 16Ψ too but with fp32 weights and gradients replicated. Sharding divides:
 //   DDP:    W + G + O            ZeRO-1: W + G + O/K            full: (W + G + O)/K + gathered units
 // Full sharding as plmscale builds it (src/train/fsdp.ts) always recomputes blocks in backward (the gather for
-// backward is the recomputation: activation checkpointing is part of it) and gathers synchronously (no
-// prefetch): at most one block's parameters and gradients are whole at a time, plus the root unit (embedding,
+// backward is the recomputation: activation checkpointing is part of it); counted here: one block's parameters
+// and gradients whole at a time (the trainer's prefetch holds a second block and one gradient in flight, not
+// yet counted), plus the root unit (embedding,
 // final norm, head), which stays gathered with its gradients through the micro-batch.
 // Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation", eq. 2 with fused attention, which
 // keeps no s×s scores): ≈ 34·s·b·h bytes per layer for micro-batch b rows of s tokens and width h (bf16);

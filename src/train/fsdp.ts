@@ -10,8 +10,13 @@
 // a flat gradient buffer (each parameter's .grad is a view of it, so autograd accumulates in place), reduce-
 // scatter it into this rank's accumulator, free. The root stays gathered for the whole micro-batch (it is
 // used first and last). The update is ZeRO-1's: global norm from the slices (norms² all-reduced), clip, AdamW
-// on the slices — elementwise, so the same update as one process. Collectives are synchronous (no prefetch of
-// the next block's gather, no overlap of the reduce-scatter with the next block's backward).
+// on the slices — elementwise, so the same update as one process. Overlap (`overlap`, default on): the next
+// unit's all-gather is started as soon as the current one is installed (forward: block i+1; after the last
+// forward block, that block again for its recomputation; backward: block i−1) and waited for only when that
+// unit is needed; a unit's gradient reduce-scatter stays in flight through the next unit's backward (at most
+// one in flight; waited before the next one starts and before the update). Gloo runs the collectives on its own
+// threads while this thread computes; the values and the order of every sum are unchanged (bit-exact). Memory:
+// two units gathered at a time instead of one, plus one unit's gradient in flight.
 // Checkpoints stay consolidated and world-size independent: gatherWeights() / gatherState() rebuild the full
 // tensors under one-process names on rank 0; loadStateTensors() takes those; shardParameters() cuts a full
 // model (just built, loaded or initialised) into slices.
@@ -47,8 +52,21 @@ export class FullyShardedModel {
   private readonly inner: torch.AdamW;
   private readonly innerName = new Map<FlatParam, string>();
   private readonly gathered = new Set<Unit>();
-  /** seconds in collectives since construction */
+  private readonly L: number;
+  /** a unit's all-gather started ahead of its use */
+  private pendingGather: { u: Unit; works: Work[]; fulls: torch.Tensor[]; kept: torch.Tensor[] } | null = null;
+  /** the last unit's reduce-scatter, still in flight */
+  private pendingReduce: { flats: FlatParam[]; works: Work[]; outs: torch.Tensor[]; kept: torch.Tensor[] } | null = null;
+  /** inside a training walk (prepareGrads("root") … gradsReady("root")), and past its forward */
+  private training = false;
+  private backward = false;
+  /** inside a walk over the units (gather("root") … release of the root): only then is the next unit known */
+  private walking = false;
+  /** seconds this thread spent launching and waiting for collectives since construction (with overlap: the
+   * communication not hidden behind compute) */
   commSeconds = 0;
+  /** gathers served by a prefetch, and prefetches dropped unused */
+  readonly prefetches = { used: 0, dropped: 0 };
   /** gather / release / prepareGrads / gradsReady for the unit walk of src/train/checkpointing.ts */
   readonly hooks: UnitHooks;
 
@@ -59,8 +77,11 @@ export class FullyShardedModel {
     opts: { lr: number; beta1: number; beta2: number; eps: number },
     /** dtype of the slices, gradient accumulators and moments: float32 behind bf16 parameters (bf16-params) */
     masterDtype?: torch.DType,
+    /** prefetch the next unit's all-gather and keep reduce-scatters in flight (false: every collective waited at once) */
+    readonly overlap = true,
   ) {
     const W = group.worldSize;
+    this.L = model.layers.length;
     // one process's AdamW layout (decayGroups): parameter → [group, index]
     const groups = decayGroups(model, weightDecay);
     const place = new Map<torch.Tensor, [number, number]>();
@@ -146,14 +167,72 @@ export class FullyShardedModel {
     });
   }
 
+  /** Start the all-gather of a unit's slices (kept buffers; the caller installs or discards it). */
+  private startGather(u: Unit): { u: Unit; works: Work[]; fulls: torch.Tensor[]; kept: torch.Tensor[] } {
+    const W = this.group.worldSize;
+    return this.timed(() => torch.noGrad(() => torch.tidy(() => {
+      const works: Work[] = [], kept: torch.Tensor[] = [];
+      const fulls = this.units.get(u)!.map((f) => {
+        const full = torch.keep(torch.empty([f.slice * W], { dtype: f.shard.dtype, device: f.shard.device }));
+        const chunks = torch.keep(this.chunks(f, full));
+        kept.push(...chunks);
+        works.push(this.group.allGatherAsync(chunks, f.shard));
+        return full;
+      });
+      return { u, works, fulls, kept };
+    })));
+  }
+
+  private waitAll(works: Work[]): void {
+    this.timed(() => {
+      for (const w of works) w.wait();
+    });
+  }
+
+  /** Wait for whatever is in flight: a prefetched gather is dropped, a reduce-scatter added to the accumulators. */
+  private drain(): void {
+    const pg = this.pendingGather;
+    this.pendingGather = null;
+    if (pg) {
+      this.waitAll(pg.works);
+      torch.dispose([...pg.fulls, ...pg.kept]);
+    }
+    this.finishReduce();
+  }
+
+  /** The unit gathered next in this walk (forward: i+1; backward: i−1), or null. */
+  private nextAfter(u: Unit): Unit | null {
+    if (u === "root") return this.L > 0 ? 0 : null;
+    if (this.backward) return u > 0 ? u - 1 : null;
+    return u + 1 < this.L ? u + 1 : null;
+  }
+
+  private prefetch(u: Unit | null): void {
+    if (!this.overlap || !this.walking || u === null || this.gathered.has(u) || this.pendingGather) return;
+    this.pendingGather = this.startGather(u);
+  }
+
   /** Collective: the unit's parameters become views of the all-gathered flat buffer (no-op when present). */
   gather(u: Unit): void {
+    if (u === "root") this.backward = false, this.walking = true;
     if (this.gathered.has(u)) return;
+    let pg = this.pendingGather;
+    this.pendingGather = null;
+    if (pg && pg.u !== u) {
+      // every rank walks the same units, so a mismatch is the same everywhere: drop it
+      this.waitAll(pg.works);
+      torch.dispose([...pg.fulls, ...pg.kept]);
+      this.prefetches.dropped++;
+      pg = null;
+    }
+    if (pg) this.prefetches.used++;
+    pg ??= this.startGather(u);
+    this.waitAll(pg.works);
+    const ready = pg;
     torch.noGrad(() =>
       torch.tidy(() => {
-        const fulls = this.gatherFlats(u, (f) => f.shard);
         this.units.get(u)!.forEach((f, k) => {
-          const full = f.paramDtype === f.shard.dtype ? fulls[k]! : fulls[k]!.to(f.paramDtype); // fp32 masters → bf16
+          const full = f.paramDtype === f.shard.dtype ? ready.fulls[k]! : ready.fulls[k]!.to(f.paramDtype); // fp32 masters → bf16
           let off = 0;
           f.params.forEach((p, i) => {
             const n = f.shapes[i]!.reduce((a, b) => a * b, 1);
@@ -163,7 +242,9 @@ export class FullyShardedModel {
         });
       }),
     );
+    torch.dispose([...pg.fulls, ...pg.kept]); // the parameters' views hold the storage
     this.gathered.add(u);
+    this.prefetch(this.nextAfter(u));
   }
 
   /** The unit's parameter tensors give up their storage (each becomes an empty tensor). */
@@ -177,10 +258,17 @@ export class FullyShardedModel {
       }),
     );
     this.gathered.delete(u);
+    if (u === "root") this.walking = false;
+    // the last block's forward is done: its recomputation for backward comes next
+    if (this.training && !this.backward && u === this.L - 1) {
+      this.backward = true;
+      this.prefetch(u);
+    }
   }
 
   /** Each parameter's .grad := a view of one zeroed flat buffer per flat space (autograd adds in place). */
   private prepareGrads(u: Unit): void {
+    if (u === "root") this.training = true, this.backward = false;
     torch.noGrad(() =>
       torch.tidy(() => {
         for (const f of this.units.get(u)!) {
@@ -197,37 +285,51 @@ export class FullyShardedModel {
     );
   }
 
-  /** Collective: reduce-scatter the unit's gradients (summed over ranks) into this rank's accumulators, then
-   * drop the full gradients and release the parameters. */
+  /** Collective: reduce-scatter the unit's gradients (summed over ranks) into this rank's accumulators (with
+   * overlap: started now, added when the next unit's gradients are ready or before the update), then drop the
+   * full gradients and release the parameters. */
   private gradsReady(u: Unit): void {
+    this.finishReduce(); // at most one in flight
     const flats = this.units.get(u)!;
-    torch.noGrad(() =>
+    this.pendingReduce = this.timed(() => torch.noGrad(() =>
       torch.tidy(() => {
-        const mine = this.timed(() => {
-          const works: Work[] = [];
-          const out = flats.map((f) => {
-            const m = torch.zeros([f.slice], { dtype: f.shard.dtype, device: f.shard.device });
-            const g = f.gradFlat!.dtype === f.shard.dtype ? f.gradFlat! : f.gradFlat!.to(f.shard.dtype); // summed in fp32
-            works.push(this.group.reduceScatterAsync(m, this.chunks(f, g), "sum"));
-            return m;
-          });
-          for (const w of works) w.wait();
-          return out;
+        const works: Work[] = [], kept: torch.Tensor[] = [];
+        const outs = flats.map((f) => {
+          const m = torch.keep(torch.zeros([f.slice], { dtype: f.shard.dtype, device: f.shard.device }));
+          const g = f.gradFlat!.dtype === f.shard.dtype ? f.gradFlat! : torch.keep(f.gradFlat!.to(f.shard.dtype)); // summed in fp32
+          if (g !== f.gradFlat) kept.push(g);
+          const chunks = torch.keep(this.chunks(f, g));
+          kept.push(...chunks);
+          works.push(this.group.reduceScatterAsync(m, chunks, "sum"));
+          return m;
         });
-        flats.forEach((f, k) => f.gradShard.add_(mine[k]!));
+        return { flats, works, outs, kept };
       }),
-    );
+    ));
     for (const f of flats) {
       for (const p of f.params) p.zeroGrad();
-      f.gradFlat?.dispose();
+      if (f.gradFlat) this.pendingReduce.kept.push(f.gradFlat); // the reduce-scatter reads it: freed when done
       f.gradFlat = null;
     }
     this.release(u);
+    if (u === "root") this.training = false, this.backward = false;
+    if (!this.overlap) this.finishReduce();
+  }
+
+  /** Wait for the reduce-scatter in flight and add it into the accumulators. */
+  private finishReduce(): void {
+    const pr = this.pendingReduce;
+    if (!pr) return;
+    this.pendingReduce = null;
+    this.waitAll(pr.works);
+    torch.noGrad(() => pr.flats.forEach((f, k) => f.gradShard.add_(pr.outs[k]!)));
+    torch.dispose([...pr.outs, ...pr.kept]);
   }
 
   /** Collective: take rank 0's full parameters (the model as built, loaded or initialised; or `source(p)` of
    * each, the fp32 masters under bf16-params), keep this rank's slice of each flat space, release every unit. */
   shardParameters(source: (p: torch.Tensor) => torch.Tensor = (p) => p): void {
+    this.drain();
     torch.noGrad(() =>
       torch.tidy(() => {
         for (const [u, flats] of this.units) {
@@ -255,6 +357,7 @@ export class FullyShardedModel {
    * clipping. Parameters stay released: the next forward gathers them.
    */
   update(scalars: number[], clip: number): { scalars: number[]; gradNorm: number } {
+    this.drain(); // the last reduce-scatter lands before the norm; no gather of old slices survives the update
     const flats = [...this.units.values()].flat();
     const out = torch.noGrad(() =>
       torch.tidy(() => {
@@ -283,6 +386,7 @@ export class FullyShardedModel {
   /** Collective: the full parameters by dotted name; rank 0 gets them (kept: the caller disposes), the other
    * ranks an empty map. Units stay released. */
   gatherWeights(): Map<string, torch.Tensor> {
+    this.drain();
     const names = new Map<torch.Tensor, string>(this.model.namedParameters().map(([n, p]) => [p, n]));
     const out = new Map<string, torch.Tensor>();
     torch.noGrad(() =>
@@ -301,6 +405,7 @@ export class FullyShardedModel {
   /** Collective: the AdamW moments under one-process names (exp_avg.G.I, exp_avg_sq.G.I); rank 0 gets them
    * (kept: the caller disposes), the other ranks an empty map. */
   gatherState(): Map<string, torch.Tensor> {
+    this.drain();
     const inner = this.inner.stateTensors();
     const out = new Map<string, torch.Tensor>();
     torch.noGrad(() =>
@@ -367,6 +472,9 @@ export class FullyShardedModel {
   }
 
   dispose(): void {
+    try {
+      this.drain();
+    } catch { /* a failed collective: the group is gone; free the tensors anyway */ }
     this.inner.dispose();
     for (const flats of this.units.values()) {
       for (const f of flats) {

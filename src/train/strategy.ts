@@ -267,7 +267,9 @@ class FullyShardedStrategy extends BaseStrategy {
 
   constructor(c: StrategyInit) {
     super(c);
-    this.fsdp = new FullyShardedModel(c.dist!.group, this.model, c.optimizer.weightDecay, adamOptions(c.optimizer), this.bf16Params ? "float32" : undefined);
+    // PLMSCALE_FSDP_OVERLAP=0: every collective waited at once (the "before" of bench:distributed)
+    const overlap = process.env.PLMSCALE_FSDP_OVERLAP !== "0";
+    this.fsdp = new FullyShardedModel(c.dist!.group, this.model, c.optimizer.weightDecay, adamOptions(c.optimizer), this.bf16Params ? "float32" : undefined, overlap);
     this.mode.units = this.fsdp.hooks;
     const f = this.fsdp;
     this.checkpoint = {
