@@ -51,9 +51,17 @@ export function tool(cmd: string, args: string[], out: string | null, signal?: A
     const child = spawn(cmd, args, { stdio: ["ignore", out ? "pipe" : "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" }, signal });
     let err = "";
     child.stderr!.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    if (out) child.stdout!.pipe(createWriteStream(out, { highWaterMark: 1 << 20 }));
+    const written = out ? new Promise<void>((res, rej) => {
+      const ws = createWriteStream(out, { highWaterMark: 1 << 20 });
+      ws.on("error", rej);
+      ws.on("close", () => res());
+      child.stdout!.pipe(ws);
+    }) : Promise.resolve();
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} failed (exit ${code}): ${err.trim()}`))));
+    child.on("close", (code) => {
+      if (code === 0) written.then(resolve, reject);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed (exit ${code}): ${err.trim()}`));
+    });
   });
 }
 
@@ -67,22 +75,22 @@ function sortArgs(o: SortOptions, keys: string[], input: string, output: string)
 async function normalise(file: string, out: string, signal?: AbortSignal): Promise<number> {
   const ws = createWriteStream(out, { highWaterMark: 1 << 20 });
   const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let line = 0, pairs = 0;
+  let line = 0, pairs = 0, bad: UserError | null = null;
   for await (const l of rl) {
     line++;
     if (signal?.aborted) break;
     if (l === "" || l.startsWith("#")) continue;
     const f = l.split("\t");
     if (f.length !== 2 || f[0] === "" || f[1] === "" || /\s/.test(f[0]!) || /\s/.test(f[1]!) || f[0]!.startsWith(MISSING)) {
-      rl.close();
-      ws.destroy();
-      throw new UserError(`${file}:${line}: malformed cluster line '${l.slice(0, 80)}' (expected two tab-separated names: representative, member)`, 3);
+      bad = new UserError(`${file}:${line}: malformed cluster line '${l.slice(0, 80)}' (expected two tab-separated names: representative, member)`, 3);
+      break;
     }
     pairs++;
     const p = write(ws, `${f[1]}\t${f[0]}\n`);
     if (p) await p;
   }
   await end(ws);
+  if (bad) throw bad;
   if (pairs === 0) throw new UserError(`${file}: no cluster lines (expected representative TAB member per line)`, 3);
   return line;
 }
