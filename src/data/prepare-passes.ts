@@ -7,9 +7,10 @@
 // (5) the manifest and the atomic swap into place stay in prepare.ts. What grows with the record count lives in
 // files (prepare-records.ts); the heap holds the dedup table (bounded by memoryMB), a bitmap of 1 bit per
 // record, and — only with in-prepare MMseqs2 — 5 bytes per record plus 4 per cluster.
-import { createWriteStream, rmSync, statSync, type WriteStream } from "node:fs";
+import { closeSync, createWriteStream, openSync, readSync, rmSync, statSync, type WriteStream } from "node:fs";
 import { join, basename } from "node:path";
-import { scanFasta, FastaFormatError, type BadReason } from "./fasta.js";
+import { scanFasta, FastaFormatError, type BadReason, type FastaRecord } from "./fasta.js";
+import { IngestPool, alignedRanges, forEachRangeResult, BAD_KINDS, KIND_LONG, KIND_SHORT, type ChunkResult } from "./ingest-parallel.js";
 import { Deduper, contentHash, type DedupResult } from "./dedup.js";
 import { AtomicWriter, ShardWriter, IndexWriter } from "./shards.js";
 import { parseClusterTsv, runLinclust, splitOf, SPLITS, SPLIT_CODE, SizeStatsAccumulator, type Split, type ClusterParams, type ClusterSizeStats } from "./cluster.js";
@@ -31,6 +32,9 @@ export interface IngestOptions extends Pick<CorpusBuildOptions, "minLength" | "m
   hashInputs?: boolean;
   /** also write `name TAB record` per staged record (for --clusters FILE) */
   ids?: boolean;
+  /** worker threads for plain-file inputs (0 = parse in this thread); gzip inputs, presets with a record
+   * filter, --max-records and --hash-inputs use the serial scan */
+  workers?: number;
   signal?: AbortSignal;
 }
 
@@ -43,6 +47,34 @@ export interface Ingested {
   per: SourceManifest[];
   /** null once finished (and on resume, where pass 2's result is read back instead) */
   dedup: Deduper | null;
+}
+
+/** Replay one worker range's records in order (see ingest-worker.ts for the layout). */
+function replayChunk(r: ChunkResult, m: SourceManifest, admit: (res: Uint8Array, h: Buffer, id: () => string) => void): void {
+  const hashes = Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength);
+  const names = r.ids ? r.ids.split("\n") : [];
+  let v = 0, off = 0;
+  for (let k = 0; k < r.records; k++) {
+    m.read++;
+    const kind = r.kinds[k]!;
+    if (kind >= 3) { m.invalid[BAD_KINDS[kind - 3]!]++; continue; }
+    if (kind === KIND_SHORT) { m.filtered["too-short"]++; continue; }
+    if (kind === KIND_LONG) { m.filtered["too-long"]++; continue; }
+    const n = r.lens[k]!;
+    const vi = v++;
+    admit(r.residues.subarray(off, off + n), hashes.subarray(16 * vi, 16 * vi + 16), () => names[vi]!);
+    off += n;
+  }
+}
+
+function isGzip(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const emptyInvalid = (): Record<BadReason, number> => ({ empty: 0, "invalid-char": 0, "internal-stop": 0 });
@@ -59,45 +91,76 @@ export async function ingestSources(sources: SourceSpec[], tmp: string, o: Inges
     filtered: { "too-short": 0, "too-long": 0 }, invalid: emptyInvalid(),
     splits: { train: emptySplit(), valid: emptySplit(), test: emptySplit() },
   }));
-  for (let si = 0; si < sources.length; si++) {
-    const spec = sources[si]!;
-    const m = per[si]!;
-    // progress is cumulative over a source's inputs (bytes; the total only when every input is a file)
-    const sizes = spec.inputs.map((i) => (i.path ? statSync(i.path).size : undefined));
-    const total = sizes.every((x) => x !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
-    let before = 0;
-    for (const input of spec.inputs) {
-      if (o.maxRecords !== undefined && m.read >= o.maxRecords) break;
-      let lastReport = 0;
-      const r = await scanFasta(input, (rec) => {
-        if (spec.accept && !spec.accept(rec)) return true;
-        m.read++;
-        const more = o.maxRecords === undefined || m.read < o.maxRecords;
-        if (rec.bad) {
-          m.invalid[rec.bad.reason]++;
-          if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, rec.offset, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
+  /** one valid, length-checked record: dedup, then stage it */
+  const admit = (m: SourceManifest, si: number, res: Uint8Array, h: Buffer, id: () => string) => {
+    if (!dedup.add(h, staging.records)) { m.deduplicated++; return; }
+    if (ids) ids.write(Buffer.from(`${id()}\t${staging.records}\n`, "utf8"));
+    staging.add(res, h.readUInt32LE(0), si);
+  };
+  const workers = o.workers ?? 0;
+  const pool = workers >= 1 ? new IngestPool(workers) : null;
+  try {
+    for (let si = 0; si < sources.length; si++) {
+      const spec = sources[si]!;
+      const m = per[si]!;
+      // progress is cumulative over a source's inputs (bytes; the total only when every input is a file)
+      const sizes = spec.inputs.map((i) => (i.path ? statSync(i.path).size : undefined));
+      const total = sizes.every((x) => x !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
+      let before = 0;
+      for (const input of spec.inputs) {
+        if (o.maxRecords !== undefined && m.read >= o.maxRecords) break;
+        let lastReport = 0;
+        const classify = (rec: FastaRecord, keep: boolean): boolean => {
+          if (spec.accept && !spec.accept(rec)) return true;
+          m.read++;
+          const more = o.maxRecords === undefined || m.read < o.maxRecords;
+          if (rec.bad) {
+            m.invalid[rec.bad.reason]++;
+            if (o.onBad === "fail") throw new FastaFormatError(input.name, rec.line, rec.offset, `record '${rec.id}' is invalid (${rec.bad.reason}: ${rec.bad.detail}); use --on-bad skip to count and skip such records`);
+            return more;
+          }
+          const n = rec.residues.length;
+          if (n < o.minLength) { m.filtered["too-short"]++; return more; }
+          if (o.maxLength > 0 && n > o.maxLength) { m.filtered["too-long"]++; return more; }
+          if (keep) admit(m, si, rec.residues, contentHash(rec.residues), () => rec.id);
           return more;
+        };
+        const parallel = pool && input.path && !spec.accept && o.maxRecords === undefined && !o.hashInputs && !isGzip(input.path) && statSync(input.path).size > 0;
+        if (parallel) {
+          const chunk = Math.max(1 << 20, Math.min(64 << 20, Math.floor((o.memoryMB << 20) / (8 * workers))));
+          const ranges = alignedRanges(input.path!, chunk);
+          try {
+            await forEachRangeResult(pool, ranges, { minLength: o.minLength, maxLength: o.maxLength, failOnBad: o.onBad === "fail", ids: !!ids }, 2 * workers, (r, g) => {
+              replayChunk(r, m, (res, h, id) => admit(m, si, res, h, id));
+              progress({ phase: "ingest", source: spec.name, done: before + g.end, total, unit: "bytes", message: input.name });
+            }, o.signal);
+          } catch (e) {
+            if (!(e as { range?: unknown }).range) throw e;
+            // the serial scan of the file throws the exact error (file, line, byte) of what the worker met
+            m.read = 0;
+            await scanFasta(input, (rec) => classify(rec, false), { signal: o.signal });
+            throw new PrepareError(`${input.name}: ${(e as Error).message}`);
+          }
+          const size = statSync(input.path!).size;
+          m.inputs.push({ name: basename(input.path!), bytes: size, sha256: null });
+          before += size;
+          continue;
         }
-        const n = rec.residues.length;
-        if (n < o.minLength) { m.filtered["too-short"]++; return more; }
-        if (o.maxLength > 0 && n > o.maxLength) { m.filtered["too-long"]++; return more; }
-        const h = contentHash(rec.residues);
-        if (!dedup.add(h, staging.records)) { m.deduplicated++; return more; }
-        if (ids) ids.write(Buffer.from(`${rec.id}\t${staging.records}\n`, "utf8"));
-        staging.add(rec.residues, h.readUInt32LE(0), si);
-        return more;
-      }, {
-        signal: o.signal,
-        hash: o.hashInputs,
-        onProgress: (b) => {
-          const now = Date.now();
-          if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: before + b, total, unit: "bytes", message: input.name }); }
-        },
-      });
-      m.inputs.push({ name: input.path ? basename(input.path) : input.name, bytes: r.rawBytes, sha256: r.sha256 });
-      before += r.rawBytes;
-      progress({ phase: "ingest", source: spec.name, done: before, total, unit: "bytes", message: input.name });
+        const r = await scanFasta(input, (rec) => classify(rec, true), {
+          signal: o.signal,
+          hash: o.hashInputs,
+          onProgress: (b) => {
+            const now = Date.now();
+            if (now - lastReport > 200) { lastReport = now; progress({ phase: "ingest", source: spec.name, done: before + b, total, unit: "bytes", message: input.name }); }
+          },
+        });
+        m.inputs.push({ name: input.path ? basename(input.path) : input.name, bytes: r.rawBytes, sha256: r.sha256 });
+        before += r.rawBytes;
+        progress({ phase: "ingest", source: spec.name, done: before, total, unit: "bytes", message: input.name });
+      }
     }
+  } finally {
+    await pool?.close();
   }
   ids?.close();
   return { staged: staging.close(), idsPath, per, dedup };

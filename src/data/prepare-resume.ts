@@ -27,8 +27,8 @@ export function fingerprint(sources: SourceSpec[], options: Record<string, unkno
     name: s.name, weight: s.weight,
     inputs: s.inputs.map((i) => {
       if (!i.path) return { name: i.name };
-      const st = statSync(i.path);
-      return { path: resolve(i.path), size: st.size, mtime: st.mtimeMs };
+      const st = statSync(i.path, { throwIfNoEntry: false }); // a missing input is reported by ingest
+      return { path: resolve(i.path), size: st?.size ?? -1, mtime: st?.mtimeMs ?? -1 };
     }),
   }));
   return createHash("sha256").update(JSON.stringify({ inputs, options })).digest("hex");

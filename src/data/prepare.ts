@@ -50,6 +50,8 @@ export interface PrepareOptions {
   dedupMemoryMB?: number;
   /** a precomputed cluster assignment: representative TAB member per line (MMseqs2 createtsv, UniRef lists) */
   clustersFile?: string;
+  /** worker threads parsing plain FASTA inputs (default: one per core; 0 = in the main thread) */
+  workers?: number;
   /** continue an interrupted build from its last finished pass (default true; presets with callbacks never resume) */
   resume?: boolean;
   forceDiskDedup?: boolean;
@@ -150,7 +152,7 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     let ing: Ingested, dups: Duplicates;
     if (resumed) ({ ing, dups } = resumed);
     else {
-      ing = await ingestSources(opts.sources, tmp, { ...o.build, memoryMB: o.memoryMB, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, ids: o.method === "file", signal: opts.signal }, progress);
+      ing = await ingestSources(opts.sources, tmp, { ...o.build, memoryMB: o.memoryMB, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, ids: o.method === "file", workers: opts.workers ?? cpus().length, signal: opts.signal }, progress);
       if (opts.signal?.aborted) throw new PrepareError("interrupted");
       checkUsable(ing.per);
       dups = await resolveDuplicates(ing, progress);
