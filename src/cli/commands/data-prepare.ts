@@ -65,7 +65,7 @@ export default defineRun({
         maxRecords: optNum(args, "max-records"), minLength: optNum(args, "min-length"), maxLength: optNum(args, "max-length"),
         validFraction: optNum(args, "valid"), testFraction: optNum(args, "test"), seed: optNum(args, "seed"),
         identity: optNum(args, "identity"), coverage: optNum(args, "coverage"), threads: optNum(args, "threads") ?? cpus().length,
-        memoryMB: optNum(args, "memory") ?? optNum(args, "dedup-memory"), clustersFile: optStr(args, "clusters"), resume: !flag(args, "no-resume"), forceDiskDedup: flag(args, "disk-dedup"), hashInputs: flag(args, "hash-inputs"), force: flag(args, "force"),
+        memoryMB: optNum(args, "memory") ?? optNum(args, "dedup-memory"), clustersFile: optStr(args, "clusters"), resume: !flag(args, "no-resume"), workers: optNum(args, "workers"), forceDiskDedup: flag(args, "disk-dedup"), hashInputs: flag(args, "hash-inputs"), force: flag(args, "force"),
         signal: io.signal,
       }, onProgress);
       progress.stop();
