@@ -20,7 +20,8 @@ class Grow {
     this.buf.set(b, this.n);
     this.n += b.length;
   }
-  view(): Uint8Array { return this.buf.slice(0, this.n); }
+  /** a view, not a copy: its whole buffer is transferred to the main thread */
+  view(): Uint8Array { return this.buf.subarray(0, this.n); }
 }
 
 async function run(j: ChunkJob): Promise<ChunkResult> {

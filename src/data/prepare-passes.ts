@@ -84,7 +84,7 @@ const emptySplit = () => ({ sequences: 0, residues: 0, tokens: 0, shards: [] as 
 export async function ingestSources(sources: SourceSpec[], tmp: string, o: IngestOptions, progress: Progress): Promise<Ingested> {
   const staging = new StagingWriter(join(tmp, "staging.tok"), join(tmp, "records.bin"));
   const idsPath = o.ids ? join(tmp, "ids.tsv") : undefined;
-  const ids = idsPath ? new AtomicWriter(idsPath) : null;
+  const ids = idsPath ? new AtomicWriter(idsPath, 0, false) : null;
   const dedup = new Deduper({ memoryMB: o.memoryMB, tmpDir: join(tmp, "dedup"), forceDisk: o.forceDiskDedup });
   const per: SourceManifest[] = sources.map((s) => ({
     name: s.name, weight: s.weight, inputs: [], read: 0, kept: 0, deduplicated: 0,

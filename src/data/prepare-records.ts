@@ -25,8 +25,8 @@ export class StagingWriter {
   private readonly rowBytes = new Uint8Array(this.row.buffer);
   records = 0;
   constructor(readonly stagingPath: string, readonly recordsPath: string) {
-    this.res = new AtomicWriter(stagingPath);
-    this.meta = new AtomicWriter(recordsPath);
+    this.res = new AtomicWriter(stagingPath, 0, false);
+    this.meta = new AtomicWriter(recordsPath, 0, false);
   }
   add(residues: Uint8Array, hash32: number, source: number): void {
     this.res.write(residues);
