@@ -15,6 +15,8 @@ export type FinishedPass = "dedup" | "cluster";
 
 interface State {
   fingerprint: string;
+  /** of the --clusters file: a changed file redoes only the cluster pass */
+  clustersFingerprint?: string;
   pass: FinishedPass;
   ing: Omit<Ingested, "dedup">;
   dups: Omit<Duplicates, "isDup" | "bitmap">;
@@ -42,14 +44,14 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** Record that `pass` finished. */
-export function saveState(tmp: string, fp: string, pass: FinishedPass, ing: Ingested, dups: Duplicates, clusters?: Clusters): void {
+export function saveState(tmp: string, fp: string, pass: FinishedPass, ing: Ingested, dups: Duplicates, clusters?: Clusters, clustersFp = ""): void {
   if (pass === "dedup") writeAtomic(join(tmp, "latedups.bin"), dups.bitmap);
   if (clusters?.cluster) writeAtomic(join(tmp, "cluster.bin"), new Uint8Array(clusters.cluster.buffer, clusters.cluster.byteOffset, clusters.cluster.byteLength));
   if (clusters?.clusterSplit) writeAtomic(join(tmp, "cluster-split.bin"), clusters.clusterSplit);
   const { dedup: _d, ...ingRest } = ing;
   const { isDup: _i, bitmap: _b, ...dupRest } = dups;
   const c = clusters ? (({ cluster: _c, clusterSplit: _s, ...rest }) => rest)(clusters) : undefined;
-  const st: State = { fingerprint: fp, pass, ing: ingRest, dups: dupRest, clusters: c };
+  const st: State = { fingerprint: fp, clustersFingerprint: clustersFp, pass, ing: ingRest, dups: dupRest, clusters: c };
   writeAtomic(file(tmp), JSON.stringify(st));
 }
 
@@ -61,7 +63,7 @@ export interface Resumed {
 }
 
 /** The state of an interrupted build with the same fingerprint, or null (then the caller starts over). */
-export function loadState(tmp: string, fp: string): Resumed | null {
+export function loadState(tmp: string, fp: string, clustersFp = ""): Resumed | null {
   if (!existsSync(file(tmp))) return null;
   let st: State;
   try {
@@ -70,6 +72,7 @@ export function loadState(tmp: string, fp: string): Resumed | null {
     return null;
   }
   if (st.fingerprint !== fp) return null;
+  if (st.pass === "cluster" && (st.clustersFingerprint ?? "") !== clustersFp) { st.pass = "dedup"; delete st.clusters; }
   const bitmap = new Uint8Array(readFileSync(join(tmp, "latedups.bin")));
   const dups = duplicatesFrom({ ...st.dups, bitmap });
   const ing: Ingested = { ...st.ing, dedup: null };

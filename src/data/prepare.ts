@@ -8,6 +8,7 @@ import { join, dirname } from "node:path";
 import { cpus } from "node:os";
 import { sha256File } from "../core/files.js";
 import { packageVersion } from "../core/version.js";
+import { UserError } from "../core/errors.js";
 import type { FastaSource, FastaRecord } from "./fasta.js";
 import { mmseqsVersion } from "./cluster.js";
 import { VOCAB_ID } from "./tokenizer.js";
@@ -139,15 +140,17 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   const resumable = opts.resume !== false && !opts.attach && !opts.preset && opts.sources.every((s) => !s.accept && s.inputs.every((i) => i.path));
   const params = { identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length) };
   const fp = resumable ? fingerprint(opts.sources, { build: o.build, method: o.method, mm: o.mmVersion, params: o.method === "mmseqs" ? params : null,
-    clusters: opts.clustersFile ? fingerprint([{ name: "c", weight: 1, inputs: [{ name: "c", path: opts.clustersFile }] }], {}) : null,
     maxRecords: opts.maxRecords ?? null, shardTokens: o.shardTokens, memoryMB: o.memoryMB, disk: !!opts.forceDiskDedup, version: 2 }) : "";
-  const resumed = resumable ? loadState(tmp, fp) : null;
+  // a fixed --clusters file (say, after a malformed line) redoes the cluster pass only, not the ingest
+  const clustersFp = resumable && opts.clustersFile ? fingerprint([{ name: "c", weight: 1, inputs: [{ name: "c", path: opts.clustersFile }] }], {}) : "";
+  const resumed = resumable ? loadState(tmp, fp, clustersFp) : null;
   if (resumed) {
     rmSync(join(partial, "shards"), { recursive: true, force: true });
     progress({ phase: resumed.pass === "dedup" ? "cluster" : "write", done: 0, unit: "records", message: `resuming ${partial} after its finished ${resumed.pass} pass` });
   } else rmSync(partial, { recursive: true, force: true });
   mkdirSync(join(partial, "shards"), { recursive: true });
   mkdirSync(tmp, { recursive: true });
+  let keepPartial = false;
   try {
     let ing: Ingested, dups: Duplicates;
     if (resumed) ({ ing, dups } = resumed);
@@ -160,8 +163,17 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
     }
     let clusters = resumed?.clusters;
     if (!clusters) {
-      clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, split: o.build, clustersFile: opts.clustersFile, memoryMB: o.memoryMB, signal: opts.signal }, progress);
-      if (resumable) saveState(tmp, fp, "cluster", ing, dups, clusters);
+      try {
+        clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, split: o.build, clustersFile: opts.clustersFile, memoryMB: o.memoryMB, signal: opts.signal }, progress);
+      } catch (e) {
+        // a bad --clusters file: keep the finished ingest so that the fixed file costs only the cluster pass
+        if (resumable && e instanceof UserError) {
+          keepPartial = true;
+          throw new UserError(`${e.message}; the finished ingest is kept in ${partial}: fix the file and rerun the same command to continue from there`, e.exitCode);
+        }
+        throw e;
+      }
+      if (resumable) saveState(tmp, fp, "cluster", ing, dups, clusters, clustersFp);
     }
     const files = await writeShards(ing, dups, clusters, { dir: partial, names: opts.sources.map((s) => s.name), shardTokens: o.shardTokens, split: o.build }, progress);
     files.push(...(await attachFiles(partial, opts.attach)));
@@ -174,7 +186,7 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   } catch (e) {
     // a failed build (a full disk above all) frees its space; an interrupted or killed one leaves OUT.partial
     // (openCorpus points at it), which the next run resumes (same inputs and options) or removes first
-    if (!opts.signal?.aborted) rmSync(partial, { recursive: true, force: true });
+    if (!opts.signal?.aborted && !keepPartial) rmSync(partial, { recursive: true, force: true });
     throw e;
   }
 }

@@ -107,6 +107,13 @@ test("--clusters: a malformed line is a UserError naming FILE:LINE; a member in 
   const twice = join(dir, "twice.tsv");
   writeFileSync(twice, "p1\tp1\np1\tp2\np3\tp3\np3\tp2\n");
   await assert.rejects(prepareCorpus({ out: join(dir, "o3"), sources: src, clustersFile: twice }), /listed in more than one cluster/);
+  // the failed build kept its ingest: the fixed file redoes only the cluster pass
+  writeFileSync(bad, "p1\tp1\np1\tp2\np3\tp3\n");
+  const events: string[] = [];
+  const fixed = await prepareCorpus({ out: join(dir, "o2"), sources: src, clustersFile: bad }, (e) => { events.push(`${e.phase} ${e.message ?? ""}`); });
+  assert.ok(events.some((e) => /resuming .* after its finished dedup pass/.test(e)), events.join(" | "));
+  assert.ok(!events.some((e) => e.startsWith("ingest")));
+  assert.equal(fixed.clustering.file!.clusters, 2);
   const ok = join(dir, "ok.tsv");
   writeFileSync(ok, "p1\tp1\np1\tp2\nq9\tq9\n");
   const m = await prepareCorpus({ out: join(dir, "o4"), sources: src, clustersFile: ok, validFraction: 0, testFraction: 0 });
