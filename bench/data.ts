@@ -1,4 +1,8 @@
-// npm run bench:data [-- --quick] [-- --ingest-only] [-- --json]
+// npm run bench:data [-- --quick] [-- --ingest-only] [-- --json] [-- --scale [--records 1e6,3e6]]
+// --scale: synthetic corpora (bench/synthetic.ts: Swiss-Prot composition, log-normal lengths) of each size in
+//    --records (default 1M and 10M when the disk holds them), built by `data prepare --cluster none --memory 256`
+//    under /usr/bin/time -v: wall, CPU and peak RSS per record and their growth; at the smallest size also
+//    --workers 1 against --workers 2 (interleaved, same file). Nothing else runs with --scale.
 // 1. ingest (read + gunzip + validate + tokenize + hash + dedup) throughput on Swiss-Prot (BPO database, 486k
 //    records, 178M residues) as a ratio to `zcat FILE > /dev/null` (and plain: `cat`) in the same run;
 // 2. peak RSS and wall time of `plmscale data prepare --preset swissprot` (skipped with --quick);
@@ -126,7 +130,56 @@ function packWaste(corpusDir: string, context: number, lookahead: number, tokens
   return 1 - real / slots;
 }
 
+/** /usr/bin/time -v of a child `data prepare`: wall, CPU, peak RSS */
+function timeV(args: string[]): { wallSeconds: number; cpuSeconds: number; peakRssMB: number } {
+  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, MAIN, "data", "prepare", ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+  if (r.status !== 0) throw new Error(`prepare ${args.join(" ")} failed: ${r.stderr.slice(-2000)}`);
+  const field = (name: string) => Number(new RegExp(`${name}.*: ([0-9.:]+)$`, "m").exec(r.stderr)![1]!.split(":").reduce((a, b) => a * 60 + Number(b), 0));
+  return { wallSeconds: field("Elapsed \\(wall clock\\) time"), cpuSeconds: field("User time") + field("System time"), peakRssMB: field("Maximum resident set size") / 1024 };
+}
+
+async function scale(): Promise<void> {
+  const { writeSyntheticFasta } = await import("./synthetic.js");
+  const i = process.argv.indexOf("--records");
+  const sizes = (i > 0 ? process.argv[i + 1]! : "1e6,1e7").split(",").map(Number);
+  const res: Record<string, unknown> = { bench: "data --scale", machine: `${(await import("node:os")).cpus().length} cores, load ${(await import("node:os")).loadavg()[0]!.toFixed(1)} at start`, runs: [] as unknown[] };
+  const runs = res.runs as Record<string, number>[];
+  for (const n of sizes) {
+    const fasta = join(cache, `synthetic-${n}.fasta`);
+    if (!existsSync(fasta)) {
+      const free = (await import("node:fs")).statfsSync(cache);
+      const need = n * 360 * 3.2; // FASTA + staging + shards
+      if (free.bavail * free.bsize < need) { console.error(`skipping ${n}: needs ~${(need / 1e9).toFixed(1)} GB free`); continue; }
+      console.error(`writing ${fasta} …`);
+      writeSyntheticFasta(fasta + ".tmp", { records: n, seed: 1 });
+      (await import("node:fs")).renameSync(fasta + ".tmp", fasta);
+    }
+    const out = join(cache, `synthetic-${n}-corpus`);
+    const one = (workers: number) => {
+      rmSync(out, { recursive: true, force: true });
+      const t = timeV(["--source", `syn=${fasta}`, "--out", out, "--cluster", "none", "--memory", "256", "--workers", String(workers), "--quiet", "--json"]);
+      const r = { records: n, fastaBytes: statSync(fasta).size, workers, ...t, cpuMicrosPerRecord: (1e6 * t.cpuSeconds) / n, wallMicrosPerRecord: (1e6 * t.wallSeconds) / n, peakRssBytesPerRecord: (t.peakRssMB * 2 ** 20) / n, load: (0 as number) };
+      r.load = Number((spawnSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).stdout.split(" ")[0]));
+      console.error(JSON.stringify(r));
+      runs.push(r);
+      return r;
+    };
+    if (n === sizes[0]) { one(1); one(2); one(1); one(2); } else one(2);
+    rmSync(out, { recursive: true, force: true });
+  }
+  const w2 = runs.filter((r) => r.workers === 2);
+  const w1 = runs.filter((r) => r.workers === 1);
+  if (w1.length && w2.length) {
+    const best = (xs: Record<string, number>[], k: string) => Math.min(...xs.filter((r) => r.records === sizes[0]).map((r) => r[k]!));
+    res.ratios = { wallWorkers1Over2: +(best(w1, "wallSeconds") / best(w2, "wallSeconds")).toFixed(3) };
+  }
+  const first = w2.find((r) => r.records === sizes[0]), last = w2[w2.length - 1];
+  if (first && last && last !== first) res.growth = { records: last.records! / first.records!, wall: last.wallSeconds! / first.wallSeconds!, cpu: last.cpuSeconds! / first.cpuSeconds!, peakRss: last.peakRssMB! / first.peakRssMB! };
+  console.log(JSON_OUT ? JSON.stringify(res) : JSON.stringify(res, null, 2));
+}
+
 async function main() {
+  if (process.argv.includes("--scale")) return scale();
   const res: Record<string, unknown> = {};
   const { gz, plain } = await ensureFasta();
   res.input = { gz: statSync(gz).size, plain: statSync(plain).size };

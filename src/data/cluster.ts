@@ -89,20 +89,41 @@ export interface ClusterSizeStats {
   histogram: Record<string, number>;
 }
 
-export function clusterSizeStats(sizes: ArrayLike<number>): ClusterSizeStats {
-  const buckets: [string, number][] = [["1", 1], ["2-4", 4], ["5-16", 16], ["17-64", 64], ["65-256", 256], [">256", Infinity]];
-  const histogram: Record<string, number> = Object.fromEntries(buckets.map(([k]) => [k, 0]));
-  let largest = 0, total = 0, singletons = 0, clusters = 0;
-  for (let i = 0; i < sizes.length; i++) {
-    const s = sizes[i]!;
-    if (s === 0) continue;
-    clusters++;
-    total += s;
-    if (s === 1) singletons++;
-    largest = Math.max(largest, s);
-    histogram[buckets.find(([, hi]) => s <= hi)![0]]!++;
+const BUCKETS: [string, number][] = [["1", 1], ["2-4", 4], ["5-16", 16], ["17-64", 64], ["65-256", 256], [">256", Infinity]];
+
+/** Cluster-size statistics fed one cluster at a time (so a billion clusters need no array of sizes). */
+export class SizeStatsAccumulator {
+  private histogram: Record<string, number> = Object.fromEntries(BUCKETS.map(([k]) => [k, 0]));
+  private largest = 0;
+  private total = 0;
+  private singletons = 0;
+  private clusters = 0;
+  add(s: number, times = 1): void {
+    if (s === 0 || times === 0) return;
+    this.clusters += times;
+    this.total += s * times;
+    if (s === 1) this.singletons += times;
+    this.largest = Math.max(this.largest, s);
+    this.histogram[BUCKETS.find(([, hi]) => s <= hi)![0]]! += times;
   }
-  return { clusters, singletons, largest, mean: clusters ? total / clusters : 0, histogram };
+  /** continue from earlier statistics */
+  merge(r: ClusterSizeStats): void {
+    this.clusters += r.clusters;
+    this.total += Math.round(r.mean * r.clusters);
+    this.singletons += r.singletons;
+    this.largest = Math.max(this.largest, r.largest);
+    for (const [k, n] of Object.entries(r.histogram)) this.histogram[k] = (this.histogram[k] ?? 0) + n;
+  }
+  result(): ClusterSizeStats {
+    const { clusters, singletons, largest, total } = this;
+    return { clusters, singletons, largest, mean: clusters ? total / clusters : 0, histogram: { ...this.histogram } };
+  }
+}
+
+export function clusterSizeStats(sizes: ArrayLike<number>): ClusterSizeStats {
+  const acc = new SizeStatsAccumulator();
+  for (let i = 0; i < sizes.length; i++) acc.add(sizes[i]!);
+  return acc.result();
 }
 
 /** Below this many free bytes on mmseqs's temp file system a failure is reported as a full disk. */

@@ -116,19 +116,21 @@ export class Deduper {
     }
   }
 
-  /** Switch to the disk path: the table's entries become the first sorted run. */
+  /** Switch to the disk path: the table's entries become the first sorted run (compacted in place, so the
+   * spill needs no second copy of the table). */
   private toDisk(): void {
     mkdirSync(this.opts.tmpDir, { recursive: true });
     this.disk = true;
-    this.runBuf = new Uint32Array(Math.max(this.runEntries, 1) * W);
     const t = this.table;
-    const entries: number[] = [];
-    for (let o = 0; o < t.length; o += W) if (t[o + 3] !== 0) entries.push(o);
-    // table entries are written as a run of their own (sorted); the live run buffer starts empty
-    const tmp = new Uint32Array(entries.length * W);
-    entries.forEach((o, i) => tmp.set(t.subarray(o, o + W), i * W));
+    let n = 0;
+    for (let o = 0; o < t.length; o += W) {
+      if (t[o + 3] === 0) continue;
+      if (o !== n * W) t.copyWithin(n * W, o, o + W);
+      n++;
+    }
+    this.writeRun(t, n);
     this.table = new Uint32Array(0);
-    this.writeRun(tmp, entries.length);
+    this.runBuf = new Uint32Array(Math.max(this.runEntries, 1) * W);
   }
 
   private flushRun(): void {
@@ -137,17 +139,21 @@ export class Deduper {
     this.runLen = 0;
   }
 
+  /** Sort entries [0, n) of buf through an index and write them in 1 MB blocks. */
   private writeRun(buf: Uint32Array, n: number): void {
     if (n === 0) return;
     const idx = new Uint32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     idx.sort((x, y) => compareEntry(buf, x * W, buf, y * W));
-    const out = new Uint32Array(n * W);
-    for (let i = 0; i < n; i++) out.set(buf.subarray(idx[i]! * W, idx[i]! * W + W), i * W);
+    const block = new Uint32Array(W * 52428);
     const file = join(this.opts.tmpDir, `dedup-run-${this.runFiles.length}.bin`);
     const fd = openSync(file, "w");
     try {
-      writeAll(fd, new Uint8Array(out.buffer, 0, out.byteLength));
+      for (let i = 0; i < n; ) {
+        let k = 0;
+        for (; k < 52428 && i < n; k++, i++) block.set(buf.subarray(idx[i]! * W, idx[i]! * W + W), k * W);
+        writeAll(fd, new Uint8Array(block.buffer, 0, k * W * 4));
+      }
     } finally {
       closeSync(fd);
     }

@@ -57,8 +57,10 @@ export interface CorpusManifest {
   options: CorpusBuildOptions;
   dedup: { mode: "memory" | "disk"; memoryMB: number; distinct: number; duplicates: number; runs: number };
   clustering: {
-    method: "mmseqs2-linclust" | "none";
+    method: "mmseqs2-linclust" | "none" | "file";
     tool: string | null;
+    /** --clusters FILE: the file, its lines, and the corpus records it did not list (each its own cluster) */
+    file?: { name: string; lines: number; clusters: number; missing: number; unmatchedMembers: number };
     identity: number | null;
     coverage: number | null;
     /** what the split guarantees, in words */

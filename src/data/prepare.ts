@@ -8,14 +8,15 @@ import { join, dirname } from "node:path";
 import { cpus } from "node:os";
 import { sha256File } from "../core/files.js";
 import { packageVersion } from "../core/version.js";
+import { UserError } from "../core/errors.js";
 import type { FastaSource, FastaRecord } from "./fasta.js";
-import { clusterSizeStats, mmseqsVersion } from "./cluster.js";
+import { mmseqsVersion } from "./cluster.js";
 import { VOCAB_ID } from "./tokenizer.js";
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type CorpusBuildOptions, type CorpusManifest, type SourceManifest, type FileEntry } from "./manifest.js";
 import {
-  PrepareError, ingestSources, resolveDuplicates, clusterRecords, assignSplits, writeShards,
-  type Duplicates, type Clusters, type SplitAssignment,
+  PrepareError, ingestSources, resolveDuplicates, clusterRecords, writeShards, type Ingested, type Duplicates, type Clusters,
 } from "./prepare-passes.js";
+import { fingerprint, loadState, saveState } from "./prepare-resume.js";
 
 export { PrepareError };
 
@@ -44,7 +45,16 @@ export interface PrepareOptions {
   identity?: number;
   coverage?: number;
   threads?: number;
+  /** memory budget in MB for what grows with the input: the dedup table and the external sorts (default 512) */
+  memoryMB?: number;
+  /** older name of memoryMB */
   dedupMemoryMB?: number;
+  /** a precomputed cluster assignment: representative TAB member per line (MMseqs2 createtsv, UniRef lists) */
+  clustersFile?: string;
+  /** worker threads parsing plain FASTA inputs (default: one per core; 0 = in the main thread) */
+  workers?: number;
+  /** continue an interrupted build from its last finished pass (default true; presets with callbacks never resume) */
+  resume?: boolean;
   forceDiskDedup?: boolean;
   /** record sha256 of every input file in the manifest (costs about as much time as parsing) */
   hashInputs?: boolean;
@@ -77,7 +87,7 @@ export interface ResolvedOptions {
   build: CorpusBuildOptions;
   shardTokens: number;
   memoryMB: number;
-  method: "mmseqs" | "none";
+  method: "mmseqs" | "none" | "file";
   mmVersion: string | null;
 }
 
@@ -86,7 +96,8 @@ export function resolveOptions(opts: PrepareOptions, findMmseqs: () => string | 
     minLength: opts.minLength ?? 1, maxLength: opts.maxLength ?? 0, onBad: opts.onBad ?? "skip",
     validFraction: opts.validFraction ?? 0.01, testFraction: opts.testFraction ?? 0.01, seed: opts.seed ?? 0,
   };
-  const r: ResolvedOptions = { build, shardTokens: opts.shardTokens ?? 2 ** 28, memoryMB: opts.dedupMemoryMB ?? 512, method: "none", mmVersion: null };
+  const r: ResolvedOptions = { build, shardTokens: opts.shardTokens ?? 2 ** 28, memoryMB: opts.memoryMB ?? opts.dedupMemoryMB ?? 512, method: "none", mmVersion: null };
+  if (!(r.memoryMB >= 16)) throw new PrepareError("--memory must be at least 16 MB");
   const { validFraction, testFraction } = build;
   if (!(validFraction >= 0 && testFraction >= 0 && validFraction + testFraction < 1)) throw new PrepareError("valid + test fractions must be in [0, 1)");
   if (opts.sources.length === 0) throw new PrepareError("no sources given");
@@ -98,7 +109,11 @@ export function resolveOptions(opts: PrepareOptions, findMmseqs: () => string | 
     names.add(s.name);
   }
   if (opts.sources.length > 255) throw new PrepareError("at most 255 sources");
-  if (opts.cluster !== "none") {
+  if (opts.clustersFile !== undefined) {
+    if (!existsSync(opts.clustersFile)) throw new PrepareError(`--clusters ${opts.clustersFile}: no such file`);
+    if (opts.cluster === "mmseqs") throw new PrepareError("--clusters FILE and --cluster mmseqs exclude each other (the file is the clustering)");
+    r.method = "file";
+  } else if (opts.cluster !== "none") {
     r.mmVersion = findMmseqs();
     if (r.mmVersion) r.method = "mmseqs";
     else if (opts.cluster === "mmseqs") throw new PrepareError("mmseqs (MMseqs2) is not installed: apt-get install mmseqs2 (or run scripts/setup.sh), or pass --cluster none for the exact-duplicate-only fallback");
@@ -120,31 +135,58 @@ export async function prepareCorpus(opts: PrepareOptions, progress: (e: Progress
   const out = opts.out;
   checkOutput(out, opts.force);
   const partial = out.replace(/\/+$/, "") + ".partial";
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(join(partial, "shards"), { recursive: true });
   const tmp = join(partial, "tmp");
+  // presets drop records and collect annotations through callbacks, whose state a rerun cannot restore
+  const resumable = opts.resume !== false && !opts.attach && !opts.preset && opts.sources.every((s) => !s.accept && s.inputs.every((i) => i.path));
+  const params = { identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length) };
+  const fp = resumable ? fingerprint(opts.sources, { build: o.build, method: o.method, mm: o.mmVersion, params: o.method === "mmseqs" ? params : null,
+    maxRecords: opts.maxRecords ?? null, shardTokens: o.shardTokens, memoryMB: o.memoryMB, disk: !!opts.forceDiskDedup, version: 2 }) : "";
+  // a fixed --clusters file (say, after a malformed line) redoes the cluster pass only, not the ingest
+  const clustersFp = resumable && opts.clustersFile ? fingerprint([{ name: "c", weight: 1, inputs: [{ name: "c", path: opts.clustersFile }] }], {}) : "";
+  const resumed = resumable ? loadState(tmp, fp, clustersFp) : null;
+  if (resumed) {
+    rmSync(join(partial, "shards"), { recursive: true, force: true });
+    progress({ phase: resumed.pass === "dedup" ? "cluster" : "write", done: 0, unit: "records", message: `resuming ${partial} after its finished ${resumed.pass} pass` });
+  } else rmSync(partial, { recursive: true, force: true });
+  mkdirSync(join(partial, "shards"), { recursive: true });
   mkdirSync(tmp, { recursive: true });
+  let keepPartial = false;
   try {
-    const ing = await ingestSources(opts.sources, tmp, { ...o.build, memoryMB: o.memoryMB, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, signal: opts.signal }, progress);
-    if (opts.signal?.aborted) throw new PrepareError("interrupted");
-    checkUsable(ing.per);
-    const dups = resolveDuplicates(ing, progress);
-    const params = { identity: opts.identity ?? 0.5, coverage: opts.coverage ?? 0.8, threads: opts.threads ?? Math.max(1, cpus().length) };
-    const clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, signal: opts.signal }, progress);
-    const splits = assignSplits(clusters.reps, ing.hash32, o.build);
-    const files = await writeShards(ing, dups, clusters, splits, { dir: partial, names: opts.sources.map((s) => s.name), shardTokens: o.shardTokens }, progress);
+    let ing: Ingested, dups: Duplicates;
+    if (resumed) ({ ing, dups } = resumed);
+    else {
+      ing = await ingestSources(opts.sources, tmp, { ...o.build, memoryMB: o.memoryMB, maxRecords: opts.maxRecords, forceDiskDedup: opts.forceDiskDedup, hashInputs: opts.hashInputs, ids: o.method === "file", workers: opts.workers ?? cpus().length, signal: opts.signal }, progress);
+      if (opts.signal?.aborted) throw new PrepareError("interrupted");
+      checkUsable(ing.per);
+      dups = await resolveDuplicates(ing, progress);
+      if (resumable) saveState(tmp, fp, "dedup", ing, dups);
+    }
+    let clusters = resumed?.clusters;
+    if (!clusters) {
+      try {
+        clusters = await clusterRecords(ing, dups, { method: o.method, mmVersion: o.mmVersion, params, tmp, split: o.build, clustersFile: opts.clustersFile, memoryMB: o.memoryMB, signal: opts.signal }, progress);
+      } catch (e) {
+        // a bad --clusters file: keep the finished ingest so that the fixed file costs only the cluster pass
+        if (resumable && e instanceof UserError) {
+          keepPartial = true;
+          throw new UserError(`${e.message}; the finished ingest is kept in ${partial}: fix the file and rerun the same command to continue from there`, e.exitCode);
+        }
+        throw e;
+      }
+      if (resumable) saveState(tmp, fp, "cluster", ing, dups, clusters, clustersFp);
+    }
+    const files = await writeShards(ing, dups, clusters, { dir: partial, names: opts.sources.map((s) => s.name), shardTokens: o.shardTokens, split: o.build }, progress);
     files.push(...(await attachFiles(partial, opts.attach)));
     checkAccounting(ing.per);
     rmSync(tmp, { recursive: true, force: true });
-    const manifest = buildManifest(opts, o, ing.per, dups, clusters, splits, files, (Date.now() - t0) / 1000);
+    const manifest = buildManifest(opts, o, ing.per, dups, clusters, files, (Date.now() - t0) / 1000);
     publish(partial, out, manifest);
     progress({ phase: "done", done: 1, total: 1, unit: "records" });
     return manifest;
   } catch (e) {
     // a failed build (a full disk above all) frees its space; an interrupted or killed one leaves OUT.partial
-    // (openCorpus points at it), which the next run removes first
-    if (opts.signal?.aborted) rmSync(tmp, { recursive: true, force: true });
-    else rmSync(partial, { recursive: true, force: true });
+    // (openCorpus points at it), which the next run resumes (same inputs and options) or removes first
+    if (!opts.signal?.aborted && !keepPartial) rmSync(partial, { recursive: true, force: true });
     throw e;
   }
 }
@@ -195,28 +237,30 @@ export function checkAccounting(per: SourceManifest[]): void {
 
 /** Pass 5: the manifest (docs/DATA.md) from the passes' results. */
 export function buildManifest(
-  opts: PrepareOptions, o: ResolvedOptions, per: SourceManifest[], dups: Duplicates, clusters: Clusters, splits: SplitAssignment,
+  opts: PrepareOptions, o: ResolvedOptions, per: SourceManifest[], dups: Duplicates, clusters: Clusters,
   files: FileEntry[], wallSeconds: number,
 ): CorpusManifest {
-  const sizes = new Uint32Array(clusters.reps.length);
-  for (const c of clusters.cluster) if (c >= 0) sizes[c]!++;
   const mm = o.method === "mmseqs";
   const identity = opts.identity ?? 0.5, coverage = opts.coverage ?? 0.8;
+  const f = clusters.file;
   return {
     format: MANIFEST_FORMAT, version: MANIFEST_VERSION, tool: opts.toolVersion ?? `plmscale ${packageVersion()}`, created: new Date().toISOString(),
     vocab: VOCAB_ID, dtype: "uint8", tokenScheme: "<cls> residues <eos>; shards hold residue ids only",
     options: o.build,
     dedup: { mode: dups.mode, memoryMB: o.memoryMB, distinct: dups.distinct, duplicates: per.reduce((a, m) => a + m.deduplicated, 0), runs: dups.runs },
     clustering: {
-      method: mm ? "mmseqs2-linclust" : "none",
-      tool: mm ? `mmseqs ${o.mmVersion}` : null,
+      method: mm ? "mmseqs2-linclust" : f ? "file" : "none",
+      tool: mm ? `mmseqs ${o.mmVersion}` : f ? `--clusters ${f.name}` : null,
       identity: mm ? identity : null,
       coverage: mm ? coverage : null,
+      ...(f ? { file: { name: f.name, lines: f.lines, clusters: f.fileClusters, missing: f.missing, unmatchedMembers: f.unmatchedLines } } : {}),
       guarantee: mm
         ? `no valid/test sequence shares an MMseqs2 linclust cluster (≥${identity} identity, ${coverage} coverage) with a training sequence`
-        : "fallback without MMseqs2: exact duplicates never cross splits, but homologous (near-identical) sequences may",
-      sizes: clusterSizeStats(sizes),
-      splits: splits.clusters,
+        : f
+          ? `no valid/test sequence shares a cluster of ${f.name} with a training sequence; ${f.missing} sequence${f.missing === 1 ? "" : "s"} not listed there ${f.missing === 1 ? "is its own cluster" : "are each their own cluster"} (exact duplicates only)`
+          : "fallback without MMseqs2: exact duplicates never cross splits, but homologous (near-identical) sequences may",
+      sizes: clusters.sizes,
+      splits: clusters.splits,
     },
     sources: per,
     files,

@@ -37,9 +37,11 @@ export class AtomicWriter {
   private fd: number;
   private buf = Buffer.allocUnsafe(1 << 22);
   private n = 0;
-  private readonly sha: Hash = createHash("sha256");
+  private readonly sha: Hash | null;
   bytes = 0;
-  constructor(readonly path: string, headerBytes = 0) {
+  /** `hash: false` for build-internal files (staging), whose digest nobody reads */
+  constructor(readonly path: string, headerBytes = 0, hash = true) {
+    this.sha = hash ? createHash("sha256") : null;
     this.fd = openSync(path + ".part", "w");
     if (headerBytes) this.write(Buffer.alloc(headerBytes)); // placeholder, rewritten on close
   }
@@ -47,7 +49,7 @@ export class AtomicWriter {
     if (this.n + data.length > this.buf.length) this.flush();
     if (data.length > this.buf.length) {
       writeAll(this.fd, data);
-      this.sha.update(data);
+      this.sha?.update(data);
     } else {
       this.buf.set(data, this.n);
       this.n += data.length;
@@ -58,7 +60,7 @@ export class AtomicWriter {
     if (this.n === 0) return;
     const chunk = this.buf.subarray(0, this.n);
     writeAll(this.fd, chunk);
-    this.sha.update(chunk);
+    this.sha?.update(chunk);
     this.n = 0;
   }
   /** Rewrite the header at offset 0, fsync-free close, rename into place; returns sha256 of the body. */
@@ -68,7 +70,7 @@ export class AtomicWriter {
     closeSync(this.fd);
     renameSync(this.path + ".part", this.path);
     // the hash covers the body after the header (the placeholder header bytes hash as zeros)
-    return { bytes: this.bytes, sha256: this.sha.digest("hex") };
+    return { bytes: this.bytes, sha256: this.sha ? this.sha.digest("hex") : "" };
   }
 }
 

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import {
   ingestSources, resolveDuplicates, clusterRecords, assignSplits, writeShards, forEachStaged, type Ingested,
 } from "../../src/data/prepare-passes.js";
+import { forEachRecordMeta } from "../../src/data/prepare-records.js";
+import { contentHash } from "../../src/data/dedup.js";
 import { resolveOptions, checkAccounting, type PrepareOptions } from "../../src/data/prepare.js";
 import { splitOf, SPLITS, SPLIT_CODE } from "../../src/data/cluster.js";
 import { readIndex, readShard } from "../../src/data/shards.js";
@@ -29,7 +31,7 @@ async function ingest(forceDiskDedup = false): Promise<{ ing: Ingested; dir: str
 
 async function staged(ing: Ingested): Promise<string[]> {
   const out: string[] = [];
-  await forEachStaged(ing.stagingPath, ing.lens, (_, res) => out.push(Buffer.from(res).toString("hex")));
+  await forEachStaged(ing.staged, (_, res) => out.push(Buffer.from(res).toString("hex")));
   return out;
 }
 const hex = (s: string) => Buffer.from(encodeResidues(s)).toString("hex");
@@ -40,16 +42,18 @@ test("ingestSources: counts per reason, in-memory dedup drops repeats at once, t
   assert.deepEqual([a!.read, a!.deduplicated, a!.invalid["invalid-char"], a!.filtered["too-short"]], [5, 1, 1, 1]);
   assert.deepEqual([b!.read, b!.deduplicated], [2, 1]);
   assert.deepEqual(await staged(ing), [hex(A), hex(B), hex(C)]);
-  assert.deepEqual([...ing.lens], [10, 10, 10]);
-  assert.deepEqual([...ing.source], [0, 0, 1]);
-  const dups = resolveDuplicates(ing, noProgress);
+  const meta: number[][] = [];
+  await forEachRecordMeta(ing.staged, (i, source, h) => meta.push([i, source, h]));
+  assert.deepEqual(meta.map(([i, s]) => [i, s]), [[0, 0], [1, 0], [2, 1]], "records.bin: one row per staged record with its source");
+  assert.deepEqual(meta.map(([, , h]) => h), [A, B, C].map((x) => contentHash(encodeResidues(x)).readUInt32LE(0)), "and its split hash");
+  const dups = await resolveDuplicates(ing, noProgress);
   assert.deepEqual([dups.late, dups.distinct, dups.mode], [0, 3, "memory"]);
 });
 
 test("resolveDuplicates: the disk path finds duplicates at the end and charges them to their source", async () => {
   const { ing } = await ingest(true);
   assert.deepEqual(await staged(ing), [hex(A), hex(B), hex(A), hex(C), hex(B)], "forced disk dedup stages every valid record");
-  const dups = resolveDuplicates(ing, noProgress);
+  const dups = await resolveDuplicates(ing, noProgress);
   assert.deepEqual([dups.late, dups.distinct, dups.mode], [2, 3, "disk"]);
   assert.deepEqual([0, 1, 2, 3, 4].map(dups.isDup), [false, false, true, false, true]);
   assert.deepEqual(ing.per.map((m) => m.deduplicated), [1, 1]);
@@ -57,10 +61,15 @@ test("resolveDuplicates: the disk path finds duplicates at the end and charges t
 
 test("clusterRecords without mmseqs: one cluster per distinct record, duplicates in none", async () => {
   const { ing, dir } = await ingest(true);
-  const dups = resolveDuplicates(ing, noProgress);
-  const c = await clusterRecords(ing, dups, { method: "none", mmVersion: null, params: { identity: 0.5, coverage: 0.8, threads: 1 }, tmp: dir }, noProgress);
-  assert.deepEqual([...c.cluster], [0, 1, -1, 2, -1]);
-  assert.deepEqual(c.reps, [0, 1, 3]);
+  const dups = await resolveDuplicates(ing, noProgress);
+  const c = await clusterRecords(ing, dups, { method: "none", mmVersion: null, params: { identity: 0.5, coverage: 0.8, threads: 1 }, tmp: dir, split: { seed: 0, validFraction: 0, testFraction: 0 } }, noProgress);
+  assert.equal(c.cluster, undefined, "nothing per record in memory: writeShards numbers the clusters as it meets them");
+  const out = join(dir, "build");
+  mkdirSync(join(out, "shards"), { recursive: true });
+  await writeShards(ing, dups, c, { dir: out, names: ["a", "b"], shardTokens: 100, split: { seed: 0, validFraction: 0, testFraction: 0 } }, noProgress);
+  assert.deepEqual([...readIndex(join(out, "shards/a.train.idx"))].filter((_, k) => k % 4 === 3), [0, 1]);
+  assert.deepEqual([...readIndex(join(out, "shards/b.train.idx"))].filter((_, k) => k % 4 === 3), [2]);
+  assert.deepEqual([c.sizes.clusters, c.sizes.singletons, c.splits.train], [3, 3, 3]);
 });
 
 test("assignSplits: each cluster goes where splitOf sends its representative's hash; fractions hold", () => {
@@ -78,13 +87,15 @@ test("assignSplits: each cluster goes where splitOf sends its representative's h
 
 test("writeShards: every distinct record lands once in its source's split shard; small shards roll over; accounting closes", async () => {
   const { ing, dir } = await ingest(true);
-  const dups = resolveDuplicates(ing, noProgress);
-  const clusters = await clusterRecords(ing, dups, { method: "none", mmVersion: null, params: { identity: 0.5, coverage: 0.8, threads: 1 }, tmp: dir }, noProgress);
-  // all clusters to train except cluster 1 (B) to valid
-  const splits = { clusterSplit: Uint8Array.from([0, 1, 0]), clusters: { train: 2, valid: 1, test: 0 } };
+  const dups = await resolveDuplicates(ing, noProgress);
+  // three one-record clusters; a seed that sends B's cluster (record 1) to valid and the others to train
+  const h = (x: string) => contentHash(encodeResidues(x)).readUInt32LE(0);
+  const seed = Array.from({ length: 5000 }, (_, k) => k).find((k) => splitOf(h(B), k, 0.3, 0) === "valid" && splitOf(h(A), k, 0.3, 0) === "train" && splitOf(h(C), k, 0.3, 0) === "train")!;
+  const split = { seed, validFraction: 0.3, testFraction: 0 };
+  const clusters = await clusterRecords(ing, dups, { method: "none", mmVersion: null, params: { identity: 0.5, coverage: 0.8, threads: 1 }, tmp: dir, split }, noProgress);
   const out = join(dir, "build");
   mkdirSync(join(out, "shards"), { recursive: true });
-  const files = await writeShards(ing, dups, clusters, splits, { dir: out, names: ["a", "b"], shardTokens: 5 }, noProgress);
+  const files = await writeShards(ing, dups, clusters, { dir: out, names: ["a", "b"], shardTokens: 5, split }, noProgress);
   checkAccounting(ing.per);
   const [a, b] = ing.per;
   assert.deepEqual([a!.kept, a!.splits.train.sequences, a!.splits.valid.sequences, a!.splits.train.tokens], [2, 1, 1, 12]);

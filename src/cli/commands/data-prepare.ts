@@ -51,7 +51,7 @@ export default defineRun({
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
       if (e.phase === "done") return progress.stop();
-      if (e.phase === "cluster" && e.message) {
+      if ((e.phase === "cluster" || e.phase === "write") && e.message) {
         // mmseqs reports no progress of its own: show what runs and for how long
         progress.stop();
         return io.err(`cluster: ${e.message}`);
@@ -65,7 +65,7 @@ export default defineRun({
         maxRecords: optNum(args, "max-records"), minLength: optNum(args, "min-length"), maxLength: optNum(args, "max-length"),
         validFraction: optNum(args, "valid"), testFraction: optNum(args, "test"), seed: optNum(args, "seed"),
         identity: optNum(args, "identity"), coverage: optNum(args, "coverage"), threads: optNum(args, "threads") ?? cpus().length,
-        dedupMemoryMB: optNum(args, "dedup-memory"), forceDiskDedup: flag(args, "disk-dedup"), hashInputs: flag(args, "hash-inputs"), force: flag(args, "force"),
+        memoryMB: optNum(args, "memory") ?? optNum(args, "dedup-memory"), clustersFile: optStr(args, "clusters"), resume: !flag(args, "no-resume"), workers: optNum(args, "workers"), forceDiskDedup: flag(args, "disk-dedup"), hashInputs: flag(args, "hash-inputs"), force: flag(args, "force"),
         signal: io.signal,
       }, onProgress);
       progress.stop();
@@ -75,7 +75,7 @@ export default defineRun({
       progress.stop();
       // PrepareError (data/prepare.ts) is still its own class; FastaFormatError is a UserError with exit code 3
       if (e instanceof PrepareError) throw new UserError(e.message, 3);
-      if (io.signal.aborted) throw new UserError(`interrupted; ${out}.partial was left incomplete — run the same command again`, 130);
+      if (io.signal.aborted) throw new UserError(`interrupted; ${out}.partial was left incomplete — run the same command again (it resumes after the last finished pass)`, 130);
       // a full disk (ENOSPC) or an unwritable --out: said in words, naming where the corpus was being built
       throw asUserError(e, `building the corpus in ${out}.partial (removed)`);
     }
@@ -94,6 +94,7 @@ export default defineRun({
     const c = m.clustering;
     io.out(`  clusters: ${c.sizes.clusters} (${c.method}${c.identity !== null ? `, identity ${c.identity}, coverage ${c.coverage}` : ""}); train ${c.splits.train}, valid ${c.splits.valid}, test ${c.splits.test}; largest ${c.sizes.largest}, singletons ${c.sizes.singletons}`);
     io.out(`  guarantee: ${c.guarantee}`);
+    if (c.file) io.out(`  --clusters ${c.file.name}: ${c.file.clusters} clusters hold corpus sequences; ${c.file.missing} sequence${c.file.missing === 1 ? "" : "s"} not in the file (each its own cluster); ${c.file.unmatchedMembers} member line${c.file.unmatchedMembers === 1 ? "" : "s"} name no corpus sequence`);
     io.out(`  dedup: ${m.dedup.mode}, ${m.dedup.distinct} distinct sequences`);
   },
 });

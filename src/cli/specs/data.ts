@@ -8,7 +8,8 @@ export const dataPrepareCommand = defineCommand({
   description: `Streams every source (plain or gzip FASTA, any size, constant memory), validates records against the protein
 alphabet, removes exact duplicates across all sources, clusters the distinct sequences with MMseqs2
 (easy-linclust) and assigns whole clusters to train/valid/test, then writes uint8 token shards, offset indexes
-and manifest.json (written last; an interrupted build leaves only DIR.partial and is simply rerun; a failed one is removed).
+and manifest.json (written last; an interrupted build leaves only DIR.partial, and rerunning the same command resumes
+after its last finished pass; a failed one is removed). --clusters FILE replaces clustering by a precomputed one.
 With --json the manifest is printed on stdout.`,
   options: {
     preset: { type: "string", value: "swissprot[:W]", group: "Sources", description: "UniProtKB/Swiss-Prot from Debian's metastudent-data via blastdbcmd (516k proteins);\nGO annotations are kept in DIR/annotations/go.tsv" },
@@ -25,7 +26,11 @@ With --json the manifest is printed on stdout.`,
     identity: { type: "string", value: "F", description: "MMseqs2 minimum sequence identity (default 0.5)" },
     coverage: { type: "string", value: "F", description: "MMseqs2 coverage, its -c (default 0.8)" },
     threads: { type: "string", value: "N", description: "mmseqs threads (default: all cores)" },
-    "dedup-memory": { type: "string", value: "MB", description: "in-memory dedup table budget before spilling to sorted runs (default 512)" },
+    clusters: { type: "string", value: "FILE", description: "precomputed clusters: representative TAB member per line (mmseqs createtsv, UniRef\nmembership); sequences not listed are each their own cluster (counted in the manifest)" },
+    memory: { type: "string", value: "MB", description: "memory budget for what grows with the input: dedup table, external sorts (default 512)" },
+    "dedup-memory": { type: "string", value: "MB", description: "older name of --memory" },
+    workers: { type: "string", value: "N", description: "worker threads parsing plain FASTA files (default: one per core; 0 = main thread only)" },
+    "no-resume": { type: "boolean", description: "rebuild from scratch instead of resuming DIR.partial after its last finished pass" },
     "disk-dedup": { type: "boolean", description: "use the disk (sorted runs) dedup path from the start" },
     "hash-inputs": { type: "boolean", description: "record the sha256 of every input in the manifest (slower ingest)" },
     force: { type: "boolean", description: "replace an existing corpus at --out" },
