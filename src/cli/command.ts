@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
 
-export { parseNumber, optionValues, type OptionDecl, type OptionDecls, type OptionKind, type OptionValues } from "./options.js";
+export { parseNumber, optionValues, defineOptions, type OptionDecl, type OptionDecls, type OptionKind, type OptionValues } from "./options.js";
 import { parseNumber, typedValues, type OptionDecls } from "./options.js";
 
 /** Options every command takes; main.ts handles them. */

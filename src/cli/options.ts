@@ -166,6 +166,12 @@ type Present<D> = D extends { type: "boolean" } ? true : D extends { required: t
 /** The typed values of a declaration: a flag with a default, a required one and a switch are never undefined. */
 export type OptionValues<O extends OptionDecls> = { -readonly [K in keyof O]: Present<O[K]> extends true ? One<O[K]> : One<O[K]> | undefined };
 
+/** A command's options as a constant of their own, keeping literal types (choices, required), so that the command's
+ * code can read typed values from it without a type cycle through the spec's `load`. */
+export function defineOptions<const O extends OptionDecls>(options: O): O {
+  return options;
+}
+
 /**
  * The typed values of `args` for these declarations (the command's own spec options, so TypeScript checks each
  * use): parseCommandArgs has already parsed and range-checked them; args built by hand (tests) are parsed here.

@@ -1,5 +1,13 @@
 // Declarations of export and import (models in and out, src/interop/); the run code loads on demand.
-import { defineCommand } from "../command.js";
+import { defineCommand, defineOptions } from "../command.js";
+
+export const EXPORT_OPTIONS = defineOptions({
+  run: { type: "path", exists: true, value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
+  format: { type: "enum", choices: ["hf"], value: "hf", default: "hf", description: "the output format (only hf so far)" },
+  out: { type: "path", value: "DIR", required: true, description: "the directory to write" },
+  dtype: { type: "enum", choices: ["float32", "bfloat16"], value: "float32|bfloat16", default: "float32", description: "weights' dtype" },
+  force: { type: "boolean", description: "write into a non-empty DIR" },
+});
 
 export const exportCommand = defineCommand({
   name: "export",
@@ -10,13 +18,7 @@ config.json, model.safetensors (transformers' parameter names), vocab.txt and to
 (model card: shape, tokens, FLOPs, final loss). An MLM becomes EsmForMaskedLM (token_dropout as trained);
 a CLM becomes GPTNeoXForCausalLM (sequential residual, full rotary) and needs the linear head
 (train it with 'plmscale train --head linear'): ESM-2's LM head has no causal-LM equivalent in transformers. SwiGLU models are refused.`,
-  options: {
-    run: { type: "path", exists: true, value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
-    format: { type: "enum", choices: ["hf"], value: "hf", default: "hf", description: "the output format (only hf so far)" },
-    out: { type: "path", value: "DIR", required: true, description: "the directory to write" },
-    dtype: { type: "enum", choices: ["float32", "bfloat16"], value: "float32|bfloat16", default: "float32", description: "weights' dtype" },
-    force: { type: "boolean", description: "write into a non-empty DIR" },
-  },
+  options: EXPORT_OPTIONS,
   examples: ["plmscale export --run runs/mlm-8M --format hf --out hf/mlm-8M"],
   engine: true,
   load: () => import("../commands/export.js"),

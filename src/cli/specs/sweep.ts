@@ -147,7 +147,7 @@ the parametric law L(N,D) = E + A/N^α + B/D^β; the lower envelope of the loss 
 Warns when minima sit at grid edges, curves are too flat, runs are missing or intervals are wide.
 Writes SWEEP/fit.json (read by 'plmscale report').`,
   options: {
-    bootstrap: { type: "integer", min: 0, value: "N", default: 200, description: "resamples for the intervals" },
+    bootstrap: { type: "integer", min: 0, value: "N", default: 200, description: "resamples for the intervals (0 to skip)" },
     out: { type: "path", value: "FILE", description: "where to write the fit (default SWEEP/fit.json)" },
   },
   examples: ["plmscale sweep fit sweeps/demo"],
