@@ -59,7 +59,7 @@ FLOPs per token, GPU time, data epochs, the ×10-compute growth factors, and a c
     precision: { type: "enum", choices: ["mixed", "fp32"], value: "mixed|fp32", description: "memory plan: mixed (bf16 weights/grads + fp32 master and moments; default) or fp32" },
     "unique-tokens": { type: "number", min: 0, minExclusive: true, value: "U", description: "unique tokens in your corpus (epochs, effective data under repetition)" },
     corpus: { type: "path", exists: true, value: "DIR|FILE", description: "a corpus directory or manifest.json: unique tokens from its training split" },
-    context: { type: "integer", min: 3, max: 16384, value: "T", default: 1024, description: "context length" },
+    context: { type: "integer", min: 2, value: "T", default: 1024, description: "context length" },
     joint: { type: "boolean", description: "MLM: plan CLM pre-training then MLM on this budget (transfer), and the pair cost" },
     "clm-fraction": { type: "number", min: 0, max: 1, minExclusive: true, maxExclusive: true, value: "F", description: `share of a joint budget on CLM (default ${CLM_FRACTION_GUIDANCE.default}; the paper: ${CLM_FRACTION_GUIDANCE.lo}–${CLM_FRACTION_GUIDANCE.hi})` },
     "transfer-law": { type: "path", exists: true, value: "FILE", description: "JSON of 'plmscale fit --method transfer --json' to predict the transfer gain" },
