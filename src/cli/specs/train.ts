@@ -10,7 +10,8 @@ export const TRAIN_OPTIONS = {
   flops: { type: "number", min: 0, minExclusive: true, value: "C", group: "Model and budget", description: "budget in FLOPs (D = C / 6N)" },
   context: { type: "integer", min: 3, max: 16384, value: "T", group: "Model and budget", description: "tokens per row (default by the batch rule: batch/16, ≤ 12·d, 64..1024)" },
   head: { type: "enum", choices: ["esm", "linear"], value: "esm|linear", group: "Model and budget", description: "LM head: ESM-2's (MLM default) or a tied linear one (GPT-NeoX's; CLM default, exports to transformers)" },
-  data: { type: "path", exists: true, value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
+  // not checked for existence here: with --emit slurm the corpus lives on the cluster
+  data: { type: "path", value: "CORPUS", group: "Model and budget", description: "a corpus directory or a FASTA file" },
   "batch-tokens": { type: "size", min: 1, value: "B", group: "Training", description: "tokens per optimizer step (default: ~500 steps over the budget, 256 .. 0.5M (1M at ≥1B); gradient accumulation reaches it)" },
   "micro-rows": { type: "integer", min: 0, value: "R", group: "Training", description: "rows per forward pass (default, or 0 = derive: 4096 tokens on CPU, 64k on CUDA)" },
   lr: { type: "number", min: 0, max: 1, value: "PEAK", group: "Training", description: "peak LR (default, or 0 = by size: 6e-4 small → 3e-4 at ≥1B)" },
