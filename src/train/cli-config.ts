@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { mergeTrainConfig, parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
 import { defaultHeadFor, shapeFor, nonEmbeddingParams, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor } from "../scaling/lr.js";
+import { tokensForFlops } from "../scaling/compute.js";
 
 export interface TrainFlags {
   config?: string;
@@ -79,7 +80,7 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   }
   if (f.tokens !== undefined && f.flops !== undefined) throw configError("give either --tokens or --flops, not both");
   if (f.tokens !== undefined) c.tokens = f.tokens;
-  if (f.flops !== undefined) c.tokens = f.flops / (6 * nonEmbeddingParams(c.model)); // C = 6·N·D
+  if (f.flops !== undefined) c.tokens = tokensForFlops(f.flops, nonEmbeddingParams(c.model));
   if (f.data !== undefined) c.data.corpus = f.data;
   if (f.batchTokens !== undefined) c.batchTokens = f.batchTokens;
   if (f.microRows !== undefined) c.microBatchRows = f.microRows;
