@@ -49,7 +49,8 @@ far (docs/SWEEPS.md "Adaptive design"). --fixed writes every budget's sizes now 
     span: { type: "number", min: 0, minExclusive: true, value: "DEC", description: "half-width of the size range in decades (default 0.75)" },
     preset: { type: "string", value: "NAME|FILE", description: "centre from a preset (released, paper, or a preset JSON; default released)" },
     "from-fit": { type: "path", exists: true, value: "SWEEP|FILE", description: "centre from a previous sweep's fit.json instead" },
-    corpus: { type: "path", exists: true, value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
+    // not checked for existence: a design may name the corpus where the runs will train (a cluster path)
+    corpus: { type: "path", value: "DIR", required: true, description: "corpus directory (plmscale data prepare --out)" },
     "max-epochs": { type: "number", min: 0, minExclusive: true, value: "E", description: "warn when a run would repeat the training tokens more than E times (default 4); adaptive: never extend past it" },
     fixed: { type: "boolean", description: "a fixed grid: every budget now, no extensions" },
     "max-sizes": { type: "integer", min: 1, value: "K", description: "adaptive: most sizes per budget, extensions included (default 8)" },
