@@ -62,7 +62,7 @@ export interface Command<R = unknown, O extends OptionDecls = OptionDecls> exten
 }
 
 /** `const` keeps the declaration's literal types (choices, required), so optionValues can type each value. */
-export function defineCommand<R, const O extends OptionDecls>(c: Command<R, O>): Command<R, O> {
+export function defineCommand<R, const O extends OptionDecls = OptionDecls>(c: Command<R, O>): Command<R, O> {
   return c;
 }
 
