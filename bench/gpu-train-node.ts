@@ -13,6 +13,7 @@ import { readFastaCorpus } from "../src/data/memory-corpus.js";
 import { trainStep, decayGroups } from "../src/train/step.js";
 import { nonEmbeddingParams } from "../src/scaling/shape.js";
 import type { ModelConfig } from "../src/model/config.js";
+import { trainingFlops } from "../src/scaling/compute.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SHAPES: Record<string, [number, number, number]> = { "8M": [6, 320, 20], "35M": [12, 480, 20], "150M": [30, 640, 20], "650M": [33, 1280, 20] };
@@ -97,9 +98,9 @@ for (const size of sizes) {
       }
       sync();
       const tps = real / ((performance.now() - s0) / 1000);
-      Object.assign(r, { tokensPerSecond: tps, mfu: (6 * N * tps) / PEAK, paddingFraction: 1 - batches.reduce((a, b) => a + b.realTokens, 0) / (batches.length * rows * T) });
+      Object.assign(r, { tokensPerSecond: tps, mfu: trainingFlops(N, tps) / PEAK, paddingFraction: 1 - batches.reduce((a, b) => a + b.realTokens, 0) / (batches.length * rows * T) });
       if (DEVICE === "cuda") r.memory = torch.cuda.memoryStats(0, true) as unknown;
-      console.error(`${size} plmscale ${mode}: ${Math.round(tps).toLocaleString()} tok/s, MFU ${((6 * N * tps) / PEAK * 100).toFixed(1)}%`);
+      console.error(`${size} plmscale ${mode}: ${Math.round(tps).toLocaleString()} tok/s, MFU ${(trainingFlops(N, tps) / PEAK * 100).toFixed(1)}%`);
     } catch (e) {
       r.error = String((e as Error).message ?? e).slice(0, 500);
       console.error(`${size} plmscale ${mode}: FAILED ${r.error}`);

@@ -3,6 +3,7 @@
 // Pure functions; the demo measures the speed with two short calibration runs (or takes it from flags).
 import { designSweep, type DesignInput } from "../sweep/design.js";
 import type { Objective } from "../core/objective.js";
+import { tokensForFlops } from "../scaling/compute.js";
 
 /** Training tokens per parameter at the demo's centre (measured; see DemoGridInput.tokensPerParam). */
 export const DEMO_TOKENS_PER_PARAM = 10;
@@ -69,7 +70,7 @@ export interface DemoGrid {
 function estimate(x: DemoGridInput, c0: number) {
   const ratio = x.ratio ?? 3.2, nb = x.budgets ?? 3, r = x.tokensPerParam ?? DEMO_TOKENS_PER_PARAM;
   const budgets = Array.from({ length: nb }, (_, i) => c0 * ratio ** i);
-  const centre = (C: number) => Math.sqrt(C / (6 * r));
+  const centre = (C: number) => Math.sqrt(tokensForFlops(C, r)) /* D = rN: C = 6·r·N² */;
   const d = designSweep({
     objectives: x.objectives ?? ["clm", "mlm"], budgets, centre: (_o, C) => centre(C), centreSource: {},
     sizesPerBudget: x.sizesPerBudget ?? 4, spanDecades: x.spanDecades ?? 0.5, ...x.design,

@@ -17,6 +17,7 @@ import { fitSweep, type SweepFit } from "../sweep/fit.js";
 import { readJson, writeJsonAtomic } from "../core/files.js";
 import { DESIGN_FILE, readDesign, writeSweep } from "../sweep/layout.js";
 import type { TrainDefaults } from "../sweep/types.js";
+import { tokensForFlops, trainingFlops } from "../scaling/compute.js";
 
 export interface DemoOptions {
   out: string;
@@ -195,7 +196,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       // measured on Swiss-Prot (docs/SWEEPS.md): with the batch rule's ~500-step batches the CLM minimum at
       // 1e10 FLOPs lies near 14k parameters, the tokens-per-parameter centre below
       budgets ??= [1e10, 3e10];
-      centre = (C) => Math.sqrt(C / (6 * DEMO_TOKENS_PER_PARAM));
+      centre = (C) => Math.sqrt(tokensForFlops(C, DEMO_TOKENS_PER_PARAM));
       span = 0.45;
       perBudget = 4;
     } else {
@@ -212,10 +213,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         centre = g.centre;
         estimated = g.estimatedSeconds;
         o.log(`[demo] budgets ${budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs; estimated training time ${Math.round(g.estimatedSeconds)} s with ${workers} worker(s)`);
-      } else centre = (C) => Math.sqrt(C / (6 * DEMO_TOKENS_PER_PARAM));
+      } else centre = (C) => Math.sqrt(tokensForFlops(C, DEMO_TOKENS_PER_PARAM));
     }
     const rule = `demo: N = sqrt(C/(6·${DEMO_TOKENS_PER_PARAM})) (${DEMO_TOKENS_PER_PARAM} tokens per parameter, measured on CPU)`;
-    const law = { kN: 1 / Math.sqrt(6 * DEMO_TOKENS_PER_PARAM), a: 0.5, source: rule };
+    const law = { kN: Math.sqrt(tokensForFlops(1, DEMO_TOKENS_PER_PARAM)), a: 0.5, source: rule };
     const design = designSweep({
       objectives: ["clm", "mlm"], budgets, centre: (_obj, C) => centre(C),
       centreSource: { clm: rule, mlm: rule },
@@ -237,7 +238,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // rounds that would not finish in time are not added (their budgets are reported as stopped by time)
     deadline: o.quick ? undefined : t0 + ((o.minutes ?? 30) * 60 - RESERVE_SECONDS) * 1000, onEvent: (e) => { if (e.kind !== "skip") o.log(`[sweep] ${e.line}`); },
     onGrow: (g) => { for (const e of g.events) o.log(`[adaptive] round ${e.round} ${e.objective} C=${e.C.toExponential(1)} ${e.kind}: ${e.detail}`); },
-    priorSecondsPerFlop: speed ? (speed.overheadSec + 5e4 * speed.secPerParamToken) / (6 * 5e4) : undefined,
+    priorSecondsPerFlop: speed ? (speed.overheadSec + 5e4 * speed.secPerParamToken) / trainingFlops(5e4, 1) : undefined,
   });
   lap("train", t);
   if (summary.aborted) throw new Error(`interrupted; run the demo again with the same --out to continue`);

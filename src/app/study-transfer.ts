@@ -15,6 +15,7 @@ import { nonEmbeddingParams } from "../scaling/shape.js";
 import { writeJsonAtomic } from "../core/files.js";
 import { pointPaths } from "../sweep/layout.js";
 import { curveOf, resultOf, runPhase, writePhase, type StudyOptions, type StudyRunSpec } from "./study.js";
+import { trainingFlops } from "../scaling/compute.js";
 
 export interface TransferStudyOptions extends StudyOptions {
   out: string;
@@ -61,7 +62,7 @@ export async function studyTransfer(o: TransferStudyOptions): Promise<TransferSt
   const shapes = [...new Map(o.sizes.map((t) => { const s = shapeForAnySize(t, "esm", o.family); return [`${s.layers}x${s.dModel}`, s] as const; })).values()];
   // every run (CLM, MLM from scratch, MLM from CLM) at one context: the rule's at the smallest size and budget
   const N0 = Math.min(...shapes.map((s) => nonEmbeddingParams(s)));
-  o = { ...o, context: o.context ?? sweepContext(N0, 6 * N0 * Math.min(...o.jointTokens) * Math.min(o.clmShare, 1 - o.clmShare), o.family) };
+  o = { ...o, context: o.context ?? sweepContext(N0, trainingFlops(N0, Math.min(...o.jointTokens) * Math.min(o.clmShare, 1 - o.clmShare)), o.family) };
   const p1: StudyRunSpec[] = [];
   const p2: StudyRunSpec[] = [];
   const phase1 = join(o.out, "phase1"), phase2 = join(o.out, "phase2");
@@ -107,7 +108,7 @@ export async function studyTransfer(o: TransferStudyOptions): Promise<TransferSt
     const n = formatParams(nonEmbeddingParams(shape));
     for (const D of [...new Set(o.jointTokens.flatMap((DJ) => [(1 - o.clmShare) * DJ, DJ]))]) {
       const r = resultOf(phase1, `mlm-N${n}-D${tag(D)}`);
-      scratchRows.push({ objective: "mlm", N: r.N, D: r.D, C: 6 * r.N * r.D, loss: r.loss, extra: {} });
+      scratchRows.push({ objective: "mlm", N: r.N, D: r.D, C: trainingFlops(r.N, r.D), loss: r.loss, extra: {} });
     }
   }
   let scratchLaw: ParametricLaw | null = null;
@@ -128,8 +129,8 @@ export async function studyTransfer(o: TransferStudyOptions): Promise<TransferSt
   // a runs table for `plmscale fit DIR/runs.csv --method transfer`
   const csv = ["objective,N,D,C,loss,init,pair"];
   rows.forEach((r, i) => {
-    csv.push(`mlm,${r.N},${r.mlmTokens},${6 * r.N * r.mlmTokens},${r.scratchSameMlmTokens},scratch,${i}`);
-    csv.push(`mlm,${r.N},${r.mlmTokens},${6 * r.N * r.mlmTokens},${r.transfer},clm,${i}`);
+    csv.push(`mlm,${r.N},${r.mlmTokens},${trainingFlops(r.N, r.mlmTokens)},${r.scratchSameMlmTokens},scratch,${i}`);
+    csv.push(`mlm,${r.N},${r.mlmTokens},${trainingFlops(r.N, r.mlmTokens)},${r.transfer},clm,${i}`);
   });
   for (const s of scratchRows) if (!rows.some((r) => r.N === s.N && r.mlmTokens === s.D)) csv.push(`mlm,${s.N},${s.D},${s.C},${s.loss},scratch,`);
   writeFileSync(join(o.out, "runs.csv"), csv.join("\n") + "\n");

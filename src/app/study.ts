@@ -11,6 +11,7 @@ import { DESIGN_FILE, pointPaths, readDesign, writeSweep } from "../sweep/layout
 import { trainConfigFor } from "../train/config-for.js";
 import type { Objective } from "../core/objective.js";
 import type { SweepDesign, SweepPoint, TrainDefaults } from "../sweep/types.js";
+import { trainingFlops } from "../scaling/compute.js";
 
 export interface StudyRunSpec {
   id: string;
@@ -55,7 +56,7 @@ export function writePhase(dir: string, name: string, runs: StudyRunSpec[], o: S
     const N = nonEmbeddingParams(r.shape, head);
     const geo = r.geometry ?? runGeometry(train, r.shape, N, r.D);
     return {
-      index, id: r.id, objective: r.objective, C: 6 * N * r.D, N, Ntotal: totalParams(r.shape, ESM_VOCAB, head), D: r.D, shape: r.shape,
+      index, id: r.id, objective: r.objective, C: trainingFlops(N, r.D), N, Ntotal: totalParams(r.shape, ESM_VOCAB, head), D: r.D, shape: r.shape,
       lr: peakLrBySize(N), epochs: o.uniqueTrainTokens ? r.D / o.uniqueTrainTokens : null, ...geo,
     };
   });

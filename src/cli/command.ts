@@ -5,28 +5,8 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
 
-/**
- * One option, declared once: the parser, the defaults, the required check and the --help text all come from
- * this (citty's approach). Numbers are "string" options read with num()/optNum(), which accept 1e13, 10M, 2B.
- */
-export interface OptionDecl {
-  type: "string" | "boolean";
-  description: string;
-  /** placeholder shown in help, e.g. "FILE", "clm|mlm" (string options; default "VALUE") */
-  value?: string;
-  /** applied when the option is absent, and shown in help */
-  default?: string | number;
-  /** missing → a usage error (exit 2) naming the flag */
-  required?: boolean;
-  /** repeatable: the value is a list */
-  multiple?: boolean;
-  /** one-letter alias, e.g. "n" for -n */
-  short?: string;
-  /** help section heading (default "Options") */
-  group?: string;
-}
-
-export type OptionDecls = Record<string, OptionDecl>;
+export { parseNumber, optionValues, defineOptions, type OptionDecl, type OptionDecls, type OptionKind, type OptionValues } from "./options.js";
+import { parseNumber, typedValues, type OptionDecls } from "./options.js";
 
 /** Options every command takes; main.ts handles them. */
 export const COMMON_OPTIONS: OptionDecls = {
@@ -48,6 +28,8 @@ export interface CommandIO {
 export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
+  /** the typed values of the declared options (parseCommandArgs fills it; read it with optionValues) */
+  typed?: Record<string, unknown>;
 }
 
 /** What the registry knows about a command without loading its code: enough for --help and parsing. */
@@ -74,11 +56,13 @@ export interface CommandRun<R = unknown> {
   human?(result: R, io: CommandIO): void;
 }
 
-export interface Command<R = unknown> extends CommandSpec {
+export interface Command<R = unknown, O extends OptionDecls = OptionDecls> extends CommandSpec {
+  options: O;
   load(): Promise<{ default: CommandRun<R> }>;
 }
 
-export function defineCommand<R>(c: Command<R>): Command<R> {
+/** `const` keeps the declaration's literal types (choices, required), so optionValues can type each value. */
+export function defineCommand<R, const O extends OptionDecls = OptionDecls>(c: Command<R, O>): Command<R, O> {
   return c;
 }
 
@@ -100,7 +84,7 @@ export function parseCommandArgs(cmd: Pick<CommandSpec, "name" | "options" | "po
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(decls).map(([k, d]) => [k, { type: d.type, ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) }])),
+      options: Object.fromEntries(Object.entries(decls).map(([k, d]) => [k, { type: d.type === "boolean" ? "boolean" : "string", ...(d.multiple ? { multiple: true } : {}), ...(d.short ? { short: d.short } : {}) }])),
       allowPositionals: cmd.positionals ?? false,
       strict: true,
     });
@@ -110,9 +94,12 @@ export function parseCommandArgs(cmd: Pick<CommandSpec, "name" | "options" | "po
   }
   if (parsed.values.help) return parsed;
   for (const [k, d] of Object.entries(cmd.options)) {
-    if (parsed.values[k] !== undefined) continue;
-    if (d.default !== undefined) parsed.values[k] = String(d.default);
-    else if (d.required) throw new UserError(`missing required option --${k}${d.value ? ` ${d.value}` : ""}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
+    if (parsed.values[k] === undefined && d.default !== undefined) parsed.values[k] = String(d.default);
+  }
+  // a bad value is named before a missing option: every check of the declaration runs before any work
+  parsed.typed = typedValues(cmd.options, parsed.values);
+  for (const [k, d] of Object.entries(cmd.options)) {
+    if (parsed.values[k] === undefined && d.required) throw new UserError(`missing required option --${k}${d.value ? ` ${d.value}` : ""}\nRun 'plmscale ${cmd.name} --help' for usage.`, 2);
   }
   return parsed;
 }
@@ -145,16 +132,6 @@ export function strList(args: ParsedArgs, name: string): string[] {
   const v = args.values[name];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-/** Numbers accept scientific notation (1e13) and the suffixes k, M, G/B, T. */
-export function parseNumber(text: string, flag: string): number {
-  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([kKMGBT]?)\s*$/.exec(text);
-  const scale: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
-  if (!m) throw new UserError(`--${flag}: '${text}' is not a number`, 2);
-  const v = Number(m[1]) * scale[m[2]!]!;
-  if (!Number.isFinite(v)) throw new UserError(`--${flag}: '${text}' is not finite`, 2);
-  return v;
 }
 
 export function num(args: ParsedArgs, name: string, fallback?: number): number {

@@ -1,13 +1,19 @@
 // --help text generated from a command's declaration: usage lines, prose, one section per option group, examples.
 import { COMMON_OPTIONS, type CommandSpec, type OptionDecl } from "./command.js";
+import { typeText } from "./options.js";
+
+const PLACEHOLDER: Record<string, string> = { number: "X", integer: "N", size: "N", path: "PATH", list: "LIST", string: "VALUE" };
 
 function flagText(name: string, d: OptionDecl): string {
-  const long = `--${name}${d.type === "string" ? ` ${d.value ?? "VALUE"}` : ""}`;
+  const placeholder = d.value ?? (d.type === "enum" ? d.choices!.join("|") : PLACEHOLDER[d.type]);
+  const long = `--${name}${d.type === "boolean" ? "" : ` ${placeholder}`}`;
   return d.short ? `-${d.short}, ${long}` : long;
 }
 
 function describe(d: OptionDecl): string {
   const notes: string[] = [];
+  const type = typeText(d);
+  if (type) notes.push(type);
   if (d.required) notes.push("required");
   if (d.default !== undefined) notes.push(`default ${d.default}`);
   if (d.multiple) notes.push("repeatable");

@@ -7,6 +7,7 @@ import { UserError } from "../core/errors.js";
 import { loadModel } from "./load.js";
 import { resolveTasks, type EvalOptions } from "./tasks.js";
 import { writeAtomic } from "./items.js";
+import { trainingFlops } from "../scaling/compute.js";
 
 export interface EvaluationResult {
   run: string;
@@ -42,7 +43,7 @@ export async function evaluateRun(runDir: string, taskNames: string[], options: 
   const N = model.nonEmbeddingParams();
   const result: EvaluationResult = {
     run: runDir, checkpoint: loaded.checkpoint, objective: config.objective, nonEmbeddingParams: N,
-    computeFlops: 6 * N * config.tokens,
+    computeFlops: trainingFlops(N, config.tokens),
     tasks: previous && previous.checkpoint === loaded.checkpoint ? previous.tasks : {}, interrupted: false,
   };
   try {

@@ -1,6 +1,7 @@
 // Named compute budgets from published models: C = 6·N·D with N the non-embedding parameters and D tokens.
 import { nonEmbeddingParams, type ModelShape } from "./shape.js";
 import type { Objective } from "../core/objective.js";
+import { trainingFlops } from "./compute.js";
 
 export interface NamedBudget {
   name: string;
@@ -65,5 +66,5 @@ export function namedBudget(name: string): NamedBudget {
 export function budgetFlops(b: NamedBudget, tokens?: number): { C: number; D: number } {
   const D = tokens ?? b.D;
   if (D === undefined) throw new Error(`no published token count stored for ${b.name}: pass --tokens D`);
-  return { C: 6 * b.N * D, D };
+  return { C: trainingFlops(b.N, D), D };
 }

@@ -4,6 +4,7 @@
 import { fitPowerLaw } from "./regress.js";
 import type { LossCurve } from "./runs-table.js";
 import { logspace } from "./synthetic.js";
+import { tokensForFlops } from "./compute.js";
 
 export interface EnvelopeOptions {
   /** compute values sampled, log-spaced over the covered range (default 40) */
@@ -55,7 +56,7 @@ export function fitEnvelope(curves: readonly LossCurve[], opts: EnvelopeOptions 
     let best: EnvelopePoint | undefined;
     for (const c of usable) {
       const l = lossAt(c, C);
-      if (l !== undefined && (!best || l < best.loss)) best = { C, loss: l, run: c.run, ...(c.N ? { N: c.N, D: C / (6 * c.N) } : {}) };
+      if (l !== undefined && (!best || l < best.loss)) best = { C, loss: l, run: c.run, ...(c.N ? { N: c.N, D: tokensForFlops(C, c.N) } : {}) };
     }
     if (best) envelope.push(best);
   }
@@ -81,7 +82,7 @@ export function fitEnvelope(curves: readonly LossCurve[], opts: EnvelopeOptions 
   // each run on the frontier speaks for the compute at the geometric centre of its stretch (approach 1)
   const centres = inner.filter((st) => st[0]!.N !== undefined).map((st) => {
     const C = Math.sqrt(st[0]!.C * st[st.length - 1]!.C);
-    return { C, N: st[0]!.N!, D: C / (6 * st[0]!.N!) };
+    return { C, N: st[0]!.N!, D: tokensForFlops(C, st[0]!.N!) };
   });
   if (centres.length === inner.length && new Set(centres.map((p) => p.N)).size >= 2) {
     const n = fitPowerLaw(centres.map((p) => p.C), centres.map((p) => p.N));

@@ -5,6 +5,7 @@ import { bootstrapInfo, finiteInterval, fitParabola, fitPowerLaw, type Bootstrap
 import { Rng } from "../core/random.js";
 import { mixSeed } from "../core/hash.js";
 import type { RunRow } from "./runs-table.js";
+import { tokensForFlops } from "./compute.js";
 
 export interface IsoflopOptions {
   /** runs whose C lie within this relative distance of a group's first C share a budget (default 0.1) */
@@ -147,7 +148,7 @@ export function budgetMinimum(group: readonly RunRow[]): BudgetMinimum {
   const N = Math.exp(x);
   return {
     C, runs: group.length, minN: Math.exp(minX), maxN: Math.exp(maxX),
-    N, D: C / (6 * N), L: p.c0 + p.c1 * x + p.c2 * x * x,
+    N, D: tokensForFlops(C, N), L: p.c0 + p.c1 * x + p.c2 * x * x,
     parabola: p, used, warnings,
   };
 }

@@ -6,6 +6,7 @@ import { Rng } from "../core/random.js";
 import { mixSeed } from "../core/hash.js";
 import { bootstrapInfo, finiteInterval, type BootstrapInfo, type Interval } from "./regress.js";
 import type { RunRow } from "./runs-table.js";
+import { FLOPS_PER_PARAM_TOKEN } from "./compute.js";
 
 export interface ParametricLaw { E: number; A: number; B: number; alpha: number; beta: number }
 
@@ -146,7 +147,7 @@ export function impliedAllocation(l: ParametricLaw): { a: number; b: number; kN:
   const s = l.alpha + l.beta;
   const a = l.beta / s, b = l.alpha / s;
   const G = ((l.alpha * l.A) / (l.beta * l.B)) ** (1 / s);
-  return { a, b, kN: G * 6 ** -a, kD: 6 ** -b / G };
+  return { a, b, kN: G * FLOPS_PER_PARAM_TOKEN ** -a, kD: FLOPS_PER_PARAM_TOKEN ** -b / G };
 }
 
 /** Compute-optimal N, D and predicted loss at C FLOPs for a parametric law. */

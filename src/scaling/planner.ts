@@ -7,6 +7,7 @@ import type { Objective } from "../core/objective.js";
 import { defaultHeadFor, flopsPerToken, nonEmbeddingParams, shapeFor, totalParams, type ModelShape } from "./shape.js";
 import type { FamilyName } from "./families.js";
 import { flopsToGpuHours, flopsToPfDays, GPUS } from "./units.js";
+import { trainingFlops } from "./compute.js";
 
 export interface PlanInput {
   objective: Objective;
@@ -76,7 +77,7 @@ export function planModel(input: PlanInput): Plan {
     D: opt.D,
     ...(opt.L !== undefined ? { L: opt.L } : {}),
     tokensPerParam: opt.D / opt.N,
-    computeConsistency: (6 * opt.N * opt.D) / C,
+    computeConsistency: trainingFlops(opt.N, opt.D) / C,
     shape: { ...shape, N: Ns, Ntotal: totalParams(shape, undefined, head), relError },
     flopsPerToken: fpt,
     fullerC: fpt.withAttention * opt.D,

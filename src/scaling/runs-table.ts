@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Objective } from "../core/objective.js";
 import { UserError } from "../core/errors.js";
+import { paramsForFlops, tokensForFlops, trainingFlops } from "./compute.js";
 
 export interface RunRow {
   objective: Objective;
@@ -133,9 +134,9 @@ export function parseRunsTable(text: string, fileName: string, opts: ParseOption
     try {
       const row = toRow(rec.fields, fileName, rec.line, opts.defaultObjective);
       const given = ["N", "D", "C"].every((k) => rec.fields[k] !== undefined && rec.fields[k] !== "");
-      const ratio = row.C / (6 * row.N * row.D);
+      const ratio = row.C / trainingFlops(row.N, row.D);
       if (given && Math.abs(ratio - 1) > C_TOLERANCE) {
-        warnings.push(`${fileName}:${rec.line}: C = ${row.C.toExponential(3)} is ${ratio.toFixed(2)}× 6·N·D = ${(6 * row.N * row.D).toExponential(3)} (tolerance ${C_TOLERANCE * 100}%); the row is grouped by its C — check its units`);
+        warnings.push(`${fileName}:${rec.line}: C = ${row.C.toExponential(3)} is ${ratio.toFixed(2)}× 6·N·D = ${trainingFlops(row.N, row.D).toExponential(3)} (tolerance ${C_TOLERANCE * 100}%); the row is grouped by its C — check its units`);
       }
       const key = [row.objective, row.N, row.D, row.C, row.loss].join("|");
       const first = seen.get(key);
@@ -187,9 +188,9 @@ function toRow(f: Record<string, unknown>, file: string, line: number, defaultOb
     const missing = N === undefined ? "N" : D === undefined ? "D" : "C";
     throw new RunsTableError(file, line, missing, "missing (any two of N, D, C are needed; C = 6·N·D)");
   }
-  if (C === undefined) C = 6 * N! * D!;
-  else if (N === undefined) N = C / (6 * D!);
-  else if (D === undefined) D = C / (6 * N);
+  if (C === undefined) C = trainingFlops(N!, D!);
+  else if (N === undefined) N = paramsForFlops(C, D!);
+  else if (D === undefined) D = tokensForFlops(C, N);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) {
     if (CORE.has(k)) continue;

@@ -7,6 +7,7 @@
 // The "linear" head (GPT-NeoX's tied decoder, the CLM default: it exports to transformers) adds nothing.
 import type { Objective } from "../core/objective.js";
 import { blockParamSpecs, FAMILIES, familyDefaults, headParamSpecs, isEmbeddingParam, paramSpecs, sumNumel, type BlockChoice, type FamilyName } from "./families.js";
+import { trainingFlops } from "./compute.js";
 
 export interface ModelShape extends BlockChoice {
   layers: number;
@@ -55,7 +56,7 @@ export function totalParams(s: ModelShape & { head?: LmHeadKind }, vocab = ESM_V
  * (Kaplan et al. 2020, Table 1), plus the LM-head logits 2·d·V ×3.
  */
 export function flopsPerToken(s: ModelShape & { head?: LmHeadKind }, context: number, vocab = ESM_VOCAB, head: LmHeadKind = s.head ?? "esm"): { sixN: number; withAttention: number } {
-  const sixN = 6 * nonEmbeddingParams(s, head);
+  const sixN = trainingFlops(nonEmbeddingParams(s, head), 1);
   return { sixN, withAttention: sixN + 6 * s.layers * context * s.dModel + 6 * s.dModel * vocab };
 }
 

@@ -3,6 +3,7 @@ import { Rng } from "../core/random.js";
 import { parametricOptimum, predictLoss, type ParametricLaw } from "./parametric.js";
 import type { Objective } from "../core/objective.js";
 import type { RunRow } from "./runs-table.js";
+import { tokensForFlops } from "./compute.js";
 
 export interface SyntheticOptions {
   law: ParametricLaw;
@@ -35,7 +36,7 @@ export function syntheticIsoflop(o: SyntheticOptions): RunRow[] {
   budgets.forEach((C, bi) => {
     const nOpt = parametricOptimum(o.law, C).N;
     for (const N of logspace(nOpt / 10 ** span, nOpt * 10 ** span, sizes)) {
-      const D = C / (6 * N);
+      const D = tokensForFlops(C, N);
       const loss = predictLoss(o.law, N, D) * Math.exp(sigma * rng.normal());
       rows.push({ objective: o.objective ?? "mlm", N, D, C, loss, extra: { budget: bi } });
     }

@@ -4,6 +4,7 @@
 import { predictLoss, type ParametricLaw } from "./parametric.js";
 import { fitLine, solve3 } from "./regress.js";
 import type { RunRow } from "./runs-table.js";
+import { tokensForFlops } from "./compute.js";
 
 export interface TransferPair {
   N: number;
@@ -126,8 +127,8 @@ export function planJoint(
   opts: { transferLaw?: TransferLaw; mlmLaw?: ParametricLaw } = {},
 ): JointPlan {
   if (!(clmFraction > 0 && clmFraction < 1)) throw new RangeError(`CLM fraction must be in (0, 1), got ${clmFraction}`);
-  const clm = { C: clmFraction * C, D: (clmFraction * C) / (6 * N) };
-  const mlm = { C: (1 - clmFraction) * C, D: ((1 - clmFraction) * C) / (6 * N) };
+  const clm = { C: clmFraction * C, D: tokensForFlops(clmFraction * C, N) };
+  const mlm = { C: (1 - clmFraction) * C, D: tokensForFlops((1 - clmFraction) * C, N) };
   const plan: JointPlan = {
     C, clmFraction, N, clm, mlm,
     pairCost: { transfer: C, scratch: C + clm.C, saving: clm.C / (C + clm.C) },
@@ -141,7 +142,7 @@ export function planJoint(
     if (opts.mlmLaw) {
       plan.predictedLoss = {
         transfer: predictLoss(opts.mlmLaw, N, plan.effectiveMlmTokens),
-        scratch: predictLoss(opts.mlmLaw, N, C / (6 * N)),
+        scratch: predictLoss(opts.mlmLaw, N, tokensForFlops(C, N)),
       };
     }
   } else {

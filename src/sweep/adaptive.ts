@@ -10,6 +10,7 @@ import { fitPowerLaw } from "../scaling/regress.js";
 import { formatBudget, formatParams, MIN_N, pointsForBudget } from "./design.js";
 import type { Objective } from "../core/objective.js";
 import type { AdaptiveEvent, AdaptiveLimits, SweepDesign, SweepPoint } from "./types.js";
+import { trainingFlops } from "../scaling/compute.js";
 
 /** A finished run as the decision sees it. */
 export interface FinishedRun {
@@ -41,7 +42,7 @@ export interface BudgetState {
 }
 
 const rowsOf = (rs: FinishedRun[]): RunRow[] =>
-  rs.map((r) => ({ objective: r.objective, N: r.N, D: r.D, C: 6 * r.N * r.D, loss: r.loss, extra: { budget: r.budget } }));
+  rs.map((r) => ({ objective: r.objective, N: r.N, D: r.D, C: trainingFlops(r.N, r.D), loss: r.loss, extra: { budget: r.budget } }));
 
 /** The parabola of one budget's finished runs and whether its minimum is bracketed (≥ 1 size each side, c2 > 0). */
 export function budgetState(objective: Objective, C: number, runs: FinishedRun[]): BudgetState {

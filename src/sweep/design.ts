@@ -8,6 +8,7 @@ import type { Objective } from "../core/objective.js";
 import type { AdaptiveLimits, SweepDesign, SweepPoint, TrainDefaults } from "./types.js";
 import { defaultConfig } from "../train/config.js";
 import type { PlannedRun } from "../train/config-for.js";
+import { tokensForFlops } from "../scaling/compute.js";
 
 /**
  * A sweep's defaults: small CPU runs (device, dtype and seed are the trainer's own defaults). batchTokens 0 =
@@ -145,7 +146,7 @@ export type PointContext = Pick<SweepDesign, "train" | "uniqueTrainTokens" | "ma
 export function sweepContext(centreN: number, C: number, family?: FamilyName): number {
   const shape = shapeForAnySize(Math.max(centreN, MIN_N), "esm", family);
   const N = nonEmbeddingParams(shape);
-  return batchAndContextFor(N, C / (6 * N), shape.dModel).context;
+  return batchAndContextFor(N, tokensForFlops(C, N), shape.dModel).context;
 }
 
 /** Batch and context of a run: the design's fixed values, or the batch rule by size and budget. */
@@ -166,7 +167,7 @@ export function pointsForBudget(ctx: PointContext, objective: Objective, C: numb
   const minSteps = ctx.minSteps ?? 20;
   const head = defaultHeadFor(objective); // the head trainConfigFor gives the run
   for (const { shape, N } of shapesFor(targets, head, ctx.train.family)) {
-    const D = C / (6 * N);
+    const D = tokensForFlops(C, N);
     const { batchTokens, context } = runGeometry(ctx.train, shape, N, D);
     const steps = D / batchTokens;
     const epochs = ctx.uniqueTrainTokens ? D / ctx.uniqueTrainTokens : null;

@@ -11,6 +11,7 @@ import { pointPaths, readDesign, sweepStatus } from "./layout.js";
 import type { Objective } from "../core/objective.js";
 import type { SweepDesign } from "./types.js";
 import type { Interval } from "../scaling/regress.js";
+import { trainingFlops } from "../scaling/compute.js";
 
 export interface FitOptions {
   /** bootstrap resamples for the IsoFLOP and parametric intervals (default 200) */
@@ -108,7 +109,7 @@ export function collectRuns(sweepDir: string, design: SweepDesign = readDesign(s
     const path = pointPaths(sweepDir, p).result;
     if (!existsSync(path)) continue;
     const r = readJson<{ N: number; D: number; C?: number; loss: number; wallSeconds?: number; tokensPerSecond?: number }>(path);
-    const C = r.C ?? 6 * r.N * r.D;
+    const C = r.C ?? trainingFlops(r.N, r.D);
     out.push({
       id: p.id, objective: p.objective, budget: p.C, N: r.N, D: r.D, C, loss: r.loss,
       epochs: design.uniqueTrainTokens ? r.D / design.uniqueTrainTokens : null,
@@ -129,7 +130,7 @@ export function collectCurves(sweepDir: string, design: SweepDesign = readDesign
       if (!line.trim()) continue;
       let m: { flops?: number; tokens?: number; valLoss?: number };
       try { m = JSON.parse(line); } catch { continue; } // a line cut off by a crash
-      const flops = m.flops ?? (m.tokens !== undefined ? 6 * p.N * m.tokens : undefined);
+      const flops = m.flops ?? (m.tokens !== undefined ? trainingFlops(p.N, m.tokens) : undefined);
       if (typeof m.valLoss === "number" && Number.isFinite(m.valLoss) && flops && flops > 0) points.push({ flops, loss: m.valLoss });
     }
     if (points.length) out.push({ run: p.id, N: p.N, points, objective: p.objective, budget: p.C });

@@ -1,9 +1,10 @@
 // Builds a train config from `plmscale train` options: defaults ← --config FILE ← flags. Pure except for
 // reading the config file. Shared by the train and transfer commands.
 import { readFileSync } from "node:fs";
-import { parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
+import { mergeTrainConfig, parseTrainConfig, type TrainConfig, configError, MAX_CONTEXT, MIN_CONTEXT } from "./config.js";
 import { defaultHeadFor, shapeFor, nonEmbeddingParams, withFamily, type LmHeadKind, type ModelShape } from "../scaling/shape.js";
 import { batchAndContextFor } from "../scaling/lr.js";
+import { tokensForFlops } from "../scaling/compute.js";
 import { TRAIN_PRECISIONS, type TrainPrecision } from "../scaling/precision.js";
 import { FAMILIES, FAMILY_NAMES, familyDefaults, type FamilyName } from "../scaling/families.js";
 
@@ -59,7 +60,7 @@ export function readConfigFile(path: string): unknown {
 
 /** Apply flags on top of a (file or default) config; the result is validated but not yet resolved. */
 export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfig {
-  const c = parseTrainConfig(fileConfig ?? {});
+  const c = mergeTrainConfig(fileConfig ?? {});
   if (f.objective !== undefined) {
     if (f.objective !== "mlm" && f.objective !== "clm") throw configError(`--objective: expected mlm or clm, got '${f.objective}'`);
     c.objective = f.objective;
@@ -88,7 +89,7 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   }
   if (f.tokens !== undefined && f.flops !== undefined) throw configError("give either --tokens or --flops, not both");
   if (f.tokens !== undefined) c.tokens = f.tokens;
-  if (f.flops !== undefined) c.tokens = f.flops / (6 * nonEmbeddingParams(c.model)); // C = 6·N·D
+  if (f.flops !== undefined) c.tokens = tokensForFlops(f.flops, nonEmbeddingParams(c.model));
   if (f.data !== undefined) c.data.corpus = f.data;
   if (f.batchTokens !== undefined) c.batchTokens = f.batchTokens;
   if (f.microRows !== undefined) c.microBatchRows = f.microRows;
@@ -126,7 +127,7 @@ export function configFromFlags(f: TrainFlags, fileConfig?: unknown): TrainConfi
   // small contexts: keep the batch a whole number of rows
   if (c.batchTokens % c.model.context !== 0) c.batchTokens = Math.max(1, Math.round(c.batchTokens / c.model.context)) * c.model.context;
   if (!c.data.corpus) throw configError("no training data: give --data CORPUS_DIR or FASTA (or data.corpus in --config)");
-  return parseTrainConfig(JSON.parse(JSON.stringify(c)));
+  return parseTrainConfig(JSON.parse(JSON.stringify(c))); // the one validation of the complete config
 }
 
 /** The smallest model shapeFor builds (1 layer, d=32, 2 heads): --params below it has no shape. */

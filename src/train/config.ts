@@ -170,12 +170,19 @@ function require(cond: boolean, msg: string): void {
 
 /** Parse and validate a config object (from JSON), filling defaults. Derived fields are filled by `resolveConfig`. */
 export function parseTrainConfig(input: unknown): TrainConfig {
+  const c = mergeTrainConfig(input);
+  validate(c);
+  return c;
+}
+
+/** The defaults overlaid with `input` (keys and types checked) but not yet validated as a whole, so that flags can
+ * go on top first (cli-config.ts): a config is validated once, when it is complete. */
+export function mergeTrainConfig(input: unknown): TrainConfig {
   const c = merge("", SCHEMA, defaultConfig() as unknown as Record<string, unknown>, input) as unknown as TrainConfig;
   if (c.init) {
     require(typeof c.init.from === "string" && c.init.from.length > 0, "init.from: expected a run directory or checkpoint path");
     if (!c.init.objective) c.init = { ...c.init, objective: "clm" };
   }
-  validate(c);
   return c;
 }
 

@@ -2,6 +2,7 @@
 // The paper's schedule (Cheng et al. 2024, §"Training details"): linear warm-up, then cosine decay to
 // 10% of the peak over the run's own token budget.
 
+import { trainingFlops } from "../scaling/compute.js";
 export interface LrSchedule {
   peak: number;
   /** fraction of the run's optimizer steps spent warming up (0.01 by default; 0.05 for transfer) */
@@ -59,7 +60,5 @@ export function microBatches(rows: number, microRows: number): number[] {
   return out;
 }
 
-/** Compute from a token budget: C = 6·N·D with N the non-embedding parameters (the paper's convention). */
-export function flops6ND(nonEmbedding: number, tokens: number): number {
-  return 6 * nonEmbedding * tokens;
-}
+/** C = 6·N·D (src/scaling/compute.ts, its one definition), under the name the loop uses. */
+export const flops6ND = trainingFlops;

@@ -1,6 +1,7 @@
 // --help is generated from each command's option declarations: every declared option is listed, and every
 // option the text mentions (usage lines, prose, examples) is declared, so help and parser cannot drift apart.
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { commands } from "../../src/cli/registry.js";
 import { COMMON_OPTIONS, parseCommandArgs } from "../../src/cli/command.js";
@@ -28,13 +29,14 @@ test("every command's help lists each declared option, and mentions no undeclare
 
 test("declared defaults are applied and required options are enforced by the parser, not by each command", () => {
   const fit = commands.find((c) => c.name === "fit")!;
-  const a = parseCommandArgs(fit, ["--runs", "t.csv"]);
+  const table = fileURLToPath(import.meta.url); // --runs must exist: any existing file parses
+  const a = parseCommandArgs(fit, ["--runs", table]);
   assert.equal(a.values.method, "isoflop");
   assert.equal(a.values.bootstrap, "200");
-  assert.equal(parseCommandArgs(fit, ["--runs", "t.csv", "--method", "parametric"]).values.method, "parametric");
+  assert.equal(parseCommandArgs(fit, ["--runs", table, "--method", "parametric"]).values.method, "parametric");
   assert.throws(() => parseCommandArgs(fit, []), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /missing required option --runs FILE\|DIR/.test(e.message));
   assert.equal(parseCommandArgs(fit, ["--help"]).values.help, true, "--help needs no required option");
-  assert.throws(() => parseCommandArgs(fit, ["--runs", "t.csv", "--no-such"]), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /--no-such/.test(e.message));
+  assert.throws(() => parseCommandArgs(fit, ["--runs", table, "--no-such"]), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /--no-such/.test(e.message));
   const gen = commands.find((c) => c.name === "generate")!;
-  assert.equal(parseCommandArgs(gen, ["--run", "r", "-n", "7"]).values.n, "7");
+  assert.equal(parseCommandArgs(gen, ["--run", table, "-n", "7"]).values.n, "7");
 });

@@ -88,7 +88,8 @@ test("pairing with ProteinGym assays and the published ESM-2 figures", () => {
   const pub = readPublishedScores()!;
   assert.equal(pub.average["ESM2 (8M)"], 0.226);
   assert.equal(pub.average["ESM2 (650M)"], 0.414);
-  assert.equal(typeof pub.perAssay.get("GAL4_YEAST_Kitzman_2015")!["ESM2 (8M)"], "number");
+  // column "ESM2 (8M)" of the GAL4_YEAST_Kitzman_2015 row in the fixture's DMS_substitutions_Spearman_DMS_level.csv
+  assert.equal(pub.perAssay.get("GAL4_YEAST_Kitzman_2015")!["ESM2 (8M)"], 0.34);
 });
 
 test("--dms on one assay's folder names the assay after the folder and keeps its ProteinGym pairing, as through its parent", () => {

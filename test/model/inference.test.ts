@@ -72,6 +72,7 @@ test("generation: standard residues only, seeded, greedy when top-p is tiny; top
   const m = createModel("clm", CFG).eval();
   const a = generate(m, { n: 3, maxLength: 20, seed: 1 }), b = generate(m, { n: 3, maxLength: 20, seed: 1 });
   assert.deepEqual(a, b);
+  assert.equal(a.length, 3, "n samples");
   for (const s of a) assert.match(s, /^[LAGVSERTIDPKQNFYMHWC]{0,20}$/);
   const g = generate(m, { n: 2, maxLength: 10, topP: 1e-9, seed: 3 });
   assert.equal(g[0], g[1]); // greedy

@@ -83,8 +83,8 @@ test("plan error paths", async () => {
   await fails(planCommand, ["--objective", "mlm"], /exactly one budget/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--like", "esm2-3b"], /exactly one budget/, 2);
   await fails(planCommand, ["--flops", "1e20"], /missing --objective/, 2);
-  await fails(planCommand, ["--objective", "t5", "--flops", "1e20"], /clm or mlm/, 2);
-  await fails(planCommand, ["--objective", "mlm", "--flops=-1"], /positive|not a number/);
+  await fails(planCommand, ["--objective", "t5", "--flops", "1e20"], /--objective: 't5' is not one of clm, mlm/, 2);
+  await fails(planCommand, ["--objective", "mlm", "--flops=-1"], /--flops: .* (is out of range|is not a number)/);
   await fails(planCommand, ["--objective", "mlm", "--gpu-hours", "10"], /needs --gpu/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--gpu", "tpu9"], /unknown GPU/, 2);
   await fails(planCommand, ["--objective", "mlm", "--flops", "1e20", "--mfu", "2", "--gpu", "h100"], /mfu/, 2);
@@ -129,7 +129,7 @@ test("fit error paths: bad rows name file:line:column; --skip-bad; mixed objecti
   writeFileSync(mixed, "objective,N,D,loss\nmlm,1e6,1e9,2\nclm,1e6,1e9,2\n");
   await fails(fitCommand, ["--runs", mixed], /both clm and mlm/, 2);
   await fails(fitCommand, ["--runs", mixed, "--objective", "mlm"], /skipped: [12] distinct model size/);
-  await fails(fitCommand, ["--runs", join(dir, "nope.csv")], /no such file/);
+  await fails(fitCommand, ["--runs", join(dir, "nope.csv")], /--runs: .*nope\.csv not found/, 2);
   await fails(fitCommand, ["--runs", csv, "--method", "magic"], /--method/, 2);
   await fails(fitCommand, ["--runs", csv, "--method", "transfer"], /no transfer pairs/);
 });

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -77,13 +77,17 @@ test("after kill -9 of a pool no point shows as running, and the next pool finis
   for (let i = 0; i < 200; i++) {
     try { readFileSync(ckpt); break; } catch { await new Promise((r) => setTimeout(r, 25)); }
   }
+  assert.ok(existsSync(ckpt), "the slow run wrote its first checkpoint before the kill");
   assert.equal(sweepStatus(dir).runs[0]!.state, "running");
   c.kill("SIGKILL");
   await new Promise((r) => c.once("exit", r));
   // the fake trainer is no plmscale process (it has no parent watch), so end it as the real one ends itself
   const fakePid = Number(readFileSync(join(dir, "state", "clm-C1e12-N0.running.json"), "utf8").match(/"pid": (\d+)/)![1]);
   process.kill(fakePid, "SIGKILL");
-  await new Promise((r) => setTimeout(r, 200));
+  // wait for the trainer to be gone (not a fixed time): no process, or a zombie nobody has reaped yet (state Z)
+  const alive = () => { try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${fakePid}/stat`, "utf8")); } catch { return false; } };
+  for (let i = 0; i < 400 && alive(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(alive(), false, `trainer ${fakePid} still alive`);
   const st = sweepStatus(dir);
   assert.notEqual(st.runs[0]!.state, "running", "a dead pool's point is not running");
   const next = await runPool(script, dir, log);

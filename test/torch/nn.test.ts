@@ -141,6 +141,7 @@ test("Module.to converts every parameter and buffer, repoints typed fields, rele
   const live = liveTensorCount();
   m.to("float64");
   assert.equal(liveTensorCount(), live, "one new tensor per old one, old ones released");
+  assert.ok(oldHandles.length > 0, "the module has tensors to convert");
   for (const h of oldHandles) assert.equal(native.isValid(h), false, "old handle released");
   for (const t of old.values()) assert.equal(t.disposed, true);
   const moved = m.stateDict();

@@ -52,5 +52,5 @@ test("train --emit slurm prints the script with the run's options and without th
   for (const a of ["--emit", "--nodes", "--gpus-per-node"]) assert.ok(!srun.includes(a), `${a} not in ${srun}`);
   const bad = spawnSync(process.execPath, [MAIN, "train", "--shard", "zero3", "--data", "x", "--out", "y"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--shard must be one of none, optimizer, full, got 'zero3'/);
+  assert.match(bad.stderr, /--shard: 'zero3' is not one of none, optimizer, full/);
 });

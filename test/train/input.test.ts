@@ -34,7 +34,7 @@ function fails(args: string[], status: number, re: RegExp) {
 test("--context 1, 0 and 100000 are refused as --context (not batchTokens, not a RangeError), nothing left behind", () => {
   for (const c of ["1", "0", "100000"]) {
     const out = join(dir, `ctx-${c}`);
-    fails(["train", ...tiny, "--tokens", "4k", "--out", out, `--context=${c}`], 2, new RegExp(`--context must be a whole number of tokens from 3 to 16384, got ${c}\\b`));
+    fails(["train", ...tiny, "--tokens", "4k", "--out", out, `--context=${c}`], 2, new RegExp(`--context: '${c}' is out of range \\(3 ≤ context ≤ 16384\\)`));
     assert.ok(!existsSync(out), `${out} left behind`);
   }
 });
@@ -48,7 +48,7 @@ test("--params 1 names the smallest model; --micro-rows × context² too large i
 test("no --tokens/--flops is an error (the usage requires a budget); --eval-tokens 0 is refused as such", () => {
   fails(["train", ...tiny, "--out", join(dir, "nobudget")], 2, /missing budget: give --tokens D or --flops C/);
   assert.ok(!existsSync(join(dir, "nobudget")));
-  const r = fails(["train", ...tiny, "--tokens", "4k", "--eval-tokens", "0", "--out", join(dir, "ev0")], 2, /--eval-tokens must be at least 1, got 0/);
+  const r = fails(["train", ...tiny, "--tokens", "4k", "--eval-tokens", "0", "--out", join(dir, "ev0")], 2, /--eval-tokens: '0' is out of range \(≥ 1\)/);
   assert.doesNotMatch(r.stderr, /no validation sequences/);
 });
 
@@ -71,7 +71,7 @@ test("a corpus with no training or no validation sequences, and a binary --data 
 });
 
 test("--lr beyond 1 is refused (1e308 overflowed inside AdamW with a stack trace)", () => {
-  fails(["train", ...tiny, "--tokens", "4k", "--lr", "1e308", "--out", join(dir, "lr")], 2, /lr\.peak: must be in \[0, 1\] \(0 = by model size\), got 1e\+308/);
+  fails(["train", ...tiny, "--tokens", "4k", "--lr", "1e308", "--out", join(dir, "lr")], 2, /--lr: '1e308' is out of range \(0 ≤ lr ≤ 1\)/);
   assert.ok(!existsSync(join(dir, "lr")));
 });
 

@@ -10,6 +10,7 @@ import { collectRuns, type RunRecord, type SweepFit } from "../../sweep/fit.js";
 import { readJson } from "../../core/files.js";
 import { downsampleLog, type MetricsPoint } from "./metrics-tail.js";
 import type { ServeState } from "./state.js";
+import { trainingFlops } from "../../scaling/compute.js";
 
 export interface Chart {
   id: string;
@@ -26,7 +27,7 @@ export const pointsPerCurve = (curves: number) => Math.max(20, Math.min(200, Mat
 /** Bootstrap resamples for fits made on the fly (fewer than `sweep fit`'s 200: it reruns as budgets finish). */
 const LIVE_BOOTSTRAP = 50;
 
-const flopsOf = (p: MetricsPoint, N: number | null) => p.flops ?? (N ? 6 * N * p.tokens : undefined);
+const flopsOf = (p: MetricsPoint, N: number | null) => p.flops ?? (N ? trainingFlops(N, p.tokens) : undefined);
 
 interface FitSlot {
   /** finished runs (and their losses) the fit was made from */

@@ -10,6 +10,7 @@ import { estimateEta } from "../../sweep/progress.js";
 import type { RunState } from "../../sweep/types.js";
 import { discover, type Discovery, type RunEntry, type ServedRoot } from "./discover.js";
 import { MetricsTail } from "./metrics-tail.js";
+import { trainingFlops } from "../../scaling/compute.js";
 
 /** "stopped": a run outside a sweep whose metrics stopped growing without a result. */
 export type RowState = RunState | "stopped";
@@ -127,7 +128,7 @@ export class ServeState {
     let N = num(r?.N) ?? point?.N ?? null;
     if (N === null && shape && typeof shape.dModel === "number") { try { N = nonEmbeddingParams(shape); } catch { N = null; } }
     const D = num(r?.D) ?? point?.D ?? num(cfg?.tokens);
-    const C = num(r?.C) ?? (N !== null && D !== null ? 6 * N * D : null);
+    const C = num(r?.C) ?? (N !== null && D !== null ? trainingFlops(N, D) : null);
     let best: number | null = null, lastVal: number | null = null, lastTrain: number | null = null;
     for (const p of pts) {
       if (p.valLoss !== undefined) { lastVal = p.valLoss; if (best === null || p.valLoss < best) best = p.valLoss; }

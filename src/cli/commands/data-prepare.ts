@@ -1,4 +1,5 @@
-import { defineRun, optStr, optNum, strList, flag, str, parseNumber } from "../command.js";
+import { defineRun, optStr, optNum, strList, flag, str, parseNumber, optionValues } from "../command.js";
+import { PREPARE_OPTIONS } from "../specs/data.js";
 import { asUserError, UserError } from "../../core/errors.js";
 import { prepareCorpus, PrepareError, type SourceSpec, type ProgressEvent, type PrepareOptions } from "../../data/prepare.js";
 import { swissprotPreset } from "../../data/swissprot.js";
@@ -38,15 +39,8 @@ export default defineRun({
     }
     for (const s of strList(args, "source")) sources.push(parseSourceArg(s));
     if (sources.length === 0) throw new UserError("give --preset swissprot or at least one --source NAME=PATH", 2);
-    for (const k of ["valid", "test"]) {
-      const f = optNum(args, k);
-      if (f !== undefined && !(f >= 0 && f < 1)) throw new UserError(`--${k} must be a fraction in [0, 1), got ${f}`, 2);
-    }
     if ((optNum(args, "valid") ?? 0.01) + (optNum(args, "test") ?? 0.01) >= 1) throw new UserError("--valid + --test must be below 1 (the rest is training data)", 2);
-    const onBad = optStr(args, "on-bad") ?? "skip";
-    if (onBad !== "skip" && onBad !== "fail") throw new UserError("--on-bad must be skip or fail", 2);
-    const cluster = optStr(args, "cluster") ?? "auto";
-    if (!["auto", "mmseqs", "none"].includes(cluster)) throw new UserError("--cluster must be auto, mmseqs or none", 2);
+    const { "on-bad": onBad, cluster } = optionValues(args, PREPARE_OPTIONS);
     const progress = new Progress(io.err, flag(args, "quiet"));
     const t0 = Date.now();
     const onProgress = (e: ProgressEvent) => {
@@ -61,7 +55,7 @@ export default defineRun({
     };
     try {
       const m = await prepareCorpus({
-        ...opts, out, sources, onBad, cluster: cluster as PrepareOptions["cluster"],
+        ...opts, out, sources, onBad, cluster,
         maxRecords: optNum(args, "max-records"), minLength: optNum(args, "min-length"), maxLength: optNum(args, "max-length"),
         validFraction: optNum(args, "valid"), testFraction: optNum(args, "test"), seed: optNum(args, "seed"),
         identity: optNum(args, "identity"), coverage: optNum(args, "coverage"), threads: optNum(args, "threads") ?? cpus().length,

@@ -1,4 +1,5 @@
-import { defineRun, optStr } from "../command.js";
+import { defineRun, optionValues } from "../command.js";
+import { STATS_OPTIONS } from "../specs/data.js";
 import { UserError } from "../../core/errors.js";
 import { openCorpus } from "../../data/corpus.js";
 import { corpusStats, type CorpusStats } from "../../data/stats.js";
@@ -8,8 +9,7 @@ export default defineRun({
   async run(args): Promise<CorpusStats> {
     const dir = args.positionals[0];
     if (!dir || args.positionals.length > 1) throw new UserError("give exactly one corpus directory", 2);
-    const split = (optStr(args, "split") ?? "train") as Split;
-    if (!["train", "valid", "test"].includes(split)) throw new UserError("--split must be train, valid or test", 2);
+    const split: Split = optionValues(args, STATS_OPTIONS).split;
     return corpusStats(openCorpus(dir), split);
   },
   human(s, io) {

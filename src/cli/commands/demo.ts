@@ -11,7 +11,6 @@ export default defineRun<DemoResult>({
     const budgets = optStr(args, "budgets");
     // checked before anything runs: a bad number is a usage error, not a failure an hour into the demo
     const minutes = optNum(args, "minutes");
-    if (minutes !== undefined && !(minutes > 0)) throw new UserError(`--minutes must be positive, got ${minutes}`, 2);
     const workers = optInt(args, "workers", 1), threads = optInt(args, "threads", 1), maxRecords = optInt(args, "max-records", 1);
     const budgetList = budgets ? parseList(budgets, "budgets") : undefined;
     try {

@@ -2,7 +2,8 @@
 // linear head), cross-validated with ProteinGym's split schemes; Spearman (regression) or accuracy.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defineRun, existingPath, flag, optNum, optStr, str } from "../command.js";
+import { defineRun, optionValues } from "../command.js";
+import { FINETUNE_OPTIONS } from "../specs/eval.js";
 import { loadModel } from "../../eval/load.js";
 import { readSupervisedCsv, type SplitScheme, type TaskKind } from "../../eval/finetune-data.js";
 import { runFinetuneTask, type FinetuneResult } from "../../eval/finetune.js";
@@ -10,23 +11,17 @@ import { UserError } from "../../core/errors.js";
 
 export default defineRun({
   async run(args, io) {
-    const target = str(args, "target"), task = str(args, "task") as TaskKind;
-    if (task !== "regression" && task !== "classification") throw new UserError(`--task must be regression or classification (got ${task})`, 2);
-    const scheme = (optStr(args, "split") ?? "random") as SplitScheme;
-    if (!["random", "contiguous", "modulo"].includes(scheme)) throw new UserError(`--split must be random, contiguous or modulo (got ${scheme})`, 2);
-    const head = optStr(args, "head") ?? "pooled";
-    if (head !== "pooled" && head !== "per-residue") throw new UserError(`--head must be pooled or per-residue (got ${head})`, 2);
-    const frozen = flag(args, "frozen"), rank = optNum(args, "lora-rank");
+    const o = optionValues(args, FINETUNE_OPTIONS);
+    const { target, task, head, frozen, run, data, out } = o;
+    const scheme: SplitScheme = o.split, rank = o["lora-rank"];
     if (frozen && rank !== undefined) throw new UserError("give either --lora-rank or --frozen, not both", 2);
-    const run = existingPath(args, "run"), data = existingPath(args, "data");
-    const out = optStr(args, "out");
-    const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
+    const loaded = loadModel(run, { device: o.device, warn: io.err });
     try {
-      const rows = readSupervisedCsv(data, { target, task, sequenceColumn: optStr(args, "sequence-col"), perResidue: head === "per-residue" });
+      const rows = readSupervisedCsv(data, { target, task, sequenceColumn: o["sequence-col"], perResidue: head === "per-residue" });
       const r = await runFinetuneTask({
         model: loaded.model, data: rows, task, mode: frozen ? "frozen" : "lora", loraRank: rank ?? 8,
-        folds: optNum(args, "folds") ?? 5, scheme, seed: optNum(args, "seed") ?? 0, lr: optNum(args, "lr"),
-        batchSize: optNum(args, "batch"), maxEpochs: optNum(args, "epochs"), patience: optNum(args, "patience"),
+        folds: o.folds, scheme, seed: o.seed ?? 0, lr: o.lr,
+        batchSize: o.batch, maxEpochs: o.epochs, patience: o.patience,
         ...(out ? { saveDir: out } : {}), progress: io.err, signal: io.signal,
       });
       if (out) {

@@ -72,15 +72,10 @@ export default defineRun<FitResult>({
   async run(args, io) {
     const path = str(args, "runs");
     const method = str(args, "method", "isoflop") as Method;
-    if (!["isoflop", "parametric", "envelope", "transfer"].includes(method)) {
-      throw new UserError(`--method must be isoflop, parametric, envelope or transfer, got '${method}'`, 2);
-    }
     const skipBad = flag(args, "skip-bad");
     const level = optNum(args, "level") ?? 0.95;
-    if (!(level > 0 && level < 1)) throw new UserError("--level must be between 0 and 1", 2);
     const seed = optNum(args, "seed") ?? 0;
     const resamples = optNum(args, "bootstrap") ?? 200;
-    if (!(resamples >= 0) || !Number.isInteger(resamples)) throw new UserError("--bootstrap must be a whole number ≥ 0", 2);
     const presetFile = optStr(args, "save-preset");
     const wanted = optStr(args, "objective");
     const at = optNum(args, "at");

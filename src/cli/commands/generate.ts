@@ -10,7 +10,6 @@ export default defineRun({
       n: num(args, "n", 4), temperature: num(args, "temperature", 1), topP: num(args, "top-p", 1), maxLength: num(args, "max-length", 256),
       seed: num(args, "seed", 0), prompt: optStr(args, "prompt"),
     };
-    if (!(o.topP > 0 && o.topP <= 1)) throw new UserError("--top-p must be in (0, 1]", 2);
     const loaded = loadModel(run, { device: optStr(args, "device"), warn: io.err });
     // a sample holds <cls> residues <eos>: at most context − 2 residues, whatever --max-length asks
     const limit = loaded.model.cfg.context - 2;

@@ -94,12 +94,10 @@ export default defineRun<PlanResult>({
     const gpu = optStr(args, "gpu");
     if (gpu && !GPUS[gpu.toLowerCase()]) throw new UserError(`unknown GPU '${gpu}' (known: ${Object.keys(GPUS).join(", ")})`, 2);
     const mfu = optNum(args, "mfu");
-    if (mfu !== undefined && !(mfu > 0 && mfu <= 1)) throw new UserError("--mfu must be in (0, 1]", 2);
     const context = optInt(args, "context", 2) ?? 1024;
     const gpus = optInt(args, "gpus", 1) ?? 1;
     const corpus = optStr(args, "corpus");
     const uniqueArg = optNum(args, "unique-tokens");
-    if (uniqueArg !== undefined && !(uniqueArg > 0)) throw new UserError(`--unique-tokens must be positive, got ${uniqueArg}`, 2);
     const uniqueTokens = uniqueArg ?? (corpus ? corpusTokens(corpus) : undefined);
     const family = familyOpt(args); // a usage error (exit 2), outside the planner's try
     let plan: Plan;
@@ -113,9 +111,6 @@ export default defineRun<PlanResult>({
     const result: PlanResult = { ...plan, budget };
     if (gpu) {
       const precision = (optStr(args, "precision") ?? "mixed") as Precision;
-      if (precision !== "mixed" && precision !== "fp32") throw new UserError("--precision must be mixed or fp32", 2);
-      const gpus = optNum(args, "gpus") ?? 1;
-      if (!Number.isInteger(gpus) || gpus < 1) throw new UserError("--gpus must be a positive integer", 2);
       // the trainer's CUDA micro-batch default is 65 536 tokens: the search starts there and halves
       result.memory = planDevices({ shape: plan.shape, context: plan.training.context, devices: gpus, deviceBytes: GPUS[gpu.toLowerCase()]!.memoryGB * 1e9, precision }, Math.max(1, Math.floor(65536 / plan.training.context)));
       if (!result.memory.chosen) result.warnings.push(`no strategy fits ${plan.shape.Ntotal.toExponential(2)} parameters on ${gpus} × ${GPUS[gpu.toLowerCase()]!.memoryGB} GB, even fully sharded with activation checkpointing at one row`);
@@ -139,10 +134,9 @@ export default defineRun<PlanResult>({
     }
     const emit = optStr(args, "emit");
     if (emit) {
-      const device = optStr(args, "device") ?? "cuda";
-      const dtype = optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16");
-      if (device !== "cpu" && device !== "cuda") throw new UserError("--device must be cpu or cuda", 2);
-      if (dtype !== "float32" && dtype !== "bfloat16") throw new UserError("--dtype must be float32 or bfloat16", 2);
+      // both declared as enums: parseCommandArgs refused anything else
+      const device = (optStr(args, "device") ?? "cuda") as "cpu" | "cuda";
+      const dtype = (optStr(args, "dtype") ?? (device === "cpu" ? "float32" : "bfloat16")) as "float32" | "bfloat16";
       // with --gpu: the strategy the memory plan chose (ranks, shard mode, activation checkpointing, micro-batch)
       const par = result.memory ? parallelFromMemoryPlan(result.memory) : null;
       const prediction = predictionOf(plan, null, predictionNote(plan.preset.name));

@@ -44,7 +44,6 @@ export default defineRun<SweepFit & { file: string }>({
     const dir = resolve(args.positionals[0]!);
     let fit: SweepFit;
     const bootstrap = num(args, "bootstrap", 200);
-    if (!(Number.isInteger(bootstrap) && bootstrap >= 0)) throw new UserError(`--bootstrap must be a whole number ≥ 0, got ${bootstrap}`, 2);
     try {
       fit = fitSweep(dir, { bootstrap, holdout: holdoutOption(optStr(args, "holdout")) });
     } catch (e) {

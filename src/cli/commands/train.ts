@@ -1,43 +1,56 @@
 // plmscale train: train an MLM or CLM on a corpus (or a FASTA file) to a token or FLOP budget, or resume a run.
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { defineRun, optNum, optStr, flag, type ParsedArgs } from "../command.js";
+import { defineRun, optNum, optStr, flag, optionValues, type ParsedArgs } from "../command.js";
+import { TRAIN_OPTIONS } from "../specs/train.js";
 import { asUserError, UserError } from "../../core/errors.js";
 import { configFromFlags, readConfigFile, requireBudget, type TrainFlags } from "../../train/cli-config.js";
 import type { RunResult } from "../../train/rundir.js";
 import { trainProgress } from "../progress.js";
 import type { DistOptions } from "../../train/ddp.js";
-import { parseTrainConfig, type ParallelConfig } from "../../train/config.js";
+import { parseTrainConfig, type ParallelConfig, type TrainConfig } from "../../train/config.js";
 import { parallelSection, resolveParallel, slurmShape, type ParallelFlags } from "../../train/parallel.js";
 import { readJson } from "../../core/files.js";
 import { fileURLToPath } from "node:url";
 
+type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+/** TRAIN_OPTIONS (the spec) and TrainFlags (what configFromFlags reads) name the same flags: a flag added to one
+ * and not the other does not compile. */
+type SpecFlags = Camel<Exclude<keyof typeof TRAIN_OPTIONS, "quiet">>;
+const sameFlags: [SpecFlags] extends [keyof TrainFlags] ? ([keyof TrainFlags] extends [SpecFlags] ? true : never) : never = true;
+void sameFlags;
+
+const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The train flags of `args`, typed and range-checked by their declarations (TRAIN_OPTIONS), under TrainFlags' names. */
 export function trainFlags(args: ParsedArgs): TrainFlags {
-  return {
-    config: optStr(args, "config"),
-    objective: optStr(args, "objective"),
-    params: optNum(args, "params"),
-    shape: optStr(args, "shape"),
-    tokens: optNum(args, "tokens"),
-    flops: optNum(args, "flops"),
-    data: optStr(args, "data"),
-    context: optNum(args, "context"),
-    batchTokens: optNum(args, "batch-tokens"),
-    microRows: optNum(args, "micro-rows"),
-    lr: optNum(args, "lr"),
-    warmup: optNum(args, "warmup"),
-    weightDecay: optNum(args, "weight-decay"),
-    device: optStr(args, "device"),
-    precision: optStr(args, "precision"),
-    threads: optNum(args, "threads"),
-    seed: optNum(args, "seed"),
-    evalEvery: optNum(args, "eval-every"),
-    evalTokens: optNum(args, "eval-tokens"),
-    checkpointEvery: optNum(args, "checkpoint-every"),
-    keep: optNum(args, "keep"),
-    head: optStr(args, "head"),
-    family: optStr(args, "family"),
-  };
+  const typed = optionValues(args, TRAIN_OPTIONS);
+  const f: Record<string, unknown> = {};
+  for (const k of Object.keys(TRAIN_OPTIONS)) if (k !== "quiet") f[camel(k)] = typed[k as keyof typeof typed];
+  // --shape's text is parsed by parseShape (its declaration already checked every part is an integer ≥ 1)
+  f.shape = optStr(args, "shape");
+  return f as TrainFlags;
+}
+
+/** Per process, the --config file is read once and the config the flags make of it is built (and validated) once. */
+const memo = new WeakMap<ParsedArgs, { file?: unknown; config?: TrainConfig; resumed?: TrainConfig }>();
+function cached(args: ParsedArgs) {
+  let m = memo.get(args);
+  if (!m) memo.set(args, (m = {}));
+  return m;
+}
+function fileConfig(args: ParsedArgs): unknown {
+  const m = cached(args), path = optStr(args, "config");
+  if (path !== undefined && m.file === undefined) m.file = readConfigFile(path);
+  return m.file;
+}
+function flagConfig(args: ParsedArgs): TrainConfig {
+  const m = cached(args);
+  return (m.config ??= configFromFlags(trainFlags(args), fileConfig(args)));
+}
+function resumedConfig(args: ParsedArgs, resume: string): TrainConfig {
+  const m = cached(args);
+  return (m.resumed ??= parseTrainConfig(readJson(join(resume, "config.json"), "config.json")));
 }
 
 /** Options that choose how to launch, not what to train: not passed on to the ranks or the sbatch script. */
@@ -46,7 +59,7 @@ const LAUNCH_ONLY = new Set(["nproc", "emit", "nodes", "gpus-per-node", "partiti
 /** A CUDA config planned for more ranks than this machine has GPUs is a multi-node plan: say how to launch it. */
 async function checkLocalGpus(args: ParsedArgs, ranks: number): Promise<void> {
   const resume = optStr(args, "resume");
-  const cfg = resume !== undefined ? parseTrainConfig(readJson(join(resume, "config.json"), "config.json")) : configFromFlags(trainFlags(args), optStr(args, "config") ? readConfigFile(optStr(args, "config")!) : undefined);
+  const cfg = resume !== undefined ? resumedConfig(args, resume) : flagConfig(args);
   if (cfg.device !== "cuda") return;
   const torch = await import("../../torch/index.js");
   const gpus = torch.cuda.isAvailable() ? torch.cuda.deviceCount() : 0;
@@ -74,10 +87,10 @@ function baseParallel(args: ParsedArgs): ParallelConfig {
     if (!statSync(resume).isDirectory() || !existsSync(join(resume, "config.json"))) {
       throw new UserError(`--resume: ${resume} is not a run directory (no config.json); start a run with --out`, 2);
     }
-    return parseTrainConfig(readJson(join(resume, "config.json"), "config.json")).parallel;
+    return resumedConfig(args, resume).parallel;
   }
-  const file = optStr(args, "config");
-  return parseTrainConfig(file ? readConfigFile(file) : {}).parallel;
+  // flags do not change the parallel section; --emit slurm needs neither data nor a budget, so it reads the file alone
+  return optStr(args, "emit") !== undefined ? parseTrainConfig(fileConfig(args) ?? {}).parallel : flagConfig(args).parallel;
 }
 
 function parallelFlags(args: ParsedArgs): ParallelFlags {
@@ -139,11 +152,10 @@ export default defineRun({
         };
       }
       if (resume !== undefined) return await train(null, { ...common, out: resume, resume: true, dist });
-      const f = trainFlags(args);
-      const file = f.config ? readConfigFile(f.config) : undefined;
-      const config = configFromFlags(f, file);
-      requireBudget(f, file);
-      // the run directory's config.json records the strategy the run actually uses (common.parallel)
+      const config = flagConfig(args);
+      requireBudget(trainFlags(args), fileConfig(args));
+      // the run directory's config.json records the strategy the run actually uses
+      config.parallel = parallelSection(par);
       return await train(config, { ...common, out, dist });
     } catch (e) {
       throw asUserError(e);

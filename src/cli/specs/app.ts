@@ -21,10 +21,10 @@ From a laptop, for a sweep on a cluster login node:
   ssh -L 8787:127.0.0.1:8787 login.cluster   # then, there: plmscale serve sweeps/big
   open http://127.0.0.1:8787/ on the laptop`,
   options: {
-    port: { type: "string", value: "P", default: "8787", description: "port (0 picks a free one)" },
+    port: { type: "integer", min: 0, max: 65535, value: "P", default: "8787", description: "port (0 picks a free one)" },
     host: { type: "string", value: "H", description: "address to bind (default 127.0.0.1)" },
     token: { type: "string", value: "T", description: "require this token (16+ characters of A-Z a-z 0-9 - _), also on loopback" },
-    "poll-ms": { type: "string", value: "MS", description: "how often to look at the run directories (default 1000)" },
+    "poll-ms": { type: "integer", min: 1, value: "MS", description: "how often to look at the run directories (default 1000)" },
   },
   examples: ["plmscale serve demo-out/sweep"],
   positionals: true,

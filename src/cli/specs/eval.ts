@@ -1,25 +1,25 @@
 // Declarations of eval and sweep eval (downstream tasks, src/eval/); the run code loads on demand.
-import { defineCommand, type OptionDecls } from "../command.js";
+import { defineCommand, defineOptions, type OptionDecls } from "../command.js";
 
 /** The task options shared by `eval` and `sweep eval`. */
 const EVAL_OPTIONS = {
-  tasks: { type: "string", value: "LIST", group: "Tasks", description: "comma-separated: perplexity, dms, generation, contacts, ss (default perplexity,dms)" },
-  fasta: { type: "string", value: "FILE", group: "Tasks", description: "perplexity/generation reference set (default: the run's corpus test split)" },
-  "identity-bins": { type: "string", value: "LIST", group: "Tasks", description: "perplexity bin edges of identity to the training set (default 0.5,0.9)" },
-  "max-seqs": { type: "string", value: "N", group: "Tasks", description: "perplexity: at most N sequences, evenly spread (default 1000)" },
+  tasks: { type: "list", value: "LIST", group: "Tasks", description: "comma-separated: perplexity, dms, generation, contacts, ss (default perplexity,dms)" },
+  fasta: { type: "path", exists: true, value: "FILE", group: "Tasks", description: "perplexity/generation reference set (default: the run's corpus test split)" },
+  "identity-bins": { type: "list", of: "number", min: 0, max: 1, minExclusive: true, maxExclusive: true, value: "LIST", group: "Tasks", description: "perplexity bin edges of identity to the training set (default 0.5,0.9)" },
+  "max-seqs": { type: "integer", min: 1, value: "N", group: "Tasks", description: "perplexity: at most N sequences, evenly spread (default 1000)" },
   pppl: { type: "boolean", group: "Tasks", description: "MLM: also pseudo-perplexity (one pass per residue; slow)" },
-  dms: { type: "string", value: "CSV|DIR", group: "Tasks", description: "ProteinGym-format assays: one CSV, a folder of CSVs, or folders of CSV + wild-type FASTA (default: the assays bundled in test/fixtures/dms)" },
-  reference: { type: "string", value: "FILE", group: "Tasks", description: "ProteinGym reference table (wild types, cutoffs; default: one in --dms, else bundled)" },
-  "dms-scoring": { type: "string", value: "M", group: "Tasks", description: "MLM: masked-marginals (default), wt-marginals, pll; CLM: llr" },
-  "max-variants": { type: "string", value: "N", group: "Tasks", description: "dms: the first N variants of each assay only" },
-  structures: { type: "string", value: "DIR", group: "Tasks", description: "contacts/ss: PDB files (default: the structures bundled in test/fixtures/structures)" },
-  samples: { type: "string", value: "N", group: "Tasks", description: "generation: samples (default 100)" },
-  "max-length": { type: "string", value: "L", group: "Tasks", description: "generation: longest sample (default 256)" },
-  "top-p": { type: "string", value: "P", group: "Tasks", description: "generation: nucleus sampling (default 1)" },
-  temperature: { type: "string", value: "T", group: "Tasks", description: "generation: sampling temperature (default 1)" },
-  judge: { type: "string", value: "RUN", group: "Tasks", description: "generation: naturalness = mean per-token log-likelihood under this run" },
-  seed: { type: "string", value: "N", group: "Tasks", description: "mask / sampling seed (default 0)" },
-  device: { type: "string", value: "cpu|cuda", group: "Tasks", description: "where the model runs (default cpu)" },
+  dms: { type: "path", exists: true, value: "CSV|DIR", group: "Tasks", description: "ProteinGym-format assays: one CSV, a folder of CSVs, or folders of CSV + wild-type FASTA (default: the assays bundled in test/fixtures/dms)" },
+  reference: { type: "path", exists: true, value: "FILE", group: "Tasks", description: "ProteinGym reference table (wild types, cutoffs; default: one in --dms, else bundled)" },
+  "dms-scoring": { type: "enum", choices: ["masked-marginals", "wt-marginals", "pll", "llr"], value: "M", group: "Tasks", description: "MLM: masked-marginals (default), wt-marginals, pll; CLM: llr" },
+  "max-variants": { type: "integer", min: 1, value: "N", group: "Tasks", description: "dms: the first N variants of each assay only" },
+  structures: { type: "path", exists: true, value: "DIR", group: "Tasks", description: "contacts/ss: PDB files (default: the structures bundled in test/fixtures/structures)" },
+  samples: { type: "integer", min: 1, value: "N", group: "Tasks", description: "generation: samples (default 100)" },
+  "max-length": { type: "integer", min: 1, value: "L", group: "Tasks", description: "generation: longest sample (default 256)" },
+  "top-p": { type: "number", min: 0, max: 1, minExclusive: true, value: "P", group: "Tasks", description: "generation: nucleus sampling (default 1)" },
+  temperature: { type: "number", min: 0, minExclusive: true, value: "T", group: "Tasks", description: "generation: sampling temperature (default 1)" },
+  judge: { type: "path", exists: true, value: "RUN", group: "Tasks", description: "generation: naturalness = mean per-token log-likelihood under this run" },
+  seed: { type: "integer", min: 0, value: "N", group: "Tasks", description: "mask / sampling seed (default 0)" },
+  device: { type: "enum", choices: ["cpu", "cuda"], value: "cpu|cuda", group: "Tasks", description: "where the model runs (default cpu)" },
   quiet: { type: "boolean", description: "no progress output" },
 } satisfies OptionDecls;
 
@@ -31,8 +31,8 @@ export const evalCommand = defineCommand({
 an interrupted evaluation (Ctrl-C) resumes where it stopped when run again. Summary in --out/results.json
 (read by 'plmscale report').`,
   options: {
-    run: { type: "string", value: "RUN", required: true, description: "a run directory (or a checkpoint directory)" },
-    out: { type: "string", value: "DIR", description: "per-item results and results.json (default RUN/eval)" },
+    run: { type: "path", exists: true, value: "RUN", required: true, description: "a run directory (or a checkpoint directory)" },
+    out: { type: "path", value: "DIR", description: "per-item results and results.json (default RUN/eval)" },
     ...EVAL_OPTIONS,
   },
   examples: ["plmscale eval --run runs/mlm-small --tasks perplexity,dms --json"],
@@ -54,6 +54,26 @@ SWEEP/eval.json, which 'plmscale report SWEEP' shows as downstream-vs-compute cu
   load: () => import("../commands/sweep-eval.js"),
 });
 
+export const FINETUNE_OPTIONS = defineOptions({
+  run: { type: "path", exists: true, value: "RUN", required: true, description: "the run to fine-tune (its newest good checkpoint)" },
+  data: { type: "path", exists: true, value: "FILE.csv", required: true, description: "a header row; the sequence column is mutated_sequence, sequence or seq (or --sequence-col)" },
+  target: { type: "string", value: "COL", required: true, description: "the label column" },
+  task: { type: "enum", choices: ["regression", "classification"], value: "regression|classification", required: true, description: "what the head predicts" },
+  "lora-rank": { type: "integer", min: 1, value: "R", description: "LoRA rank (default 8)" },
+  frozen: { type: "boolean", description: "train only a head on the frozen backbone's hidden states" },
+  folds: { type: "integer", min: 3, value: "K", default: "5", description: "cross-validation folds" },
+  split: { type: "enum", choices: ["random", "contiguous", "modulo"], value: "random|contiguous|modulo", default: "random", description: "ProteinGym's split scheme" },
+  head: { type: "enum", choices: ["pooled", "per-residue"], value: "pooled|per-residue", default: "pooled", description: "what the head reads" },
+  "sequence-col": { type: "string", value: "COL", description: "the sequence column, when not mutated_sequence, sequence or seq" },
+  epochs: { type: "integer", min: 1, value: "N", description: "most epochs per fold (default 20)" },
+  patience: { type: "integer", min: 1, value: "N", description: "epochs without a better validation loss before stopping (default 3)" },
+  lr: { type: "number", min: 0, minExclusive: true, value: "X", description: "learning rate" },
+  batch: { type: "integer", min: 1, value: "N", description: "sequences per batch (default 16)" },
+  seed: { type: "integer", min: 0, value: "N", description: "seed of the folds and the head's initialisation (default 0)" },
+  out: { type: "path", value: "DIR", description: "writes predictions.csv (line, fold, target, prediction) and fold-K.safetensors adapters" },
+  device: { type: "enum", choices: ["cpu", "cuda"], value: "cpu|cuda", description: "where the model runs (default cpu)" },
+});
+
 export const finetuneCommand = defineCommand({
   name: "finetune",
   summary: "fine-tune a run on labelled sequences (LoRA or frozen + head), cross-validated",
@@ -65,25 +85,7 @@ The head reads the mean of the final hidden states over residues (pooled) or eve
 the target column then holds one label character per residue, or ';'-separated numbers).
 Splits (ProteinGym): random; contiguous and modulo by the position of single mutants ('mutant' column, e.g.
 A23G; other rows are left out). Reports the per-fold mean ± sd and the metric over all out-of-fold predictions.`,
-  options: {
-    run: { type: "string", value: "RUN", required: true, description: "the run to fine-tune (its newest good checkpoint)" },
-    data: { type: "string", value: "FILE.csv", required: true, description: "a header row; the sequence column is mutated_sequence, sequence or seq (or --sequence-col)" },
-    target: { type: "string", value: "COL", required: true, description: "the label column" },
-    task: { type: "string", value: "regression|classification", required: true, description: "what the head predicts" },
-    "lora-rank": { type: "string", value: "R", description: "LoRA rank (default 8)" },
-    frozen: { type: "boolean", description: "train only a head on the frozen backbone's hidden states" },
-    folds: { type: "string", value: "K", default: "5", description: "cross-validation folds" },
-    split: { type: "string", value: "random|contiguous|modulo", default: "random", description: "ProteinGym's split scheme" },
-    head: { type: "string", value: "pooled|per-residue", default: "pooled", description: "what the head reads" },
-    "sequence-col": { type: "string", value: "COL", description: "the sequence column, when not mutated_sequence, sequence or seq" },
-    epochs: { type: "string", value: "N", description: "most epochs per fold (default 20)" },
-    patience: { type: "string", value: "N", description: "epochs without a better validation loss before stopping (default 3)" },
-    lr: { type: "string", value: "X", description: "learning rate" },
-    batch: { type: "string", value: "N", description: "sequences per batch (default 16)" },
-    seed: { type: "string", value: "N", description: "seed of the folds and the head's initialisation (default 0)" },
-    out: { type: "string", value: "DIR", description: "writes predictions.csv (line, fold, target, prediction) and fold-K.safetensors adapters" },
-    device: { type: "string", value: "cpu|cuda", description: "where the model runs (default cpu)" },
-  },
+  options: FINETUNE_OPTIONS,
   examples: ["plmscale finetune --run runs/mlm-8M --data BLAT_ECOLX.csv --target DMS_score --task regression --lora-rank 8 --folds 5 --split contiguous --out ft-blat"],
   engine: true,
   load: () => import("../commands/finetune.js"),

@@ -1,5 +1,13 @@
 // Declarations of export and import (models in and out, src/interop/); the run code loads on demand.
-import { defineCommand } from "../command.js";
+import { defineCommand, defineOptions } from "../command.js";
+
+export const EXPORT_OPTIONS = defineOptions({
+  run: { type: "path", exists: true, value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
+  format: { type: "enum", choices: ["hf"], value: "hf", default: "hf", description: "the output format (only hf so far)" },
+  out: { type: "path", value: "DIR", required: true, description: "the directory to write" },
+  dtype: { type: "enum", choices: ["float32", "bfloat16"], value: "float32|bfloat16", default: "float32", description: "weights' dtype" },
+  force: { type: "boolean", description: "write into a non-empty DIR" },
+});
 
 export const exportCommand = defineCommand({
   name: "export",
@@ -12,13 +20,7 @@ a CLM becomes GPTNeoXForCausalLM (sequential residual, full rotary) and needs th
 (train it with 'plmscale train --head linear'): ESM-2's LM head has no causal-LM equivalent in transformers.
 A llama-family CLM ('plmscale train --family llama --objective clm') becomes LlamaForCausalLM. esm2 models
 with SwiGLU and llama-family MLMs are refused.`,
-  options: {
-    run: { type: "string", value: "RUN", required: true, description: "a run directory or one of its checkpoint directories" },
-    format: { type: "string", value: "hf", default: "hf", description: "the output format (only hf so far)" },
-    out: { type: "string", value: "DIR", required: true, description: "the directory to write" },
-    dtype: { type: "string", value: "float32|bfloat16", default: "float32", description: "weights' dtype" },
-    force: { type: "boolean", description: "write into a non-empty DIR" },
-  },
+  options: EXPORT_OPTIONS,
   examples: ["plmscale export --run runs/mlm-8M --format hf --out hf/mlm-8M"],
   engine: true,
   load: () => import("../commands/export.js"),
@@ -42,10 +44,10 @@ head). ESM-2's token dropout is kept as the model option tokenDropout. score, em
 RUN ('plmscale score --run RUN'); continue training it with
 'plmscale transfer --from RUN --objective mlm --data CORPUS --tokens D --out RUN2'.`,
   options: {
-    from: { type: "string", value: "DIR|FILE", required: true, description: "the model directory or checkpoint file" },
-    out: { type: "string", value: "RUN", required: true, description: "the run directory to create" },
-    heads: { type: "string", value: "H", description: "attention heads, when the checkpoint records none and its shape is not a published ESM-2" },
-    context: { type: "string", value: "T", description: "tokens per row (default: the config's max_position_embeddings, ESM-2's 1026)" },
+    from: { type: "path", exists: true, value: "DIR|FILE", required: true, description: "the model directory or checkpoint file" },
+    out: { type: "path", value: "RUN", required: true, description: "the run directory to create" },
+    heads: { type: "integer", min: 1, value: "H", description: "attention heads, when the checkpoint records none and its shape is not a published ESM-2" },
+    context: { type: "integer", min: 3, max: 16384, value: "T", description: "tokens per row (default: the config's max_position_embeddings, ESM-2's 1026)" },
   },
   examples: ["plmscale import --from esm2_t6_8M_UR50D.pt --out runs/esm2-8M"],
   engine: true,

@@ -2,14 +2,14 @@
 import { defineCommand } from "../command.js";
 
 const common = {
-  data: { type: "string", value: "CORPUS", required: true, description: "corpus directory (plmscale data prepare --out)" },
-  out: { type: "string", value: "DIR", required: true, description: "study directory (running again continues it)" },
+  data: { type: "path", exists: true, value: "CORPUS", required: true, description: "corpus directory (plmscale data prepare --out)" },
+  out: { type: "path", value: "DIR", required: true, description: "study directory (running again continues it)" },
   quick: { type: "boolean", description: "a CPU size of a few minutes on 2 cores" },
-  workers: { type: "string", value: "K", description: "runs at once (default 2)" },
-  threads: { type: "string", value: "T", description: "threads per run (default 1)" },
-  "eval-tokens": { type: "string", value: "E", description: "validation tokens per evaluation (default 16384; --quick 8192)" },
-  device: { type: "string", value: "cpu|cuda", description: "device of every run (cuda also sets bfloat16; default cpu)" },
-  family: { type: "string", value: "esm2|llama", description: "model family of every run (default esm2; llama: RMSNorm, SwiGLU, no biases)" },
+  workers: { type: "integer", min: 1, value: "K", description: "runs at once (default 2)" },
+  threads: { type: "integer", min: 1, value: "T", description: "threads per run (default 1)" },
+  "eval-tokens": { type: "size", min: 1, value: "E", description: "validation tokens per evaluation (default 16384; --quick 8192)" },
+  device: { type: "enum", choices: ["cpu", "cuda"], value: "cpu|cuda", description: "device of every run (cuda also sets bfloat16; default cpu)" },
+  family: { type: "enum", choices: ["esm2", "llama"], value: "esm2|llama", description: "model family of every run (default esm2; llama: RMSNorm, SwiGLU, no biases)" },
 } as const;
 
 export const studyTransferCommand = defineCommand({
@@ -24,9 +24,9 @@ DIR/runs.csv and DIR/report.html. Runs go through the sweep executor (DIR/phase1
 cleanly and the same command continues.`,
   options: {
     ...common,
-    "clm-share": { type: "string", value: "F", default: 0.2, description: "CLM share of the joint budget (the paper: 0.1–0.2)" },
-    sizes: { type: "string", value: "LIST", description: "target non-embedding sizes (default 14k,54k,200k; --quick 7k,27k)" },
-    "joint-tokens": { type: "string", value: "LIST", description: "joint token budgets D_J (default 1e6,4e6; --quick 1.5e5,4.5e5)" },
+    "clm-share": { type: "number", min: 0, max: 1, minExclusive: true, maxExclusive: true, value: "F", default: 0.2, description: "CLM share of the joint budget (the paper: 0.1–0.2)" },
+    sizes: { type: "list", of: "size", min: 1, value: "LIST", description: "target non-embedding sizes (default 14k,54k,200k; --quick 7k,27k)" },
+    "joint-tokens": { type: "list", of: "size", min: 1, value: "LIST", description: "joint token budgets D_J (default 1e6,4e6; --quick 1.5e5,4.5e5)" },
   },
   examples: ["plmscale study transfer --data corpus/ --out studies/transfer --quick"],
   engine: true,
@@ -44,10 +44,10 @@ D' = U·(1 + R*·(1 − e^(−R/R*))) from where each repeated run's losses fall
 Writes DIR/study.json and DIR/report.html; running again continues (the runs are a sweep, DIR/runs).`,
   options: {
     ...common,
-    objective: { type: "string", value: "clm|mlm|both", description: "objectives (default both; --quick mlm, the one the paper finds overfitting)" },
-    params: { type: "string", value: "N", description: "target non-embedding size (default 54k; --quick 14k)" },
-    tokens: { type: "string", value: "D", description: "training tokens of every run (default 4e6; --quick 6e5)" },
-    epochs: { type: "string", value: "LIST", description: "epochs of the limited corpora (default 4,16)" },
+    objective: { type: "enum", choices: ["clm", "mlm", "both"], value: "clm|mlm|both", description: "objectives (default both; --quick mlm, the one the paper finds overfitting)" },
+    params: { type: "size", min: 1, value: "N", description: "target non-embedding size (default 54k; --quick 14k)" },
+    tokens: { type: "size", min: 1, value: "D", description: "training tokens of every run (default 4e6; --quick 6e5)" },
+    epochs: { type: "list", of: "number", min: 1, value: "LIST", description: "epochs of the limited corpora (default 4,16)" },
   },
   examples: ["plmscale study repetition --data corpus/ --out studies/rep --quick"],
   engine: true,

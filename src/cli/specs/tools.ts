@@ -10,8 +10,8 @@ opened): IsoFLOP curves per budget with fitted parabolas and minima; N_opt, D_op
 laws and intervals; CLM vs MLM exponents beside the paper's; loss curves per run; data epochs per run; and a
 plan for a budget. Uses SWEEP/fit.json ('plmscale sweep fit'), or fits on the spot when it is missing.`,
   options: {
-    out: { type: "string", value: "FILE", description: "the HTML file to write (default SWEEP/report.html)" },
-    budget: { type: "string", value: "C", description: "FLOPs for the plan section (default 100× the sweep's largest budget)" },
+    out: { type: "path", value: "FILE", description: "the HTML file to write (default SWEEP/report.html)" },
+    budget: { type: "number", min: 0, minExclusive: true, value: "C", description: "FLOPs for the plan section (default 100× the sweep's largest budget)" },
   },
   examples: ["plmscale report sweeps/demo --out report.html"],
   positionals: true,
