@@ -78,8 +78,15 @@ export interface Command<R = unknown> extends CommandSpec {
   load(): Promise<{ default: CommandRun<R> }>;
 }
 
+/** --threads, which every compute command (`engine: true`) takes; main.ts applies it (PLMSCALE_THREADS). */
+export const THREADS_OPTION: OptionDecl = {
+  type: "string",
+  value: "N",
+  description: "CPU threads (default: from the CPUs this process may use, the machine's load and the model's size; PLMSCALE_THREADS / OMP_NUM_THREADS when set)",
+};
+
 export function defineCommand<R>(c: Command<R>): Command<R> {
-  return c;
+  return c.engine && !c.options.threads ? { ...c, options: { ...c.options, threads: THREADS_OPTION } } : c;
 }
 
 export function defineRun<R>(r: CommandRun<R>): CommandRun<R> {

@@ -160,10 +160,10 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
     if (!input) throw new UserError("train: a config is needed unless resuming");
     config = input;
   }
-  if (config.device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
+  if (config.device === "cuda") torch.requireCuda(`${opts.resume ? paths.config : "the run's config"}: device cuda`, 1);
   // one GPU per rank: cuda:LOCAL_RANK (modulo the GPUs this process sees)
   const device = rankDevice(config.device, opts.dist?.localRank, config.device === "cuda" ? torch.cuda.deviceCount() : 0);
-  if (config.threads > 0) torch.setNumThreads(config.threads);
+  torch.applyThreads({ asked: config.threads, dModel: config.model.dModel, warn: log });
 
   // the model first (its size sets the default peak LR), seeded so init is reproducible
   torch.manualSeed(config.seed);
