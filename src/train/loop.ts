@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, batchTensors, type ProteinLM } from "../model/index.js";
-import { parseTrainConfig, resolveConfig, type TrainConfig } from "./config.js";
+import { parseTrainConfig, resolveConfig, periodicEval, type TrainConfig } from "./config.js";
 import { budgetFor, flops6ND, lrAt, microBatches, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { sliceRows, type Batch } from "../data/batch.js";
@@ -274,6 +274,8 @@ async function runLoop(
       }),
     });
 
+    // periodic evaluations within config.eval.periodicFraction of the training tokens; the final one on the whole set
+    const periodic = periodicEval(config.eval.everySteps, budget.steps, budget.totalRows * T, data.validation.map((b) => b.rows * b.context), config.eval.periodicFraction);
     model.train();
     while (step < budget.steps) {
       const rows = rowsInStep(budget, step);
@@ -298,8 +300,8 @@ async function runLoop(
       if (!Number.isFinite(lastTrainLoss)) throw new UserError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
 
       const last = step === budget.steps;
-      const ev = config.eval.everySteps;
-      lastVal = (ev > 0 && step % ev === 0) || last ? evaluate(model, data.validation, device, micro, dist, fsdp?.hooks) : undefined;
+      const ev = periodic.everySteps;
+      lastVal = last || (ev > 0 && step % ev === 0) ? evaluate(model, last ? data.validation : data.validation.slice(0, periodic.batches), device, micro, dist, fsdp?.hooks) : undefined;
       const secs = (performance.now() - t0) / 1000;
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {
