@@ -88,7 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd.engine && typeof args.values.threads === "string") applyThreadsFlag(args.values.threads);
-    if (cmd.engine && typeof args.values.device === "string") await checkDeviceFlag(args.values.device);
+    // a script emitted for a cluster (--emit slurm) runs elsewhere: its device is not this machine's to check
+    if (cmd.engine && typeof args.values.device === "string" && args.values.emit === undefined) await checkDeviceFlag(args.values.device);
     const json = args.values.json === true;
     const io: CommandIO = {
       out: (l) => process.stdout.write(l + "\n"),
