@@ -8,14 +8,14 @@ import { defineRun, flag, optInt, optNum, optStr, type ParsedArgs } from "../com
 import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
-import { planModel, type Plan } from "../../scaling/planner.js";
+import { planModel, fitPlanToBudget, type Plan } from "../../scaling/planner.js";
 import { defaultPreset, optimalAllocation, PRESETS, presetByName, presetFromJson, type Preset } from "../../scaling/presets.js";
 import type { Objective } from "../../core/objective.js";
 import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../train/config-for.js";
 import type { ParallelConfig } from "../../train/config.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
-import { planDevices, type DevicePlan, type Precision } from "../../scaling/memory.js";
+import { planDevices, computeFactor, type DevicePlan, type Precision } from "../../scaling/memory.js";
 
 export interface PlanResult extends Plan {
   /** with --gpu: memory per device under DDP, ZeRO-1 and full sharding, and the strategy chosen */
@@ -108,6 +108,10 @@ export default defineRun<PlanResult>({
       if (!Number.isInteger(gpus) || gpus < 1) throw new UserError("--gpus must be a positive integer", 2);
       // the trainer's CUDA micro-batch default is 65 536 tokens: the search starts there and halves
       result.memory = planDevices({ shape: plan.shape, context: plan.training.context, devices: gpus, deviceBytes: GPUS[gpu.toLowerCase()]!.memoryGB * 1e9, precision }, Math.max(1, Math.floor(65536 / plan.training.context)));
+      // the budget is the cap: the chosen strategy's recompute included (`plan` asked for H GPU-hours costs ≤ H)
+      Object.assign(result, fitPlanToBudget(plan, C, result.memory.chosen ? computeFactor(result.memory.chosen) : 1, gpu, mfu));
+      plan = result;
+      if (result.budgetSplit) result.warnings.push(result.budgetSplit.note);
       if (!result.memory.chosen) result.warnings.push(`no strategy fits ${plan.shape.Ntotal.toExponential(2)} parameters on ${gpus} × ${GPUS[gpu.toLowerCase()]!.memoryGB} GB, even fully sharded with activation checkpointing at one row`);
     }
     if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
