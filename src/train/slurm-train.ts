@@ -61,15 +61,15 @@ export function trainSlurmScript(o: TrainSlurmOptions): string {
   if (o.cpusPerNode !== undefined && !(Number.isInteger(o.cpusPerNode) && o.cpusPerNode >= o.gpusPerNode)) {
     throw new UserError(`--cpus-per-node must be a whole number of at least --gpus-per-node (${o.gpusPerNode}), got ${o.cpusPerNode}`, 2);
   }
-  const deviceAt = o.args.indexOf("--device");
-  if (deviceAt >= 0 && o.args[deviceAt + 1] === "cpu") throw new UserError(`--emit slurm asks for ${o.gpusPerNode} GPU(s) per node but --device cpu: drop --device (GPUs → cuda)`, 2);
-  const args = deviceAt >= 0 ? o.args : [...o.args, "--device", "cuda"];
+  // GPUs asked → CUDA, unless --device says otherwise (a dry run of the script on CPU nodes)
+  const args = o.args.includes("--device") ? o.args : [...o.args, "--device", "cuda"];
+  const onCuda = args[args.indexOf("--device") + 1] === "cuda";
   const world = o.nodes * o.gpusPerNode;
   const cpus = o.cpusPerNode !== undefined ? Math.floor(o.cpusPerNode / o.gpusPerNode) : undefined;
   const common = slurmCommonLines(o);
   return [
     "#!/bin/bash",
-    `# plmscale data-parallel training: ${o.nodes} node(s) x ${o.gpusPerNode} GPU(s) = ${world} ranks on CUDA. Submit with: sbatch THIS_FILE`,
+    `# plmscale data-parallel training: ${o.nodes} node(s) x ${o.gpusPerNode} GPU(s) = ${world} ranks${onCuda ? " on CUDA" : " (--device cpu)"}. Submit with: sbatch THIS_FILE`,
     `#SBATCH --job-name=${o.jobName ?? "plmscale-train"}`,
     `#SBATCH --nodes=${o.nodes}`,
     `#SBATCH --ntasks-per-node=${o.gpusPerNode}`,
