@@ -154,7 +154,8 @@ export default defineRun<PlanResult>({
     const like = r.budget.like ? ` — the budget of ${r.budget.like.name} (${big(r.budget.like.N)} params × ${big(r.budget.like.D)} tokens)` : "";
     io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toPrecision(3)} PF-days)${like}`);
     io.out(`  law: ${r.preset.name} — ${r.preset.source}`);
-    io.out(`  N_opt = ${big(r.N)} non-embedding parameters   D_opt = ${big(r.D)} tokens   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
+    const dLabel = r.budgetSplit ? `D = ${big(r.D)} tokens within the budget (the law's D_opt ${big(r.budgetSplit.lawD)})` : `D_opt = ${big(r.D)} tokens`;
+    io.out(`  N_opt = ${big(r.N)} non-embedding parameters   ${dLabel}   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
     if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
     if (Math.abs(r.computeConsistency - 1) > 0.02) io.out(`  note: 6·N_opt·D_opt = ${r.computeConsistency.toFixed(2)}×C (the law's N and D are separate power-law fits)`);
     const s = r.shape;
