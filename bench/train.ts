@@ -23,6 +23,11 @@ import type { ModelConfig } from "../src/model/config.js";
 import type { Objective } from "../src/core/objective.js";
 import { TUNED_MALLOC_ENV } from "../src/torch/allocator.js";
 
+if (process.argv.includes("--threads-sweep")) {
+  (await import("./train-threads.js")).threadsSweep();
+  process.exit(0);
+}
+
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const ROWS = Number(process.env.BENCH_ROWS ?? 2), STEPS = Number(process.env.BENCH_STEPS ?? 2);
 const THREADS = Number(process.env.BENCH_THREADS ?? 1), T = 512;

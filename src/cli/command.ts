@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
 
 export { parseNumber, optionValues, defineOptions, type OptionDecl, type OptionDecls, type OptionKind, type OptionValues } from "./options.js";
-import { parseNumber, typedValues, type OptionDecls } from "./options.js";
+import { parseNumber, typedValues, type OptionDecl, type OptionDecls } from "./options.js";
 
 /** Options every command takes; main.ts handles them. */
 export const COMMON_OPTIONS: OptionDecls = {
@@ -61,9 +61,17 @@ export interface Command<R = unknown, O extends OptionDecls = OptionDecls> exten
   load(): Promise<{ default: CommandRun<R> }>;
 }
 
+/** --threads, which every compute command (`engine: true`) takes; main.ts applies it (PLMSCALE_THREADS). */
+export const THREADS_OPTION: OptionDecl = {
+  type: "integer",
+  min: 1,
+  value: "N",
+  description: "CPU threads (default: from the CPUs this process may use, the machine's load and the model's size; PLMSCALE_THREADS / OMP_NUM_THREADS when set)",
+};
+
 /** `const` keeps the declaration's literal types (choices, required), so optionValues can type each value. */
 export function defineCommand<R, const O extends OptionDecls = OptionDecls>(c: Command<R, O>): Command<R, O> {
-  return c;
+  return c.engine && !c.options.threads ? ({ ...c, options: { ...c.options, threads: THREADS_OPTION } } as Command<R, O>) : c;
 }
 
 export function defineRun<R>(r: CommandRun<R>): CommandRun<R> {

@@ -39,6 +39,19 @@ function onStrayError(e: unknown): void {
   process.exit(reportUnexpected(process.argv.slice(2).filter((a) => !a.startsWith("-")).slice(0, 2).join(" ") || "plmscale", e));
 }
 
+/** --threads N on a compute command: checked here once, and passed on as PLMSCALE_THREADS (to child runs too). */
+function applyThreadsFlag(v: string): void {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--threads: expected a whole number of threads >= 1, got '${v}'`, 2);
+  process.env.PLMSCALE_THREADS = String(n);
+}
+
+/** --device on a compute command: cpu or cuda, and cuda only where it is there (one line, exit 2, every command). */
+async function checkDeviceFlag(v: string): Promise<void> {
+  if (v !== "cpu" && v !== "cuda") throw new UserError(`--device must be cpu or cuda, got '${v}'`, 2);
+  if (v === "cuda") (await import("../torch/device.js")).requireCuda("--device cuda");
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(topHelp());
@@ -74,6 +87,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(commandHelp(cmd));
       return 0;
     }
+    if (cmd.engine && typeof args.values.threads === "string") applyThreadsFlag(args.values.threads);
+    // a script emitted for a cluster (--emit slurm) runs elsewhere: its device is not this machine's to check
+    if (cmd.engine && typeof args.values.device === "string" && args.values.emit === undefined) await checkDeviceFlag(args.values.device);
     const json = args.values.json === true;
     const io: CommandIO = {
       out: (l) => process.stdout.write(l + "\n"),

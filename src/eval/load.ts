@@ -26,6 +26,8 @@ export function loadModel(path: string, opts: { device?: string; warn?: (m: stri
   const config = failWith(configPath, () => parseTrainConfig(readJson(configPath, "the run's config.json")));
   const ck = failWith(path, () => resolveSourceCheckpoint(path, opts.warn ?? (() => {})));
   const device = opts.device ?? (config.device === "cuda" && torch.cuda.isAvailable() ? "cuda" : "cpu");
+  if (device === "cuda") torch.requireCuda("--device cuda");
+  torch.applyThreads({ dModel: config.model.dModel, warn: opts.warn });
   const model = failWith(`${runDir}: building its ${config.objective} model on ${device}`, () => createModel(config.objective, config.model, device));
   try {
     failWith(join(ck.dir, MODEL_FILE), () => loadModelWeights(ck.dir, model));

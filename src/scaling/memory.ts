@@ -62,11 +62,24 @@ export interface MemoryPlan {
   usableBytes: number;
   precision: Precision;
   options: StrategyMemory[];
-  /** the least communication among those that fit, preferring no checkpointing (no recomputation) */
+  /** the fastest to solution among those that fit (recompute ~1/3 more compute), then the least communication */
   chosen: StrategyMemory | null;
 }
 
 const COMM: Record<Strategy, number> = { ddp: 2, zero1: 2, full: 3 };
+
+/** Recomputing each block in backward (activation checkpointing) costs about one more forward: ~1/3 more compute. */
+export const RECOMPUTE_FACTOR = 4 / 3;
+
+/** Compute of an option relative to no recomputation: what multiplies the time to solution. */
+export function computeFactor(o: Pick<StrategyMemory, "checkpointActivations">): number {
+  return o.checkpointActivations ? RECOMPUTE_FACTOR : 1;
+}
+
+/** Time to solution first (recompute included), then least communication, then the simpler strategy. */
+function fasterFirst(a: StrategyMemory, b: StrategyMemory): number {
+  return computeFactor(a) - computeFactor(b) || a.commPsi - b.commPsi || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy);
+}
 
 export function memoryPlan(i: MemoryInput): MemoryPlan {
   if (!(i.devices >= 1) || !Number.isInteger(i.devices)) throw new RangeError(`devices must be a positive integer, got ${i.devices}`);
@@ -101,8 +114,7 @@ export function memoryPlan(i: MemoryInput): MemoryPlan {
       options.push({ strategy, checkpointActivations: ckpt, weights, grads, optimizer, activations: act, workspace, total, fits: total <= usable, commPsi: COMM[strategy] });
     }
   }
-  // cheapest: least communication, then no recomputation (checkpointing costs ~1/3 more compute)
-  const chosen = options.filter((o) => o.fits).sort((a, b) => a.commPsi - b.commPsi || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy) || Number(a.checkpointActivations) - Number(b.checkpointActivations))[0] ?? null;
+  const chosen = options.filter((o) => o.fits).sort(fasterFirst)[0] ?? null;
   return { params: P, devices: K, deviceBytes: i.deviceBytes, usableBytes: usable, precision, options, chosen };
 }
 
@@ -121,8 +133,7 @@ export function planDevices(i: Omit<MemoryInput, "microRows">, maxMicroRows: num
   for (let rows = 2 ** Math.floor(Math.log2(Math.max(1, maxMicroRows))); rows >= 1; rows /= 2) {
     const p = memoryPlan({ ...i, microRows: rows });
     if (!p.chosen) continue;
-    const rank = (m: StrategyMemory) => m.commPsi * 10 + STRATEGIES.indexOf(m.strategy) * 2 + Number(m.checkpointActivations);
-    if (!best || rank(p.chosen) < rank(best.chosen!)) best = { ...p, microRows: rows };
+    if (!best || fasterFirst(p.chosen, best.chosen!) < 0) best = { ...p, microRows: rows };
   }
   return best ?? { ...memoryPlan({ ...i, microRows: 1 }), microRows: 1 };
 }

@@ -46,7 +46,31 @@ export interface Plan {
   training: { peakLr: number; batchTokens: number; steps: number; context: number };
   time?: { gpu: string; gpuLabel: string; mfu: number; gpus: number; gpuHours: number; gpuDays: number; wallDays: number };
   data?: DataLimits;
+  /** set when the law's N·D would cost more than the budget (attention FLOPs and recompute included): D was cut */
+  budgetSplit?: { lawD: number; lawGpuHours: number; computeFactor: number; note: string };
   warnings: string[];
+}
+
+/**
+ * A plan that costs at most its budget C: the law's N (the model) is kept and its D cut so that the fuller
+ * FLOPs count (attention included) times `computeFactor` (recompute of activation checkpointing) fits in C.
+ */
+export function fitPlanToBudget(plan: Plan, C: number, computeFactor = 1, gpu?: string, mfu?: number): Plan {
+  const cost = (D: number) => plan.flopsPerToken.withAttention * D * computeFactor;
+  if (cost(plan.D) <= C * (1 + 1e-9)) return plan;
+  const D = C / (plan.flopsPerToken.withAttention * computeFactor);
+  const out: Plan = { ...plan, D, tokensPerParam: D / plan.N, fullerC: plan.flopsPerToken.withAttention * D, training: { ...plan.training, steps: Math.ceil(D / plan.training.batchTokens) } };
+  const lawHours = gpu ? flopsToGpuHours(cost(plan.D), gpu, mfu ?? 0.4) : 0;
+  if (plan.time && gpu) {
+    const gpuHours = flopsToGpuHours(cost(D), gpu, plan.time.mfu);
+    out.time = { ...plan.time, gpuHours, gpuDays: gpuHours / 24, wallDays: gpuHours / 24 / plan.time.gpus };
+  }
+  const what = gpu ? `${lawHours.toFixed(0)} GPU-hours` : `${cost(plan.D).toExponential(2)} FLOPs`;
+  out.budgetSplit = {
+    lawD: plan.D, lawGpuHours: lawHours, computeFactor,
+    note: `the law's N·D (N ${plan.N.toExponential(2)}, D ${plan.D.toExponential(2)}) would cost ${what} with attention FLOPs${computeFactor > 1 ? " and recompute" : ""} counted: the model is kept and trained on D = ${D.toExponential(2)} tokens to stay within the budget`,
+  };
+  return out;
 }
 
 export function planModel(input: PlanInput): Plan {
@@ -88,7 +112,7 @@ export function planModel(input: PlanInput): Plan {
   if (input.gpu) {
     const mfu = input.mfu ?? 0.4;
     const gpus = input.gpus ?? 1;
-    const gpuHours = flopsToGpuHours(plan.fullerC, input.gpu, mfu);
+    const gpuHours = flopsToGpuHours(plan.fullerC, input.gpu, mfu); // before recompute; plan.ts fits it to the budget
     plan.time = {
       gpu: input.gpu.toLowerCase(), gpuLabel: GPUS[input.gpu.toLowerCase()]!.label, mfu, gpus,
       gpuHours, gpuDays: gpuHours / 24, wallDays: gpuHours / 24 / gpus,

@@ -4,22 +4,19 @@
 // gets G GPUs and `run-one --nproc G` trains the point with G data-parallel ranks (the trainer's own launcher,
 // src/train/launch.ts: one process per GPU, cuda:LOCAL_RANK), so locking, resume and retry stay per point.
 import type { SweepDesign } from "./types.js";
+import { slurmCommonLines, type SlurmCommon } from "../train/slurm-train.js";
 
-export interface SlurmOptions {
+export interface SlurmOptions extends SlurmCommon {
   /** absolute path of the sweep directory (on the shared filesystem) */
   sweepDir: string;
   /** how to invoke plmscale on the compute nodes, e.g. "node /opt/plmscale/dist/src/cli/main.js" */
   plmscale: string;
-  partition?: string;
   gpusPerRun?: number;
-  /** wall-clock limit per task, Slurm syntax ("02:00:00") */
-  time?: string;
   cpusPerRun?: number;
   /** at most this many tasks at once (the %K of --array) */
   maxConcurrent?: number;
   /** restrict the array to these point indices (default: all) */
   indices?: number[];
-  jobName?: string;
 }
 
 export { shellQuote } from "../core/shell.js";
@@ -48,6 +45,7 @@ export function slurmScript(design: SweepDesign, o: SlurmOptions): string {
   const cpus = o.cpusPerRun ?? design.train.threads * ranks;
   const array = arraySpec(indices) + (o.maxConcurrent ? `%${o.maxConcurrent}` : "");
   const dir = shellQuote(o.sweepDir);
+  const common = slurmCommonLines(o, `${o.sweepDir}/state/slurm-%A_%a.out`);
   const lines = [
     "#!/bin/bash",
     `# plmscale IsoFLOP sweep: ${design.points.length} runs (${design.objectives.join(", ")}; budgets ${design.budgets.map((c) => c.toExponential(1)).join(", ")} FLOPs).`,
@@ -56,11 +54,10 @@ export function slurmScript(design: SweepDesign, o: SlurmOptions): string {
     `#SBATCH --array=${array}`,
     "#SBATCH --ntasks=1",
     `#SBATCH --cpus-per-task=${cpus}`,
-    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
     ...(gpus > 0 ? [`#SBATCH --gpus-per-task=${gpus}`] : []),
-    ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
-    `#SBATCH --output=${o.sweepDir}/state/slurm-%A_%a.out`,
+    ...common.header,
     "set -euo pipefail",
+    ...common.body,
     ranks > 1
       ? `export OMP_NUM_THREADS=$(( \${SLURM_CPUS_PER_TASK:-${cpus}} / ${ranks} > 0 ? \${SLURM_CPUS_PER_TASK:-${cpus}} / ${ranks} : 1 ))  # per rank`
       : `export OMP_NUM_THREADS=\${SLURM_CPUS_PER_TASK:-${cpus}}`,

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { ompWaitEnv } from "./threads.js";
 
 export interface NativeAddon {
   fromBuffer(data: ArrayBufferView, dtype: number, shape: number[]): number;
@@ -90,6 +91,8 @@ export function whenNativeLoaded(f: (addon: NativeAddon) => void): void {
 export function loadNative(): NativeAddon {
   if (loaded) return loaded;
   if (!existsSync(addonPath)) throw new Error(addonMissingMessage());
+  // libgomp reads its wait policy once, when libtorch loads with the addon
+  Object.assign(process.env, ompWaitEnv());
   const require = createRequire(import.meta.url);
   loaded = require(addonPath) as NativeAddon;
   // From now on every method of `native` is the addon's own function: no indirection on the hot path.

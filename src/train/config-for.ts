@@ -43,7 +43,7 @@ export function trainConfigFor(r: PlannedRun): PlannedConfig {
     batchTokens: r.batchTokens,
     lr: { ...d.lr, peak: r.peakLr },
     data: { ...d.data, corpus: r.corpus, seed: r.seed },
-    eval: { everySteps: r.evalEverySteps, tokens: r.evalTokens },
+    eval: { ...d.eval, everySteps: r.evalEverySteps, tokens: r.evalTokens },
     checkpoint: { ...d.checkpoint, everySteps: r.checkpointEverySteps },
     device: r.device,
     dtype: r.dtype,

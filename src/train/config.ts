@@ -20,7 +20,12 @@ export interface TrainConfig {
   lr: { peak: number; warmupFraction: number; minRatio: number };
   optimizer: { beta1: number; beta2: number; eps: number; weightDecay: number; clip: number };
   data: { corpus: string; seed: number; maskProb: number; sourceWeights: Record<string, number> };
-  eval: { everySteps: number; tokens: number };
+  /**
+   * everySteps: periodic evaluations (0 = only the final one); tokens: the fixed validation set, on which the
+   * final evaluation (the run's result) always runs; periodicFraction: the periodic evaluations together spend
+   * at most this fraction of the training tokens (prefixes of the same set, fewer of them; 0 = no limit).
+   */
+  eval: { everySteps: number; tokens: number; periodicFraction: number };
   checkpoint: { everySteps: number; keep: number };
   device: "cpu" | "cuda";
   /** the compute dtype, recorded from `precision` by resolveConfig (kept for older configs; read nowhere) */
@@ -66,7 +71,7 @@ export function defaultConfig(): TrainConfig {
     lr: { peak: 0, warmupFraction: 0.01, minRatio: 0.1 }, // peak 0 = by size (peakLrFor)
     optimizer: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, clip: 1.0 },
     data: { corpus: "", seed: 0, maskProb: 0.15, sourceWeights: {} },
-    eval: { everySteps: 100, tokens: 65536 },
+    eval: { everySteps: 100, tokens: 65536, periodicFraction: 0.1 },
     checkpoint: { everySteps: 200, keep: 2 },
     device: "cpu",
     dtype: "float32",
@@ -93,7 +98,7 @@ const SCHEMA: Schema = {
   lr: { peak: "number", warmupFraction: "number", minRatio: "number" },
   optimizer: { beta1: "number", beta2: "number", eps: "number", weightDecay: "number", clip: "number" },
   data: { corpus: "string", seed: "int", maskProb: "number", sourceWeights: "record" },
-  eval: { everySteps: "int", tokens: "number" },
+  eval: { everySteps: "int", tokens: "number", periodicFraction: "number" },
   checkpoint: { everySteps: "int", keep: "int" },
   device: { enum: ["cpu", "cuda"] },
   dtype: { enum: ["float32", "bfloat16"] },
@@ -208,11 +213,33 @@ export function validate(c: TrainConfig): void {
   require(o.clip >= 0, "optimizer.clip: must be >= 0 (0 = no clipping)");
   require(c.data.maskProb > 0 && c.data.maskProb < 1, "data.maskProb: must be in (0, 1)");
   require(c.eval.everySteps >= 0, "eval.everySteps: must be >= 0 (0 = only at the end)");
+  require(c.eval.periodicFraction >= 0, `eval.periodicFraction: must be >= 0 (0 = no limit), got ${c.eval.periodicFraction}`);
   require(c.eval.tokens >= 1, `eval.tokens: must be at least 1, got ${c.eval.tokens} (the final validation loss is the run's result)`);
   require(c.checkpoint.everySteps >= 0 && c.checkpoint.keep >= 1, "checkpoint.everySteps >= 0 and checkpoint.keep >= 1");
   require(c.threads >= 0, "threads: must be >= 0");
   require(c.parallel.ranks >= 1, `parallel.ranks: must be at least 1, got ${c.parallel.ranks}`);
   require(!(c.precision === "bf16-autocast" && c.device === "cpu"), "precision bf16-autocast needs device cuda (autocast here is CUDA's); on the cpu use fp32 or bf16-params");
+}
+
+/**
+ * The periodic evaluations of a run of `steps` steps and `trainTokens` tokens, given the tokens of each batch
+ * of the fixed validation set: every `everySteps` steps on its first `batches` batches, so that together they
+ * spend at most `fraction` of the training tokens — fewer batches first (at least one), then fewer evaluations,
+ * then none. The final step always evaluates the whole set (not counted here).
+ */
+export function periodicEval(everySteps: number, steps: number, trainTokens: number, batchTokens: number[], fraction: number): { everySteps: number; batches: number } {
+  const all = batchTokens.length;
+  const count = (every: number) => (every > 0 ? Math.floor((steps - 1) / every) : 0);
+  let n = count(everySteps);
+  if (n === 0 || fraction <= 0 || all === 0) return { everySteps, batches: all };
+  const allowed = fraction * trainTokens;
+  let batches = 0;
+  for (let used = 0; batches < all && n * (used + batchTokens[batches]!) <= allowed; batches++) used += batchTokens[batches]!;
+  if (batches > 0) return { everySteps, batches };
+  // one batch per evaluation is still too much: evaluate less often
+  n = Math.floor(allowed / batchTokens[0]!);
+  if (n === 0) return { everySteps: 0, batches: 0 };
+  return { everySteps: Math.max(everySteps, Math.ceil(steps / (n + 1))), batches: 1 };
 }
 
 /** Rows of `context` per optimizer step. */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "../torch/index.js";
 import { createModel, type ProteinLM } from "../model/index.js";
-import { parseTrainConfig, resolveConfig, type ParallelConfig, type TrainConfig } from "./config.js";
+import { parseTrainConfig, resolveConfig, periodicEval, type ParallelConfig, type TrainConfig } from "./config.js";
 import { budgetFor, flops6ND, lrAt, rowsInStep } from "./schedule.js";
 import { peakLrFor } from "../scaling/lr.js";
 import { runStep } from "./step.js";
@@ -112,10 +112,10 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
     if (!input) throw new UserError("train: a config is needed unless resuming");
     config = opts.parallel ? { ...input, parallel: opts.parallel } : input;
   }
-  if (config.device === "cuda" && !torch.cuda.isAvailable()) throw new UserError("device cuda requested but this libtorch build has no usable CUDA");
+  if (config.device === "cuda") torch.requireCuda(`${opts.resume ? paths.config : "the run's config"}: device cuda`, 1);
   // one GPU per rank: cuda:LOCAL_RANK (modulo the GPUs this process sees)
   const device = rankDevice(config.device, opts.dist?.localRank, config.device === "cuda" ? torch.cuda.deviceCount() : 0);
-  if (config.threads > 0) torch.setNumThreads(config.threads);
+  torch.applyThreads({ asked: config.threads, dModel: config.model.dModel, warn: log });
 
   // the model first (its size sets the default peak LR), seeded so init is reproducible
   torch.manualSeed(config.seed);
@@ -189,6 +189,8 @@ async function runLoop(
       }),
     });
 
+    // periodic evaluations within config.eval.periodicFraction of the training tokens; the final one on the whole set
+    const periodic = periodicEval(config.eval.everySteps, budget.steps, budget.totalRows * T, data.validation.map((b) => b.rows * b.context), config.eval.periodicFraction);
     model.train();
     while (step < budget.steps) {
       const rows = rowsInStep(budget, step);
@@ -208,8 +210,8 @@ async function runLoop(
       if (!Number.isFinite(lastTrainLoss)) throw new UserError(`training loss became ${lastTrainLoss} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
 
       const last = step === budget.steps;
-      const ev = config.eval.everySteps;
-      lastVal = (ev > 0 && step % ev === 0) || last ? strategy.evaluate(data.validation, micro) : undefined;
+      const ev = periodic.everySteps;
+      lastVal = last || (ev > 0 && step % ev === 0) ? strategy.evaluate(last ? data.validation : data.validation.slice(0, periodic.batches), micro) : undefined;
       const secs = (performance.now() - t0) / 1000;
       const tps = (tokens - tokens0) / Math.max(secs, 1e-9);
       if (rank0) appendMetrics(paths, {

@@ -37,7 +37,7 @@ test("sbatch script: nodes × GPUs tasks, first node as MASTER_ADDR, srun of the
   assert.match(s, /#SBATCH --nodes=4\n#SBATCH --ntasks-per-node=8\n#SBATCH --gpus-per-node=8/);
   assert.match(s, /#SBATCH --partition=gpu/);
   assert.match(s, /MASTER_ADDR=\$\(scontrol show hostnames "\$SLURM_JOB_NODELIST" \| head -n 1\)/);
-  assert.match(s, /srun --kill-on-bad-exit=1 node \/opt\/p\/main.js train --data 'my corpus\/' --out runs\/big\n/);
+  assert.match(s, /srun --kill-on-bad-exit=1 --cpus-per-task="\$OMP_NUM_THREADS" node \/opt\/p\/main.js train --data 'my corpus\/' --out runs\/big --device cuda\n/, "GPUs asked → CUDA");
   assert.throws(() => trainSlurmScript({ nodes: 0, gpusPerNode: 1, plmscale: "p", args: [] }), /--nodes must be a positive integer/);
 });
 

@@ -135,7 +135,7 @@ test("train --emit slurm for 2 nodes: run under srun/scontrol stand-ins, the ran
   const out = join(dir, "slurm-run");
   const e = cli(["train", "--emit", "slurm", "--nodes", "2", "--gpus-per-node", "1", "--shard", "optimizer", "--checkpoint-format", "sharded",
     "--objective", "mlm", "--shape", "1,32,4", "--context", "32", "--tokens", String(32 * 8 * 4), "--batch-tokens", "256", "--micro-rows", "2",
-    "--eval-every", "0", "--eval-tokens", "256", "--checkpoint-every", "2", "--threads", "1", "--data", FASTA, "--out", out, "--quiet"]);
+    "--eval-every", "0", "--eval-tokens", "256", "--checkpoint-every", "2", "--threads", "1", "--device", "cpu", "--data", FASTA, "--out", out, "--quiet"]);
   assert.equal(e.status, 0, e.stderr);
   assert.match(e.stdout, /MASTER_ADDR=\$\(scontrol show hostnames "\$SLURM_JOB_NODELIST" \| head -n 1\)/);
   const srunLine = e.stdout.split("\n").find((l) => l.startsWith("srun"))!;
@@ -145,7 +145,7 @@ test("train --emit slurm for 2 nodes: run under srun/scontrol stand-ins, the ran
   // scontrol show hostnames LIST: one host per line; the first is this machine, the second does not exist
   writeFileSync(join(bin, "scontrol"), `#!/bin/bash\n[ "$1 $2" = "show hostnames" ] || exit 9\n[ "$3" = "$SLURM_JOB_NODELIST" ] || exit 8\nprintf 'localhost\\nno-such-node.invalid\\n'\n`);
   // srun: one task per node here (--ntasks-per-node=1), each with its SLURM_PROCID and SLURM_LOCALID
-  writeFileSync(join(bin, "srun"), `#!/bin/bash\n[ "$1" = "--kill-on-bad-exit=1" ] && shift\npids=()\nfor ((i = 0; i < SLURM_NTASKS; i++)); do\n  SLURM_PROCID=$i SLURM_LOCALID=0 "$@" & pids+=($!)\ndone\nrc=0\nfor p in "\${pids[@]}"; do wait "$p" || rc=1; done\nexit $rc\n`);
+  writeFileSync(join(bin, "srun"), `#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\npids=()\nfor ((i = 0; i < SLURM_NTASKS; i++)); do\n  SLURM_PROCID=$i SLURM_LOCALID=0 "$@" & pids+=($!)\ndone\nrc=0\nfor p in "\${pids[@]}"; do wait "$p" || rc=1; done\nexit $rc\n`);
   for (const f of ["scontrol", "srun"]) chmodSync(join(bin, f), 0o755);
   const script = join(dir, "train.sbatch");
   writeFileSync(script, e.stdout);

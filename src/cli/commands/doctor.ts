@@ -12,6 +12,8 @@ export interface DoctorReport {
   blas: string[];
   threads: number;
   cores: number;
+  /** CPUs this process may use (affinity, cgroup quota) */
+  usableCpus: number;
   mallocTuned: boolean;
   /** tcmalloc preloaded by the plmscale launcher (or by the user) */
   tcmalloc: boolean;
@@ -69,6 +71,7 @@ export async function doctor(): Promise<DoctorReport> {
     blas: loadedBlas(),
     threads: torch.getNumThreads(),
     cores: availableParallelism(),
+    usableCpus: torch.usableCpus(torch.readCpuFacts()),
     mallocTuned: info.mallocTuned,
     tcmalloc: (process.env.LD_PRELOAD ?? "").includes("tcmalloc"),
     attention: torch.F.attentionImpl(),
@@ -89,7 +92,7 @@ export default defineRun({
     row("addon", `${r.addon}${existsSync(r.addon) ? "" : " (missing)"}`);
     row("libtorch", `${r.torchVersion} (${r.cudaBuild ? "CUDA build" : "CPU build"})`);
     row("BLAS", r.blas.length ? r.blas.join(", ") : "(none found in process maps)");
-    row("threads", `${r.threads} intra-op (${r.cores} cores)`);
+    row("threads", `${r.threads} intra-op (${r.usableCpus} usable of ${r.cores} cores)`);
     row("malloc", r.tcmalloc ? "tcmalloc (preloaded by the plmscale launcher; PLMSCALE_MALLOC=default for glibc)" : r.mallocTuned ? "raised mmap/trim thresholds (set PLMSCALE_MALLOC=default to disable)" : "glibc defaults");
     row("attention", r.attention);
     row("AdamW", r.fusedAdamW ? "fused (_fused_adamw_)" : "foreach");

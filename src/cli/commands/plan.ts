@@ -9,7 +9,7 @@ import { defineRun, flag, optInt, optNum, optStr, type ParsedArgs } from "../com
 import { UserError } from "../../core/errors.js";
 import { budgetFlops, namedBudget, NAMED_BUDGETS } from "../../scaling/budgets.js";
 import type { ParametricLaw } from "../../scaling/parametric.js";
-import { planModel, type Plan } from "../../scaling/planner.js";
+import { planModel, fitPlanToBudget, type Plan } from "../../scaling/planner.js";
 import { optimalAllocation, type Preset } from "../../scaling/presets.js";
 import { readPreset } from "../../sweep/preset-source.js";
 import { familyOpt } from "./family-opt.js";
@@ -18,7 +18,7 @@ import { parallelFromMemoryPlan, plannedRunOf, trainConfigFor } from "../../trai
 import type { ParallelConfig } from "../../train/config.js";
 import { CLM_FRACTION_GUIDANCE, planJoint, type JointPlan, type TransferLaw } from "../../scaling/transfer.js";
 import { GPUS, gpuHoursToFlops, pfDaysToFlops } from "../../scaling/units.js";
-import { planDevices, type DevicePlan, type Precision } from "../../scaling/memory.js";
+import { planDevices, computeFactor, type DevicePlan, type Precision } from "../../scaling/memory.js";
 
 export interface PlanResult extends Plan {
   /** with --gpu: memory per device under DDP, ZeRO-1 and full sharding, and the strategy chosen */
@@ -113,6 +113,10 @@ export default defineRun<PlanResult>({
       const precision = (optStr(args, "precision") ?? "mixed") as Precision;
       // the trainer's CUDA micro-batch default is 65 536 tokens: the search starts there and halves
       result.memory = planDevices({ shape: plan.shape, context: plan.training.context, devices: gpus, deviceBytes: GPUS[gpu.toLowerCase()]!.memoryGB * 1e9, precision }, Math.max(1, Math.floor(65536 / plan.training.context)));
+      // the budget is the cap: the chosen strategy's recompute included (`plan` asked for H GPU-hours costs ≤ H)
+      Object.assign(result, fitPlanToBudget(plan, C, result.memory.chosen ? computeFactor(result.memory.chosen) : 1, gpu, mfu));
+      plan = result;
+      if (result.budgetSplit) result.warnings.push(result.budgetSplit.note);
       if (!result.memory.chosen) result.warnings.push(`no strategy fits ${plan.shape.Ntotal.toExponential(2)} parameters on ${gpus} × ${GPUS[gpu.toLowerCase()]!.memoryGB} GB, even fully sharded with activation checkpointing at one row`);
     }
     if (budget.like?.approximate) result.warnings.push(`approximate budget: ${budget.like.approximate}`);
@@ -155,7 +159,8 @@ export default defineRun<PlanResult>({
     const like = r.budget.like ? ` — the budget of ${r.budget.like.name} (${big(r.budget.like.N)} params × ${big(r.budget.like.D)} tokens)` : "";
     io.out(`${r.objective.toUpperCase()} plan for C = ${e(r.C)} FLOPs (${r.pfDays.toPrecision(3)} PF-days)${like}`);
     io.out(`  law: ${r.preset.name} — ${r.preset.source}`);
-    io.out(`  N_opt = ${big(r.N)} non-embedding parameters   D_opt = ${big(r.D)} tokens   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
+    const dLabel = r.budgetSplit ? `D = ${big(r.D)} tokens within the budget (the law's D_opt ${big(r.budgetSplit.lawD)})` : `D_opt = ${big(r.D)} tokens`;
+    io.out(`  N_opt = ${big(r.N)} non-embedding parameters   ${dLabel}   (${r.tokensPerParam.toFixed(1)} tokens/param)`);
     if (r.L !== undefined) io.out(`  expected loss ≈ ${r.L.toFixed(3)} nats/token`);
     if (Math.abs(r.computeConsistency - 1) > 0.02) io.out(`  note: 6·N_opt·D_opt = ${r.computeConsistency.toFixed(2)}×C (the law's N and D are separate power-law fits)`);
     const s = r.shape;

@@ -7,6 +7,7 @@ import { executeSweep, type ExecSummary } from "../../sweep/executor.js";
 import { growSweep, runSweep, type SweepRunSummary } from "../../sweep/adaptive-run.js";
 import { readDesign, sweepStatus } from "../../sweep/layout.js";
 import { shellQuote, slurmScript } from "../../sweep/slurm.js";
+import { readPreamble } from "../../train/slurm-train.js";
 
 export function deviceOpt(args: ParsedArgs): "cpu" | "cuda" | undefined {
   const d = optStr(args, "device");
@@ -21,9 +22,9 @@ export function nprocOpt(args: ParsedArgs): number | undefined {
   return n;
 }
 
-/** How compute nodes should call this plmscale: node + this build's main.js (absolute). */
+/** How compute nodes should call this plmscale: node + this build's launcher, bin.js (absolute; it preloads tcmalloc). */
 export function selfCommand(): string {
-  return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL("../main.js", import.meta.url)))}`;
+  return `${shellQuote(process.execPath)} ${shellQuote(fileURLToPath(new URL("../bin.js", import.meta.url)))}`;
 }
 
 export async function runLocal(dir: string, args: ParsedArgs, io: CommandIO, only?: number[]): Promise<ExecSummary> {
@@ -58,6 +59,7 @@ export default defineRun<RunResult>({
         sweepDir: dir, plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"),
         gpusPerRun: optNum(args, "gpus-per-run"), time: optStr(args, "time"), maxConcurrent: optNum(args, "max-concurrent"),
         cpusPerRun: optNum(args, "cpus-per-run"), indices: left,
+        account: optStr(args, "account"), output: optStr(args, "output"), preamble: readPreamble(optStr(args, "slurm-preamble")),
       });
       const path = resolve(str(args, "script", join(dir, "sweep.sbatch")));
       mkdirSync(join(dir, "state"), { recursive: true }); // Slurm does not create the --output directory

@@ -54,7 +54,7 @@ function resumedConfig(args: ParsedArgs, resume: string): TrainConfig {
 }
 
 /** Options that choose how to launch, not what to train: not passed on to the ranks or the sbatch script. */
-const LAUNCH_ONLY = new Set(["nproc", "emit", "nodes", "gpus-per-node", "partition", "time", "json", "help"]);
+const LAUNCH_ONLY = new Set(["nproc", "emit", "nodes", "gpus-per-node", "cpus-per-node", "partition", "time", "account", "output", "slurm-preamble", "plmscale", "json", "help"]);
 
 /** A CUDA config planned for more ranks than this machine has GPUs is a multi-node plan: say how to launch it. */
 async function checkLocalGpus(args: ParsedArgs, ranks: number): Promise<void> {
@@ -108,7 +108,8 @@ export default defineRun({
     const emit = optStr(args, "emit");
     if (emit !== undefined) {
       if (emit !== "slurm") throw new UserError(`--emit must be 'slurm', got '${emit}'`, 2);
-      const { trainSlurmScript } = await import("../../train/slurm-train.js");
+      const { trainSlurmScript, readPreamble } = await import("../../train/slurm-train.js");
+      const { selfCommand } = await import("./sweep-run.js");
       const base = baseParallel(args);
       const p = resolveParallel(base, { ...parallelFlags(args), nproc: undefined });
       const { nodes, gpusPerNode } = slurmShape(base.ranks, optNum(args, "nodes"), optNum(args, "gpus-per-node"));
@@ -117,7 +118,9 @@ export default defineRun({
         "--shard", p.shard, "--checkpoint-format", p.checkpointFormat, ...(p.checkpointActivations ? ["--checkpoint-activations"] : [])];
       const script = trainSlurmScript({
         nodes, gpusPerNode, args: argv,
-        plmscale: `node ${fileURLToPath(new URL("../main.js", import.meta.url))}`, partition: optStr(args, "partition"), time: optStr(args, "time"),
+        plmscale: optStr(args, "plmscale") ?? selfCommand(), partition: optStr(args, "partition"), time: optStr(args, "time"),
+        account: optStr(args, "account"), output: optStr(args, "output"), preamble: readPreamble(optStr(args, "slurm-preamble")),
+        cpusPerNode: optNum(args, "cpus-per-node"),
       });
       process.stdout.write(script);
       return undefined as unknown as RunResult;

@@ -42,6 +42,11 @@ export const DIST_OPTIONS = {
   "gpus-per-node": { type: "integer", min: 1, value: "G", group: "Distributed", description: "--emit slurm: GPUs (= ranks) per node (default: parallel.ranks, at most 8)" },
   partition: { type: "string", value: "P", group: "Distributed", description: "--emit slurm: partition" },
   time: { type: "string", value: "HH:MM:SS", group: "Distributed", description: "--emit slurm: wall-clock limit" },
+  account: { type: "string", value: "A", group: "Distributed", description: "--emit slurm: account to charge" },
+  output: { type: "string", value: "PATTERN", group: "Distributed", description: "--emit slurm: Slurm's log file pattern (e.g. logs/%x-%j.out)" },
+  "slurm-preamble": { type: "string", value: "FILE", group: "Distributed", description: "--emit slurm: lines to run first (module load, exports; #SBATCH lines join the header)" },
+  "cpus-per-node": { type: "string", value: "C", group: "Distributed", description: "--emit slurm: CPUs of a node, split over its GPUs' tasks (default: the whole node, split at run time)" },
+  plmscale: { type: "string", value: "CMD", group: "Distributed", description: "--emit slurm: how compute nodes invoke plmscale (default: this node's node and launcher, absolute paths)" },
 } satisfies OptionDecls;
 
 export const trainCommand = defineCommand({
