@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Corpus, DiskSplit } from "./corpus.js";
-import { readExact } from "./corpus-files.js";
+import { readExact, closeCorpusFiles } from "./corpus-files.js";
 import { AtomicWriter, HEADER_BYTES, FORMAT_VERSION } from "./shards.js";
 import { SPLITS } from "./cluster.js";
 
@@ -88,6 +88,7 @@ export function writeClusterMembersFile(corpus: Corpus, d: DiskSplit, path: stri
   w.write(new Uint8Array(csr.start.buffer, csr.start.byteOffset, csr.start.byteLength));
   w.write(new Uint8Array(csr.members.buffer, csr.members.byteOffset, csr.members.byteLength));
   w.close(headerOf(csr.start.length - 1, d.sequences, d.indexSha256));
+  closeCorpusFiles(path); // a descriptor of the file being replaced would read the old one
   try {
     renameSync(tmp, path);
   } catch (e) {
