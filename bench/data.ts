@@ -232,7 +232,7 @@ async function main() {
   console.error(JSON.stringify(res.sampler));
   // 4. padding waste
   const lengths: number[] = [];
-  for (const src of corpus.split("train")) for (let i = 0; i < src.sequences; i++) lengths.push(src.index[4 * i + 2]!);
+  for (const src of corpus.split("train")) for (let i = 0; i < src.sequences; i++) lengths.push(corpus.length(src, i));
   res.paddingWaste = [1024, 256].map((context) => ({
     context,
     packedNoLookahead: packWaste(corpusDir, context, 1, 4e6),

@@ -8,9 +8,15 @@ import { SPLITS, splitOf, type Split } from "./cluster.js";
 import { contentHash } from "./dedup.js";
 import { scanFasta, type BadReason } from "./fasta.js";
 
+/** A split held in memory: all sequences in one buffer, entries (offset, length). */
+interface MemorySplit extends SourceSplit {
+  offsets: Uint32Array;
+  body: Uint8Array;
+}
+
 /** One source (named `name`, weight 1) whose splits hold the given residue-id sequences. */
 export class MemoryCorpus implements SequenceCorpus {
-  private readonly splits = new Map<Split, SourceSplit>();
+  private readonly splits = new Map<Split, MemorySplit>();
 
   constructor(readonly name: string, bySplit: Partial<Record<Split, ArrayLike<number>[]>>) {
     for (const split of SPLITS) this.splits.set(split, sourceSplit(name, bySplit[split] ?? []));
@@ -20,23 +26,33 @@ export class MemoryCorpus implements SequenceCorpus {
     return [this.splits.get(split)!];
   }
 
-  residues(s: SourceSplit, i: number): Uint8Array {
-    const off = s.index[4 * i + 1]!;
-    return s.shards[0]!.subarray(off, off + s.index[4 * i + 2]!);
+  length(s: SourceSplit, i: number): number {
+    const m = s as MemorySplit;
+    return m.offsets[i + 1]! - m.offsets[i]!;
+  }
+
+  /** every sequence is its own cluster */
+  cluster(_s: SourceSplit, i: number): number {
+    return i;
+  }
+
+  residues(s: SourceSplit, i: number, start = 0, n?: number): Uint8Array {
+    const m = s as MemorySplit;
+    const off = m.offsets[i]! + start;
+    return m.body.slice(off, off + (n ?? this.length(s, i) - start));
   }
 }
 
-/** All sequences of a split in one shard; index entries (shard 0, offset, length, cluster = own index). */
-function sourceSplit(name: string, seqs: ArrayLike<number>[]): SourceSplit {
+function sourceSplit(name: string, seqs: ArrayLike<number>[]): MemorySplit {
   const total = seqs.reduce((a, s) => a + s.length, 0);
-  const shard = new Uint8Array(total), index = new Uint32Array(4 * seqs.length);
+  const body = new Uint8Array(total), offsets = new Uint32Array(seqs.length + 1);
   let off = 0;
   seqs.forEach((s, i) => {
-    shard.set(s, off);
-    index.set([0, off, s.length, i], 4 * i);
+    body.set(s, off);
     off += s.length;
+    offsets[i + 1] = off;
   });
-  return { name, weight: 1, index, shards: [shard], sequences: seqs.length, tokens: total + 2 * seqs.length };
+  return { name, weight: 1, offsets, body, sequences: seqs.length, tokens: total + 2 * seqs.length };
 }
 
 export interface FastaCorpus {

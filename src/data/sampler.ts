@@ -6,13 +6,15 @@
 // packed into rows by first-fit over a small look-ahead queue of drawn sequences (the oldest always starts the
 // next row, so nothing starves); no sequence is split across rows. docs/DATA.md has the padding-waste figures
 // behind choosing packing (at context 1024: 21.5% waste without look-ahead, see there for with).
-import type { SequenceCorpus, SourceSplit } from "./corpus.js";
+import { Corpus, type SequenceCorpus, type SourceSplit, type DiskSplit } from "./corpus.js";
+import { buildClusterCsr, memoryClusterMembers, openClusterMembers, type ClusterMembers } from "./cluster-members.js";
 import type { Split } from "./cluster.js";
 import { Rng } from "../core/random.js";
 import { Permutation } from "./permutation.js";
 import { mix32 } from "../core/hash.js";
 import { emptyBatch, placeSequence, applyMlmMask, applyClmTargets, MLM_MASK_RATIOS, type Batch } from "./batch.js";
 import type { Objective } from "../core/objective.js";
+import { FIRST_RESIDUE } from "./tokenizer.js";
 
 export interface SamplerOptions {
   split: Split;
@@ -67,9 +69,8 @@ interface Live {
   weight: number;
   prog: SourceProgress;
   perm: Permutation | null;
-  /** cluster-weighted: cluster → members (CSR) */
-  clusterStart?: Uint32Array;
-  clusterMembers?: Uint32Array;
+  /** cluster-weighted: cluster → members (from the corpus's members file, or built in memory) */
+  clusters?: ClusterMembers;
 }
 
 export class Sampler {
@@ -104,13 +105,13 @@ export class Sampler {
     const total = this.live.reduce((s, l) => s + l.weight, 0);
     if (!(total > 0)) throw new Error(`Sampler: no sequences to draw in split '${opts.split}' with the given source weights`);
     for (const l of this.live) l.weight /= total;
-    if (opts.clusterWeighted) for (const l of this.live) if (l.weight > 0) buildClusters(l);
+    if (opts.clusterWeighted) for (const l of this.live) if (l.weight > 0) l.clusters = clusterLookup(corpus, l.src);
     this.rng = new Rng(mix32(opts.seed >>> 0, 0xa11ce));
     this.live.forEach((l, i) => (l.perm = this.permFor(i)));
   }
 
   private units(l: Live): number {
-    return l.clusterStart ? l.clusterStart.length - 1 : l.src.sequences;
+    return l.clusters ? l.clusters.clusters : l.src.sequences;
   }
 
   private permFor(i: number): Permutation {
@@ -130,16 +131,16 @@ export class Sampler {
     const l = this.live[si]!;
     const k = l.perm!.at(l.prog.cursor);
     let seq: number;
-    if (l.clusterStart) {
-      const a = l.clusterStart[k]!, b = l.clusterStart[k + 1]!;
-      seq = l.clusterMembers![a + this.rng.int(b - a)]!;
+    if (l.clusters) {
+      const a = l.clusters.start(k), b = l.clusters.start(k + 1);
+      seq = l.clusters.member(a + this.rng.int(b - a));
     } else seq = k;
     if (++l.prog.cursor >= this.units(l)) {
       l.prog.cursor = 0;
       l.prog.epoch++;
       l.perm = this.permFor(si);
     }
-    const len = l.src.index[4 * seq + 2]!;
+    const len = this.corpus.length(l.src, seq);
     const room = this.opts.context - 2;
     const start = len > room ? this.rng.int(len - room + 1) : 0;
     const n = Math.min(len, room);
@@ -147,7 +148,12 @@ export class Sampler {
     return [si, seq, start, n];
   }
 
-  next(): Batch {
+  /**
+   * The next batch. `read = false` draws and lays out the same sequences and advances every random stream
+   * exactly as a read would, without reading residues (they are a filler residue): a data-parallel rank
+   * builds the rows of other ranks this way, touching only its own rows' sequences.
+   */
+  next(read = true): Batch {
     const { rows, context: T } = this.opts;
     const b = emptyBatch(rows, T);
     for (let r = 0; r < rows; r++) {
@@ -161,7 +167,7 @@ export class Sampler {
         const [si, seq, start, n] = this.pending.splice(qi, 1)[0]!;
         const need = n + 2;
         const l = this.live[si]!;
-        pos += placeSequence(b, r, pos, seg++, this.corpus.residues(l.src, seq).subarray(start, start + n));
+        pos += placeSequence(b, r, pos, seg++, read ? this.corpus.residues(l.src, seq, start, n) : filler(n));
         l.prog.tokens += need;
         l.prog.sequences++;
         b.sources[l.src.name] = (b.sources[l.src.name] ?? 0) + need;
@@ -209,22 +215,14 @@ export class Sampler {
   }
 }
 
-function buildClusters(l: Live): void {
-  const n = l.src.sequences, idx = l.src.index;
-  const ids = new Map<number, number>();
-  const of = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = idx[4 * i + 3]!;
-    let d = ids.get(c);
-    if (d === undefined) ids.set(c, (d = ids.size));
-    of[i] = d;
-  }
-  const start = new Uint32Array(ids.size + 1);
-  for (let i = 0; i < n; i++) start[of[i]! + 1]!++;
-  for (let c = 0; c < ids.size; c++) start[c + 1]! += start[c]!;
-  const fill = start.slice(0, ids.size);
-  const members = new Uint32Array(n);
-  for (let i = 0; i < n; i++) members[fill[of[i]!]!++] = i;
-  l.clusterStart = start;
-  l.clusterMembers = members;
+let fill = new Uint8Array(0);
+/** n copies of a standard residue: the MLM mask consumes randomness per residue whatever its id (<cls> = 0 would not be masked). */
+function filler(n: number): Uint8Array {
+  if (fill.length < n) fill = new Uint8Array(n).fill(FIRST_RESIDUE);
+  return fill.subarray(0, n);
+}
+
+function clusterLookup(corpus: SequenceCorpus, src: SourceSplit): ClusterMembers {
+  if (corpus instanceof Corpus) return openClusterMembers(corpus, src as DiskSplit);
+  return memoryClusterMembers(buildClusterCsr(src.sequences, (i) => corpus.cluster(src, i)));
 }

@@ -128,6 +128,25 @@ function readHeader(path: string, magic: string): { fd: number; a: number; b: nu
   return { fd, a: version, b: h.readUInt32LE(12), count: Number(h.readBigUInt64LE(16)), vocab: h.toString("latin1", 24, 40).replace(/\0+$/, ""), size };
 }
 
+/** Validate a shard's or an index's header (magic, version; a shard's dtype, vocab and size) without reading
+ * its body; `b` is the index's fields per entry (or the shard's dtype). */
+export function readHeaderOnly(path: string, magic: string): { b: number; count: number; size: number } {
+  let h;
+  try {
+    h = readHeader(path, magic);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw corpusFormatError(`${path}: cannot open (${(e as NodeJS.ErrnoException).code}); the corpus is incomplete — rebuild it`);
+    throw e;
+  }
+  closeSync(h.fd);
+  if (magic === SHARD_MAGIC) {
+    if (h.b !== DTYPE_UINT8) throw corpusFormatError(`${path}: unsupported dtype code ${h.b}`);
+    if (h.vocab !== VOCAB_ID) throw corpusFormatError(`${path}: vocabulary '${h.vocab}', expected '${VOCAB_ID}'`);
+    if (h.size !== HEADER_BYTES + h.count) throw corpusFormatError(`${path}: header says ${h.count} tokens but the file holds ${h.size - HEADER_BYTES}; truncated — rebuild the corpus`);
+  }
+  return { b: h.b, count: h.count, size: h.size };
+}
+
 /** Read a whole shard body (residue ids), validating header, dtype, vocab and size. */
 export function readShard(path: string): Uint8Array {
   const { fd, b: dtype, count, vocab, size } = readHeader(path, SHARD_MAGIC);

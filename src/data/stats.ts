@@ -35,8 +35,11 @@ export function corpusStats(corpus: Corpus, split: Split = "train"): CorpusStats
   const counts = new Float64Array(VOCAB.length);
   const lens: number[] = [];
   for (const src of corpus.split(split)) {
-    for (const shard of src.shards) for (let i = 0; i < shard.length; i++) counts[shard[i]!]!++;
-    for (let i = 0; i < src.sequences; i++) lens.push(src.index[4 * i + 2]!);
+    for (let i = 0; i < src.sequences; i++) {
+      const r = corpus.residues(src, i);
+      for (let j = 0; j < r.length; j++) counts[r[j]!]!++;
+      lens.push(r.length);
+    }
   }
   lens.sort((a, b) => a - b);
   const residues = counts.reduce((a, b) => a + b, 0);

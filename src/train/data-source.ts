@@ -29,11 +29,20 @@ export interface OpenedData {
   describe: string;
 }
 
-/** Batches of any number of rows from src/data's Sampler (built with one row per draw; rows concatenated). */
+/** This process's rows of each global step: rank r of W reads the sequences of rows r, r+W, … (ddp.ts strideRows). */
+export interface RowShare {
+  rank: number;
+  worldSize: number;
+}
+
+/** Batches of any number of rows from src/data's Sampler (built with one row per draw; rows concatenated).
+ * With a RowShare the other ranks' rows are laid out without reading their sequences (same stream, same
+ * token counts; their ids are filler, dropped by strideRows). */
 export class CorpusBatchSource implements BatchSource {
-  constructor(private readonly sampler: Sampler) {}
+  constructor(private readonly sampler: Sampler, private readonly share: RowShare = { rank: 0, worldSize: 1 }) {}
   next(rows: number): Batch {
-    const parts = Array.from({ length: rows }, () => this.sampler.next());
+    const { rank, worldSize } = this.share;
+    const parts = Array.from({ length: rows }, (_, r) => this.sampler.next(worldSize === 1 || r % worldSize === rank));
     const T = parts[0]!.context, n = rows * T;
     const b: Batch = {
       rows, context: T, input: new Int32Array(n), target: new Int32Array(n), position: new Int32Array(n), segment: new Int32Array(n),
@@ -55,7 +64,7 @@ export class CorpusBatchSource implements BatchSource {
 }
 
 /** The training stream (split "train") and fixed validation batches (split "valid") of a corpus. */
-export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: number, name: string): Omit<OpenedData, "describe"> {
+export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: number, name: string, share?: RowShare): Omit<OpenedData, "describe"> {
   const weights = Object.keys(c.data.sourceWeights).length ? c.data.sourceWeights : undefined;
   // an empty split is the corpus's fault, not a sampler failure: say which split and how to rebuild
   const sequencesIn = (split: "train" | "valid") => corpus.split(split)
@@ -67,10 +76,10 @@ export function samplerData(corpus: SequenceCorpus, c: TrainConfig, evalRows: nu
   const sampler = new Sampler(corpus, { ...common, split: "train", rows: 1, seed: c.data.seed });
   const validation = evalBatches(corpus, "valid", { ...common, rows: evalRows, maxTokens: c.eval.tokens, seed: mixSeed(c.data.seed, 0x7a1) });
   if (validation.length === 0) throw new UserError(`${name} has no validation sequences`);
-  return { train: new CorpusBatchSource(sampler), validation };
+  return { train: new CorpusBatchSource(sampler, share), validation };
 }
 
-export async function openData(c: TrainConfig, evalRows: number): Promise<OpenedData> {
+export async function openData(c: TrainConfig, evalRows: number, share?: RowShare): Promise<OpenedData> {
   const p = c.data.corpus;
   if (!p || !existsSync(p)) throw new UserError(`training data not found: '${p}' (give --data CORPUS_DIR or a FASTA file)`);
   if (statSync(p).isDirectory()) {
@@ -81,7 +90,7 @@ export async function openData(c: TrainConfig, evalRows: number): Promise<Opened
     } catch (e) {
       throw new UserError(`cannot open corpus ${p}: ${(e as Error).message}`);
     }
-    const d = samplerData(corpus, c, evalRows, `corpus ${p}`);
+    const d = samplerData(corpus, c, evalRows, `corpus ${p}`, share);
     return { ...d, describe: `corpus ${p} (${d.validation.length} validation batches)` };
   }
   let f;
@@ -98,7 +107,7 @@ export async function openData(c: TrainConfig, evalRows: number): Promise<Opened
   const skipped = Object.entries(f.bad).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   return {
     // a FASTA file is one source: data.sourceWeights (which names a corpus's sources) does not apply
-    ...samplerData(f.corpus, { ...c, data: { ...c.data, sourceWeights: {} } }, evalRows, p),
+    ...samplerData(f.corpus, { ...c, data: { ...c.data, sourceWeights: {} } }, evalRows, p, share),
     describe: `${p}: ${f.train} training and ${f.valid} held-out sequences${skipped.length ? ` (skipped bad records: ${skipped.join(", ")})` : ""}`,
   };
 }

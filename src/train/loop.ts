@@ -133,7 +133,7 @@ async function trainLocked(input: TrainConfig | null, opts: TrainOptions, paths:
     }
     // the data is opened (and checked) before the run directory is written: a corpus without training or
     // validation sequences, or a file that is not FASTA, leaves nothing behind
-    const data = await openData(config, config.microBatchRows);
+    const data = await openData(config, config.microBatchRows, { rank: opts.dist?.group.rank ?? 0, worldSize: opts.dist?.group.worldSize ?? 1 });
     log(`data: ${data.describe}`);
     if (!opts.resume) {
       const resolved = config;

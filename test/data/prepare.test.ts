@@ -30,7 +30,7 @@ function contents(dir: string) {
   const out: { split: string; source: string; seq: string; cluster: number }[] = [];
   for (const split of ["train", "valid", "test"] as const) {
     for (const s of c.split(split)) {
-      for (let i = 0; i < s.sequences; i++) out.push({ split, source: s.name, seq: Buffer.from(c.residues(s, i)).toString("hex"), cluster: s.index[4 * i + 3]! });
+      for (let i = 0; i < s.sequences; i++) out.push({ split, source: s.name, seq: Buffer.from(c.residues(s, i)).toString("hex"), cluster: c.cluster(s, i) });
     }
   }
   return out;
