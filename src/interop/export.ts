@@ -1,13 +1,13 @@
 // plmscale run → Hugging Face model directory. An MLM becomes EsmForMaskedLM, a CLM with the "linear" head
 // GPTNeoXForCausalLM (sequential residual, full rotary): the only transformers architectures whose blocks are
 // plmscale's exactly. Configurations without an exact equivalent are refused, never approximated.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arange, dispose, encodeSafetensors, keep, tidy, type Tensor } from "../torch/index.js";
 import { UserError } from "../core/errors.js";
 import { loadModel } from "../eval/load.js";
 import type { RunResult } from "../train/rundir.js";
-import { readJson } from "../core/files.js";
+import { readJson, writeDirAtomic } from "../core/files.js";
 import type { ModelConfig } from "../model/config.js";
 import type { Objective } from "../core/objective.js";
 import type { ProteinLM } from "../model/index.js";
@@ -123,7 +123,6 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
     if (why) throw new UserError(`cannot export ${run}: ${why}`);
     const family: HfFamily = config.objective === "mlm" ? "esm" : "gpt_neox";
     const tensors = toHfTensors(model, family, dtype);
-    mkdirSync(out, { recursive: true });
     const files: Record<string, string | Uint8Array> = {};
     const count = tensors.size;
     try {
@@ -144,7 +143,10 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
       objective: config.objective, family, model: config.model, dtype, N: model.nonEmbeddingParams(), Ntotal: model.numParameters(),
       tokens: result?.D, flops: result?.C, valLoss: result?.valLoss, corpus: config.data.corpus || undefined, version: o.version, run,
     });
-    for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data);
+    // whole or absent: a full disk leaves neither a truncated model.safetensors nor a non-empty --out
+    writeDirAtomic(out, (dir) => {
+      for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+    });
     return { out, family, architecture: family === "esm" ? "EsmForMaskedLM" : "GPTNeoXForCausalLM", dtype, tensors: count, files: Object.keys(files).sort(), checkpoint: loaded.checkpoint };
   } finally {
     model.dispose();
