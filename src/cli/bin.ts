@@ -17,10 +17,12 @@ const env = needsEngine ? preloadEnv() : null;
 if (env) {
   const mainPath = fileURLToPath(new URL("./main.js", import.meta.url));
   const child = spawn(process.execPath, [...process.execArgv, mainPath, ...argv], { stdio: "inherit", env: { ...env, ...parentWatchEnv() } });
-  // Ctrl-C reaches the child through the terminal's process group; the launcher only waits for it.
+  // Every signal is forwarded: `kill -INT PID`, `timeout -s INT` and job supervisors signal this PID only. A
+  // terminal's Ctrl-C reaches the child twice (its process group, and from here); main.ts counts SIGINTs that
+  // arrive within a second of each other as one.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
-      if (sig !== "SIGINT") child.kill(sig);
+      child.kill(sig);
     });
   }
   // a child killed by a signal exits as a shell reports it: 128 + the signal number (SIGINT 130, SIGKILL 137)

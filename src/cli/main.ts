@@ -69,8 +69,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { cmd, rest } = found;
   const controller = new AbortController();
+  let firstSigint = 0;
   const onSigint = () => {
+    // one Ctrl-C arrives twice under the launcher (the terminal's process group, and forwarded by bin.ts)
+    if (controller.signal.aborted && Date.now() - firstSigint < SAME_SIGINT_MS) return;
     if (controller.signal.aborted) process.exit(130);
+    firstSigint = Date.now();
     console.error("\ninterrupted: finishing the current step (Ctrl-C again to quit now)");
     controller.abort();
   };
@@ -119,6 +123,9 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", onSigint);
   }
 }
+
+/** SIGINTs closer together than this are one interruption (a second, later one quits at once) */
+const SAME_SIGINT_MS = 1000;
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 import { realpathSync } from "node:fs";

@@ -7,6 +7,16 @@ export class UserError extends Error {
   }
 }
 
+/** The exit code of damaged or malformed input (bytes that cannot be parsed: a FASTA that is not FASTA, a
+ *  corrupt archive, JSON that is not JSON, a truncated file), in every command; docs/RELIABILITY.md §4. A
+ *  well-formed input that cannot be used (an unsupported model, a law that cannot be fitted) is a failure (1). */
+export const EXIT_DAMAGED_INPUT = 3;
+
+/** A UserError for damaged or malformed input (exit 3). */
+export function damagedInput(message: string): UserError {
+  return new UserError(message, EXIT_DAMAGED_INPUT);
+}
+
 /**
  * Any error as a UserError (exit 1), for work whose every failure is the user's to act on (a run that failed,
  * an input the library rejected): printed without a stack. A UserError stays as it is.

@@ -2,7 +2,7 @@
 // over the target, fsync the directory, so a power cut or SIGKILL leaves the old file or the new one, never
 // half of one. A writer killed before its rename leaves its temp file; removeStaleTemps recognises exactly
 // the names tempPathFor makes.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 
@@ -69,6 +69,45 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/**
+ * Build directory `out` whole or not at all: `fill` writes into a hidden temp sibling (tempPathFor), every file
+ * is fsynced, and the directory is renamed into place (an existing `out` — empty, or one the caller may replace —
+ * is swapped out and removed after). A failure (a full disk) removes the temp directory and leaves `out` as it
+ * was; a kill leaves only the hidden temp, which is never taken for a result.
+ */
+export function writeDirAtomic<T>(out: string, fill: (dir: string) => T): T {
+  const tmp = tempPathFor(out);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  mkdirSync(tmp);
+  let result: T;
+  try {
+    result = fill(tmp);
+    fsyncTree(tmp);
+    if (existsSync(out)) {
+      const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
+      rmSync(old, { recursive: true, force: true });
+      renameSync(out, old);
+      renameSync(tmp, out);
+      rmSync(old, { recursive: true, force: true });
+    } else renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  fsyncDir(dirname(out));
+  return result;
+}
+
+function fsyncTree(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) fsyncTree(p);
+    else if (e.isFile()) fsyncFile(p);
+  }
+  fsyncDir(dir);
 }
 
 /** Remove temp files left in `dir` by writers killed before their rename; returns the names removed. */

@@ -45,7 +45,8 @@ export function runLinclust(fasta: string, prefix: string, tmp: string, p: Clust
 
 /**
  * Parse a cluster TSV whose names are decimal record ids; returns cluster index per record
- * (dense 0..K-1 in order of first appearance of the representative), -1 for records not listed.
+ * (dense 0..K-1 in ascending order of the representative's record id, so the ids do not depend on the order in
+ * which mmseqs's threads wrote the lines: two builds of one corpus are byte-identical), -1 for records not listed.
  */
 export async function parseClusterTsv(path: string, records: number): Promise<{ cluster: Int32Array; reps: number[] }> {
   const cluster = new Int32Array(records).fill(-1);
@@ -69,7 +70,11 @@ export async function parseClusterTsv(path: string, records: number): Promise<{ 
     }
     cluster[mem] = c;
   }
-  return { cluster, reps };
+  const order = reps.map((_, i) => i).sort((a, b) => reps[a]! - reps[b]!);
+  const renumber = new Int32Array(reps.length);
+  order.forEach((old, i) => (renumber[old] = i));
+  for (let i = 0; i < cluster.length; i++) if (cluster[i]! >= 0) cluster[i] = renumber[cluster[i]!]!;
+  return { cluster, reps: order.map((i) => reps[i]!) };
 }
 
 /** Split of a cluster from its representative's 32-bit content hash (stable across runs and input order). */

@@ -2,13 +2,13 @@
 // "linear" head GPTNeoXForCausalLM (sequential residual, full rotary), a llama CLM LlamaForCausalLM
 // (src/interop/llama.ts): transformers architectures whose blocks are plmscale's exactly. Configurations
 // without an exact equivalent are refused, never approximated.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arange, dispose, encodeSafetensors, keep, tidy, type Tensor } from "../torch/index.js";
 import { UserError } from "../core/errors.js";
 import { loadModel } from "../eval/load.js";
 import type { RunResult } from "../train/rundir.js";
-import { readJson } from "../core/files.js";
+import { readJson, writeDirAtomic } from "../core/files.js";
 import type { ModelConfig } from "../model/config.js";
 import type { Objective } from "../core/objective.js";
 import type { ProteinLM } from "../model/index.js";
@@ -132,7 +132,6 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
     const arch = familyOf(config.model).transformers[config.objective]!; // exportBlocker refused a null one
     const family = (Object.keys(HF_ARCHITECTURE) as HfFamily[]).find((f) => HF_ARCHITECTURE[f] === arch)!;
     const tensors = toHfTensors(model, family, dtype);
-    mkdirSync(out, { recursive: true });
     const files: Record<string, string | Uint8Array> = {};
     const count = tensors.size;
     try {
@@ -153,7 +152,10 @@ export function exportHf(run: string, out: string, o: ExportOptions): ExportResu
       objective: config.objective, family, model: config.model, dtype, N: model.nonEmbeddingParams(), Ntotal: model.numParameters(),
       tokens: result?.D, flops: result?.C, valLoss: result?.valLoss, corpus: config.data.corpus || undefined, version: o.version, run,
     });
-    for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data);
+    // whole or absent: a full disk leaves neither a truncated model.safetensors nor a non-empty --out
+    writeDirAtomic(out, (dir) => {
+      for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+    });
     return { out, family, architecture: HF_ARCHITECTURE[family], dtype, tensors: count, files: Object.keys(files).sort(), checkpoint: loaded.checkpoint };
   } finally {
     model.dispose();

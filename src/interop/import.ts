@@ -2,8 +2,9 @@
 // directory (config.json + checkpoints/step-00000000 + import.json) that score, embed, generate, transfer and
 // `train`'s init (continued training) accept. Every tensor is either mapped, or dropped by name with a reason
 // (contact head, rotary buffers), or the import is refused: nothing is lost silently.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { writeDirAtomic } from "../core/files.js";
 import { cat, dispose, encodeSafetensors, noGrad, tidy, type Tensor } from "../torch/index.js";
 import { UserError } from "../core/errors.js";
 import { createModel } from "../model/index.js";
@@ -245,21 +246,23 @@ function writeImport(
     } finally {
       dispose([...sd.values()]);
     }
-    const paths = (() => {
-      try {
-        return createRunDir(out, config);
-      } catch (e) {
-        throw new UserError(`--out: ${(e as Error).message}`, 2);
-      }
-    })();
+    // refused before any work, as createRunDir would; the run is then built in a temp sibling and renamed
+    if (existsSync(out) && readdirSync(out).length > 0) {
+      const held = existsSync(join(out, "config.json")) ? " already holds a run (choose another --out)" : " exists and is not empty";
+      throw new UserError(`--out: ${out}${held}`, 2);
+    }
     const N = m.nonEmbeddingParams();
     const state: TrainState = { step: 0, tokens: 0, flops: 0, sampler: null, elapsed: 0, trainLoss: Number.NaN, objective, N };
-    const ck = writeCheckpoint(paths.checkpoints, 0, (dir) => {
-      writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(m.stateDict(), { config: JSON.stringify(config), format: "plmscale-1" }));
-      writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
+    const result = writeDirAtomic(out, (tmp): ImportResult => {
+      const paths = createRunDir(tmp, config);
+      const ck = writeCheckpoint(paths.checkpoints, 0, (dir) => {
+        writeFileSync(join(dir, MODEL_FILE), encodeSafetensors(m.stateDict(), { config: JSON.stringify(config), format: "plmscale-1" }));
+        writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 1));
+      });
+      const r: ImportResult = { out, format, objective, model: config.model, N, dropped, checkpoint: join(out, relative(tmp, ck.dir)) };
+      writeFileSync(join(tmp, "import.json"), JSON.stringify({ from, weights: weightsFile, ...r, version: o.version, time: new Date().toISOString() }, null, 2) + "\n");
+      return r;
     });
-    const result: ImportResult = { out, format, objective, model: config.model, N, dropped, checkpoint: ck.dir };
-    writeFileSync(join(out, "import.json"), JSON.stringify({ from, weights: weightsFile, ...result, version: o.version, time: new Date().toISOString() }, null, 2) + "\n");
     return result;
   } finally {
     m.dispose();

@@ -7,7 +7,7 @@ import { fromBytes, type DType } from "../torch/index.js";
 import { BYTES_PER_ELEMENT } from "../torch/dtype.js";
 import { TorchCheckpoint, findStateDict, PickleError, ZipFormatError, type PtTensor } from "../torch/pt-checkpoint.js";
 import { PyObject } from "../torch/pickle.js";
-import { UserError } from "../core/errors.js";
+import { damagedInput, UserError } from "../core/errors.js";
 import type { SourceTensors } from "./names.js";
 
 export interface OpenedSource {
@@ -26,7 +26,7 @@ function fromTorchFile(path: string): { tensors: SourceTensors; fairArgs: Record
   try {
     ck = new TorchCheckpoint(path);
   } catch (e) {
-    if (e instanceof PickleError || e instanceof ZipFormatError) throw new UserError(e.message);
+    if (e instanceof PickleError || e instanceof ZipFormatError) throw damagedInput(e.message);
     throw e;
   }
   let sd: Map<string, PtTensor>;
@@ -34,7 +34,7 @@ function fromTorchFile(path: string): { tensors: SourceTensors; fairArgs: Record
     sd = findStateDict(ck.root, path);
   } catch (e) {
     ck.close();
-    throw e instanceof PickleError ? new UserError(e.message) : e;
+    throw e instanceof PickleError ? damagedInput(e.message) : e;
   }
   let fairArgs: Record<string, unknown> | null = null;
   if (ck.root instanceof Map) {
@@ -54,7 +54,7 @@ function fromTorchFile(path: string): { tensors: SourceTensors; fairArgs: Record
         try {
           return ck.tensor(t);
         } catch (e) {
-          throw e instanceof PickleError ? new UserError(e.message) : e;
+          throw e instanceof PickleError || e instanceof ZipFormatError ? damagedInput(e.message) : e;
         }
       },
     },
@@ -72,20 +72,20 @@ function fromSafetensorsFile(path: string): { tensors: SourceTensors; close(): v
     let done = 0;
     while (done < n) {
       const k = readSync(fd, b, done, n - done, at + done);
-      if (k === 0) throw new UserError(`${path}: truncated`);
+      if (k === 0) throw damagedInput(`${path}: truncated`);
       done += k;
     }
     return b;
   };
   try {
-    if (size < 8) throw new UserError(`${path}: not a safetensors file (shorter than its header length)`);
+    if (size < 8) throw damagedInput(`${path}: not a safetensors file (shorter than its header length)`);
     const n = Number(read(0, 8).readBigUInt64LE(0));
-    if (n > size - 8 || n > 100_000_000) throw new UserError(`${path}: header length ${n} exceeds the file`);
+    if (n > size - 8 || n > 100_000_000) throw damagedInput(`${path}: header length ${n} exceeds the file`);
     let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
     try {
       header = JSON.parse(read(8, n).toString("utf8"));
     } catch (e) {
-      throw new UserError(`${path}: header is not valid JSON (${(e as Error).message})`);
+      throw damagedInput(`${path}: header is not valid JSON (${(e as Error).message})`);
     }
     delete (header as Record<string, unknown>).__metadata__;
     const dataStart = 8 + n;
@@ -93,9 +93,9 @@ function fromSafetensorsFile(path: string): { tensors: SourceTensors; close(): v
       const dtype = ST_DTYPE[e.dtype];
       const numel = e.shape.reduce((a, d) => a * d, 1);
       const [b, end] = e.data_offsets;
-      if (!dtype) throw new UserError(`${path}: tensor ${name} has unsupported dtype ${e.dtype}`);
+      if (!dtype) throw damagedInput(`${path}: tensor ${name} has unsupported dtype ${e.dtype}`);
       if (!(b >= 0 && end >= b && dataStart + end <= size && end - b === numel * BYTES_PER_ELEMENT[dtype])) {
-        throw new UserError(`${path}: tensor ${name} has invalid data_offsets [${b}, ${end}] for ${e.dtype}[${e.shape}]`);
+        throw damagedInput(`${path}: tensor ${name} has invalid data_offsets [${b}, ${end}] for ${e.dtype}[${e.shape}]`);
       }
     }
     return {
@@ -137,7 +137,7 @@ export function openSource(from: string): OpenedSource {
     try {
       hfConfig = JSON.parse(readFileSync(cfgPath, "utf8")) as Record<string, unknown>;
     } catch (e) {
-      throw new UserError(`${cfgPath} is not valid JSON: ${(e as Error).message}`);
+      throw damagedInput(`${cfgPath} is not valid JSON: ${(e as Error).message}`);
     }
     const st = join(from, "model.safetensors"), bin = join(from, "pytorch_model.bin");
     if (existsSync(st)) return { ...fromSafetensorsFile(st), hfConfig, fairArgs: null, weightsFile: st };

@@ -26,6 +26,8 @@ export interface PtStorage {
   kind: "storage";
   key: string;
   dtype: DType;
+  /** elements, as the persistent id declares them */
+  numel: number;
 }
 
 const STORAGE_DTYPE: Record<string, DType> = {
@@ -96,6 +98,14 @@ export function ptGlobal(module: string, name: string, where: string): GlobalSta
   return null;
 }
 
+/** bytes from the start of the storage to the end of the tensor's last element (0 for an empty tensor) */
+function extentBytes(t: PtTensor): number {
+  if (t.shape.some((d) => d === 0)) return 0;
+  let last = t.offset;
+  for (let i = 0; i < t.shape.length; i++) last += (t.shape[i]! - 1) * t.stride[i]!;
+  return (last + 1) * BYTES_PER_ELEMENT[t.dtype];
+}
+
 export function isTensor(v: unknown): v is PtTensor {
   return typeof v === "object" && v !== null && (v as PtTensor).kind === "tensor";
 }
@@ -115,6 +125,8 @@ export class TorchCheckpoint {
   private readonly zip: ZipReader;
   private readonly prefix: string;
   private readonly storages = new Map<string, Buffer>();
+  /** bytes of each storage that its tensors reach (the most any read of it inflates) */
+  private readonly used = new Map<string, number>();
 
   constructor(readonly path: string) {
     const fd = openSync(path, "r");
@@ -133,13 +145,14 @@ export class TorchCheckpoint {
       const pkl = [...this.zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
       if (!pkl) throw new PickleError(`${path}: no <name>/data.pkl in the archive (not a torch.save file)`);
       this.prefix = pkl.slice(0, -"data.pkl".length);
-      const order = this.zip.entries.has(`${this.prefix}byteorder`) ? this.zip.readEntry(`${this.prefix}byteorder`).toString("utf8").trim() : "little";
+      const order = this.zip.entries.has(`${this.prefix}byteorder`) ? this.zip.readEntry(`${this.prefix}byteorder`, 16).toString("utf8").trim() : "little";
       if (order !== "little") throw new PickleError(`${path}: storages are ${order}-endian; only little-endian checkpoints are supported`);
       this.root = unpickle(this.zip.readEntry(pkl), {
         source: `${path}:${pkl}`,
         resolveGlobal: (m, n) => ptGlobal(m, n, path),
         persistentLoad: (pid) => this.persistent(pid),
       });
+      this.measureUse();
     } catch (e) {
       this.zip.close();
       throw e;
@@ -153,15 +166,42 @@ export class TorchCheckpoint {
     if (!type || !type.storageDtype) throw new PickleError(`${this.path}: persistent id with storage type ${type?.qualname ?? "?"}`);
     const key = String(pid[2]);
     if (!/^[0-9A-Za-z_]+$/.test(key)) throw new PickleError(`${this.path}: storage key '${key}' is malformed`);
-    return { kind: "storage", key, dtype: type.storageDtype };
+    const numel = pid[4];
+    if (!Number.isSafeInteger(numel) || (numel as number) < 0) throw new PickleError(`${this.path}: storage ${key} declares ${String(numel)} elements`);
+    return { kind: "storage", key, dtype: type.storageDtype, numel: numel as number };
+  }
+
+  /** Every tensor in the pickle, and from them the bytes each storage must supply (tensors are only described
+   *  here; no storage is read). A tensor reaching past its storage's declared size is refused now. */
+  private measureUse(): void {
+    const seen = new Set<unknown>();
+    const walk = (v: unknown): void => {
+      if (typeof v !== "object" || v === null || seen.has(v)) return;
+      seen.add(v);
+      if (isTensor(v)) {
+        const end = extentBytes(v);
+        if (end > v.storage.numel * BYTES_PER_ELEMENT[v.storage.dtype]) {
+          throw new PickleError(`${this.path}: tensor [${v.shape}] at offset ${v.offset} with stride [${v.stride}] needs ${end} bytes of storage ${v.storage.key}, which declares ${v.storage.numel} elements`);
+        }
+        this.used.set(v.storage.key, Math.max(this.used.get(v.storage.key) ?? 0, end));
+      } else if (v instanceof Map) for (const [k, x] of v) (walk(k), walk(x));
+      else if (v instanceof Set || Array.isArray(v)) for (const x of v) walk(x);
+      else if (v instanceof PyObject) walk(v.state);
+    };
+    walk(this.root);
   }
 
   private storageBytes(s: PtStorage): Buffer {
     let b = this.storages.get(s.key);
     if (!b) {
       const name = `${this.prefix}data/${s.key}`;
-      if (!this.zip.entries.has(name)) throw new PickleError(`${this.path}: storage ${name} is missing from the archive`);
-      b = this.zip.readEntry(name);
+      const entry = this.zip.entries.get(name);
+      if (!entry) throw new PickleError(`${this.path}: storage ${name} is missing from the archive`);
+      const declared = s.numel * BYTES_PER_ELEMENT[s.dtype];
+      if (entry.size !== declared) {
+        throw new PickleError(`${this.path}: storage ${name} holds ${entry.size} bytes in the archive but the pickle declares ${s.numel} ${s.dtype} elements (${declared} bytes)`);
+      }
+      b = this.zip.readEntry(name, this.used.get(s.key) ?? 0);
       this.storages.set(s.key, b);
     }
     return b;

@@ -3,7 +3,7 @@
 // multi-GB checkpoint is never held in memory at once. Stored and deflated entries, ZIP64 sizes and offsets
 // (PKWARE APPNOTE 6.3.x §4.3.16, §4.5.3). Every length is checked against the file before it is trusted.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { inflateRawSync } from "node:zlib";
+import { constants as zlibConstants, inflateRawSync } from "node:zlib";
 
 export class ZipFormatError extends Error {
   constructor(message: string) {
@@ -23,6 +23,7 @@ export interface ZipEntry {
 const EOCD_SIG = 0x06054b50, EOCD64_SIG = 0x06064b50, LOC64_SIG = 0x07064b50, CEN_SIG = 0x02014b50, LOC_SIG = 0x04034b50;
 /** the largest entry this reader inflates into memory (a storage bigger than this must be stored, as torch does) */
 const MAX_INFLATE = 1 << 30;
+const PREFIX_SLACK = 1 << 20;
 
 export class ZipReader {
   readonly entries = new Map<string, ZipEntry>();
@@ -102,27 +103,63 @@ export class ZipReader {
         e += 4 + len;
       }
       if (method !== 0 && method !== 8) throw new ZipFormatError(`${this.path}: entry ${name} uses compression method ${method} (only stored and deflate are supported)`);
+      // two entries of one name: which one a reader takes differs between tools, so neither is trusted
+      if (this.entries.has(name)) throw new ZipFormatError(`${this.path}: entry ${name} appears twice in the central directory`);
       this.entries.set(name, { name, method, compressedSize, size, localHeaderOffset });
       p += 46 + nameLen + extraLen + commentLen;
     }
   }
 
-  /** The bytes of one entry. */
-  readEntry(name: string): Buffer {
+  /** The bytes of one entry; with `limit`, only its first `limit` bytes (a stored entry reads no more, a
+   *  deflated one inflates no more: an entry whose data inflates beyond its declared size is refused). */
+  readEntry(name: string, limit?: number): Buffer {
     const e = this.entries.get(name);
     if (!e) throw new ZipFormatError(`${this.path}: no entry ${name}`);
+    const want = limit === undefined ? e.size : Math.min(limit, e.size);
     const head = this.read(e.localHeaderOffset, 30, `local header of ${name}`);
     if (head.readUInt32LE(0) !== LOC_SIG) throw new ZipFormatError(`${this.path}: local header of ${name} is corrupt`);
     const start = e.localHeaderOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
-    const raw = this.read(start, e.compressedSize, `data of ${name}`);
     if (e.method === 0) {
       if (e.compressedSize !== e.size) throw new ZipFormatError(`${this.path}: stored entry ${name} has differing sizes`);
-      return raw;
+      if (start + e.size > this.fileSize) throw new ZipFormatError(`${this.path}: data of ${name} (${e.size} bytes at byte ${start}) lies outside the file (${this.fileSize} bytes): truncated or corrupt archive`);
+      return this.read(start, want, `data of ${name}`);
     }
-    if (e.size > MAX_INFLATE) throw new ZipFormatError(`${this.path}: deflated entry ${name} of ${e.size} bytes is too large to inflate`);
-    const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
-    if (out.length !== e.size) throw new ZipFormatError(`${this.path}: entry ${name} inflates to ${out.length} bytes, expected ${e.size}`);
-    return out;
+    if (want > MAX_INFLATE) throw new ZipFormatError(`${this.path}: deflated entry ${name} of ${want} bytes is too large to inflate`);
+    const raw = this.read(start, e.compressedSize, `data of ${name}`);
+    if (want === e.size) {
+      const out = this.inflate(raw, e.size, name, e.size, zlibConstants.Z_FINISH);
+      if (out.length !== e.size) throw new ZipFormatError(`${this.path}: entry ${name} inflates to ${out.length} bytes, expected ${e.size}`);
+      return out;
+    }
+    // a prefix: the shortest input prefix that yields `want` bytes, found by bisection with every trial capped
+    // at want + PREFIX_SLACK bytes (output grows monotonically with the input, by far less than the slack per byte)
+    let lo = 0, hi = raw.length;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const out = this.inflate(raw.subarray(0, mid), want + PREFIX_SLACK, name, e.size, zlibConstants.Z_SYNC_FLUSH, true);
+      if (out !== null && out.length >= want) return out.subarray(0, want);
+      if (out === null) hi = mid;
+      else lo = mid + 1;
+    }
+    const out = this.inflate(raw.subarray(0, lo), want + PREFIX_SLACK, name, e.size, zlibConstants.Z_SYNC_FLUSH, true);
+    if (out === null || out.length < want) throw new ZipFormatError(`${this.path}: entry ${name} inflates to fewer than the ${want} bytes its tensors use`);
+    return out.subarray(0, want);
+  }
+
+  /** inflate with an output cap; over the cap: null when `nullOverCap`, else the "bomb" error */
+  private inflate(raw: Buffer, cap: number, name: string, declared: number, finishFlush: number, nullOverCap: true): Buffer | null;
+  private inflate(raw: Buffer, cap: number, name: string, declared: number, finishFlush: number): Buffer;
+  private inflate(raw: Buffer, cap: number, name: string, declared: number, finishFlush: number, nullOverCap = false): Buffer | null {
+    try {
+      // maxOutputLength stops zlib as soon as the output passes the cap: a bomb costs the cap, not its size
+      return inflateRawSync(raw, { maxOutputLength: Math.max(1, cap), finishFlush });
+    } catch (err) {
+      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        if (nullOverCap) return null;
+        throw new ZipFormatError(`${this.path}: entry ${name} inflates to more than its declared ${declared} bytes (a decompression bomb or a lying directory)`);
+      }
+      throw new ZipFormatError(`${this.path}: entry ${name} does not inflate (${(err as Error).message})`);
+    }
   }
 }
 

@@ -28,8 +28,14 @@ export function stepDirName(step: number): string {
 /** Write a checkpoint: `fill(tmpDir)` writes the files; this makes the whole directory appear atomically. */
 export function writeCheckpoint(root: string, step: number, fill: (dir: string) => void): CheckpointInfo {
   const tmp = beginCheckpoint(root, step);
-  fill(tmp);
-  return completeCheckpoint(root, step, tmp);
+  try {
+    fill(tmp);
+    return completeCheckpoint(root, step, tmp);
+  } catch (e) {
+    // a full disk: give the space back, so the resume is not blocked by this half-written directory
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** A fresh hidden temp directory for the checkpoint of `step` (several writers may fill it: sharded checkpoints). */

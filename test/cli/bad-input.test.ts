@@ -18,7 +18,7 @@ writeFileSync(junk, "not json, not FASTA\n");
 mkdirSync(empty);
 writeFileSync(fasta, ">a\nMKTAYIAKQRQISFVKSHFSRQ\n>b\nLLGACDEFGHIKLMNPQ\n");
 const out = (name: string) => join(dir, "out", name);
-// damaged runs (eval/load.ts names the file and why, exit 1): a config.json that is not JSON; a config with a
+// damaged runs (eval/load.ts names the file and why, exit 3: damaged input): a config.json that is not JSON; a config with a
 // field of the wrong type; a complete checkpoint whose weights are not safetensors
 const badRun = (name: string, config: string, weights?: string) => {
   const run = join(dir, name), ck = join(run, "checkpoints", "step-1");
@@ -55,20 +55,20 @@ type Case = [string[], number, RegExp];
 const CASES: Case[] = [
   [["eval", "--run", missing], 2, /--run: .*missing not found/],
   [["eval", "--run", empty], 1, /empty-dir is not a run or checkpoint directory/],
-  [["eval", "--run", notJsonRun], 1, /the run's config\.json is not valid JSON: .*not-json-run\/config\.json/],
-  [["eval", "--run", wrongTypeRun], 1, /wrong-type-run\/config\.json: model\.layers: expected an integer, got "two"/],
-  [["eval", "--run", badWeightsRun], 1, badWeights],
+  [["eval", "--run", notJsonRun], 3, /the run's config\.json is not valid JSON: .*not-json-run\/config\.json/],
+  [["eval", "--run", wrongTypeRun], 3, /wrong-type-run\/config\.json: model\.layers: expected an integer, got "two"/],
+  [["eval", "--run", badWeightsRun], 3, badWeights],
   [["sweep", "eval", empty], 2, /empty-dir is not a sweep directory \(no sweep\.json\)/],
   [["sweep", "eval"], 2, /expected one sweep directory/],
   [["finetune", "--run", missing, "--data", junk, "--target", "x", "--task", "regression"], 2, /--run: .*missing not found/],
   [["finetune", "--run", empty, "--data", missing, "--target", "x", "--task", "regression"], 2, /--data: .*missing not found/],
   [["finetune", "--run", empty, "--data", junk, "--target", "x", "--task", "foo"], 2, /--task: 'foo' is not one of regression, classification/],
-  [["finetune", "--run", badWeightsRun, "--data", junk, "--target", "x", "--task", "regression"], 1, badWeights],
+  [["finetune", "--run", badWeightsRun, "--data", junk, "--target", "x", "--task", "regression"], 3, badWeights],
   [["export", "--run", missing, "--out", out("e")], 2, /--run: .*missing not found/],
   [["export", "--run", empty, "--format", "onnx", "--out", out("e")], 2, /--format: 'onnx' is not one of hf/],
-  [["export", "--run", badWeightsRun, "--out", out("e")], 1, badWeights],
+  [["export", "--run", badWeightsRun, "--out", out("e")], 3, badWeights],
   [["import", "--from", missing, "--out", out("i")], 2, /--from: .*missing not found/],
-  [["import", "--from", junk, "--out", out("i")], 1, /junk\.txt is not a PyTorch ZIP checkpoint/],
+  [["import", "--from", junk, "--out", out("i")], 3, /junk\.txt is not a PyTorch ZIP checkpoint/],
   [["serve", missing], 2, /missing does not exist/],
   [["serve", empty, "--host", "0.0.0.0", "--token", "short"], 2, /--token must be at least 16 characters/],
   [["study", "transfer", "--data", empty, "--out", out("st")], 2, /--data .*empty-dir is not a prepared corpus \(no manifest\.json\)/],
@@ -99,16 +99,16 @@ const CASES: Case[] = [
   [["transfer", "--objective", "mlm", "--out", out("x")], 2, /missing required option --from/],
   [["score", "--run", missing, "--fasta", fasta], 2, /--run: .*missing not found/],
   [["score", "--run", empty, "--fasta", fasta], 1, /empty-dir is not a run or checkpoint directory/],
-  [["score", "--run", badWeightsRun, "--fasta", fasta], 1, badWeights],
+  [["score", "--run", badWeightsRun, "--fasta", fasta], 3, badWeights],
   [["score", "--run", empty], 2, /give --fasta FILE, or --wt SEQUENCE/],
   [["embed", "--run", empty, "--fasta", fasta], 1, /is not a run or checkpoint directory/],
-  [["embed", "--run", badWeightsRun, "--fasta", fasta], 1, badWeights],
+  [["embed", "--run", badWeightsRun, "--fasta", fasta], 3, badWeights],
   [["embed", "--run", empty, "--fasta", missing], 2, /--fasta: .*missing not found/],
   [["embed", "--run", empty], 2, /missing required option --fasta/],
   [["generate", "--run", empty, "-n", "abc"], 2, /--n: 'abc' is not a number/],
   [["generate", "--run", missing], 2, /--run: .*missing not found/],
   [["generate", "--run", empty], 1, /is not a run or checkpoint directory/],
-  [["generate", "--run", badWeightsRun], 1, badWeights],
+  [["generate", "--run", badWeightsRun], 3, badWeights],
   [["sweep", "design", "--budgets", "abc", "--corpus", empty, "--out", out("s")], 2, /--budgets: 'abc' is not a number/],
   [["sweep", "design", "--budgets", "1e15", "--sizes", "0", "--corpus", empty, "--out", out("s")], 2, /--sizes: '0' is out of range \(≥ 1\)/],
   [["sweep", "design", "--budgets", "1e15", "--corpus", empty, "--out", out("s"), "--objective", "xlm"], 2, /--objective: 'xlm' is not one of clm, mlm, both/],

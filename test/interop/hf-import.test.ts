@@ -68,7 +68,7 @@ test("CLI: export of a default-head CLM and import of a missing or foreign file 
   assert.match(esm.err, /git clone https:\/\/huggingface\.co\/facebook\/esm2_t6_8M_UR50D/);
   writeFileSync(join(dir, "notes.pt"), "just text, not a checkpoint");
   const foreign = await cli(["import", "--from", join(dir, "notes.pt"), "--out", join(dir, "y")]);
-  assert.equal(foreign.code, 1);
+  assert.equal(foreign.code, 3); // damaged or malformed input (docs/RELIABILITY.md §4)
   assert.match(foreign.err, /not a PyTorch ZIP checkpoint/);
   // a truncated model.safetensors in an otherwise good export
   const mlm = randomModel("mlm", SMALL, 32);
@@ -78,7 +78,7 @@ test("CLI: export of a default-head CLM and import of a missing or foreign file 
   const st = readFileSync(join(dir, "hf", "model.safetensors"));
   writeFileSync(join(dir, "hf", "model.safetensors"), st.subarray(0, st.length - 100));
   const cut = await cli(["import", "--from", join(dir, "hf"), "--out", join(dir, "z")]);
-  assert.equal(cut.code, 1);
+  assert.equal(cut.code, 3);
   assert.match(cut.err, /model\.safetensors: tensor \S+ has invalid data_offsets/);
   for (const r of [ex, fmt, missing, foreign, cut]) assert.doesNotMatch(r.err, /\n\s+at /);
 });

@@ -100,12 +100,12 @@ test("malicious checkpoints (os.system, subprocess.Popen, eval via __reduce__) a
   // (protocol 2 writes Python 2 module names: subprocess.Popen is pickled as commands.Popen)
   for (const [f, named] of cases) {
     assert.throws(() => new TorchCheckpoint(join(dir, f)), (e: Error) => e instanceof PickleError && named.test(e.message) && /refusing global/.test(e.message), f);
-    // through the CLI as a user would meet it: exit code 1, no stack trace, nothing created
+    // through the CLI as a user would meet it: exit code 3 (input that cannot be read), no stack trace, nothing created
     const errs: string[] = [];
     const orig = console.error;
     console.error = (...a: unknown[]) => errs.push(a.join(" "));
     try {
-      assert.equal(await main(["import", "--from", join(dir, f), "--out", join(dir, "out-" + f)]), 1);
+      assert.equal(await main(["import", "--from", join(dir, f), "--out", join(dir, "out-" + f)]), 3);
     } finally {
       console.error = orig;
     }
