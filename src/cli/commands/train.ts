@@ -140,7 +140,9 @@ export default defineRun({
       const file = f.config ? readConfigFile(f.config) : undefined;
       const config = configFromFlags(f, file);
       requireBudget(f, file);
-      (await import("../../train/memory-check.js")).checkTrainMemory(config);
+      const checks = await import("../../train/memory-check.js");
+      checks.checkTrainBudget(config);
+      checks.checkTrainMemory(config);
       // the run directory's config.json records the strategy the run actually uses
       config.parallel = parallelSection(par);
       return await train(config, { ...common, out, dist });
