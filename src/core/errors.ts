@@ -1,5 +1,8 @@
 // One user-facing error for every layer: a message the user can act on (naming file, line, field) and the
 // process exit code (2 = usage error, 1 = failure). cli/main.ts prints it without a stack trace.
+import { accessSync, constants, existsSync } from "node:fs";
+import { dirname } from "node:path";
+
 export class UserError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
@@ -42,6 +45,21 @@ const SYSTEM_ERRORS: Record<string, string> = {
   EIO: "input/output error (a failing disk or network file system)",
 };
 
+/**
+ * Why `mkdir -p PATH` failed when Node says ENOENT: its recursive mkdir reports ENOENT for the leaf when a parent
+ * could not be created on a read-only file system or without permission. The nearest existing ancestor decides.
+ */
+function realMkdirFailure(path: string): string | undefined {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    return errnoCode(e);
+  }
+  return undefined;
+}
+
 /** The errno code of a Node system error, or undefined for anything else. */
 export function errnoCode(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -57,9 +75,10 @@ export function asUserError(e: unknown, doing?: string): unknown {
   if (e instanceof UserError) return e;
   // a failed collective or a dead peer (torch/distributed.ts) is the user's situation, not a bug
   if (e instanceof Error && e.name === "DistributedError") return new UserError(e.message, 1);
-  const code = errnoCode(e);
+  let code = errnoCode(e);
   if (code === undefined) return e;
   const err = e as NodeJS.ErrnoException;
+  if (code === "ENOENT" && err.syscall === "mkdir" && err.path) code = realMkdirFailure(err.path) ?? code;
   const words = SYSTEM_ERRORS[code] ?? err.message;
   const path = err.path ? `${err.path}: ` : "";
   const destPath = (err as { dest?: string }).dest;

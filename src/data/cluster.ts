@@ -3,7 +3,8 @@
 // a seeded hash of its representative's content, so no valid/test sequence shares a cluster with training.
 // Without mmseqs the fallback makes every distinct sequence its own cluster: that guarantees only that no
 // exact duplicate crosses splits (homologues may), and the manifest says so.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { spawnTool } from "../core/children.js";
 import { statfsSync } from "node:fs";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
@@ -32,9 +33,9 @@ export function runLinclust(fasta: string, prefix: string, tmp: string, p: Clust
   const args = ["easy-linclust", fasta, prefix, tmp, "--min-seq-id", String(p.identity), "-c", String(p.coverage),
     "--threads", String(p.threads), "-v", "1"];
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], signal });
+    const child = spawnTool(bin, args, { stdio: ["ignore", "ignore", "pipe"], signal });
     let err = "";
-    child.stderr.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    child.stderr!.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve(`${prefix}_cluster.tsv`);

@@ -1,7 +1,7 @@
 // MMseqs2 for evaluation: the highest identity of each query to a target set (`easy-search`; the paper's
 // "identity to the training set" for OOD perplexity bins and generated samples' MaxID) and the number of
 // clusters of a set at a given identity (`easy-cluster`; diversity of generated samples).
-import { spawn } from "node:child_process";
+import { spawnTool } from "../core/children.js";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mmseqsVersion } from "./cluster.js";
@@ -18,9 +18,9 @@ export function writeFastaFile(path: string, records: { id: string; seq: string 
 
 function runMmseqs(args: string[], signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin(), args, { stdio: ["ignore", "ignore", "pipe"], signal });
+    const child = spawnTool(bin(), args, { stdio: ["ignore", "ignore", "pipe"], signal });
     let err = "";
-    child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve();

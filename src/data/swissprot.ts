@@ -3,7 +3,8 @@
 // appears in every ontology it is annotated in, always with the same sequence, so the preset streams the three
 // databases through `blastdbcmd -entry all` and keeps an accession only the first time it is seen
 // (516,371 proteins). GO terms of all three ontologies are written to annotations/go.tsv for evaluation.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { spawnTool } from "../core/children.js";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -28,7 +29,7 @@ export function swissprotAvailable(dir = SWISSPROT_DIR): { ok: boolean; why?: st
 
 /** A FASTA byte stream of one ontology's database via blastdbcmd (the child dies with the stream). */
 function blastdbStream(dir: string, ontology: string): Readable {
-  const child = spawn("blastdbcmd", ["-db", join(dir, ontology, "goasp.fasta"), "-entry", "all", "-line_length", "1000000"], {
+  const child = spawnTool("blastdbcmd", ["-db", join(dir, ontology, "goasp.fasta"), "-entry", "all", "-line_length", "1000000"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";

@@ -125,7 +125,14 @@ export function budgetMinimum(group: readonly RunRow[]): BudgetMinimum {
   const warnings: string[] = [];
   let used = true;
   let x: number;
-  if (!(p.c2 > 0)) {
+  const losses = group.map((r) => r.loss);
+  const spread = Math.max(...losses) - Math.min(...losses);
+  if (!(spread > 1e-9 * Math.max(1, Math.abs(losses[0]!)))) {
+    // constant losses: the parabola's curvature is rounding noise, and its "minimum" with it (C^-0.0000)
+    warnings.push(`budget C≈${fmt(C)}: the losses do not vary across model sizes (all ${losses[0]}); budget left out of the power-law fit`);
+    used = false;
+    x = xs[0]!;
+  } else if (!(p.c2 > 0)) {
     warnings.push(`budget C≈${fmt(C)}: the parabola opens downward (no minimum); budget left out of the power-law fit`);
     used = false;
     // report the best observed run instead

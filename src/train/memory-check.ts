@@ -44,3 +44,18 @@ export function checkTrainMemory(config: TrainConfig, limit: MemoryLimit = proce
       `but this process may use ${GB(limit.bytes)} (${limit.source}); choose a smaller --shape (plmscale plan estimates it)`,
   );
 }
+
+/** More optimizer steps than any run could take (ESM-2 took 5·10^5): a budget such as --tokens 1e30 is a typo. */
+export const MAX_STEPS = 1e9;
+
+/** Refuse a token budget (given, or derived from --flops) that needs more than MAX_STEPS optimizer steps. */
+export function checkTrainBudget(config: TrainConfig): void {
+  const steps = config.tokens / config.batchTokens;
+  if (!(steps <= MAX_STEPS)) {
+    throw new UserError(
+      `the budget of ${config.tokens.toExponential(2)} tokens is ${steps.toExponential(2)} optimizer steps of ${config.batchTokens} tokens, ` +
+        `more than ${MAX_STEPS.toExponential(0)} (ESM-2 took 5e5): check --tokens / --flops (plmscale plan gives a compute-optimal budget)`,
+      2,
+    );
+  }
+}

@@ -38,3 +38,15 @@ test("train --shape 64,8192,64 is refused before allocating, with the figures", 
   assert.ok(Date.now() - t0 < 60_000, "refused quickly");
   assert.equal(existsSync(join(dir, "run", "config.json")), false, "no run directory written");
 });
+
+test("train --tokens 1e30 / --flops 1e40 are refused as usage errors naming the budget", () => {
+  const dir = mkdtempSync(join(tmpdir(), "plmscale-budget-"));
+  const data = join(dir, "d.fasta");
+  writeFileSync(data, ">a\nMKTAYIAKQRQISFVKSHFSRQ\n>b\nLLGACDEFGHIKLMNPQ\n>c\nWYVHHKKTTSSAAGG\n");
+  for (const budget of [["--tokens", "1e30"], ["--flops", "1e40"]]) {
+    const r = spawnSync(process.execPath, [BIN, "train", "--shape", "1,16,2", "--context", "32", ...budget, "--threads", "1", "--data", data, "--out", join(dir, budget[0]!.slice(2))],
+      { encoding: "utf8", timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: "1" } });
+    assert.equal(r.status, 2, `${budget.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /optimizer steps of \d+ tokens, more than 1e\+9 .*check --tokens \/ --flops/);
+  }
+});

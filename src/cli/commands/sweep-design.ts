@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { defineRun, flag, num, optNum, optStr, parseNumber, str } from "../command.js";
-import { UserError } from "../../core/errors.js";
+import { asFailure, asUserError, UserError } from "../../core/errors.js";
 import { designSweep, formatBudget, pointRun } from "../../sweep/design.js";
 import { trainConfigFor } from "../../train/config-for.js";
 import { centreFromFit, centreFromPreset, corpusTrainTokens } from "../../sweep/centre.js";
@@ -85,7 +85,8 @@ export default defineRun({
       });
       writeSweep(out, design, (p) => trainConfigFor(pointRun(design, p)));
     } catch (e) {
-      throw new UserError((e as Error).message);
+      // a system error (read-only --out, full disk) in words; anything else as a failure
+      throw asFailure(asUserError(e, `writing the sweep to ${out}`));
     }
     const workers = optNum(args, "workers") ?? 1;
     return { sweep: out, design, estimate: wallEstimate(design, optStr(args, "speed-from"), workers) };

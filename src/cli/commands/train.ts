@@ -157,7 +157,9 @@ export default defineRun({
       if (resume !== undefined) return await train(null, { ...common, out: resume, resume: true, dist });
       const config = flagConfig(args);
       requireBudget(trainFlags(args), fileConfig(args));
-      (await import("../../train/memory-check.js")).checkTrainMemory(config);
+      const checks = await import("../../train/memory-check.js");
+      checks.checkTrainBudget(config);
+      checks.checkTrainMemory(config);
       // the run directory's config.json records the strategy the run actually uses
       config.parallel = parallelSection(par);
       return await train(config, { ...common, out, dist });
