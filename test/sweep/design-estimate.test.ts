@@ -2,7 +2,7 @@
 // or any finished runs), and says how to get one when nothing has been measured.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { invokeCommand, type CommandIO } from "../../src/cli/command.js";
@@ -29,8 +29,13 @@ test("sweep design --speed-from DIR: the runs' wall time from the measured secon
   assert.ok(one.out.some((l) => /^wall time on this machine: about .* for these \d+ runs on 1 worker\(s\)/.test(l)), one.out.join("\n"));
   const four = await design([...base, "--workers", "4", "--out", join(mkdtempSync(join(tmpdir(), "plm-est-")), "s")]);
   assert.ok(Math.abs(four.r.estimate.seconds - Math.max(total / 4, ...each)) / total < 1e-6);
-  // nothing measured: say how to measure
-  const none = await design(["--objective", "clm", "--budgets", "1e11", "--corpus", "/nonexistent", "--fixed", "--out", join(mkdtempSync(join(tmpdir(), "plm-est-")), "s")]);
+  // nothing measured: say so, and how to measure
+  const empty = mkdtempSync(join(tmpdir(), "plm-est-empty-"));
+  const none = await design(["--objective", "clm", "--budgets", "1e11", "--corpus", "/nonexistent", "--fixed", "--speed-from", empty, "--out", join(mkdtempSync(join(tmpdir(), "plm-est-")), "s")]);
   assert.equal(none.r.estimate.seconds, null);
-  assert.ok(none.out.some((l) => /wall time on this machine: unknown — run 'plmscale demo --quick' once/.test(l)), none.out.join("\n"));
+  assert.ok(none.out.some((l) => /wall time on this machine: unknown — no finished run with a wall time under/.test(l)), none.out.join("\n"));
+  if (!existsSync("demo-out/calibration")) { // the default source, when no demo has been run where the test runs
+    const dflt = await design(["--objective", "clm", "--budgets", "1e11", "--corpus", "/nonexistent", "--fixed", "--out", join(mkdtempSync(join(tmpdir(), "plm-est-")), "s")]);
+    assert.ok(dflt.out.some((l) => /wall time on this machine: unknown — run 'plmscale demo --quick' once/.test(l)), dflt.out.join("\n"));
+  }
 });
