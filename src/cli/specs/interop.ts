@@ -44,7 +44,8 @@ head). ESM-2's token dropout is kept as the model option tokenDropout. score, em
 RUN ('plmscale score --run RUN'); continue training it with
 'plmscale transfer --from RUN --objective mlm --data CORPUS --tokens D --out RUN2'.`,
   options: {
-    from: { type: "path", exists: true, value: "DIR|FILE", required: true, description: "the model directory or checkpoint file" },
+    // existence is checked by the command, whose message says where fair-esm and HF checkpoints come from
+    from: { type: "path", value: "DIR|FILE", required: true, description: "the model directory or checkpoint file" },
     out: { type: "path", value: "RUN", required: true, description: "the run directory to create" },
     heads: { type: "integer", min: 1, value: "H", description: "attention heads, when the checkpoint records none and its shape is not a published ESM-2" },
     context: { type: "integer", min: 3, max: 16384, value: "T", description: "tokens per row (default: the config's max_position_embeddings, ESM-2's 1026)" },
